@@ -1,0 +1,1 @@
+"""Moving assessments in and out: answers files (CSV/XLSX), later whole rounds and FHIR."""

@@ -1,0 +1,371 @@
+"""The answers file (CSV or XLSX): one row per indicator.
+
+Contract columns: ``indicator_id``, ``level`` (a level of the scale, ``NA`` for
+not applicable, empty for not yet answered), ``target`` (a level or empty),
+``evidence``.  The blank template adds ``domain`` and ``statement`` so that a
+team can fill it in offline; the reader accepts and ignores them.
+
+Reading is all or nothing: every bad row is reported with its row number (the
+header is row 1, as a spreadsheet shows it) and column, and nothing is
+returned unless the whole file is valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from b1mg_maturity.errors import AnswersError, Problem
+from b1mg_maturity.interchange.spreadsheet_safety import neutralise, restore
+from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.scoring import NOT_APPLICABLE, Answer
+
+REQUIRED_COLUMNS = ("indicator_id", "level")
+CONTRACT_COLUMNS = ("indicator_id", "level", "target", "evidence")
+INFORMATION_COLUMNS = ("domain", "statement")
+TEMPLATE_COLUMNS = CONTRACT_COLUMNS + INFORMATION_COLUMNS
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_EVIDENCE_CHARS = 20_000
+SHEET_NAME = "answers"
+
+Row = tuple[int, dict[str, str]]
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def read_answers(path: Path | str, questionnaire: Questionnaire) -> dict[str, Answer]:
+    """Read a CSV or XLSX answers file; the kind is told by the file name's ending."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise AnswersError(
+                "file too large",
+                (Problem(str(path), f"the file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are accepted"),),
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise AnswersError(
+            "cannot read", (Problem(str(path), f"cannot read the file: {exc.strerror or exc}"),)
+        ) from None
+    if path.suffix.lower() == ".xlsx":
+        return parse_answers_xlsx(raw, questionnaire, name=str(path))
+    if path.suffix.lower() in (".csv", ".txt"):
+        return parse_answers_csv(raw, questionnaire, name=str(path))
+    raise AnswersError(
+        "unknown kind",
+        (Problem(str(path), "expected a .csv or .xlsx answers file"),),
+    )
+
+
+def parse_answers_csv(raw: bytes, questionnaire: Questionnaire, name: str = "answers.csv") -> dict[str, Answer]:
+    if raw.startswith(b"\xef\xbb\xbf"):  # Excel's "CSV UTF-8" writes a byte-order mark: harmless, skip it.
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise AnswersError(
+            "not UTF-8",
+            (Problem(f"{name}: row {line}", "the file is not UTF-8 text; save it as 'CSV UTF-8 (comma delimited)'"),),
+        ) from None
+    if not text.strip():
+        raise AnswersError("empty", (Problem(f"{name}: row 1", "the file is empty; expected a header row"),))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise AnswersError(
+            "malformed CSV", (Problem(f"{name}: row {reader.line_num}", f"malformed CSV: {exc}"),)
+        ) from None
+    header = rows[0]
+    if len(header) == 1 and ";" in header[0]:
+        raise AnswersError(
+            "semicolon-separated",
+            (
+                Problem(
+                    f"{name}: row 1",
+                    "the columns are separated by ';' but this file must be comma-separated; save it as "
+                    "'CSV UTF-8 (comma delimited)' or use the .xlsx template",
+                ),
+            ),
+        )
+    return _parse_rows(name, header, enumerate(rows[1:], start=2), questionnaire)
+
+
+def parse_answers_xlsx(raw: bytes, questionnaire: Questionnaire, name: str = "answers.xlsx") -> dict[str, Answer]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise AnswersError(
+            "not a workbook", (Problem(name, f"not a readable .xlsx workbook ({type(exc).__name__})"),)
+        ) from None
+    try:
+        sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
+        values = [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    while values and not any(values[-1]):
+        values.pop()
+    if not values:
+        raise AnswersError("empty", (Problem(f"{name}: row 1", "the sheet is empty; expected a header row"),))
+    header = values[0]
+    while header and not header[-1]:
+        header.pop()
+    return _parse_rows(name, header, enumerate(values[1:], start=2), questionnaire)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _parse_rows(
+    name: str, header: list[str], rows: Iterable[tuple[int, list[str]]], questionnaire: Questionnaire
+) -> dict[str, Answer]:
+    problems: list[Problem] = []
+    columns = [h.strip().lower() for h in header]
+    known = set(TEMPLATE_COLUMNS)
+    for col_index, column in enumerate(columns, start=1):
+        if column not in known:
+            hint = difflib.get_close_matches(column, TEMPLATE_COLUMNS, n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            problems.append(
+                Problem(
+                    f"{name}: row 1, column {col_index}",
+                    f"unknown column '{header[col_index - 1]}'{suggestion}; expected {', '.join(CONTRACT_COLUMNS)}",
+                )
+            )
+    for column in REQUIRED_COLUMNS:
+        if column not in columns:
+            problems.append(
+                Problem(
+                    f"{name}: row 1", f"missing column '{column}'; the header must name {', '.join(CONTRACT_COLUMNS)}"
+                )
+            )
+    duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
+    for column in duplicated:
+        problems.append(Problem(f"{name}: row 1", f"column '{column}' appears more than once"))
+    if problems:
+        raise AnswersError(f"{name} cannot be imported", tuple(problems))
+
+    answers: dict[str, Answer] = {}
+    first_row: dict[str, int] = {}
+    for row_number, cells in _records(columns, rows):
+        answer, row_problems = _parse_record(name, row_number, cells, questionnaire, first_row)
+        problems.extend(row_problems)
+        if answer is not None and not row_problems:
+            answers[cells["indicator_id"].strip()] = answer
+    if problems:
+        raise AnswersError(f"{name} cannot be imported ({len(problems)} problem(s))", tuple(problems))
+    order = {ind.id: i for i, ind in enumerate(questionnaire.indicators)}
+    return dict(sorted(answers.items(), key=lambda kv: order[kv[0]]))
+
+
+def _records(columns: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[Row]:
+    for row_number, cells in rows:
+        if not any(str(c).strip() for c in cells):
+            continue  # blank lines are not rows
+        padded = list(cells) + [""] * (len(columns) - len(cells))
+        record = {col: str(padded[i]) for i, col in enumerate(columns)}
+        if len(cells) > len(columns) and any(str(c).strip() for c in cells[len(columns) :]):
+            record["__overflow__"] = "yes"
+        yield row_number, record
+
+
+def _parse_record(
+    name: str,
+    row: int,
+    cells: dict[str, str],
+    questionnaire: Questionnaire,
+    first_row: dict[str, int],
+) -> tuple[Answer | None, list[Problem]]:
+    def at(column: str) -> str:
+        return f"{name}: row {row}, column {column}"
+
+    problems: list[Problem] = []
+    if "__overflow__" in cells:
+        problems.append(Problem(f"{name}: row {row}", "this row has more cells than the header has columns"))
+    indicator_id = cells.get("indicator_id", "").strip()
+    if not indicator_id:
+        return None, [*problems, Problem(at("indicator_id"), "the indicator id is empty")]
+    if not questionnaire.has_indicator(indicator_id):
+        ids = [ind.id for ind in questionnaire.indicators]
+        hint = difflib.get_close_matches(indicator_id, ids, n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return None, [
+            *problems,
+            Problem(
+                at("indicator_id"),
+                f"unknown indicator '{indicator_id}'{suggestion} in questionnaire {questionnaire.id}",
+            ),
+        ]
+    if indicator_id in first_row:
+        return None, [
+            *problems,
+            Problem(
+                at("indicator_id"),
+                f"indicator '{indicator_id}' already appears in row {first_row[indicator_id]}; give each indicator one row",
+            ),
+        ]
+    first_row[indicator_id] = row
+
+    lowest, highest = questionnaire.min_level, questionnaire.max_level
+    scale = f"{lowest}-{highest}"
+    level: int | None = None
+    not_applicable = False
+    raw_level = cells.get("level", "").strip()
+    if raw_level.upper() in (NOT_APPLICABLE, "N/A"):
+        not_applicable = True
+    elif raw_level:
+        level = _level(raw_level, lowest, highest)
+        if level is None:
+            problems.append(Problem(at("level"), f"'{raw_level}' is not a level; expected {scale}, NA, or empty"))
+    target: int | None = None
+    raw_target = cells.get("target", "").strip()
+    if raw_target:
+        target = _level(raw_target, lowest, highest)
+        if target is None:
+            problems.append(Problem(at("target"), f"'{raw_target}' is not a target level; expected {scale} or empty"))
+    evidence = restore(cells.get("evidence", "").strip())
+    if len(evidence) > MAX_EVIDENCE_CHARS:
+        problems.append(
+            Problem(at("evidence"), f"the evidence is {len(evidence):,} characters; at most {MAX_EVIDENCE_CHARS:,}")
+        )
+    if problems:
+        return None, problems
+    return Answer(level=level, not_applicable=not_applicable, target=target, evidence=evidence), []
+
+
+def _level(text: str, lowest: int, highest: int) -> int | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if not number.is_integer() or not lowest <= number <= highest:
+        return None
+    return int(number)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def answer_rows(questionnaire: Questionnaire, answers: Mapping[str, Answer] | None = None) -> list[list[str]]:
+    """Header and one row per indicator, in questionnaire order, text neutralised for spreadsheets."""
+    answers = answers or {}
+    rows = [list(TEMPLATE_COLUMNS)]
+    for domain in questionnaire.domains:
+        for indicator in domain.indicators:
+            answer = answers.get(indicator.id, Answer())
+            level = NOT_APPLICABLE if answer.not_applicable else "" if answer.level is None else str(answer.level)
+            target = "" if answer.target is None else str(answer.target)
+            rows.append(
+                [
+                    indicator.id,
+                    level,
+                    target,
+                    neutralise(answer.evidence),
+                    neutralise(domain.title),
+                    neutralise(indicator.statement),
+                ]
+            )
+    return rows
+
+
+def answers_csv_bytes(questionnaire: Questionnaire, answers: Mapping[str, Answer] | None = None) -> bytes:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerows(answer_rows(questionnaire, answers))
+    return buffer.getvalue().encode("utf-8")
+
+
+def answers_xlsx_bytes(questionnaire: Questionnaire, answers: Mapping[str, Answer] | None = None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = SHEET_NAME
+    rows = answer_rows(questionnaire, answers)
+    for row in rows:
+        sheet.append(row)
+    # Cells are written as text so that "3" stays "3" and neutralised text stays inert.
+    for row_cells in sheet.iter_rows(min_row=2):
+        for cell in row_cells:
+            cell.data_type = "s"
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+    sheet.freeze_panes = "B2"
+    for letter, width in zip("ABCDEF", (12, 8, 8, 60, 32, 70), strict=True):
+        sheet.column_dimensions[letter].width = width
+    last = len(rows)
+    scale = ",".join(str(level) for level in questionnaire.scale)
+    level_rule = DataValidation(type="list", formula1=f'"{scale},{NOT_APPLICABLE}"', allow_blank=True)
+    level_rule.error = f"Choose a level ({scale}), NA for not applicable, or leave empty."
+    target_rule = DataValidation(type="list", formula1=f'"{scale}"', allow_blank=True)
+    target_rule.error = f"Choose a target level ({scale}) or leave empty."
+    for rule, column in ((level_rule, "B"), (target_rule, "C")):
+        rule.showErrorMessage = True
+        sheet.add_data_validation(rule)
+        rule.add(f"{column}2:{column}{last}")
+    _add_level_guide(workbook, questionnaire)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _add_level_guide(workbook: Any, questionnaire: Questionnaire) -> None:
+    """A second sheet with every level description, so the file can be filled in offline."""
+    from openpyxl.styles import Alignment, Font
+
+    guide = workbook.create_sheet("levels")
+    guide.append(["indicator_id", "statement", *[f"level {lv}" for lv in questionnaire.scale]])
+    for indicator in questionnaire.indicators:
+        guide.append(
+            [
+                indicator.id,
+                neutralise(indicator.statement),
+                *[neutralise(indicator.levels[lv]) for lv in questionnaire.scale],
+            ]
+        )
+    for cell in guide[1]:
+        cell.font = Font(bold=True)
+    for row_cells in guide.iter_rows(min_row=2):
+        for cell in row_cells:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    guide.column_dimensions["A"].width = 12
+    for letter in "BCDEFG":
+        guide.column_dimensions[letter].width = 40
+    guide.freeze_panes = "C2"
+
+
+def write_answers(path: Path | str, questionnaire: Questionnaire, answers: Mapping[str, Answer] | None = None) -> None:
+    """Write answers (or the blank template when ``answers`` is empty) as .csv or .xlsx."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        data = answers_csv_bytes(questionnaire, answers)
+    elif suffix == ".xlsx":
+        data = answers_xlsx_bytes(questionnaire, answers)
+    else:
+        raise AnswersError("unknown kind", (Problem(str(path), "the output must end in .csv or .xlsx"),))
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise AnswersError(
+            "cannot write", (Problem(str(path), f"cannot write the file: {exc.strerror or exc}"),)
+        ) from None

@@ -1,0 +1,457 @@
+"""Questionnaire schema and loader.
+
+A questionnaire is validated once, at the edge, and then used as a frozen
+value.  Validation has two passes over the same parsed YAML, and both always
+run so that a user sees every mistake of a file at once:
+
+* the structural pass (pydantic, ``extra="forbid"``): types, required keys,
+  unknown keys, positive weights, id syntax;
+* the cross-field pass (:func:`_cross_field_problems`), tolerant of broken
+  structure: ids unique across the file, every indicator describes exactly
+  the levels of the scale, every domain's pillar is declared.
+
+Every problem is reported as ``PATH:LINE:COL: message``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import types
+import typing
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from b1mg_maturity.errors import Problem, QuestionnaireError
+from b1mg_maturity.yaml_source import MarkedDocument, PathKey, YamlReadError, read_marked_yaml
+
+PillarId = Literal["elsi", "standards", "infrastructure", "healthcare"]
+PILLAR_IDS: tuple[str, ...] = typing.get_args(PillarId)
+
+Identifier = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="letters, digits, '.', '_' or '-', starting with a letter or digit",
+    ),
+]
+Text = Annotated[str, Field(min_length=1, max_length=10_000)]
+Weight = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
+BUNDLED_MLM = BUNDLED_DIR / "b1mg-mlm.yaml"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Source(_Frozen):
+    citation: Text
+    url: str | None = None
+    notice: str | None = None
+
+
+class ScaleLevel(_Frozen):
+    level: int
+    label: Text
+    description: Text
+
+
+class Pillar(_Frozen):
+    id: PillarId
+    name: Text
+    description: str | None = None
+
+
+class Indicator(_Frozen):
+    id: Identifier
+    statement: Text
+    guidance: str | None = None
+    levels: dict[int, Text]
+    weight: Weight = 1.0
+
+    @field_validator("levels")
+    @classmethod
+    def _ordered(cls, value: dict[int, str]) -> dict[int, str]:
+        return dict(sorted(value.items()))
+
+    def next_step(self, level: int) -> str | None:
+        """The description of the level above ``level``, or None at the top."""
+        return self.levels.get(level + 1)
+
+
+class Subdomain(_Frozen):
+    id: Identifier
+    name: Text
+    description: str | None = None
+    indicators: tuple[Indicator, ...] = Field(min_length=1)
+
+
+class Domain(_Frozen):
+    id: Identifier
+    code: str | None = None
+    name: Text
+    pillar: PillarId
+    description: str | None = None
+    weight: Weight = 1.0
+    subdomains: tuple[Subdomain, ...] = Field(min_length=1)
+
+    @property
+    def indicators(self) -> tuple[Indicator, ...]:
+        return tuple(ind for sub in self.subdomains for ind in sub.indicators)
+
+    @property
+    def title(self) -> str:
+        return f"{self.code}. {self.name}" if self.code else self.name
+
+
+class GlossaryTerm(_Frozen):
+    term: Text
+    definition: Text
+
+
+class Questionnaire(_Frozen):
+    id: Identifier
+    version: Annotated[str, Field(min_length=1, max_length=32)]
+    title: Text
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    source: Source
+    levels: tuple[ScaleLevel, ...] = Field(min_length=2)
+    pillars: tuple[Pillar, ...] = Field(min_length=1)
+    domains: tuple[Domain, ...] = Field(min_length=1)
+    glossary: tuple[GlossaryTerm, ...] = ()
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: Any) -> Any:
+        # `version: 1.0` in YAML is a float; accept it as the text the author meant.
+        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+    @cached_property
+    def scale(self) -> tuple[int, ...]:
+        return tuple(level.level for level in self.levels)
+
+    @property
+    def min_level(self) -> int:
+        return self.scale[0]
+
+    @property
+    def max_level(self) -> int:
+        return self.scale[-1]
+
+    @cached_property
+    def indicators(self) -> tuple[Indicator, ...]:
+        return tuple(ind for dom in self.domains for ind in dom.indicators)
+
+    @cached_property
+    def _indicator_index(self) -> dict[str, tuple[Domain, Subdomain, Indicator]]:
+        return {ind.id: (dom, sub, ind) for dom in self.domains for sub in dom.subdomains for ind in sub.indicators}
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        return self._indicator_index[indicator_id][2]
+
+    def has_indicator(self, indicator_id: str) -> bool:
+        return indicator_id in self._indicator_index
+
+    def domain_of(self, indicator_id: str) -> Domain:
+        return self._indicator_index[indicator_id][0]
+
+    def subdomain_of(self, indicator_id: str) -> Subdomain:
+        return self._indicator_index[indicator_id][1]
+
+    def pillar(self, pillar_id: str) -> Pillar:
+        return next(p for p in self.pillars if p.id == pillar_id)
+
+    def level_label(self, level: int) -> str:
+        return next((lv.label for lv in self.levels if lv.level == level), str(level))
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON of the content: pins what a round was rated against."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def load_questionnaire(source: Path | str | bytes, name: str | None = None) -> Questionnaire:
+    """Load and validate a questionnaire from a YAML file path or bytes.
+
+    Raises :class:`QuestionnaireError` listing every problem found.
+    """
+    label = name or (str(source) if not isinstance(source, bytes) else "<questionnaire>")
+    try:
+        doc = read_marked_yaml(source, name=label)
+    except YamlReadError as exc:
+        raise QuestionnaireError(f"{label} is not a readable questionnaire", tuple(exc.problems)) from None
+    if not isinstance(doc.data, dict):
+        raise QuestionnaireError(
+            f"{label} is not a questionnaire",
+            (Problem(doc.where(()), f"expected a mapping of questionnaire keys, found {_kind(doc.data)}"),),
+        )
+    problems = _structural_problems(doc) + _cross_field_problems(doc)
+    if problems:
+        raise QuestionnaireError(f"{label} has {len(problems)} problem(s)", tuple(_sorted(problems)))
+    return Questionnaire.model_validate(doc.data)
+
+
+def load_bundled() -> Questionnaire:
+    """The bundled MLM questionnaire."""
+    return load_questionnaire(BUNDLED_MLM)
+
+
+def check_questionnaire(source: Path | str) -> list[Problem]:
+    """Every problem of a questionnaire file, empty when it is valid."""
+    try:
+        load_questionnaire(source)
+    except QuestionnaireError as exc:
+        return list(exc.problems)
+    return []
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    def key(p: Problem) -> tuple[int, int, str]:
+        parts = p.where.rsplit(":", 2)
+        try:
+            return int(parts[1]), int(parts[2]), p.message
+        except (IndexError, ValueError):
+            return 0, 0, p.message
+
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=key)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
+
+
+# --- structural pass ----------------------------------------------------------------------------
+
+
+def _structural_problems(doc: MarkedDocument) -> list[Problem]:
+    try:
+        Questionnaire.model_validate(doc.data)
+    except ValidationError as exc:
+        return [_problem_from_pydantic(doc, err) for err in _meaningful(exc.errors(include_url=False))]
+    return []
+
+
+def _meaningful(errors: list[Any]) -> list[Any]:
+    """Drop the echoes pydantic adds to a real mistake.
+
+    * a list that is "too short" only because its one item failed;
+    * a "missing required key" next to an unknown key that is its misspelling
+      (``statment``): one typo is one problem.
+    """
+    locs = [tuple(e["loc"]) for e in errors]
+    typos = {
+        (tuple(e["loc"][:-1]), match)
+        for e in errors
+        if e["type"] == "extra_forbidden"
+        for match in difflib.get_close_matches(str(e["loc"][-1]), _allowed_keys(tuple(e["loc"][:-1])), n=1)
+    }
+    kept = []
+    for err, loc in zip(errors, locs, strict=True):
+        if err["type"] == "too_short" and any(other[: len(loc)] == loc and other != loc for other in locs):
+            continue
+        if err["type"] == "missing" and (loc[:-1], loc[-1]) in typos:
+            continue
+        kept.append(err)
+    return kept
+
+
+def _problem_from_pydantic(doc: MarkedDocument, err: Any) -> Problem:
+    loc: PathKey = tuple(part for part in err["loc"] if part != "[key]")
+    kind = err["type"]
+    field = loc[-1] if loc else None
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        hint = difflib.get_close_matches(str(field), allowed, n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return Problem(
+            doc.where(loc, key=True),
+            f"unknown key '{field}'{suggestion}; allowed here: {', '.join(allowed)}",
+        )
+    if kind == "missing":
+        return Problem(doc.where(loc[:-1]), f"missing required key '{field}'")
+    label = f"'{field}'" if isinstance(field, str) else f"item {field}" if isinstance(field, int) else "value"
+    shown = err.get("input")
+    got = f" (found {_kind(shown)}{': ' + repr(shown) if isinstance(shown, str | int | float) else ''})"
+    message = _friendly(kind, err["msg"], err.get("ctx") or {})
+    return Problem(doc.where(loc), f"{label}: {message}{got}")
+
+
+def _friendly(kind: str, msg: str, ctx: dict[str, Any]) -> str:
+    if kind == "literal_error":
+        return f"expected one of {ctx.get('expected', '')}"
+    if kind == "string_pattern_mismatch":
+        return "expected an id of letters, digits, '.', '_' or '-', starting with a letter or digit"
+    if kind == "too_short" and "min_length" in ctx:
+        return f"expected at least {ctx['min_length']} item(s)"
+    if kind == "greater_than":
+        return f"expected a number greater than {ctx.get('gt', 0):g}"
+    return msg[0].lower() + msg[1:] if msg else kind
+
+
+def _allowed_keys(loc: PathKey) -> list[str]:
+    """Field names of the model found at ``loc`` (for unknown-key messages)."""
+    annotation: Any = Questionnaire
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            info = annotation.model_fields.get(str(part))
+            if info is None:
+                return []
+            annotation = info.annotation
+        else:
+            args = typing.get_args(annotation)
+            annotation = args[0] if args else Any
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional/Annotated so the model class inside is reachable."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = inner[0]
+        else:
+            return annotation
+
+
+# --- cross-field pass ---------------------------------------------------------------------------
+
+
+def _items(container: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    value = container.get(key) if isinstance(container, dict) else None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                yield index, item
+
+
+def _cross_field_problems(doc: MarkedDocument) -> list[Problem]:
+    data = doc.data
+    problems: list[Problem] = []
+
+    scale: list[int] = []
+    for index, level in _items(data, "levels"):
+        value = level.get("level")
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value in scale:
+                problems.append(Problem(doc.where(("levels", index, "level")), f"level {value} is declared twice"))
+            scale.append(value)
+    if scale and scale != list(range(scale[0], scale[0] + len(scale))):
+        problems.append(
+            Problem(
+                doc.where(("levels",)),
+                f"the scale must be consecutive whole numbers in rising order, found {scale}",
+            )
+        )
+
+    declared_pillars: list[str] = []
+    for index, pillar_entry in _items(data, "pillars"):
+        pid = pillar_entry.get("id")
+        if isinstance(pid, str):
+            if pid in declared_pillars:
+                problems.append(Problem(doc.where(("pillars", index, "id")), f"pillar '{pid}' is declared twice"))
+            declared_pillars.append(pid)
+
+    first_seen: dict[str, str] = {}
+
+    def claim(identifier: Any, path: PathKey) -> None:
+        if not isinstance(identifier, str):
+            return
+        where = doc.where(path)
+        if identifier in first_seen:
+            problems.append(
+                Problem(
+                    where, f"duplicate id '{identifier}' (first used at {first_seen[identifier]}); ids must be unique"
+                )
+            )
+        else:
+            first_seen[identifier] = where
+
+    for d_index, domain in _items(data, "domains"):
+        d_path: PathKey = ("domains", d_index)
+        claim(domain.get("id"), (*d_path, "id"))
+        pillar = domain.get("pillar")
+        if isinstance(pillar, str) and pillar in PILLAR_IDS and declared_pillars and pillar not in declared_pillars:
+            problems.append(
+                Problem(
+                    doc.where((*d_path, "pillar")),
+                    f"pillar '{pillar}' is not declared under 'pillars' (declared: {', '.join(declared_pillars)})",
+                )
+            )
+        for s_index, sub in _items(domain, "subdomains"):
+            s_path: PathKey = (*d_path, "subdomains", s_index)
+            claim(sub.get("id"), (*s_path, "id"))
+            for i_index, ind in _items(sub, "indicators"):
+                i_path: PathKey = (*s_path, "indicators", i_index)
+                claim(ind.get("id"), (*i_path, "id"))
+                problems.extend(_level_problems(doc, ind, i_path, scale))
+
+    seen_terms: dict[str, str] = {}
+    for g_index, entry in _items(data, "glossary"):
+        term = entry.get("term")
+        if isinstance(term, str):
+            where = doc.where(("glossary", g_index, "term"))
+            folded = term.strip().casefold()
+            if folded in seen_terms:
+                problems.append(
+                    Problem(where, f"glossary term '{term}' is defined twice (first at {seen_terms[folded]})")
+                )
+            else:
+                seen_terms[folded] = where
+    return problems
+
+
+def _level_problems(doc: MarkedDocument, indicator: dict[str, Any], path: PathKey, scale: list[int]) -> list[Problem]:
+    levels = indicator.get("levels")
+    if not scale or not isinstance(levels, dict):
+        return []
+    keys = [k for k in levels if isinstance(k, int) and not isinstance(k, bool)]
+    missing = [lv for lv in scale if lv not in keys]
+    extra = [k for k in keys if k not in scale]
+    name = indicator.get("id", "this indicator")
+    problems = []
+    if missing:
+        problems.append(
+            Problem(
+                doc.where((*path, "levels")),
+                f"indicator '{name}' has no description for level(s) {', '.join(map(str, missing))}; "
+                f"every indicator describes each level of the scale ({scale[0]}-{scale[-1]})",
+            )
+        )
+    for key in extra:
+        problems.append(
+            Problem(
+                doc.where((*path, "levels", key), key=True),
+                f"level {key} is not on the scale ({scale[0]}-{scale[-1]})",
+            )
+        )
+    return problems
