@@ -32,6 +32,13 @@ out = Console()
 err = Console(stderr=True)
 
 EXIT_INVALID = 2
+
+
+def _say(console: Console, text: str) -> None:
+    """Print plain text: no markup, no colouring of numbers, no wrapping of long paths."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 T = TypeVar("T")
 
 
@@ -41,10 +48,10 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except B1mgError as exc:
         for line in exc.lines():
-            err.print(line, markup=False, highlight=False, soft_wrap=True)
+            _say(err, line)
         raise typer.Exit(EXIT_INVALID) from None
     except KeyboardInterrupt:
-        err.print("interrupted")
+        _say(err, "interrupted")
         raise typer.Exit(130) from None
 
 
@@ -61,11 +68,11 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Questionnaire YAM
     for path in paths:
         problems = check_questionnaire(path)
         for problem in problems:
-            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+            _say(err, str(problem))
         if problems:
             bad += 1
         else:
-            out.print(f"{path}: valid", markup=False, highlight=False)
+            _say(out, f"{path}: valid")
     if bad:
         raise typer.Exit(EXIT_INVALID)
 
@@ -102,7 +109,7 @@ def template(
     def body() -> None:
         q = load_questionnaire(questionnaire)
         write_answers(output, q)
-        out.print(f"wrote {output} ({len(q.indicators)} indicators)", markup=False, highlight=False)
+        _say(out, f"wrote {output} ({len(q.indicators)} indicators)")
 
     _run(body)
 
@@ -158,8 +165,8 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - last line of defence
-        err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
-        err.print("Please report this with the command you ran.", markup=False)
+        _say(err, f"internal error: {type(exc).__name__}: {exc}")
+        _say(err, "Please report this with the command you ran.")
         sys.exit(1)
 
 

@@ -165,8 +165,8 @@ def _parse_rows(
     for row_number, cells in _records(columns, rows):
         answer, row_problems = _parse_record(name, row_number, cells, questionnaire, first_row)
         problems.extend(row_problems)
-        if answer is not None and not row_problems:
-            answers[cells["indicator_id"].strip()] = answer
+        if answer is not None and not row_problems and answer != Answer():
+            answers[cells["indicator_id"].strip()] = answer  # a row left blank means "not yet answered"
     if problems:
         raise AnswersError(f"{name} cannot be imported ({len(problems)} problem(s))", tuple(problems))
     order = {ind.id: i for i, ind in enumerate(questionnaire.indicators)}
