@@ -48,3 +48,33 @@ class AnswersError(B1mgError):
 
 class ScoringError(B1mgError):
     """Answers do not fit the questionnaire they are scored against."""
+
+
+class ValidationFailed(B1mgError):
+    """A value given to a use case is not valid (names the field and what would be)."""
+
+
+class PermissionDenied(B1mgError):
+    """The acting user may not do this.  The message never reveals what exists elsewhere."""
+
+
+class NotFound(B1mgError):
+    """The record does not exist (or, to someone who may not see it, looks as if it did not)."""
+
+
+class Conflict(B1mgError):
+    """Someone else changed the record since it was read; carries both values."""
+
+    def __init__(self, message: str, *, yours: object, theirs: object, current_version: int) -> None:
+        super().__init__(message)
+        self.yours = yours
+        self.theirs = theirs
+        self.current_version = current_version
+
+
+class InvalidState(B1mgError):
+    """The use case does not fit the record's state (for example: editing a submitted round)."""
+
+
+class ImportFailed(B1mgError):
+    """An import was refused; nothing was written.  Lists every problem found."""

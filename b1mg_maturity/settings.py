@@ -1,0 +1,33 @@
+"""Settings from environment variables (prefix ``B1MG_``), read through pydantic-settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = PROJECT_ROOT / "var" / "b1mg-maturity.sqlite3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="B1MG_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE}",
+        description="SQLAlchemy URL; a SQLite file by default, postgresql+psycopg://... to share one database",
+    )
+    min_group_size: int = Field(default=3, ge=1, description="fewest health systems a statistic may describe")
+    login_max_failures: int = Field(default=5, ge=1)
+    login_pause_seconds: int = Field(default=60, ge=1)
+    # argon2id cost; the defaults are the library's (RFC 9106 "low memory" profile).  Tests lower them
+    # for speed; verification always uses the parameters stored inside each hash.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

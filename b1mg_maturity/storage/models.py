@@ -1,0 +1,256 @@
+"""SQLAlchemy 2 models.  Every editable record has a ``version`` counter for conflict detection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+GLOBAL_ROLES = ("none", "admin", "analyst")
+MEMBER_ROLES = ("coordinator", "expert", "viewer")
+ROUND_STATUSES = ("draft", "in_review", "submitted", "published")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Timestamps in UTC on every database (SQLite forgets the time zone; this puts it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UtcDateTime()}
+
+
+class HealthSystem(Base):
+    __tablename__ = "health_systems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # ISO 3166-1 alpha-2 or ISO 3166-2
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    parent_code: Mapped[str | None] = mapped_column(String(16))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("kind in ('country', 'region')", name="kind"),)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    global_role: Mapped[str] = mapped_column(String(16), default="none")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    __table_args__ = (CheckConstraint("global_role in ('none', 'admin', 'analyst')", name="global_role"),)
+
+
+class Membership(Base):
+    """A user's role in one health system (coordinator, expert or viewer)."""
+
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    health_system_id: Mapped[int] = mapped_column(ForeignKey("health_systems.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    health_system: Mapped[HealthSystem] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "health_system_id", "role", name="uq_memberships_user_system_role"),
+        CheckConstraint("role in ('coordinator', 'expert', 'viewer')", name="role"),
+    )
+
+
+class QuestionnaireVersion(Base):
+    """A questionnaire as it was registered: its YAML text is kept so old rounds read the same forever."""
+
+    __tablename__ = "questionnaire_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    yaml_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("questionnaire_id", "version", name="uq_questionnaire_versions_id_version"),)
+
+
+class AssessmentRound(Base):
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    health_system_id: Mapped[int] = mapped_column(ForeignKey("health_systems.id", ondelete="RESTRICT"))
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"))
+    label: Mapped[str] = mapped_column(String(120))
+    round_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column()
+    published_at: Mapped[dt.datetime | None] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    health_system: Mapped[HealthSystem] = relationship()
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("health_system_id", "label", name="uq_rounds_system_label"),
+        CheckConstraint("status in ('draft', 'in_review', 'submitted', 'published')", name="status"),
+        Index("ix_rounds_status", "status"),
+    )
+
+
+class RoundExpert(Base):
+    """An expert invited to a round."""
+
+    __tablename__ = "round_experts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    invited_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (UniqueConstraint("round_id", "user_id", name="uq_round_experts_round_user"),)
+
+
+class Rating(Base):
+    """One expert's own rating of one indicator in one round."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    indicator_id: Mapped[str] = mapped_column(String(64))
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    level: Mapped[int | None] = mapped_column(Integer)
+    not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    links: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of URLs (stored, never fetched)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    expert: Mapped[User] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "indicator_id", "expert_id", name="uq_ratings_round_indicator_expert"),
+        CheckConstraint("NOT (not_applicable AND level IS NOT NULL)", name="level_or_na"),
+    )
+
+
+class Consensus(Base):
+    """The agreed level of one indicator in one round, with its rationale (set by the coordinator)."""
+
+    __tablename__ = "consensus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    indicator_id: Mapped[str] = mapped_column(String(64))
+    level: Mapped[int | None] = mapped_column(Integer)
+    not_applicable: Mapped[bool] = mapped_column(Boolean, default=False)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "indicator_id", name="uq_consensus_round_indicator"),
+        CheckConstraint("NOT (not_applicable AND level IS NOT NULL)", name="level_or_na"),
+    )
+
+
+class Target(Base):
+    """The target level of one indicator in one round."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    indicator_id: Mapped[str] = mapped_column(String(64))
+    target: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("round_id", "indicator_id", name="uq_targets_round_indicator"),)
+
+
+class AuditEntry(Base):
+    """Append-only: who changed what, when, old and new value (JSON).  Triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(Integer)  # no FK: the log outlives deleted users
+    actor_name: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_key: Mapped[str] = mapped_column(String(200))
+    health_system_id: Mapped[int | None] = mapped_column(Integer)
+    round_id: Mapped[int | None] = mapped_column(Integer)
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_audit_log_round", "round_id"),
+        Index("ix_audit_log_at", "at"),
+    )
