@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: run test setup lint types unit check-clean clean bench
+.PHONY: run test test-deps setup lint types unit check-clean clean bench
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ lint: setup
 types: setup
 	$(BIN)/mypy b1mg_maturity app.py benchmarks tests
 
-unit: setup
+# System programs the tests need (PostgreSQL server, Chromium): installed via apt-get when root.
+test-deps:
+	bash scripts/ensure-test-deps.sh
+
+unit: setup test-deps
 	$(BIN)/pytest -q
 
 test: lint types unit

@@ -24,6 +24,11 @@ class Actor:
     roles: Mapping[int, frozenset[str]] = field(default_factory=dict)  # health system id -> roles
 
     @property
+    def user_ref(self) -> int | None:
+        """The id to store in "who did it" columns; None for the command-line operator (not a user row)."""
+        return self.user_id or None
+
+    @property
     def is_admin(self) -> bool:
         return self.global_role == "admin"
 

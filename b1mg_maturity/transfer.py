@@ -217,14 +217,14 @@ def import_round(
             label=label,
             round_date=document.round.round_date,
             status=status,
-            created_by=actor.user_id,
+            created_by=actor.user_ref,
             submitted_at=document.round.submitted_at if status in ("submitted", "published") else None,
             published_at=document.round.published_at if status == "published" else None,
         )
         session.add(round_)
         session.flush()
         for person in document.experts:
-            session.add(RoundExpert(round_id=round_.id, user_id=users[person.username].id, invited_by=actor.user_id))
+            session.add(RoundExpert(round_id=round_.id, user_id=users[person.username].id, invited_by=actor.user_ref))
         for rating in document.ratings:
             session.add(
                 Rating(
@@ -246,14 +246,14 @@ def import_round(
                     level=entry.level,
                     not_applicable=entry.not_applicable,
                     rationale=entry.rationale,
-                    updated_by=actor.user_id,
+                    updated_by=actor.user_ref,
                     updated_at=entry.updated_at or now,
                 )
             )
         for target in document.targets:
             session.add(
                 Target(
-                    round_id=round_.id, indicator_id=target.indicator_id, target=target.target, updated_by=actor.user_id
+                    round_id=round_.id, indicator_id=target.indicator_id, target=target.target, updated_by=actor.user_ref
                 )
             )
         audit.record(
@@ -361,12 +361,12 @@ def import_answers(
                     Consensus,
                     round_id,
                     indicator_id,
-                    actor.user_id,
+                    actor.user_ref,
                     now,
                     {"level": answer.level, "not_applicable": answer.not_applicable, "rationale": answer.evidence},
                 )
                 if answer.target is not None:
-                    _upsert(session, Target, round_id, indicator_id, actor.user_id, now, {"target": answer.target})
+                    _upsert(session, Target, round_id, indicator_id, actor.user_ref, now, {"target": answer.target})
             else:
                 written += _upsert_rating(session, round_id, indicator_id, actor.user_id, now, answer)
         audit.record(
@@ -387,7 +387,7 @@ def _upsert(
     model: Any,
     round_id: int,
     indicator_id: str,
-    user_id: int,
+    user_id: int | None,
     now: dt.datetime,
     values: dict[str, object],
 ) -> int:

@@ -1,58 +1,21 @@
-"""The ``b1mg-maturity`` command line.
-
-Errors are formatted here, in one place (:func:`_run`): each located problem
-on its own line on stderr, exit status 2 for bad input, never a traceback.
-"""
+"""Commands on files: validate questionnaires, score answers files, write blank templates."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from b1mg_maturity.errors import B1mgError
+from b1mg_maturity.cli.output import EXIT_INVALID, err, out, run_safely, say
 from b1mg_maturity.interchange.answers_file import read_answers, write_answers
 from b1mg_maturity.questionnaire import BUNDLED_MLM, check_questionnaire, load_questionnaire
 from b1mg_maturity.scoring import Aggregation, GroupScore, ScoreCard, score
 
-app = typer.Typer(
-    name="b1mg-maturity",
-    help="Self-assessment against the B1MG Maturity Level Model for genomics in healthcare.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-out = Console()
-err = Console(stderr=True)
-
-EXIT_INVALID = 2
-
-
-def _say(console: Console, text: str) -> None:
-    """Print plain text: no markup, no colouring of numbers, no wrapping of long paths."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
-
-
-T = TypeVar("T")
-
-
-def _run(action: Callable[[], T]) -> T:
-    """Run a command body; turn project errors into located lines and exit 2."""
-    try:
-        return action()
-    except B1mgError as exc:
-        for line in exc.lines():
-            _say(err, line)
-        raise typer.Exit(EXIT_INVALID) from None
-    except KeyboardInterrupt:
-        _say(err, "interrupted")
-        raise typer.Exit(130) from None
+app = typer.Typer()
 
 
 QuestionnaireOption = Annotated[
@@ -68,11 +31,11 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Questionnaire YAM
     for path in paths:
         problems = check_questionnaire(path)
         for problem in problems:
-            _say(err, str(problem))
+            say(err, str(problem))
         if problems:
             bad += 1
         else:
-            _say(out, f"{path}: valid")
+            say(out, f"{path}: valid")
     if bad:
         raise typer.Exit(EXIT_INVALID)
 
@@ -96,7 +59,7 @@ def score_command(
         else:
             _print_scorecard(card)
 
-    _run(body)
+    run_safely(body)
 
 
 @app.command()
@@ -109,9 +72,9 @@ def template(
     def body() -> None:
         q = load_questionnaire(questionnaire)
         write_answers(output, q)
-        _say(out, f"wrote {output} ({len(q.indicators)} indicators)")
+        say(out, f"wrote {output} ({len(q.indicators)} indicators)")
 
-    _run(body)
+    run_safely(body)
 
 
 def _fmt(value: float | None) -> str:
@@ -156,19 +119,3 @@ def _print_scorecard(card: ScoreCard) -> None:
                 item.next_step or "",
             )
         out.print(gaps)
-
-
-def main() -> None:
-    """Console-script entry point; no Python traceback ever reaches the user."""
-    try:
-        app()
-    except SystemExit:
-        raise
-    except Exception as exc:  # noqa: BLE001 - last line of defence
-        _say(err, f"internal error: {type(exc).__name__}: {exc}")
-        _say(err, "Please report this with the command you ran.")
-        sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,34 @@
+"""The ``b1mg-maturity`` command line (Typer).  Output and error formatting live in :mod:`.output`."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from b1mg_maturity.cli import file_commands
+from b1mg_maturity.cli.output import err, say
+
+app = typer.Typer(
+    name="b1mg-maturity",
+    help="Self-assessment against the B1MG Maturity Level Model for genomics in healthcare.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.registered_commands.extend(file_commands.app.registered_commands)
+
+
+def main() -> None:
+    """Console-script entry point; no Python traceback ever reaches the user."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last line of defence
+        say(err, f"internal error: {type(exc).__name__}: {exc}")
+        say(err, "Please report this with the command you ran.")
+        sys.exit(1)
+
+
+__all__ = ["app", "main"]
