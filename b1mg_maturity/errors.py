@@ -7,6 +7,7 @@ and the UI each format them in one place; nobody else prints tracebacks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class NotFound(B1mgError):
 class Conflict(B1mgError):
     """Someone else changed the record since it was read; carries both values."""
 
-    def __init__(self, message: str, *, yours: object, theirs: object, current_version: int) -> None:
+    def __init__(self, message: str, *, yours: Any, theirs: Any, current_version: int) -> None:
         super().__init__(message)
         self.yours = yours
         self.theirs = theirs

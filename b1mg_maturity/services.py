@@ -500,7 +500,7 @@ class Services:
         with self.db.transaction() as session:
             actor = self.load_actor(session, actor_id)
             require_admin(actor, "list users")
-            codes = dict(session.execute(select(HealthSystem.id, HealthSystem.code)).tuples().all())
+            codes = dict(session.execute(select(HealthSystem.id, HealthSystem.code)).all())
             return [
                 UserView(
                     u.id,
@@ -693,7 +693,7 @@ class Services:
                 select(AssessmentRound).order_by(AssessmentRound.round_date.desc(), AssessmentRound.id.desc())
             ).all()
             experts: dict[int, set[int]] = {}
-            for round_id, user_id in session.execute(select(RoundExpert.round_id, RoundExpert.user_id)).tuples():
+            for round_id, user_id in session.execute(select(RoundExpert.round_id, RoundExpert.user_id)):
                 experts.setdefault(round_id, set()).add(user_id)
             return [
                 _round_view(r)
@@ -884,7 +884,7 @@ class Services:
                 .join(User, User.id == Rating.expert_id)
                 .where(Rating.round_id == round_id)
                 .order_by(Rating.indicator_id, User.username)
-            ).tuples()
+            )
             return [_rating_view(r, name) for r, name in rows]
 
     def set_consensus(

@@ -55,8 +55,8 @@ def export_round(services: Services, actor_id: int, round_id: int) -> RoundDocum
         actor = services.load_actor(session, actor_id)
         round_, facts = services.load_round(session, round_id)
         require_coordinate(actor, facts, "export this round")
-        names = dict(session.execute(select(User.id, User.username)).tuples().all())
-        displays = dict(session.execute(select(User.id, User.display_name)).tuples().all())
+        names = dict(session.execute(select(User.id, User.username)).all())
+        displays = dict(session.execute(select(User.id, User.display_name)).all())
         expert_ids = sorted(facts.expert_ids, key=lambda i: names[i])
         qv = round_.questionnaire_version
         system = round_.health_system
@@ -253,7 +253,10 @@ def import_round(
         for target in document.targets:
             session.add(
                 Target(
-                    round_id=round_.id, indicator_id=target.indicator_id, target=target.target, updated_by=actor.user_ref
+                    round_id=round_.id,
+                    indicator_id=target.indicator_id,
+                    target=target.target,
+                    updated_by=actor.user_ref,
                 )
             )
         audit.record(

@@ -1,0 +1,146 @@
+"""Every role x every use case x own and other health system: allowed or refused, by the service layer.
+
+Actors hold their roles in DE; "own" acts on a DE round, "other" on an FR round.
+Global roles (admin, analyst, none) are tried on both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+
+from b1mg_maturity.errors import PermissionDenied
+from b1mg_maturity.transfer import export_round
+from tests.integration.world import World
+
+ACTORS = {  # label -> username
+    "admin": "admin",
+    "analyst": "analyst",
+    "no role": "nobody",
+    "coordinator": "coordinator-de",
+    "expert": "expert-de",
+    "viewer": "viewer-de",
+}
+_labels = itertools.count()
+
+
+def _fresh_round(world: World, code: str, *, status: str = "draft") -> int:
+    """A new round in ``code`` set up by the admin, with that system's expert invited."""
+    services, admin = world.services, world.id("admin")
+    round_id = services.open_round(admin, code, f"R{next(_labels)}", dt.date(2026, 1, 1)).id
+    services.invite_expert(admin, round_id, f"expert-{code.lower()}")
+    if status in ("submitted", "published"):
+        services.submit(admin, round_id)
+    if status == "published":
+        services.publish(admin, round_id)
+    return round_id
+
+
+Case = Callable[[World, int, str], object]
+
+CASES: dict[str, Case] = {
+    "read draft round": lambda w, a, c: w.services.get_round(a, _fresh_round(w, c)),
+    "read draft scores": lambda w, a, c: w.services.round_scores(a, _fresh_round(w, c)),
+    "read published round": lambda w, a, c: w.services.get_round(a, _fresh_round(w, c, status="published")),
+    "read published scores": lambda w, a, c: w.services.round_scores(a, _fresh_round(w, c, status="published")),
+    "read submitted round": lambda w, a, c: w.services.get_round(a, _fresh_round(w, c, status="submitted")),
+    "read every expert's ratings": lambda w, a, c: w.services.all_ratings(a, _fresh_round(w, c)),
+    "rate": lambda w, a, c: w.services.rate(a, _fresh_round(w, c), "D1.1.1", level=3, expected_version=0),
+    "set consensus": lambda w, a, c: w.services.set_consensus(
+        a, _fresh_round(w, c), "D1.1.1", level=3, expected_version=0
+    ),
+    "set target": lambda w, a, c: w.services.set_target(a, _fresh_round(w, c), "D1.1.1", target=4, expected_version=0),
+    "invite expert": lambda w, a, c: w.services.invite_expert(a, _fresh_round(w, c), f"expert2-{c.lower()}"),
+    "start review": lambda w, a, c: w.services.start_review(a, _fresh_round(w, c)),
+    "submit": lambda w, a, c: w.services.submit(a, _fresh_round(w, c)),
+    "publish": lambda w, a, c: w.services.publish(a, _fresh_round(w, c, status="submitted")),
+    "reopen": lambda w, a, c: w.services.reopen(a, _fresh_round(w, c, status="submitted"), "correction"),
+    "open round": lambda w, a, c: w.services.open_round(a, c, f"N{next(_labels)}", dt.date(2026, 2, 1)),
+    "export round": lambda w, a, c: export_round(w.services, a, _fresh_round(w, c)),
+    "read round history": lambda w, a, c: w.services.audit_log(a, round_id=_fresh_round(w, c)),
+    "add health system": lambda w, a, c: w.services.add_health_system(a, "EE" if c == "DE" else "LV"),
+    "grant expert role": lambda w, a, c: w.services.grant(a, "nobody", c, "expert"),
+    "list users": lambda w, a, c: w.services.list_users(a),
+}
+
+COORDINATION = {"admin", "coordinator/own"}
+EXPECTED: dict[str, set[str]] = {
+    "read draft round": {"admin", "coordinator/own", "expert/own"},
+    "read draft scores": {"admin", "coordinator/own", "expert/own"},
+    "read submitted round": {"admin", "coordinator/own", "expert/own", "viewer/own"},
+    "read published round": {"admin", "analyst", "coordinator/own", "expert/own", "viewer/own"},
+    "read published scores": {"admin", "analyst", "coordinator/own", "expert/own", "viewer/own"},
+    "read every expert's ratings": COORDINATION,
+    "rate": {"expert/own"},  # only invited experts rate, not even the admin
+    "set consensus": COORDINATION,
+    "set target": COORDINATION,
+    "invite expert": COORDINATION,
+    "start review": COORDINATION,
+    "submit": COORDINATION,
+    "publish": {"admin"},
+    "reopen": {"admin"},
+    "open round": COORDINATION,
+    "export round": COORDINATION,
+    "read round history": COORDINATION,
+    "add health system": {"admin"},
+    "grant expert role": COORDINATION,
+    "list users": {"admin"},
+}
+
+
+def test_permission_matrix(world: World) -> None:
+    assert set(CASES) == set(EXPECTED)
+    outcome: dict[tuple[str, str], bool] = {}
+    for case_name, case in CASES.items():
+        for label, username in ACTORS.items():
+            for where, code in (("own", "DE"), ("other", "FR")):
+                cell = label if label in ("admin", "analyst", "no role") else f"{label}/{where}"
+                try:
+                    case(world, world.id(username), code)
+                    allowed = True
+                except PermissionDenied:
+                    allowed = False
+                key = (case_name, cell)
+                # global roles are tried on both systems and must agree
+                assert outcome.get(key, allowed) == allowed, key
+                outcome[key] = allowed
+    wrong = sorted(
+        f"{case} / {cell}: {'allowed' if allowed else 'refused'}, expected {'allowed' if not allowed else 'refused'}"
+        for (case, cell), allowed in outcome.items()
+        if allowed != (cell in EXPECTED[case])
+    )
+    assert not wrong, "\n".join(wrong)
+    assert len(outcome) == len(CASES) * 9
+
+
+def test_refusal_reveals_nothing(world: World) -> None:
+    """A round of another system and a round that does not exist get the same answer."""
+    services, outsider = world.services, world.id("coordinator-fr")
+    messages = []
+    for round_id in (world.rounds["DE"], 999_999):
+        try:
+            services.get_round(outsider, round_id)
+        except PermissionDenied as exc:
+            messages.append(exc.message)
+    assert len(messages) == 2 and messages[0] == messages[1]
+
+
+def test_expert_sees_only_own_ratings(world: World) -> None:
+    services, round_id = world.services, world.rounds["DE"]
+    services.rate(world.id("expert-de"), round_id, "D1.1.1", level=2, expected_version=0)
+    services.rate(world.id("expert2-de"), round_id, "D1.1.1", level=4, expected_version=0)
+    mine = services.my_ratings(world.id("expert-de"), round_id)
+    assert [r.level for r in mine.values()] == [2]
+    assert len(services.all_ratings(world.id("coordinator-de"), round_id)) == 2
+
+
+def test_revoked_role_takes_effect_at_once(world: World) -> None:
+    services = world.services
+    services.get_round(world.id("coordinator-de"), world.rounds["DE"])
+    services.revoke(world.id("admin"), "coordinator-de", "DE", "coordinator")
+    try:
+        services.get_round(world.id("coordinator-de"), world.rounds["DE"])
+    except PermissionDenied:
+        return
+    raise AssertionError("a revoked coordinator could still open the round")
