@@ -1,0 +1,132 @@
+"""Accounts and health systems: ``users add|list|set-role|grant|revoke`` and ``systems add|list``."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+from b1mg_maturity.cli.output import out, run_safely, say
+
+users = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
+systems = typer.Typer(help="Health systems (ISO 3166 countries and regions).", no_args_is_help=True)
+
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database-url", help="SQLAlchemy URL (default: B1MG_DATABASE_URL or the SQLite file).")
+]
+GLOBAL_ROLES = ("none", "admin", "analyst")
+SYSTEM_ROLES = ("coordinator", "expert", "viewer")
+
+
+def _password(given: str | None) -> str:
+    if given:
+        return given
+    first = getpass.getpass("Password (at least 10 characters): ")
+    if getpass.getpass("Repeat the password: ") != first:
+        raise typer.BadParameter("the two passwords differ")
+    return first
+
+
+@users.command("add")
+def add_user(
+    username: str,
+    role: Annotated[
+        str, typer.Option(help="none, admin or analyst; or coordinator/expert/viewer with --system")
+    ] = "none",
+    system: Annotated[str | None, typer.Option(help="Health system code for a coordinator/expert/viewer role.")] = None,
+    display_name: Annotated[str, typer.Option(help="Name shown in the app.")] = "",
+    email: Annotated[str | None, typer.Option(help="E-mail (for single sign-on matching).")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password; asked for when not given (avoid passwords in shell history).")
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Create an account."""
+
+    def body() -> None:
+        services = operator_services(database_url)
+        global_role = role if role in GLOBAL_ROLES else "none"
+        if role not in GLOBAL_ROLES and role not in SYSTEM_ROLES:
+            raise typer.BadParameter(f"role must be one of {', '.join(GLOBAL_ROLES + SYSTEM_ROLES)}")
+        if role in SYSTEM_ROLES and not system:
+            raise typer.BadParameter(f"a {role} belongs to a health system: add --system CODE")
+        user = services.add_user(
+            OPERATOR_ID, username, _password(password), display_name=display_name, email=email, global_role=global_role
+        )
+        if role in SYSTEM_ROLES and system:
+            services.grant(OPERATOR_ID, user.username, system, role)
+        say(out, f"added {user.username} ({role}{' of ' + system.upper() if system else ''})")
+
+    run_safely(body)
+
+
+@users.command("list")
+def list_users(database_url: DatabaseOption = None) -> None:
+    """List accounts with their roles."""
+
+    def body() -> None:
+        table = Table("username", "name", "global role", "health-system roles")
+        for user in operator_services(database_url).list_users(OPERATOR_ID):
+            roles = ", ".join(f"{role} of {code}" for code, role in user.memberships)
+            table.add_row(user.username, user.display_name, user.global_role, roles or "-")
+        out.print(table)
+
+    run_safely(body)
+
+
+@users.command("set-role")
+def set_role(
+    username: str,
+    role: Annotated[str, typer.Argument(help="none, admin, analyst, or coordinator/expert/viewer with --system")],
+    system: Annotated[str | None, typer.Option(help="Health system code for a per-system role.")] = None,
+    revoke: Annotated[bool, typer.Option("--revoke", help="Remove the per-system role instead.")] = False,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Change a user's global role, or give (or --revoke) a role in a health system."""
+
+    def body() -> None:
+        services = operator_services(database_url)
+        if role in GLOBAL_ROLES:
+            services.set_global_role(OPERATOR_ID, username, role)
+            say(out, f"{username}: global role {role}")
+            return
+        if role not in SYSTEM_ROLES or not system:
+            raise typer.BadParameter("a per-system role needs --system CODE (coordinator, expert or viewer)")
+        if revoke:
+            services.revoke(OPERATOR_ID, username, system, role)
+            say(out, f"{username}: no longer {role} of {system.upper()}")
+        else:
+            services.grant(OPERATOR_ID, username, system, role)
+            say(out, f"{username}: {role} of {system.upper()}")
+
+    run_safely(body)
+
+
+@systems.command("add")
+def add_system(
+    code: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-2 (DE) or ISO 3166-2 region (ES-CT).")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Add a health system; its name comes from the ISO standard."""
+
+    def body() -> None:
+        system = operator_services(database_url).add_health_system(OPERATOR_ID, code)
+        say(out, f"added {system.code}: {system.name} ({system.kind})")
+
+    run_safely(body)
+
+
+@systems.command("list")
+def list_systems(database_url: DatabaseOption = None) -> None:
+    """List health systems."""
+
+    def body() -> None:
+        table = Table("code", "name", "kind", "demo")
+        for system in operator_services(database_url).list_health_systems(OPERATOR_ID):
+            table.add_row(system.code, system.name, system.kind, "yes" if system.is_demo else "")
+        out.print(table)
+
+    run_safely(body)

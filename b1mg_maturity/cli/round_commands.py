@@ -1,0 +1,116 @@
+"""Rounds in and out: ``rounds list``, ``export`` and ``import``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from b1mg_maturity.cli.admin_commands import DatabaseOption
+from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+from b1mg_maturity.cli.output import out, run_safely, say
+from b1mg_maturity.errors import Problem, ValidationFailed
+from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes, read_answers
+from b1mg_maturity.interchange.fhir_export import fhir_json, questionnaire_to_fhir, round_to_fhir_response
+from b1mg_maturity.transfer import export_round, import_answers, import_round, parse_round_json, round_json
+
+rounds = typer.Typer(help="Assessment rounds.", no_args_is_help=True)
+
+
+class ExportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+    FHIR = "fhir"
+    FHIR_QUESTIONNAIRE = "fhir-questionnaire"
+
+
+@rounds.command("list")
+def list_rounds(database_url: DatabaseOption = None) -> None:
+    """List every round with its status."""
+
+    def body() -> None:
+        table = Table("id", "health system", "label", "date", "status", "questionnaire")
+        for r in operator_services(database_url).list_rounds(OPERATOR_ID):
+            table.add_row(
+                str(r.id), r.health_system.code, r.label, r.round_date.isoformat(), r.status,
+                f"{r.questionnaire_id} {r.questionnaire_version}",
+            )  # fmt: skip
+        out.print(table)
+
+    run_safely(body)
+
+
+def export(
+    round_id: Annotated[int, typer.Option("--round", help="Round id (see `rounds list`).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    format: Annotated[
+        ExportFormat | None, typer.Option("--format", help="Default: from the file name (.json, .csv, .xlsx).")
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Export a round: the whole round as JSON, its answers as CSV/XLSX, or FHIR R4 resources."""
+
+    def body() -> None:
+        services = operator_services(database_url)
+        kind = format or _format_of(output)
+        if kind in (ExportFormat.CSV, ExportFormat.XLSX):
+            questionnaire, answers, _ = services.round_answers(OPERATOR_ID, round_id)
+            write = answers_csv_bytes if kind is ExportFormat.CSV else answers_xlsx_bytes
+            output.write_bytes(write(questionnaire, answers))
+        elif kind is ExportFormat.JSON:
+            output.write_text(round_json(export_round(services, OPERATOR_ID, round_id)), encoding="utf-8")
+        else:
+            questionnaire = services.questionnaire_for_round(OPERATOR_ID, round_id)
+            resource = (
+                questionnaire_to_fhir(questionnaire)
+                if kind is ExportFormat.FHIR_QUESTIONNAIRE
+                else round_to_fhir_response(export_round(services, OPERATOR_ID, round_id), questionnaire)
+            )
+            output.write_text(fhir_json(resource), encoding="utf-8")
+        say(out, f"wrote {output} ({kind.value})")
+
+    run_safely(body)
+
+
+def import_(
+    path: Annotated[Path, typer.Argument(help="A round .json, or an answers .csv/.xlsx with --round.")],
+    round_id: Annotated[int | None, typer.Option("--round", help="Round to import an answers file into.")] = None,
+    system: Annotated[str | None, typer.Option(help="Health system for a round .json (default: its own).")] = None,
+    label: Annotated[str | None, typer.Option(help="Label for the imported round (default: its own).")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Import a round (.json) or an answers file as a round's consensus levels and targets. All or nothing."""
+
+    def body() -> None:
+        services = operator_services(database_url)
+        if path.suffix.lower() == ".json":
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                raise ValidationFailed("cannot read", (Problem(str(path), f"cannot read: {exc.strerror}"),)) from None
+            view = import_round(
+                services, OPERATOR_ID, parse_round_json(raw, name=str(path)), health_system_code=system, label=label
+            )
+            say(out, f"imported round {view.id}: {view.health_system.code} {view.label} ({view.status})")
+            return
+        if round_id is None:
+            raise typer.BadParameter("an answers file goes into a round: add --round ID")
+        questionnaire = services.questionnaire_for_round(OPERATOR_ID, round_id)
+        written = import_answers(services, OPERATOR_ID, round_id, read_answers(path, questionnaire), "consensus")
+        say(out, f"imported {written} indicators into round {round_id}")
+
+    run_safely(body)
+
+
+def _format_of(path: Path) -> ExportFormat:
+    suffix = path.suffix.lower().lstrip(".")
+    try:
+        return ExportFormat(suffix)
+    except ValueError:
+        raise ValidationFailed(
+            "unknown format", (Problem(str(path), "end the file name in .json, .csv or .xlsx, or give --format"),)
+        ) from None
