@@ -16,6 +16,7 @@ def _hasher() -> PasswordHasher:
     settings = get_settings()
     return PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
 
+
 MIN_PASSWORD_LENGTH = 10
 
 

@@ -172,8 +172,19 @@ def _parse_questionnaire(yaml_text: str, name: str = "<registered questionnaire>
     return load_questionnaire(yaml_text.encode("utf-8"), name=name)
 
 
+_by_hash: dict[str, Questionnaire] = {}
+
+
 def _questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
-    return _parse_questionnaire(version.yaml_text)
+    """The parsed questionnaire of a registered version.
+
+    Registered versions never change (the content hash is unique), so the parse
+    is kept per hash and the deferred YAML text is only fetched the first time.
+    """
+    cached = _by_hash.get(version.content_hash)
+    if cached is None:
+        cached = _by_hash[version.content_hash] = _parse_questionnaire(version.yaml_text)
+    return cached
 
 
 def effective_answers(
@@ -830,8 +841,7 @@ class Services:
                             theirs=_rating_values(current),
                             current_version=current.version,
                         )
-                    session.refresh(current)
-                    row = current
+                    session.expunge(current)  # stale after the UPDATE; the view below is built from what was written
                 audit.record(
                     session,
                     actor,
@@ -843,7 +853,16 @@ class Services:
                     health_system_id=round_.health_system_id,
                     round_id=round_id,
                 )
-                return _rating_view(row, actor.username)
+                return RatingView(
+                    indicator_id,
+                    actor.username,
+                    level,
+                    not_applicable,
+                    evidence,
+                    clean,
+                    1 if old is None else expected_version + 1,
+                    now,
+                )
         except IntegrityError:
             # Two first saves raced (PostgreSQL): the other one won; show it.
             theirs = self._current_rating(round_id, indicator_id, actor_id)

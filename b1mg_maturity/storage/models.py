@@ -124,7 +124,7 @@ class QuestionnaireVersion(Base):
     version: Mapped[str] = mapped_column(String(32))
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(300))
-    yaml_text: Mapped[str] = mapped_column(Text)
+    yaml_text: Mapped[str] = mapped_column(Text, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("questionnaire_id", "version", name="uq_questionnaire_versions_id_version"),)

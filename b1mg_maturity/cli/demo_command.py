@@ -1,0 +1,64 @@
+"""``b1mg-maturity demo``: fill an empty database with synthetic demo data."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+from b1mg_maturity.cli.output import out, run_safely, say
+from b1mg_maturity.demo import load_demo
+
+app = typer.Typer()
+
+
+@app.command()
+def demo(
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="SQLAlchemy URL of the database to fill (default: B1MG_DATABASE_URL, else the SQLite file under var/).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same demo data.")] = 2026,
+) -> None:
+    """Fill an empty database with synthetic demo data."""
+
+    def body() -> None:
+        services = operator_services(database_url)
+        try:
+            started = time.perf_counter()
+            summary = load_demo(services, OPERATOR_ID, seed=seed)
+            seconds = time.perf_counter() - started
+        finally:
+            services.db.dispose()
+        say(out, "SYNTHETIC DEMO DATA: fictional health systems (codes XA-XZ, names ending in '(demo)').")
+        say(out, "Not a real assessment of any country or region; do not use this database for real data.")
+        counts = Table(title="Loaded")
+        counts.add_column("what")
+        counts.add_column("count", justify="right")
+        for what, count in (
+            ("health systems", summary.systems),
+            ("rounds", summary.rounds),
+            *((f"  {status.replace('_', ' ')}", n) for status, n in sorted(summary.rounds_by_status.items())),
+            ("experts' ratings", summary.ratings),
+            ("consensus levels", summary.consensus),
+            ("targets", summary.targets),
+            ("accounts", summary.users),
+        ):
+            counts.add_row(what, f"{count:,}")
+        out.print(counts)
+        accounts = Table(title="Demo accounts (demo only: everyone knows this password)")
+        for column in ("username", "role", "password"):
+            accounts.add_column(column)
+        for account in summary.accounts:
+            accounts.add_row(account.username, account.role, account.password)
+        out.print(accounts)
+        say(out, f"Other demo accounts (<code>-coordinator, <code>-expertN) share the same password. ({seconds:.1f} s)")
+
+    run_safely(body)

@@ -1,0 +1,477 @@
+"""Synthetic demo data: fictional health systems, rounds, experts' ratings, consensus and targets.
+
+Everything here is made up.  The health systems use the ISO 3166-1 codes
+left to users (XA, XB, ...), so they can never be mistaken for a real
+country, and every name ends in " (demo)".  The demo accounts share the
+password :data:`DEMO_PASSWORD`, which is printed and documented: demo
+databases are for trying the tool out, never for real assessments.
+
+How the numbers come about: each system has a latent maturity per domain (a
+base level, a domain offset, an indicator offset and a yearly improvement);
+each expert rates around it with a personal bias and noise, now and then two
+levels away, sometimes "not applicable", and only in the domains they know.
+Draft rounds are half filled; rounds past draft have a consensus with a
+rationale and targets one or two levels above the agreed level.
+
+The loader uses the services (permissions and audit trail) for health
+systems, roles, rounds, invitations and status changes; accounts and the
+answers of each round go through :mod:`b1mg_maturity.demo_bulk` (one
+transaction per round instead of one per rating; same checks, same audit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from b1mg_maturity.demo_bulk import (
+    ConsensusRow,
+    NewAccount,
+    RatingRow,
+    TargetRow,
+    add_accounts,
+    write_round_answers,
+)
+from b1mg_maturity.errors import PermissionDenied, Problem, ValidationFailed
+from b1mg_maturity.questionnaire import Questionnaire, load_bundled
+from b1mg_maturity.services import OPERATOR_ID, Services
+from b1mg_maturity.storage.models import HealthSystem
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - demo only, printed by `b1mg-maturity demo`; never for real data
+DEMO_SUFFIX = " (demo)"
+
+# Invented names (checked against ISO 3166-1: none is a country's name).
+SYSTEM_NAMES = (
+    "Aldoria",
+    "Brevonia",
+    "Corvantia",
+    "Delmaris",
+    "Elvandia",
+    "Farrowmere",
+    "Glenspire",
+    "Halvoria",
+    "Istrenne",
+    "Jadovia",
+    "Kestramark",
+    "Lorvalia",
+    "Mirenthal",
+    "Norvessa",
+)
+ROUND_YEARS = (2024, 2025, 2026)
+# Newest round's status per system, in system order (XA first: a draft for the demo accounts to work on).
+NEWEST_STATUS = (
+    "draft",
+    "published",
+    "in_review",
+    "published",
+    "submitted",
+    "published",
+    "published",
+    "draft",
+    "published",
+    "in_review",
+    "published",
+    "published",
+    "submitted",
+    "published",
+)
+THREE_ROUNDS = 10  # the first ten systems have rounds 2024-2026, the others 2025-2026
+
+FIRST_NAMES = (
+    "Ada", "Bram", "Cora", "Dario", "Elin", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Kaija", "Lior",
+    "Mira", "Nils", "Olga", "Pavel", "Rhea", "Soren", "Tilda", "Umar", "Vera", "Wim", "Yara", "Zeno",
+)  # fmt: skip
+LAST_NAMES = (
+    "Arbel", "Brisk", "Castell", "Dunmore", "Everly", "Fenwick", "Galloway", "Hartwell", "Ivers", "Jansky",
+    "Kellner", "Lindqvist", "Marrow", "Norcott", "Oakes", "Penrose", "Quill", "Rowan", "Selden", "Thorne",
+)  # fmt: skip
+
+# Fictional kinds of evidence per domain (generic; no real document is meant).
+DOCUMENTS = {
+    "D1": (
+        "national genomics board minutes",
+        "health ministry priority list",
+        "draft genomic medicine strategy",
+        "cabinet decision on precision medicine",
+    ),
+    "D2": (
+        "health budget annex",
+        "reimbursement catalogue update",
+        "health technology assessment of exome sequencing",
+        "cost-effectiveness pilot report",
+    ),
+    "D3": (
+        "data protection authority guidance",
+        "consent form template for genetic testing",
+        "draft genetic testing act",
+        "research ethics committee annual report",
+        "secondary use of health data regulation",
+    ),
+    "D4": (
+        "public opinion survey on genomics",
+        "patient organisation workshop notes",
+        "public information campaign plan",
+    ),
+    "D5": (
+        "medical curriculum review",
+        "genetic counsellor registry",
+        "workforce training needs survey",
+        "briefing notes for policy makers",
+    ),
+    "D6": (
+        "clinical decision support rollout plan",
+        "multidisciplinary team charter",
+        "innovation fund call",
+        "public-private partnership framework",
+    ),
+    "D7": (
+        "sequencing capacity survey of university hospitals",
+        "laboratory accreditation register",
+        "bioinformatics pipeline validation report",
+        "variant interpretation guideline",
+        "clinical report template",
+    ),
+    "D8": (
+        "information security audit",
+        "genomic data catalogue",
+        "data access committee procedures",
+        "interoperability roadmap",
+        "analysis platform service description",
+    ),
+}
+FINDINGS = {
+    1: ("nothing in place beyond ad hoc initiatives", "only isolated local efforts so far"),
+    2: ("first steps taken, work is still fragmented", "a pilot in one region only"),
+    3: ("defined and in place in parts of the system", "adopted but not yet systematic"),
+    4: ("implemented across the system and monitored", "in routine use with regular review"),
+    5: ("evaluated, improved and aligned with international practice", "a reference for other systems"),
+}
+NOT_APPLICABLE_REASONS = (
+    "handled by another level of government",
+    "not part of this health system's remit",
+    "covered by a cross-border arrangement",
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str  # "admin", "analyst", or "<role> of <code>"
+    password: str
+    health_system: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    systems: int
+    rounds: int
+    ratings: int
+    consensus: int
+    targets: int
+    users: int
+    rounds_by_status: dict[str, int]
+    accounts: tuple[DemoAccount, ...]  # the named demo accounts, one per role
+
+
+# --- the plan: pure, from the seed ---------------------------------------------------------------
+
+
+@dataclass
+class _Person:
+    username: str
+    display_name: str
+    bias: float = 0.0
+    domains: set[str] = field(default_factory=set)  # the domains this expert rates
+
+
+@dataclass
+class _RoundPlan:
+    label: str
+    date: dt.date
+    status: str
+    experts: tuple[str, ...]
+    ratings: list[RatingRow] = field(default_factory=list)
+    consensus: list[ConsensusRow] = field(default_factory=list)
+    targets: list[TargetRow] = field(default_factory=list)
+
+
+@dataclass
+class _SystemPlan:
+    code: str
+    name: str
+    coordinator: _Person
+    experts: list[_Person]
+    viewer: str | None
+    rounds: list[_RoundPlan] = field(default_factory=list)
+
+
+def _clip(value: float, low: int = 1, high: int = 5) -> int:
+    return max(low, min(high, round(value)))
+
+
+class _Planner:
+    def __init__(self, questionnaire: Questionnaire, seed: int) -> None:
+        self.q = questionnaire
+        self.rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+        self._names: set[str] = set()
+
+    def person_name(self) -> str:
+        while True:
+            name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
+            if name not in self._names:
+                self._names.add(name)
+                return f"{name}{DEMO_SUFFIX}"
+
+    def system(self, index: int) -> _SystemPlan:
+        rng, domains = self.rng, [d.id for d in self.q.domains]
+        code = f"X{chr(ord('A') + index)}"
+        low = code.lower()
+        first = index == 0
+        coordinator = _Person("demo-coordinator" if first else f"{low}-coordinator", self.person_name())
+        pool = 4 if rng.random() < 0.5 else 5
+        experts = []
+        for number in range(1, pool + 1):
+            known = set(domains) if first and number == 1 else {d for d in domains if rng.random() < 0.7}
+            username = "demo-expert" if first and number == 1 else f"{low}-expert{number}"
+            experts.append(_Person(username, self.person_name(), rng.gauss(0, 0.25), known))
+        plan = _SystemPlan(
+            code, SYSTEM_NAMES[index] + DEMO_SUFFIX, coordinator, experts, "demo-viewer" if first else None
+        )
+        self.rounds(plan, index)
+        return plan
+
+    def rounds(self, plan: _SystemPlan, index: int) -> None:
+        rng, q = self.rng, self.q
+        base = rng.uniform(1.5, 3.6)
+        growth = rng.uniform(0.15, 0.5)
+        domain_offset = {d.id: rng.gauss(0, 0.55) for d in q.domains}
+        domain_growth = {d.id: growth * rng.uniform(0.3, 1.6) for d in q.domains}
+        indicator_offset = {i.id: rng.gauss(0, 0.4) for i in q.indicators}
+        structurally_na = {i.id for i in q.indicators if rng.random() < 0.03}
+        years = ROUND_YEARS if index < THREE_ROUNDS else ROUND_YEARS[1:]
+        for year in years:
+            newest = year == years[-1]
+            status = NEWEST_STATUS[index % len(NEWEST_STATUS)] if newest else "published"
+            size = rng.choice((3, 3, 4, 4, 4))
+            invited = [plan.experts[0], *rng.sample(plan.experts[1:], min(size, len(plan.experts)) - 1)]
+            date = dt.date(year, rng.randint(2, 6), rng.randint(1, 28))
+            round_ = _RoundPlan(f"Round {year}", date, status, tuple(e.username for e in invited))
+            self._cover(invited)
+            for domain in q.domains:
+                for indicator in domain.indicators:
+                    latent = (
+                        base
+                        + domain_offset[domain.id]
+                        + indicator_offset[indicator.id]
+                        + domain_growth[domain.id] * (year - ROUND_YEARS[0])
+                    )
+                    self.indicator(round_, domain.id, indicator.id, latent, indicator.id in structurally_na, invited)
+            plan.rounds.append(round_)
+
+    def _cover(self, invited: Sequence[_Person]) -> None:
+        """Every domain is known to at least two of the invited experts (widens what some know)."""
+        for domain in self.q.domains:
+            knowing = [e for e in invited if domain.id in e.domains]
+            while len(knowing) < 2:
+                extra = self.rng.choice([e for e in invited if e not in knowing])
+                extra.domains.add(domain.id)
+                knowing.append(extra)
+
+    def indicator(
+        self,
+        round_: _RoundPlan,
+        domain_id: str,
+        indicator_id: str,
+        latent: float,
+        structurally_na: bool,
+        invited: Sequence[_Person],
+    ) -> None:
+        rng, year = self.rng, round_.date.year
+        draft = round_.status == "draft"
+        given: list[RatingRow] = []
+        for expert in invited:
+            if domain_id not in expert.domains:
+                continue
+            if draft and rng.random() < 0.45:
+                continue  # not answered yet
+            if (structurally_na and rng.random() < 0.8) or rng.random() < 0.01:
+                reason = rng.choice(NOT_APPLICABLE_REASONS)
+                given.append(RatingRow(indicator_id, expert.username, None, True, f"Demo: {reason}."))
+                continue
+            if rng.random() < 0.03:
+                level = _clip(round(latent) + rng.choice((-2, 2)))  # the odd one out
+            elif structurally_na:
+                level = rng.choice((1, 1, 2))
+            else:
+                level = _clip(latent + expert.bias + rng.gauss(0, 0.45))
+            given.append(RatingRow(indicator_id, expert.username, level, False, *self.evidence(domain_id, level, year)))
+        round_.ratings.extend(given)
+        if draft or (round_.status == "in_review" and rng.random() < 0.3):
+            return  # no consensus yet
+        agreed = self.consensus(indicator_id, domain_id, latent, given, year)
+        if agreed is None:
+            return
+        round_.consensus.append(agreed)
+        if agreed.level is not None and rng.random() < (0.9 if round_.status != "in_review" else 0.7):
+            round_.targets.append(TargetRow(indicator_id, min(5, agreed.level + rng.choice((1, 1, 1, 2)))))
+
+    def evidence(self, domain_id: str, level: int, year: int) -> tuple[str, tuple[str, ...]]:
+        rng = self.rng
+        if rng.random() < 0.25:
+            return "", ()
+        document = rng.choice(DOCUMENTS[domain_id])
+        finding = rng.choice(FINDINGS[level])
+        text = f"Demo: {document} {year - rng.choice((0, 0, 1))}, p. {rng.randint(2, 60)}: {finding}."
+        links: tuple[str, ...] = ()
+        if rng.random() < 0.1:
+            links = (f"https://example.org/demo/{document.replace(' ', '-')}-{year}",)
+        return text, links
+
+    def consensus(
+        self, indicator_id: str, domain_id: str, latent: float, given: Sequence[RatingRow], year: int
+    ) -> ConsensusRow | None:
+        rng = self.rng
+        levels = [r.level for r in given if r.level is not None]
+        not_applicable = sum(1 for r in given if r.not_applicable)
+        if not levels and not not_applicable:
+            return None
+        if not_applicable > len(levels):
+            return ConsensusRow(
+                indicator_id, None, True, f"Agreed not applicable: {rng.choice(NOT_APPLICABLE_REASONS)}."
+            )
+        low, high = min(levels), max(levels)
+        level = int(statistics.median_low(levels))
+        if high > low and rng.random() < 0.25:
+            level = max(low, min(high, _clip(latent)))
+        document = rng.choice(DOCUMENTS[domain_id])
+        if high == low:
+            rationale = f"Experts agreed on level {level}: {rng.choice(FINDINGS[level])}."
+        elif high - low == 1:
+            rationale = f"Ratings ranged {low}-{high}; agreed level {level}, as the {document} ({year}) supports."
+        else:
+            rationale = (
+                f"Discussed at length: ratings ranged {low}-{high}. Agreed level {level} because the "
+                f"{document} covers only part of the health system."
+            )
+        return ConsensusRow(indicator_id, level, False, rationale)
+
+
+def plan_demo(questionnaire: Questionnaire, seed: int = 2026) -> list[_SystemPlan]:
+    """The whole demo world as data (no database): deterministic for a seed."""
+    planner = _Planner(questionnaire, seed)
+    return [planner.system(index) for index in range(len(SYSTEM_NAMES))]
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _count_systems(services: Services) -> int:
+    with services.db.transaction() as session:
+        return int(session.scalar(select(func.count()).select_from(HealthSystem)) or 0)
+
+
+def is_demo_loaded(services: Services) -> bool:
+    """Whether any demo health system exists."""
+    with services.db.transaction() as session:
+        return (
+            session.scalars(select(HealthSystem.id).where(HealthSystem.is_demo.is_(True)).limit(1)).first() is not None
+        )
+
+
+def load_demo(services: Services, actor_id: int, *, seed: int = 2026) -> DemoSummary:
+    """Fill an empty database (no health systems yet) with the synthetic demo world.  Admin only.
+
+    Not one transaction: should it fail half-way, start again from an empty database.
+    """
+    actor = services.actor(actor_id)
+    if not actor.is_admin:
+        raise PermissionDenied("You may not load demo data.")
+    existing = _count_systems(services)
+    if existing:
+        raise ValidationFailed(
+            "database not empty",
+            (
+                Problem(
+                    "database",
+                    f"it already holds {existing} health system(s); demo data is loaded only into an empty "
+                    "database, so that it never mixes with real assessments",
+                ),
+            ),
+        )
+    plans = plan_demo(load_bundled(), seed)
+
+    accounts = [
+        NewAccount("demo-admin", f"Demo administrator{DEMO_SUFFIX}", "admin"),
+        NewAccount("demo-analyst", f"Demo analyst{DEMO_SUFFIX}", "analyst"),
+    ]
+    for plan in plans:
+        accounts.append(NewAccount(plan.coordinator.username, plan.coordinator.display_name))
+        accounts.extend(NewAccount(e.username, e.display_name) for e in plan.experts)
+        if plan.viewer:
+            accounts.append(NewAccount(plan.viewer, f"Demo viewer{DEMO_SUFFIX}"))
+    ids = add_accounts(services, actor_id, accounts, DEMO_PASSWORD)
+
+    ratings = consensus = targets = 0
+    statuses: Counter[str] = Counter()
+    for plan in plans:
+        services.add_health_system(actor_id, plan.code, demo_name=plan.name)
+        services.grant(actor_id, plan.coordinator.username, plan.code, "coordinator")
+        coordinator = ids[plan.coordinator.username]
+        for expert in plan.experts:
+            services.grant(coordinator, expert.username, plan.code, "expert")
+        if plan.viewer:
+            services.grant(coordinator, plan.viewer, plan.code, "viewer")
+        for round_plan in plan.rounds:
+            round_ = services.open_round(coordinator, plan.code, round_plan.label, round_plan.date)
+            for username in round_plan.experts:
+                services.invite_expert(coordinator, round_.id, username)
+            written = write_round_answers(
+                services,
+                coordinator,
+                round_.id,
+                ratings=round_plan.ratings,
+                consensus=round_plan.consensus,
+                targets=round_plan.targets,
+            )
+            ratings, consensus, targets = (
+                ratings + written.ratings,
+                consensus + written.consensus,
+                targets + written.targets,
+            )
+            if round_plan.status != "draft":
+                services.start_review(coordinator, round_.id)
+            if round_plan.status in ("submitted", "published"):
+                services.submit(coordinator, round_.id)
+            if round_plan.status == "published":
+                services.publish(actor_id, round_.id)
+            statuses[round_plan.status] += 1
+
+    return DemoSummary(
+        systems=len(plans),
+        rounds=sum(statuses.values()),
+        ratings=ratings,
+        consensus=consensus,
+        targets=targets,
+        users=len(ids),
+        rounds_by_status=dict(statuses),
+        accounts=(
+            DemoAccount("demo-admin", "admin", DEMO_PASSWORD),
+            DemoAccount("demo-analyst", "analyst", DEMO_PASSWORD),
+            DemoAccount("demo-coordinator", f"coordinator of {plans[0].code}", DEMO_PASSWORD, plans[0].code),
+            DemoAccount("demo-expert", f"expert of {plans[0].code}", DEMO_PASSWORD, plans[0].code),
+            DemoAccount("demo-viewer", f"viewer of {plans[0].code}", DEMO_PASSWORD, plans[0].code),
+        ),
+    )
+
+
+def ensure_demo(services: Services, actor_id: int = OPERATOR_ID, *, seed: int = 2026) -> DemoSummary | None:
+    """Load the demo world when the database has no health systems; otherwise do nothing (returns None)."""
+    if _count_systems(services):
+        return None
+    return load_demo(services, actor_id, seed=seed)

@@ -1,0 +1,278 @@
+"""Bulk writes for the demo loader: many rows in one transaction, with the same checks and audit trail.
+
+The per-call use cases in :mod:`b1mg_maturity.services` run one transaction
+per rating, and each account costs one argon2 hash (about a third of a second
+at the default cost).  Filling a demo database that way takes over a minute, so
+the demo loader writes accounts and a round's answers here instead.  The rules
+are the services' rules: the same permission checks, the same validation, one
+audit entry per row written, all in one transaction (nothing is written when
+anything is refused).
+
+Only for fresh records: accounts that do not exist yet and rounds that hold no
+ratings, consensus or targets yet.  Everyday edits go through the services.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from b1mg_maturity import audit
+from b1mg_maturity.auth import hash_password
+from b1mg_maturity.errors import InvalidState, PermissionDenied, Problem, ValidationFailed
+from b1mg_maturity.permissions import require_admin, require_coordinate
+from b1mg_maturity.services import MAX_EVIDENCE_CHARS, MAX_RATIONALE_CHARS, Services, clean_links
+from b1mg_maturity.storage.models import GLOBAL_ROLES, Consensus, Rating, Target, User, utcnow
+
+BULK_NOTE = "bulk demo load"
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    username: str
+    display_name: str
+    global_role: str = "none"
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    indicator_id: str
+    expert: str  # username of an expert invited to the round
+    level: int | None
+    not_applicable: bool = False
+    evidence: str = ""
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsensusRow:
+    indicator_id: str
+    level: int | None
+    not_applicable: bool = False
+    rationale: str = ""
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    indicator_id: str
+    target: int
+
+
+@dataclass(frozen=True)
+class WrittenAnswers:
+    ratings: int
+    consensus: int
+    targets: int
+
+
+def _valid_username(username: str) -> bool:
+    return 0 < len(username) <= 80 and all(c.isalnum() or c in "._-@" for c in username)
+
+
+def add_accounts(services: Services, actor_id: int, accounts: Sequence[NewAccount], password: str) -> dict[str, int]:
+    """Create many accounts sharing one password (hashed once); returns username -> user id.
+
+    Admin only.  Refuses (writing nothing) when any username is malformed or taken.
+    """
+    names = [a.username.strip().lower() for a in accounts]
+    problems = [Problem("username", f"'{n}': use 1-80 letters, digits, '.', '_', '-' or '@'") for n in names]
+    problems = [p for p, n in zip(problems, names, strict=True) if not _valid_username(n)]
+    problems += [
+        Problem("global_role", f"'{a.global_role}': expected none, admin or analyst")
+        for a in accounts
+        if a.global_role not in GLOBAL_ROLES
+    ]
+    if len(set(names)) != len(names):
+        problems.append(Problem("username", "the same username is given twice"))
+    if problems:
+        raise ValidationFailed("bad accounts", tuple(problems))
+    password_hash = hash_password(password)
+    with services.db.transaction() as session:
+        actor = services.load_actor(session, actor_id)
+        require_admin(actor, "add users")
+        taken = sorted(session.scalars(select(User.username).where(User.username.in_(names))))
+        if taken:
+            raise ValidationFailed("exists", tuple(Problem("username", f"'{n}' is taken") for n in taken))
+        users = [
+            User(
+                username=name,
+                display_name=account.display_name or name,
+                email=None,
+                password_hash=password_hash,
+                global_role=account.global_role,
+            )
+            for name, account in zip(names, accounts, strict=True)
+        ]
+        session.add_all(users)
+        session.flush()
+        for user in users:
+            audit.record(
+                session,
+                actor,
+                "add",
+                "user",
+                user.username,
+                new={
+                    "username": user.username,
+                    "display_name": user.display_name,
+                    "global_role": user.global_role,
+                    "via": BULK_NOTE,
+                },
+            )
+        return {u.username: u.id for u in users}
+
+
+def write_round_answers(
+    services: Services,
+    actor_id: int,
+    round_id: int,
+    *,
+    ratings: Sequence[RatingRow] = (),
+    consensus: Sequence[ConsensusRow] = (),
+    targets: Sequence[TargetRow] = (),
+) -> WrittenAnswers:
+    """Write the experts' ratings, the consensus and the targets of a fresh round at once.
+
+    The actor must be allowed to coordinate the round (its coordinator or an
+    admin), the round must be editable and still empty, and every rating must
+    belong to an invited expert.  Every value is checked as the services check
+    it; all problems are reported together and nothing is written.
+    """
+    questionnaire = services.questionnaire_for_round(actor_id, round_id)
+    problems: list[Problem] = []
+
+    def check(where: str, indicator_id: str, level: int | None, not_applicable: bool, field: str) -> None:
+        if not questionnaire.has_indicator(indicator_id):
+            problems.append(Problem(where, f"no indicator '{indicator_id}' in {questionnaire.id}"))
+        if level is not None and level not in questionnaire.scale:
+            problems.append(
+                Problem(
+                    where,
+                    f"{field} {level} is not a level; expected {questionnaire.min_level}-{questionnaire.max_level}",
+                )
+            )
+        if not_applicable and level is not None:
+            problems.append(Problem(where, "choose a level or 'not applicable', not both"))
+
+    links_of: list[tuple[str, ...]] = []
+    for index, r in enumerate(ratings, start=1):
+        where = f"ratings[{index}] {r.indicator_id}/{r.expert}"
+        check(where, r.indicator_id, r.level, r.not_applicable, "level")
+        if len(r.evidence) > MAX_EVIDENCE_CHARS:
+            problems.append(Problem(where, f"evidence longer than {MAX_EVIDENCE_CHARS:,} characters"))
+        try:
+            links_of.append(clean_links(r.links))
+        except ValidationFailed as exc:
+            problems.extend(Problem(where, p.message) for p in exc.problems)
+            links_of.append(())
+    for index, c in enumerate(consensus, start=1):
+        where = f"consensus[{index}] {c.indicator_id}"
+        check(where, c.indicator_id, c.level, c.not_applicable, "level")
+        if len(c.rationale) > MAX_RATIONALE_CHARS:
+            problems.append(Problem(where, f"rationale longer than {MAX_RATIONALE_CHARS:,} characters"))
+    for index, t in enumerate(targets, start=1):
+        check(f"targets[{index}] {t.indicator_id}", t.indicator_id, t.target, False, "target")
+    for kind, keys in (
+        ("ratings", [(r.indicator_id, r.expert.strip().lower()) for r in ratings]),
+        ("consensus", [(c.indicator_id, "") for c in consensus]),
+        ("targets", [(t.indicator_id, "") for t in targets]),
+    ):
+        if len(set(keys)) != len(keys):
+            problems.append(Problem(kind, "the same indicator is given twice"))
+    if problems:
+        raise ValidationFailed("invalid answers", tuple(problems))
+
+    with services.db.transaction() as session:
+        actor = services.load_actor(session, actor_id)
+        round_, facts = services.load_round(session, round_id, lock=True)
+        require_coordinate(actor, facts, "write this round's answers")
+        services.require_editable(round_)
+        for model in (Rating, Consensus, Target):
+            existing = session.scalar(select(func.count()).select_from(model).where(model.round_id == round_id))
+            if existing:
+                raise InvalidState("This round already holds answers; bulk writing is only for fresh rounds.")
+        wanted = {r.expert.strip().lower() for r in ratings}
+        experts = {
+            name: user_id
+            for name, user_id in session.execute(
+                select(User.username, User.id).where(User.username.in_(sorted(wanted)))
+            )
+        }
+        outsiders = sorted(name for name in wanted if experts.get(name) not in facts.expert_ids)
+        if outsiders:
+            raise PermissionDenied(f"Only invited experts rate in this round; not invited: {', '.join(outsiders)}.")
+        now = utcnow()
+        system_id, who = round_.health_system_id, actor.user_ref
+        for r, links in zip(ratings, links_of, strict=True):
+            name = r.expert.strip().lower()
+            values = {
+                "level": r.level,
+                "not_applicable": r.not_applicable,
+                "evidence": r.evidence,
+                "links": list(links),
+            }
+            session.add(
+                Rating(
+                    round_id=round_id,
+                    indicator_id=r.indicator_id,
+                    expert_id=experts[name],
+                    level=r.level,
+                    not_applicable=r.not_applicable,
+                    evidence=r.evidence,
+                    links=json.dumps(list(links)),
+                    version=1,
+                    updated_at=now,
+                )
+            )
+            audit.record(
+                session,
+                actor,
+                "rate",
+                "rating",
+                f"{round_id}/{r.indicator_id}/{name}",
+                new={**values, "expert": name, "via": BULK_NOTE},
+                health_system_id=system_id,
+                round_id=round_id,
+            )
+        for c in consensus:
+            values = {"level": c.level, "not_applicable": c.not_applicable, "rationale": c.rationale}
+            session.add(
+                Consensus(
+                    round_id=round_id, indicator_id=c.indicator_id, version=1, updated_by=who, updated_at=now, **values
+                )
+            )
+            audit.record(
+                session,
+                actor,
+                "set_consensus",
+                "consensus",
+                f"{round_id}/{c.indicator_id}",
+                new={**values, "via": BULK_NOTE},
+                health_system_id=system_id,
+                round_id=round_id,
+            )
+        for t in targets:
+            session.add(
+                Target(
+                    round_id=round_id,
+                    indicator_id=t.indicator_id,
+                    target=t.target,
+                    version=1,
+                    updated_by=who,
+                    updated_at=now,
+                )
+            )
+            audit.record(
+                session,
+                actor,
+                "set_target",
+                "target",
+                f"{round_id}/{t.indicator_id}",
+                new={"target": t.target, "via": BULK_NOTE},
+                health_system_id=system_id,
+                round_id=round_id,
+            )
+        return WrittenAnswers(len(ratings), len(consensus), len(targets))
