@@ -1,11 +1,22 @@
-"""Streamlit entry point: page setup and navigation, nothing else."""
+"""Streamlit entry point: page setup, the demo banner and navigation, nothing else."""
 
 import streamlit as st
 
-from b1mg_maturity.ui import quick_assessment
+from b1mg_maturity.ui.context import app_services, current_user
+from b1mg_maturity.ui.feedback import escape_markdown
+from b1mg_maturity.ui.navigation import pages_for
+from b1mg_maturity.ui.session_cookie import restore_sign_in
 
 st.set_page_config(page_title="B1MG maturity self-assessment", page_icon="🧬", layout="wide")
-page = st.navigation(
-    [st.Page(quick_assessment.render, title="Quick assessment", icon=":material/checklist:", url_path="quick")]
-)
+restore_sign_in()
+user = current_user()
+if app_services().has_demo_data():
+    st.info(
+        "**Demo installation: every health system, round and rating here is synthetic demo data**, "
+        "made up for trying the tool. None of it is any real country's result.",
+        icon=":material/science:",
+    )
+page = st.navigation(pages_for(user), position="sidebar" if user else "hidden")
+if user is not None:
+    st.sidebar.caption(f"Signed in as **{escape_markdown(user.display_name)}** ({user.username})")
 page.run()

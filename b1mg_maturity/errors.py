@@ -79,3 +79,7 @@ class InvalidState(B1mgError):
 
 class ImportFailed(B1mgError):
     """An import was refused; nothing was written.  Lists every problem found."""
+
+
+class AuthenticationFailed(B1mgError):
+    """Signing in failed (wrong name or password, or a pause after repeated failures)."""

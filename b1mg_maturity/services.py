@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,8 +24,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit
-from b1mg_maturity.auth import hash_password
-from b1mg_maturity.errors import Conflict, InvalidState, NotFound, PermissionDenied, Problem, ValidationFailed
+from b1mg_maturity.auth import hash_password, verify_password
+from b1mg_maturity.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    Problem,
+    ValidationFailed,
+)
 from b1mg_maturity.geography import resolve
 from b1mg_maturity.permissions import (
     EDITABLE_STATUSES,
@@ -40,8 +49,10 @@ from b1mg_maturity.permissions import (
 )
 from b1mg_maturity.questionnaire import BUNDLED_MLM, Questionnaire, load_questionnaire
 from b1mg_maturity.scoring import Aggregation, Answer, ScoreCard, score
+from b1mg_maturity.settings import get_settings
 from b1mg_maturity.storage.database import Database
 from b1mg_maturity.storage.models import (
+    AppSecret,
     AssessmentRound,
     AuditEntry,
     Consensus,
@@ -173,6 +184,12 @@ def _parse_questionnaire(yaml_text: str, name: str = "<registered questionnaire>
 
 
 _by_hash: dict[str, Questionnaire] = {}
+
+
+@lru_cache(maxsize=1)
+def _DUMMY_HASH() -> str:
+    """A real hash to verify against for unknown users, so their answer takes as long."""
+    return hash_password("not-a-real-password-0")
 
 
 def _questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
@@ -354,6 +371,83 @@ class Services:
             raise InvalidState(
                 f"This round is {round_.status.replace('_', ' ')} and locked; an administrator can reopen it."
             )
+
+    # -- signing in ----------------------------------------------------------------------------
+
+    def sign_in(self, username: str, password: str) -> int:
+        """The user id for a correct username and password.
+
+        After ``login_max_failures`` wrong passwords in a row the account pauses
+        for ``login_pause_seconds`` (doubling with each further failure, at most a
+        day).  Unknown names and wrong passwords get the same message and cost.
+        """
+        settings = get_settings()
+        refused = AuthenticationFailed("Wrong username or password.")
+        with self.db.transaction() as session:
+            user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
+            if user is None or not user.is_active:
+                verify_password(_DUMMY_HASH(), password)
+                raise refused
+            now = utcnow()
+            if user.locked_until is not None and user.locked_until > now:
+                wait = int((user.locked_until - now).total_seconds()) + 1
+                raise AuthenticationFailed(f"Too many failed attempts: try again in {wait} seconds.")
+            if not verify_password(user.password_hash, password):
+                user.failed_logins += 1
+                if user.failed_logins >= settings.login_max_failures:
+                    extra = user.failed_logins - settings.login_max_failures
+                    pause = min(settings.login_pause_seconds * 2**extra, 86_400)
+                    user.locked_until = now + dt.timedelta(seconds=pause)
+                    audit.record(session, None, "sign_in_paused", "user", user.username, new={"seconds": pause})
+                failed = AuthenticationFailed(str(refused))
+            else:
+                user.failed_logins = 0
+                user.locked_until = None
+                return user.id
+        raise failed
+
+    def shared_secret(self, name: str) -> str:
+        """A random secret shared by every app instance on this database, created on first use."""
+        with self.db.transaction() as session:
+            row = session.get(AppSecret, name)
+            if row is not None:
+                return row.value
+        try:
+            with self.db.transaction() as session:
+                session.add(AppSecret(name=name, value=secrets.token_hex(32)))
+        except IntegrityError:
+            pass  # another instance created it at the same moment: use theirs
+        with self.db.transaction() as session:
+            row = session.get(AppSecret, name)
+            assert row is not None
+            return row.value
+
+    def user_for_email(self, email: str) -> int | None:
+        """The active account with this e-mail (single sign-on), if any."""
+        with self.db.transaction() as session:
+            user = session.scalars(
+                select(User).where(User.email == email.strip().lower(), User.is_active.is_(True))
+            ).first()
+            return None if user is None else user.id
+
+    def whoami(self, user_id: int) -> UserView:
+        with self.db.transaction() as session:
+            actor = self.load_actor(session, user_id)
+            user = session.get(User, actor.user_id)
+            assert user is not None
+            codes = dict(session.execute(select(HealthSystem.id, HealthSystem.code)).all())
+            return UserView(
+                user.id,
+                user.username,
+                user.display_name,
+                user.email,
+                user.global_role,
+                tuple(sorted((codes[m.health_system_id], m.role) for m in user.memberships)),
+            )
+
+    def has_demo_data(self) -> bool:
+        with self.db.transaction() as session:
+            return session.scalars(select(HealthSystem.id).where(HealthSystem.is_demo.is_(True))).first() is not None
 
     # -- health systems and users (admin) -------------------------------------------------------
 
@@ -713,6 +807,55 @@ class Services:
                     actor, RoundFacts(r.id, r.health_system_id, r.status, frozenset(experts.get(r.id, set())))
                 )
             ]
+
+    def rounds_to_rate(self, actor_id: int) -> list[RoundView]:
+        """Open rounds this user was invited to rate."""
+        with self.db.transaction() as session:
+            actor = self.load_actor(session, actor_id)
+            rounds = session.scalars(
+                select(AssessmentRound)
+                .join(RoundExpert, RoundExpert.round_id == AssessmentRound.id)
+                .where(RoundExpert.user_id == actor.user_id, AssessmentRound.status.in_(EDITABLE_STATUSES))
+                .order_by(AssessmentRound.round_date.desc(), AssessmentRound.id.desc())
+            )
+            return [_round_view(r) for r in rounds]
+
+    def last_changes(self, actor_id: int) -> dict[int, dt.datetime]:
+        """When each round the user may open was last changed (from the audit trail)."""
+        readable = {r.id for r in self.list_rounds(actor_id)}
+        with self.db.transaction() as session:
+            rows = session.execute(
+                select(AuditEntry.round_id, func.max(AuditEntry.at))
+                .where(AuditEntry.round_id.in_(readable))
+                .group_by(AuditEntry.round_id)
+            ).all()
+            return {round_id: at for round_id, at in rows if round_id is not None}
+
+    def invitable_experts(self, actor_id: int, health_system_code: str) -> list[UserView]:
+        """The experts (and coordinators) of a health system, for its coordinator to invite."""
+        with self.db.transaction() as session:
+            actor = self.load_actor(session, actor_id)
+            system = self.system_by_code(session, health_system_code)
+            require_coordinator(actor, system.id, "invite experts of this health system")
+            users = session.scalars(
+                select(User)
+                .join(Membership, Membership.user_id == User.id)
+                .where(
+                    Membership.health_system_id == system.id,
+                    Membership.role.in_(("expert", "coordinator")),
+                    User.is_active.is_(True),
+                )
+                .order_by(User.username)
+                .distinct()
+            )
+            return [UserView(u.id, u.username, u.display_name, u.email, u.global_role, ()) for u in users]
+
+    def coordinated_systems(self, actor_id: int) -> list[HealthSystemView]:
+        """Health systems whose rounds this user may open (all, for an admin)."""
+        with self.db.transaction() as session:
+            actor = self.load_actor(session, actor_id)
+            systems = session.scalars(select(HealthSystem).order_by(HealthSystem.code))
+            return [_system_view(s) for s in systems if actor.is_admin or actor.holds(s.id, "coordinator")]
 
     def invite_expert(self, actor_id: int, round_id: int, username: str) -> None:
         with self.db.transaction() as session:

@@ -254,3 +254,13 @@ class AuditEntry(Base):
         Index("ix_audit_log_round", "round_id"),
         Index("ix_audit_log_at", "at"),
     )
+
+
+class AppSecret(Base):
+    """Secrets shared by every app instance on this database (for example the session-signing key)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,47 @@
+"""The one place where the web app turns errors into messages.  A user never sees a traceback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+import streamlit as st
+
+from b1mg_maturity.errors import B1mgError, Conflict, PermissionDenied
+
+log = logging.getLogger("b1mg_maturity.ui")
+T = TypeVar("T")
+
+
+def show_error(exc: BaseException) -> None:
+    if isinstance(exc, PermissionDenied):
+        st.error(exc.message, icon=":material/lock:")
+    elif isinstance(exc, Conflict):
+        st.warning(exc.message, icon=":material/sync_problem:")
+    elif isinstance(exc, B1mgError):
+        lines = exc.lines()
+        st.error("  \n".join(escape_markdown(line) for line in lines), icon=":material/error:")
+    else:
+        log.exception("unexpected error in the web app", exc_info=exc)
+        st.error(
+            "Something went wrong on our side; nothing you entered before this was lost. "
+            "Please try again, and tell your administrator if it happens again.",
+            icon=":material/error:",
+        )
+
+
+def attempt(action: Callable[[], T]) -> T | None:
+    """Run a use case; show any error in the page and return None instead of raising."""
+    try:
+        return action()
+    except Exception as exc:  # noqa: BLE001 - every error ends here, shown as a message
+        show_error(exc)
+        return None
+
+
+def escape_markdown(text: str) -> str:
+    """Escape user-provided text (names, labels, evidence) for use inside markdown: shown as typed."""
+    for char in "\\`*_{}[]()#+-.!|<>$~":
+        text = text.replace(char, "\\" + char)
+    return text

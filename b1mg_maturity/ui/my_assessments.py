@@ -1,0 +1,134 @@
+"""My assessments: the rounds I take part in, their progress, and (for coordinators) opening new ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from b1mg_maturity.services import RoundView, Services
+from b1mg_maturity.ui.context import app_services, current_user
+from b1mg_maturity.ui.feedback import attempt, escape_markdown
+from b1mg_maturity.ui.page_registry import link
+from b1mg_maturity.ui.widgets import STATUS_LABELS
+
+
+def render() -> None:
+    services = app_services()
+    user = current_user()
+    if user is None:
+        return
+    st.title("My assessments")
+    rounds = attempt(lambda: services.list_rounds(user.id)) or []
+    coordinated = attempt(lambda: services.coordinated_systems(user.id)) or []
+    if coordinated:
+        _open_round_form(services, user.id, coordinated, rounds)
+    if not rounds:
+        st.info(
+            "You take part in no assessment round yet. A coordinator of your health system invites you to one.",
+            icon=":material/info:",
+        )
+        return
+    changes = attempt(lambda: services.last_changes(user.id)) or {}
+    st.dataframe(_overview(services, user.id, rounds, changes), hide_index=True, width="stretch")
+    st.subheader("Open a round")
+    for round_ in rounds[:30]:
+        _round_card(services, user.id, round_, coordinated_codes={s.code for s in coordinated})
+
+
+def _overview(
+    services: Services, user_id: int, rounds: list[RoundView], changes: dict[int, dt.datetime]
+) -> pd.DataFrame:
+    rows = []
+    for round_ in rounds:
+        progress = attempt(partial(services.progress, user_id, round_.id)) or {}
+        done = sum(d for d, _ in progress.values())
+        total = sum(t for _, t in progress.values())
+        last = changes.get(round_.id)
+        rows.append(
+            {
+                "Health system": f"{round_.health_system.name} ({round_.health_system.code})",
+                "Round": round_.label,
+                "Date": round_.round_date,
+                "Status": STATUS_LABELS.get(round_.status, round_.status),
+                "Answered": done / total if total else 0.0,
+                "Per domain": " · ".join(f"{d}/{t}" for d, t in progress.values()),
+                "Last change": last.strftime("%Y-%m-%d %H:%M UTC") if last else "",
+            }
+        )
+    frame = pd.DataFrame(rows)
+    return frame
+
+
+def _round_card(services: Services, user_id: int, round_: RoundView, coordinated_codes: set[str]) -> None:
+    with st.container(border=True):
+        title, actions = st.columns([3, 2])
+        title.markdown(
+            f"**{escape_markdown(round_.health_system.name)} · {escape_markdown(round_.label)}**  \n"
+            f"{STATUS_LABELS.get(round_.status, round_.status)} · {round_.round_date.isoformat()} · "
+            f"{round_.questionnaire_id} {round_.questionnaire_version}"
+        )
+        with actions:
+            if round_.editable:
+                link("rate", "Rate", round_id=round_.id, icon=":material/rate_review:")
+            if round_.health_system.code in coordinated_codes:
+                link("consensus", "Consensus", round_id=round_.id, icon=":material/handshake:")
+            link("results", "Results", round_id=round_.id, icon=":material/insights:")
+        if round_.health_system.code in coordinated_codes and round_.editable:
+            _invite(services, user_id, round_)
+
+
+def _invite(services: Services, user_id: int, round_: RoundView) -> None:
+    invited = set(attempt(lambda: services.experts_of(user_id, round_.id)) or [])
+    candidates = [u for u in attempt(lambda: services.invitable_experts(user_id, round_.health_system.code)) or []]
+    open_seats = [u for u in candidates if u.username not in invited]
+    with st.expander(f"Experts: {len(invited)} invited"):
+        if invited:
+            st.write(", ".join(sorted(invited)))
+        if not open_seats:
+            st.caption("Every expert of this health system is invited. An administrator adds new experts.")
+            return
+        chosen = st.multiselect(
+            "Invite experts",
+            open_seats,
+            format_func=lambda u: f"{u.display_name} ({u.username})",
+            key=f"invite-{round_.id}",
+        )
+        if st.button("Invite", key=f"invite-button-{round_.id}", disabled=not chosen):
+            for expert in chosen:
+                attempt(partial(services.invite_expert, user_id, round_.id, expert.username))
+            st.rerun()
+
+
+def _open_round_form(services: Services, user_id: int, systems: list, rounds: list[RoundView]) -> None:  # type: ignore[type-arg]
+    with st.expander("Open a new assessment round", icon=":material/add_circle:"):
+        system = st.selectbox(
+            "Health system", systems, format_func=lambda s: f"{s.name} ({s.code})", key="open-round-system"
+        )
+        label = st.text_input("Name of the round", placeholder=f"Round {dt.date.today().year}", key="open-round-label")
+        when = st.date_input("Date", value=dt.date.today(), key="open-round-date")
+        earlier = [r for r in rounds if system is not None and r.health_system.code == system.code]
+        copy_from = st.selectbox(
+            "Start from the answers of",
+            [None, *earlier],
+            format_func=lambda r: "Nothing: start empty" if r is None else f"{r.label} ({r.status})",
+            help="Copies the consensus levels (or the experts' median where none was agreed), "
+            "rationales and targets of an earlier round as this round's starting point.",
+            key="open-round-copy",
+        )
+        submitted = st.button("Open round", type="primary", key="open-round-submit")
+        if submitted and system is not None:
+            created = attempt(
+                lambda: services.open_round(
+                    user_id,
+                    system.code,
+                    label,
+                    when if isinstance(when, dt.date) else dt.date.today(),
+                    copy_from_round_id=copy_from.id if copy_from is not None else None,
+                )
+            )
+            if created is not None:
+                st.success(f"Opened {created.label}. Invite the experts below.", icon=":material/check_circle:")
+                st.rerun()

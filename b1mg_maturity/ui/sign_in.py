@@ -1,0 +1,60 @@
+"""Sign in with a local account, or with the organisation's single sign-on when configured."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from b1mg_maturity.errors import AuthenticationFailed
+from b1mg_maturity.ui.context import app_services
+from b1mg_maturity.ui.feedback import attempt
+from b1mg_maturity.ui.session_cookie import remember_sign_in
+
+
+def _sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets.toml at all
+        return False
+
+
+def render() -> None:
+    services = app_services()
+    middle = st.columns([1, 2, 1])[1]
+    with middle:
+        st.title("Sign in")
+        st.write("Genomics-in-healthcare maturity self-assessment (B1MG Maturity Level Model).")
+        with st.form("sign-in", border=True):
+            username = st.text_input("Username", autocomplete="username")
+            password = st.text_input("Password", type="password", autocomplete="current-password")
+            submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
+        if submitted:
+            try:
+                user_id = services.sign_in(username, password)
+            except AuthenticationFailed as exc:
+                st.error(exc.message, icon=":material/lock:")
+            else:
+                remember_sign_in(user_id)
+                st.rerun()
+        if _sso_configured():
+            _single_sign_on()
+
+
+def _single_sign_on() -> None:
+    st.divider()
+    user = st.user
+    if not user.is_logged_in:
+        if st.button("Sign in with your organisation", width="stretch"):
+            st.login()
+        return
+    email = str(user.get("email") or "")
+    user_id = attempt(lambda: app_services().user_for_email(email)) if email else None
+    if user_id is None:
+        st.warning(
+            f"No account here is linked to {email or 'your sign-on'}. Ask your administrator to add one.",
+            icon=":material/person_off:",
+        )
+        if st.button("Sign out of single sign-on"):
+            st.logout()
+        return
+    remember_sign_in(user_id)
+    st.rerun()

@@ -1,0 +1,133 @@
+"""Browser tests: a real Streamlit server on a demo database, driven by Playwright in Debian's Chromium.
+
+The server runs the app as a newcomer would (``streamlit run app.py``) on a
+free port, over a SQLite file filled with the synthetic demo data.  Chromium
+is the Debian package (``/usr/bin/chromium``); Playwright never downloads a
+browser of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("B1MG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set, so browser tests may not be skipped: {reason}", pytrace=False)
+    pytest.skip(f"SKIPPED: BROWSER TESTS DID NOT RUN: {reason.upper()}")
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    url: str
+    database_url: str
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The app on a fresh demo database, served by a real Streamlit server."""
+    from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+    from b1mg_maturity.demo import load_demo
+
+    folder = tmp_path_factory.mktemp("app")
+    database_url = f"sqlite:///{folder / 'demo.sqlite3'}"
+    services = operator_services(database_url)
+    load_demo(services, OPERATOR_ID)
+    services.db.dispose()
+    port = _free_port()
+    log = folder / "streamlit.log"
+    env = {**os.environ, "B1MG_DATABASE_URL": database_url}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with log.open("w") as out:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:  # noqa: S310
+                    if reply.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the app did not start; its log:\n{log.read_text()}")
+            time.sleep(0.3)
+        yield RunningApp(f"http://127.0.0.1:{port}", database_url, log)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        _missing(f"Chromium not found at {CHROMIUM}; install it with `apt-get install chromium` (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser: Any) -> Iterator[Any]:
+    """Open pages in fresh browser contexts (separate cookies: separate users)."""
+    contexts = []
+
+    def make() -> Any:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page: Any, app: RunningApp, username: str, password: str = "demo-password", path: str = "") -> None:
+    """Sign in through the form, then open ``path`` (for example ``rate?round=3``)."""
+    page.goto(f"{app.url}/{path}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"({username})").first.wait_for()
