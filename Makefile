@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP)
 
+# The app on the embedded SQLite database (or B1MG_DATABASE_URL), filled with demo data when empty.
 run: setup
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/b1mg-maturity demo --if-empty
+	@echo "Open http://localhost:$(PORT) and sign in with one of the accounts above."
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 lint: setup
 	$(BIN)/ruff check .

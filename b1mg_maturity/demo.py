@@ -378,10 +378,7 @@ def _count_systems(services: Services) -> int:
 
 def is_demo_loaded(services: Services) -> bool:
     """Whether any demo health system exists."""
-    with services.db.transaction() as session:
-        return (
-            session.scalars(select(HealthSystem.id).where(HealthSystem.is_demo.is_(True)).limit(1)).first() is not None
-        )
+    return services.has_demo_data()
 
 
 def load_demo(services: Services, actor_id: int, *, seed: int = 2026) -> DemoSummary:
@@ -460,13 +457,18 @@ def load_demo(services: Services, actor_id: int, *, seed: int = 2026) -> DemoSum
         targets=targets,
         users=len(ids),
         rounds_by_status=dict(statuses),
-        accounts=(
-            DemoAccount("demo-admin", "admin", DEMO_PASSWORD),
-            DemoAccount("demo-analyst", "analyst", DEMO_PASSWORD),
-            DemoAccount("demo-coordinator", f"coordinator of {plans[0].code}", DEMO_PASSWORD, plans[0].code),
-            DemoAccount("demo-expert", f"expert of {plans[0].code}", DEMO_PASSWORD, plans[0].code),
-            DemoAccount("demo-viewer", f"viewer of {plans[0].code}", DEMO_PASSWORD, plans[0].code),
-        ),
+        accounts=named_accounts(plans[0].code),
+    )
+
+
+def named_accounts(first_code: str = "XA") -> tuple[DemoAccount, ...]:
+    """The demo accounts, one per role (the per-system ones belong to the first demo system)."""
+    return (
+        DemoAccount("demo-admin", "admin", DEMO_PASSWORD),
+        DemoAccount("demo-analyst", "analyst", DEMO_PASSWORD),
+        DemoAccount("demo-coordinator", f"coordinator of {first_code}", DEMO_PASSWORD, first_code),
+        DemoAccount("demo-expert", f"expert of {first_code}", DEMO_PASSWORD, first_code),
+        DemoAccount("demo-viewer", f"viewer of {first_code}", DEMO_PASSWORD, first_code),
     )
 
 

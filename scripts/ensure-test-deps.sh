@@ -64,6 +64,14 @@ if ! have_postgres_server; then
 fi
 
 # --- Chromium (kaleido chart export, Playwright browser tests) ---
-# >>> CHROMIUM INSTALL STEP: the lead adds it here (Debian package 'chromium', /usr/bin/chromium;
-# >>> never 'playwright install'). Use apt_install / can_apt / note like the PostgreSQL step above.
-# <<< END CHROMIUM INSTALL STEP
+# Debian's package, at /usr/bin/chromium; never 'playwright install' (no browser downloads here).
+if [[ ! -x /usr/bin/chromium ]]; then
+    if can_apt; then
+        echo "ensure-test-deps: installing Chromium (apt-get install chromium) ..." >&2
+        apt_install chromium
+    else
+        note "Chromium NOT FOUND at /usr/bin/chromium and cannot install it (not root or no apt-get).
+*** Install it, e.g. 'sudo apt-get install chromium'. Without it the browser tests and the PDF charts
+*** are SKIPPED locally (and FAIL when CI is set)."
+    fi
+fi

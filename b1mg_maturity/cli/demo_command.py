@@ -10,7 +10,7 @@ from rich.table import Table
 
 from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 from b1mg_maturity.cli.output import out, run_safely, say
-from b1mg_maturity.demo import load_demo
+from b1mg_maturity.demo import DemoAccount, ensure_demo, load_demo, named_accounts
 
 app = typer.Typer()
 
@@ -26,6 +26,9 @@ def demo(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same demo data.")] = 2026,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Load only into an empty database; otherwise just say so (exit 0).")
+    ] = False,
 ) -> None:
     """Fill an empty database with synthetic demo data."""
 
@@ -33,10 +36,20 @@ def demo(
         services = operator_services(database_url)
         try:
             started = time.perf_counter()
-            summary = load_demo(services, OPERATOR_ID, seed=seed)
+            summary = (
+                ensure_demo(services, OPERATOR_ID, seed=seed)
+                if if_empty
+                else load_demo(services, OPERATOR_ID, seed=seed)
+            )
             seconds = time.perf_counter() - started
+            demo_present = services.has_demo_data()
         finally:
             services.db.dispose()
+        if summary is None:
+            say(out, "The database already holds data: nothing was loaded.")
+            if demo_present:
+                _print_accounts(named_accounts())
+            return
         say(out, "SYNTHETIC DEMO DATA: fictional health systems (codes XA-XZ, names ending in '(demo)').")
         say(out, "Not a real assessment of any country or region; do not use this database for real data.")
         counts = Table(title="Loaded")
@@ -53,12 +66,17 @@ def demo(
         ):
             counts.add_row(what, f"{count:,}")
         out.print(counts)
-        accounts = Table(title="Demo accounts (demo only: everyone knows this password)")
-        for column in ("username", "role", "password"):
-            accounts.add_column(column)
-        for account in summary.accounts:
-            accounts.add_row(account.username, account.role, account.password)
-        out.print(accounts)
-        say(out, f"Other demo accounts (<code>-coordinator, <code>-expertN) share the same password. ({seconds:.1f} s)")
+        _print_accounts(summary.accounts)
+        say(out, f"Loaded in {seconds:.1f} s.")
 
     run_safely(body)
+
+
+def _print_accounts(accounts: tuple[DemoAccount, ...]) -> None:
+    table = Table(title="Demo accounts (demo only: everyone knows this password)")
+    for column in ("username", "role", "password"):
+        table.add_column(column)
+    for account in accounts:
+        table.add_row(account.username, account.role, account.password)
+    out.print(table)
+    say(out, "Other demo accounts (<code>-coordinator, <code>-expertN) share the same password.")
