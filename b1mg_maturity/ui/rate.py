@@ -11,7 +11,6 @@ was saved.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,8 @@ from typing import Any
 import streamlit as st
 
 from b1mg_maturity.errors import Conflict
-from b1mg_maturity.questionnaire import GlossaryTerm, Indicator, Questionnaire
+from b1mg_maturity.glossary import terms_in
+from b1mg_maturity.questionnaire import Indicator, Questionnaire
 from b1mg_maturity.services import RatingView, RoundView, Services
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import escape_markdown, show_error
@@ -260,7 +260,7 @@ def _indicator_card(
         if indicator.guidance:
             with st.expander("How to choose between levels"):
                 st.markdown(escape_markdown(indicator.guidance))
-        terms = glossary_terms(questionnaire, indicator)
+        terms = terms_in(questionnaire, indicator)
         if terms:
             with st.expander("Terms used here"):
                 for term in terms:
@@ -299,13 +299,3 @@ def _status_line(
         st.caption(f":material/check_circle: Saved {when} UTC (version {outcome.version})")
     elif isinstance(outcome, Exception):
         show_error(outcome)
-
-
-def glossary_terms(questionnaire: Questionnaire, indicator: Indicator) -> list[GlossaryTerm]:
-    """Glossary terms that appear in the indicator's statement, guidance or level descriptions."""
-    text = " ".join([indicator.statement, indicator.guidance or "", *indicator.levels.values()])
-    return [
-        term
-        for term in questionnaire.glossary
-        if re.search(rf"(?<!\w){re.escape(term.term)}(?!\w)", text, flags=re.IGNORECASE)
-    ]
