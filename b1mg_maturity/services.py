@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import secrets
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -319,6 +319,35 @@ def _round_view(round_: AssessmentRound) -> RoundView:
 
 
 # --- the services ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _VersionedRecord:
+    """One kind of per-indicator record with a version counter (rating, consensus, target)."""
+
+    model: Any
+    entity: str
+    action: str
+    describe: Callable[[Any], dict[str, Any]]
+    experts_own: bool = False  # a rating belongs to the expert who gives it
+
+    def keys(self, round_id: int, indicator_id: str, actor: Actor) -> dict[str, Any]:
+        keys: dict[str, Any] = {"round_id": round_id, "indicator_id": indicator_id}
+        if self.experts_own:
+            keys["expert_id"] = actor.user_id
+        return keys
+
+
+@dataclass(frozen=True)
+class _Saved:
+    version: int
+    at: dt.datetime
+    username: str
+
+
+def _values_of(values: Mapping[str, Any]) -> Callable[[Any], dict[str, Any]]:
+    """Read back the named columns of a row, for conflict messages and the audit trail."""
+    return lambda row: {key: getattr(row, key) for key in values}
 
 
 OPERATOR_ID = 0
@@ -921,109 +950,17 @@ class Services:
             raise ValidationFailed("level and NA", (Problem("level", "choose a level or 'not applicable', not both"),))
         evidence = _check_text(evidence, "evidence", MAX_EVIDENCE_CHARS)
         clean = clean_links(links)
-        new_values = {"level": level, "not_applicable": not_applicable, "evidence": evidence, "links": list(clean)}
-        try:
-            with self.db.transaction() as session:
-                actor = self.load_actor(session, actor_id)
-                round_, facts = self.load_round(session, round_id)
-                require_rate(actor, facts)
-                self.require_editable(round_)
-                questionnaire = _questionnaire_of(round_.questionnaire_version)
-                _check_indicator(questionnaire, indicator_id)
-                _check_level(questionnaire, level, "level")
-                current = session.scalars(
-                    select(Rating).where(
-                        Rating.round_id == round_id,
-                        Rating.indicator_id == indicator_id,
-                        Rating.expert_id == actor.user_id,
-                    )
-                ).first()
-                now = utcnow()
-                if current is None:
-                    if expected_version != 0:
-                        raise Conflict(
-                            "This rating was removed since you opened it.",
-                            yours=new_values,
-                            theirs=None,
-                            current_version=0,
-                        )
-                    row = Rating(
-                        round_id=round_id,
-                        indicator_id=indicator_id,
-                        expert_id=actor.user_id,
-                        level=level,
-                        not_applicable=not_applicable,
-                        evidence=evidence,
-                        links=json.dumps(list(clean)),
-                        version=1,
-                        updated_at=now,
-                    )
-                    session.add(row)
-                    session.flush()
-                    old = None
-                else:
-                    old = _rating_values(current)
-                    changed = session.execute(
-                        update(Rating)
-                        .where(Rating.id == current.id, Rating.version == expected_version)
-                        .values(
-                            level=level,
-                            not_applicable=not_applicable,
-                            evidence=evidence,
-                            links=json.dumps(list(clean)),
-                            version=Rating.version + 1,
-                            updated_at=now,
-                        )
-                        .execution_options(synchronize_session=False)
-                    )
-                    if changed.rowcount != 1:  # type: ignore[attr-defined]
-                        session.refresh(current)
-                        raise Conflict(
-                            "Someone changed this rating since you opened it.",
-                            yours=new_values,
-                            theirs=_rating_values(current),
-                            current_version=current.version,
-                        )
-                    session.expunge(current)  # stale after the UPDATE; the view below is built from what was written
-                audit.record(
-                    session,
-                    actor,
-                    "rate",
-                    "rating",
-                    f"{round_id}/{indicator_id}/{actor.username}",
-                    old=old,
-                    new=new_values,
-                    health_system_id=round_.health_system_id,
-                    round_id=round_id,
-                )
-                return RatingView(
-                    indicator_id,
-                    actor.username,
-                    level,
-                    not_applicable,
-                    evidence,
-                    clean,
-                    1 if old is None else expected_version + 1,
-                    now,
-                )
-        except IntegrityError:
-            # Two first saves raced (PostgreSQL): the other one won; show it.
-            theirs = self._current_rating(round_id, indicator_id, actor_id)
-            raise Conflict(
-                "Someone saved this rating at the same moment.",
-                yours=new_values,
-                theirs=theirs,
-                current_version=theirs["version"] if theirs else 0,
-            ) from None
-
-    def _current_rating(self, round_id: int, indicator_id: str, expert_id: int) -> dict[str, Any] | None:
-        with self.db.transaction() as session:
-            row = session.scalars(
-                select(Rating).where(
-                    Rating.round_id == round_id, Rating.indicator_id == indicator_id, Rating.expert_id == expert_id
-                )
-            ).first()
-            return None if row is None else {**_rating_values(row), "version": row.version}
+        shown = {"level": level, "not_applicable": not_applicable, "evidence": evidence, "links": list(clean)}
+        saved = self._save_versioned(
+            _VersionedRecord(Rating, "rating", "rate", _rating_values, experts_own=True),
+            actor_id,
+            round_id,
+            indicator_id,
+            expected_version,
+            stored={**shown, "links": json.dumps(list(clean))},
+            shown=shown,
+        )
+        return RatingView(indicator_id, saved.username, level, not_applicable, evidence, clean, saved.version, saved.at)
 
     def my_ratings(self, actor_id: int, round_id: int) -> dict[str, RatingView]:
         with self.db.transaction() as session:
@@ -1064,104 +1001,128 @@ class Services:
             raise ValidationFailed("level and NA", (Problem("level", "choose a level or 'not applicable', not both"),))
         rationale = _check_text(rationale, "rationale", MAX_RATIONALE_CHARS)
         values = {"level": level, "not_applicable": not_applicable, "rationale": rationale}
-        row = self._save_versioned(
-            actor_id, round_id, indicator_id, Consensus, values, expected_version, "consensus", "set_consensus"
+        saved = self._save_versioned(
+            _VersionedRecord(Consensus, "consensus", "set_consensus", _values_of(values)),
+            actor_id,
+            round_id,
+            indicator_id,
+            expected_version,
+            stored=values,
+            shown=values,
         )
-        assert isinstance(row, Consensus)
-        return ConsensusView(row.indicator_id, row.level, row.not_applicable, row.rationale, row.version)
+        return ConsensusView(indicator_id, level, not_applicable, rationale, saved.version)
 
     def set_target(
         self, actor_id: int, round_id: int, indicator_id: str, *, target: int | None, expected_version: int
     ) -> TargetView:
-        row = self._save_versioned(
-            actor_id, round_id, indicator_id, Target, {"target": target}, expected_version, "target", "set_target"
+        values = {"target": target}
+        saved = self._save_versioned(
+            _VersionedRecord(Target, "target", "set_target", _values_of(values)),
+            actor_id,
+            round_id,
+            indicator_id,
+            expected_version,
+            stored=values,
+            shown=values,
         )
-        assert isinstance(row, Target)
-        return TargetView(row.indicator_id, row.target, row.version)
+        return TargetView(indicator_id, target, saved.version)
 
     def _save_versioned(
         self,
+        record: _VersionedRecord,
         actor_id: int,
         round_id: int,
         indicator_id: str,
-        model: Any,
-        values: dict[str, Any],
         expected_version: int,
-        entity: str,
-        action: str,
-    ) -> Consensus | Target:
-        """Coordinator-owned per-indicator records (consensus, target) with optimistic versioning."""
+        *,
+        stored: dict[str, Any],
+        shown: dict[str, Any],
+    ) -> _Saved:
+        """Insert or update one per-indicator record of a round, refusing a save based on a stale version.
+
+        Experts write their own ratings; coordinators (and admins) the round's
+        consensus and targets.  ``stored`` are the column values, ``shown`` the
+        same values as people read them (conflict messages, the audit trail).
+        """
         try:
             with self.db.transaction() as session:
                 actor = self.load_actor(session, actor_id)
                 round_, facts = self.load_round(session, round_id)
-                require_coordinate(actor, facts, f"set the {entity} in this round")
+                if record.experts_own:
+                    require_rate(actor, facts)
+                else:
+                    require_coordinate(actor, facts, f"set the {record.entity} in this round")
                 self.require_editable(round_)
                 questionnaire = _questionnaire_of(round_.questionnaire_version)
                 _check_indicator(questionnaire, indicator_id)
                 for key in ("level", "target"):
-                    if key in values:
-                        _check_level(questionnaire, values[key], key)
-                current = session.scalars(
-                    select(model).where(model.round_id == round_id, model.indicator_id == indicator_id)
-                ).first()
+                    if key in shown:
+                        _check_level(questionnaire, shown[key], key)
+                keys = record.keys(round_id, indicator_id, actor)
+                model = record.model
+                current = session.scalars(select(model).filter_by(**keys)).first()
                 now = utcnow()
+                who = {} if record.experts_own else {"updated_by": actor.user_ref}
                 if current is None:
                     if expected_version != 0:
                         raise Conflict(
-                            f"This {entity} was removed since you opened it.",
-                            yours=values,
+                            f"This {record.entity} was removed since you opened it.",
+                            yours=shown,
                             theirs=None,
                             current_version=0,
                         )
-                    row: Consensus | Target = model(
-                        round_id=round_id,
-                        indicator_id=indicator_id,
-                        version=1,
-                        updated_by=actor.user_ref,
-                        updated_at=now,
-                        **values,
-                    )
-                    session.add(row)
+                    session.add(model(**keys, **stored, **who, version=1, updated_at=now))
                     session.flush()
                     old = None
                 else:
-                    old = {k: getattr(current, k) for k in values}
+                    old = record.describe(current)
                     changed = session.execute(
                         update(model)
                         .where(model.id == current.id, model.version == expected_version)
-                        .values(version=model.version + 1, updated_by=actor.user_ref, updated_at=now, **values)
+                        .values(**stored, **who, version=model.version + 1, updated_at=now)
                         .execution_options(synchronize_session=False)
                     )
                     if changed.rowcount != 1:  # type: ignore[attr-defined]
                         session.refresh(current)
                         raise Conflict(
-                            f"Someone changed this {entity} since you opened it.",
-                            yours=values,
-                            theirs={k: getattr(current, k) for k in values},
+                            f"Someone changed this {record.entity} since you opened it.",
+                            yours=shown,
+                            theirs=record.describe(current),
                             current_version=current.version,
                         )
-                    session.refresh(current)
-                    row = current
+                    session.expunge(current)  # stale after the UPDATE; what was written is known
+                key_text = "/".join(str(v) for v in (round_id, indicator_id)) + (
+                    f"/{actor.username}" if record.experts_own else ""
+                )
                 audit.record(
                     session,
                     actor,
-                    action,
-                    entity,
-                    f"{round_id}/{indicator_id}",
+                    record.action,
+                    record.entity,
+                    key_text,
                     old=old,
-                    new=values,
+                    new=shown,
                     health_system_id=round_.health_system_id,
                     round_id=round_id,
                 )
-                return row
+                return _Saved(1 if old is None else expected_version + 1, now, actor.username)
         except IntegrityError:
+            # Two first saves raced (PostgreSQL): the other one won; show it.
+            theirs = self._current(record, round_id, indicator_id, actor_id)
             raise Conflict(
-                f"Someone saved this {entity} at the same moment; reload to see it.",
-                yours=values,
-                theirs=None,
-                current_version=-1,
+                f"Someone saved this {record.entity} at the same moment.",
+                yours=shown,
+                theirs=theirs[0] if theirs else None,
+                current_version=theirs[1] if theirs else 0,
             ) from None
+
+    def _current(
+        self, record: _VersionedRecord, round_id: int, indicator_id: str, actor_id: int
+    ) -> tuple[dict[str, Any], int] | None:
+        with self.db.transaction() as session:
+            actor = self.load_actor(session, actor_id)
+            row = session.scalars(select(record.model).filter_by(**record.keys(round_id, indicator_id, actor))).first()
+            return None if row is None else (record.describe(row), row.version)
 
     def consensus_of(self, actor_id: int, round_id: int) -> dict[str, ConsensusView]:
         with self.db.transaction() as session:
