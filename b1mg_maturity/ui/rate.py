@@ -108,6 +108,11 @@ def render() -> None:
                 _indicator_card(services, user.id, round_, questionnaire, indicator, target.target if target else None)
 
 
+def card_key(indicator_id: str) -> str:
+    """The key of an indicator's card; the page marks it with the CSS class ``st-key-<key>``."""
+    return "card-" + indicator_id.replace(".", "-")
+
+
 def _load_saved(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[str, RatingView]) -> None:
     """Put saved ratings into widgets the first time this session shows them."""
     for indicator in questionnaire.indicators:
@@ -221,7 +226,7 @@ def _indicator_card(
     args = (services, user_id, round_.id, indicator.id, questionnaire)
     options: list[str | int] = [NOT_ANSWERED, NOT_APPLICABLE, *indicator.levels]
     labels = {NOT_ANSWERED: "Not answered yet", NOT_APPLICABLE: "Not applicable"}
-    with st.container(border=True):
+    with st.container(border=True, key=card_key(indicator.id)):
         st.markdown(f"**{indicator.id}** · {escape_markdown(indicator.statement)}")
         choice_col, evidence_col = st.columns([3, 2], gap="medium")
         with choice_col:

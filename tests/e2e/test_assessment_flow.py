@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from playwright.sync_api import expect
+
 from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+from b1mg_maturity.ui.rate import card_key
 from tests.e2e.conftest import RunningApp, sign_in
 
 
@@ -18,20 +21,54 @@ def _draft_round_of(app: RunningApp, code: str) -> int:
 
 def _card(page: Any, indicator_id: str) -> Any:
     """The bordered card of one indicator on the Rate page."""
-    return page.locator("[data-testid='stVerticalBlockBorderWrapper']").filter(
-        has=page.get_by_text(re.compile(rf"^{re.escape(indicator_id)} ·"))
-    ).first
+    return page.locator(f".st-key-{card_key(indicator_id)}")
+
+
+def _idle(page: Any) -> None:
+    """Wait until the app has finished its rerun (Streamlit shows a status widget while running)."""
+    page.wait_for_timeout(200)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
+
+
+def _choose(page: Any, indicator_id: str, level_label: str) -> None:
+    """Click a level; a click that lands while the page is being redrawn is tried again."""
+    card = _card(page, indicator_id)
+    pattern = re.compile(rf"^{re.escape(level_label)}")
+    for _ in range(3):
+        _idle(page)
+        card.get_by_text(pattern).first.click()
+        _idle(page)
+        if card.get_by_role("radio", name=pattern).is_checked():
+            return
+    raise AssertionError(f"could not choose {level_label} for {indicator_id}")
+
+
+def _saved_version(card: Any) -> int:
+    status = card.get_by_text(re.compile(r"Saved .* \(version \d+\)")).first
+    status.wait_for()
+    found = re.search(r"version (\d+)", status.inner_text())
+    assert found is not None
+    return int(found.group(1))
 
 
 def _rate(page: Any, indicator_id: str, level_label: str, evidence: str) -> None:
     card = _card(page, indicator_id)
-    card.get_by_text(level_label, exact=False).first.click()
-    card.get_by_text("Saved").first.wait_for()
+    _choose(page, indicator_id, level_label)
+    after_level = _saved_version(card)
     box = card.get_by_label("Evidence")
     box.fill(evidence)
     box.press("Tab")  # leaving the field saves it
-    page.wait_for_timeout(300)
-    card.get_by_text(re.compile(r"Saved .* \(version [2-9]")).first.wait_for()
+    _idle(page)
+    card.get_by_text(f"(version {after_level + 1})").wait_for()
+
+
+def _other_level(app: RunningApp, round_id: int, indicator_id: str, wanted: int) -> int:
+    """``wanted``, or a neighbour when the demo expert already has ``wanted`` (a click must change something)."""
+    services = operator_services(app.database_url)
+    current = {
+        r.indicator_id: r.level for r in services.all_ratings(OPERATOR_ID, round_id) if r.expert == "demo-expert"
+    }
+    return wanted if current.get(indicator_id) != wanted else (wanted % 5) + 1
 
 
 def test_rate_reload_and_find_everything_saved(running_app: RunningApp, new_page: Any) -> None:
@@ -40,21 +77,26 @@ def test_rate_reload_and_find_everything_saved(running_app: RunningApp, new_page
     sign_in(page, running_app, "demo-expert")
     page.goto(f"{running_app.url}/rate?round={round_id}")
     page.get_by_role("heading", name=re.compile("Governance and strategy")).wait_for()
-    rated = {"D1.1.1": ("3 · ", "Minutes of the <b>board</b> 2026"), "D1.2.1": ("4 · ", "Plan adopted"),
-             "D1.3.1": ("2 · ", "<script>alert(1)</script> costed plan in draft")}  # fmt: skip
-    for indicator_id, (level, evidence) in rated.items():
-        _rate(page, indicator_id, level, evidence)
+    evidence = {
+        "D1.1.1": "Minutes of the <b>board</b> 2026",
+        "D1.2.1": "Plan adopted",
+        "D1.3.1": "<script>alert(1)</script> costed plan in draft",
+    }
+    levels = {i: _other_level(running_app, round_id, i, wanted) for i, wanted in zip(evidence, (3, 4, 2), strict=True)}
+    for indicator_id, text in evidence.items():
+        _rate(page, indicator_id, f"{levels[indicator_id]} · ", text)
 
     page.reload()
-    if page.get_by_label("Username").count():  # a reload may start a new session: sign in again
+    if page.get_by_label("Username").count():  # only if the signed session cookie was lost
         sign_in(page, running_app, "demo-expert", path=f"rate?round={round_id}")
     page.get_by_role("heading", name=re.compile("Governance and strategy")).wait_for()
-    for indicator_id, (_level, evidence) in rated.items():
+    for indicator_id, text in evidence.items():
         card = _card(page, indicator_id)
-        assert card.get_by_label("Evidence").input_value() == evidence
+        expect(card.get_by_label("Evidence")).to_have_value(text)
+        expect(card.get_by_role("radio", name=re.compile(rf"^{levels[indicator_id]} · "))).to_be_checked()
     services = operator_services(running_app.database_url)
     saved = {r.indicator_id: r for r in services.all_ratings(OPERATOR_ID, round_id) if r.expert == "demo-expert"}
-    assert (saved["D1.1.1"].level, saved["D1.2.1"].level, saved["D1.3.1"].level) == (3, 4, 2)
+    assert {i: saved[i].level for i in evidence} == levels
     assert saved["D1.3.1"].evidence.startswith("<script>")
     assert page.locator("script:has-text('alert(1)')").count() == 0  # shown as text, never run
 
@@ -66,17 +108,20 @@ def test_second_browser_gets_a_conflict(running_app: RunningApp, new_page: Any) 
         sign_in(page, running_app, "demo-expert")
         page.goto(f"{running_app.url}/rate?round={round_id}")
         page.get_by_role("heading", name=re.compile("Governance and strategy")).wait_for()
-    _card(first, "D1.1.1").get_by_text("5 · ").first.click()
+    first_level = _other_level(running_app, round_id, "D1.1.1", 5)
+    second_level = (first_level % 5) + 1
+    _choose(first, "D1.1.1", f"{first_level} · ")
     _card(first, "D1.1.1").get_by_text("Saved").first.wait_for()
-    _card(second, "D1.1.1").get_by_text("1 · ").first.click()
+    _choose(second, "D1.1.1", f"{second_level} · ")
     conflict = _card(second, "D1.1.1")
     conflict.get_by_text("changed this rating").wait_for()
     assert conflict.get_by_text("Yours:").count() and conflict.get_by_text("Saved meanwhile:").count()
     conflict.get_by_role("button", name="Keep mine").click()
+    _idle(second)
     _card(second, "D1.1.1").get_by_text("Saved").first.wait_for()
     services = operator_services(running_app.database_url)
     mine = [r for r in services.all_ratings(OPERATOR_ID, round_id) if r.expert == "demo-expert"]
-    assert next(r for r in mine if r.indicator_id == "D1.1.1").level == 1
+    assert next(r for r in mine if r.indicator_id == "D1.1.1").level == second_level
 
 
 def test_viewer_of_another_system_cannot_open_the_round(running_app: RunningApp, new_page: Any) -> None:
