@@ -115,7 +115,7 @@ def new_page(browser: Any) -> Iterator[Any]:
 
     def make() -> Any:
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        context.set_default_timeout(20_000)
+        context.set_default_timeout(40_000)  # a busy 2-core CI machine renders slowly
         contexts.append(context)
         return context.new_page()
 

@@ -140,3 +140,36 @@ def test_viewer_of_another_system_cannot_open_the_round(running_app: RunningApp,
     page.get_by_text(f"Round {other.id} does not exist, or you may not open it here.").wait_for()
     menu = page.locator("[data-testid='stSidebarNav']").inner_text()
     assert "Administration" not in menu and "Consensus" not in menu
+
+
+def test_coordinator_records_consensus_and_submits(running_app: RunningApp, new_page: Any) -> None:
+    round_id = _draft_round_of(running_app, "XA")
+    page = new_page()
+    sign_in(page, running_app, "demo-coordinator")
+    page.goto(f"{running_app.url}/consensus?round={round_id}")
+    card = page.locator(f".st-key-consensus-{card_key('D1.1.1')}")
+    card.wait_for()
+    assert card.get_by_text("Not rated yet").count() or card.get_by_text("·").count()  # experts' table is there
+    pattern = re.compile(r"^4 · ")
+    choices = card.locator("[data-testid='stRadio']")
+    for _ in range(3):
+        _idle(page)
+        choices.get_by_text(pattern).first.click()
+        _idle(page)
+        if choices.get_by_role("radio", name=pattern).is_checked():
+            break
+    rationale = card.get_by_label("Rationale")
+    rationale.fill("Agreed in the meeting of 12 May: the board <i>meets</i> quarterly.")
+    rationale.press("Tab")
+    _idle(page)
+    services = operator_services(running_app.database_url)
+    page.wait_for_timeout(500)
+    agreed = services.consensus_of(OPERATOR_ID, round_id)["D1.1.1"]
+    assert (agreed.level, agreed.rationale) == (4, "Agreed in the meeting of 12 May: the board <i>meets</i> quarterly.")
+
+    page.get_by_role("button", name="Submit round").click()
+    page.get_by_role("button", name="Yes, submit").click()
+    _idle(page)
+    page.wait_for_timeout(500)
+    assert services.get_round(OPERATOR_ID, round_id).status == "submitted"
+    page.get_by_text(re.compile("locked|submitted", re.IGNORECASE)).first.wait_for()
