@@ -414,3 +414,157 @@ def domain_bars(card: ScoreCard, questionnaire: Questionnaire) -> go.Figure:
         legend={"y": -0.16, "yref": "paper", "entrywidth": 160, "entrywidthmode": "pixels", "traceorder": "normal"}
     )
     return fig
+
+
+# --- indicator bars (one domain) ----------------------------------------------------------------
+
+
+def indicator_label(indicator_id: str, subdomain_name: str, *, width: int = 30) -> str:
+    """The indicator id in bold on a line of its own, then its subdomain's name wrapped with ``<br>``.
+
+    (The id stays alone on its line: WeasyPrint drops text that follows a bold part within one
+    line of a multi-line SVG label, so the PDF would lose words.)
+    """
+    return f"<b>{indicator_id}</b><br>{_wrap(subdomain_name, width)}"
+
+
+def indicator_bars(
+    card: ScoreCard,
+    questionnaire: Questionnaire,
+    domain_id: str,
+    *,
+    show_level_key: bool = True,
+    label_width: int = 30,
+) -> go.Figure:
+    """Horizontal bars of one domain's indicators: the level (coloured by level) and the target marker.
+
+    An indicator marked not applicable or not yet answered gets no bar and
+    says so at the start of its row.  ``show_level_key=False`` leaves out the
+    colour key of the levels (the PDF report shows it once for all domains).
+    Each row is as tall as its longest label needs (``label_width`` characters a line).
+    """
+    domain = next(d for d in questionnaire.domains if d.id == domain_id)
+    results = [card.indicator(ind.id) for ind in domain.indicators]
+    subdomain_names = {sub.id: sub.name for sub in domain.subdomains}
+    labels = [indicator_label(r.indicator_id, subdomain_names[r.subdomain_id], width=label_width) for r in results]
+    levels = [r.level for r in results]
+    colours = [level_colour(r.level, r.not_applicable) for r in results]
+    level_names = [questionnaire.level_label(r.level) if r.level is not None else "" for r in results]
+    fig = go.Figure(
+        go.Bar(
+            name="Level",
+            orientation="h",
+            x=levels,
+            y=labels,
+            marker={"color": colours, "line": {"color": OUTLINE_COLOUR, "width": 1}},
+            text=[str(v) if v is not None else "" for v in levels],
+            textposition="inside",
+            insidetextanchor="end",
+            insidetextfont={"color": [text_colour_on(c) for c in colours]},
+            cliponaxis=False,
+            customdata=list(zip([r.indicator_id for r in results], level_names, strict=True)),
+            hovertemplate="%{customdata[0]}<br>Level %{x} · %{customdata[1]}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    if show_level_key:
+        for level in questionnaire.scale:
+            if level in LEVEL_COLOURS:
+                fig.add_trace(
+                    go.Bar(
+                        name=f"{level} · {questionnaire.level_label(level)}",
+                        x=[None],
+                        y=[labels[0]],
+                        orientation="h",
+                        marker={"color": level_colour(level), "line": {"color": OUTLINE_COLOUR, "width": 1}},
+                        hoverinfo="skip",
+                        legendgroup="levels",
+                    )
+                )
+    targets = [r.target if r.level is not None else None for r in results]
+    show_target = any(t is not None for t in targets)
+    if show_target:
+        fig.add_trace(
+            go.Scatter(
+                name="Target",
+                x=targets,
+                y=labels,
+                mode="markers",
+                marker={
+                    "symbol": "line-ns-open",
+                    "size": 24,
+                    "line": {"width": 4, "color": TARGET_COLOUR},
+                    "color": TARGET_COLOUR,
+                },
+                customdata=[r.indicator_id for r in results],
+                hovertemplate="%{customdata}<br>Target %{x}<extra></extra>",
+                cliponaxis=False,
+            )
+        )
+    for label, result in zip(labels, results, strict=True):
+        if result.level is None:
+            fig.add_annotation(
+                x=0,
+                y=label,
+                xref="x",
+                yref="y",
+                xshift=6,
+                text="<i>not applicable</i>" if result.not_applicable else "<i>not answered</i>",
+                showarrow=False,
+                xanchor="left",
+                font={"color": "#616161"},
+            )
+
+    parts = []
+    for result, level_name in zip(results, level_names, strict=True):
+        if result.level is None:
+            parts.append(f"{result.indicator_id} {'not applicable' if result.not_applicable else 'not answered'}")
+            continue
+        target = f", target {result.target}" if result.target is not None else ""
+        parts.append(f"{result.indicator_id} level {result.level} ({level_name}{target})")
+    description = (
+        f"Bar chart of the levels of the {len(results)} indicators of domain {_plain(domain)} on a scale of "
+        f"{questionnaire.min_level} to {questionnaire.max_level}: " + "; ".join(parts) + "."
+    )
+    scale = list(questionnaire.scale)
+    legend_rows = (1 if show_target else 0) + (2 if show_level_key else 0)
+    lines = max(label.count("<br>") + 1 for label in labels)
+    row_height = max(28, (FONT_SIZE + 3) * lines + 10)
+    fig.update_layout(
+        **_base_layout(
+            description,
+            height=max(200, row_height * len(results) + 80 + 30 * legend_rows),
+            margin={"l": _label_width(labels), "r": 30, "t": 10, "b": 20},
+            bargap=0.35,
+            barmode="overlay",
+            showlegend=show_target or show_level_key,
+        ),
+        xaxis={
+            "range": [0, questionnaire.max_level + 0.05],
+            "tickvals": scale,
+            "title": {"text": "Maturity level"},
+            "gridcolor": "#e0e0e0",
+            "zeroline": True,
+            "zerolinecolor": "#bdbdbd",
+        },
+        yaxis={
+            "autorange": "reversed",
+            "automargin": True,
+            "ticks": "outside",
+            "ticklen": 8,
+            "tickcolor": "rgba(0,0,0,0)",
+            "categoryorder": "array",
+            "categoryarray": labels,
+        },
+    )
+    fig.update_layout(
+        legend={
+            "y": 0,
+            "yref": "container",
+            "yanchor": "bottom",
+            "entrywidth": 150,
+            "entrywidthmode": "pixels",
+            "traceorder": "normal",
+        }
+    )
+    return fig

@@ -75,3 +75,15 @@ if [[ ! -x /usr/bin/chromium ]]; then
 *** are SKIPPED locally (and FAIL when CI is set)."
     fi
 fi
+
+# --- Fonts of the PDF readiness report (reports/report.css: Noto Sans and Noto Serif) ---
+# Without them WeasyPrint falls back to Liberation/DejaVu: the report still renders, only less well.
+if [[ ! -e /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ]]; then
+    if can_apt; then
+        echo "ensure-test-deps: installing the report fonts (apt-get install fonts-noto-core) ..." >&2
+        apt_install fonts-noto-core
+    else
+        note "Noto fonts NOT FOUND and cannot install them (not root or no apt-get).
+*** Install them, e.g. 'sudo apt-get install fonts-noto-core'. Without them the PDF report uses fallback fonts."
+    fi
+fi

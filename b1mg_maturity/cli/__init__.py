@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from b1mg_maturity.cli import admin_commands, demo_command, file_commands, round_commands
+from b1mg_maturity.cli import admin_commands, demo_command, file_commands, report_command, round_commands
 from b1mg_maturity.cli.output import err, say
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.registered_commands.extend(file_commands.app.registered_commands)
 app.registered_commands.extend(demo_command.app.registered_commands)
+app.registered_commands.extend(report_command.app.registered_commands)
 app.add_typer(admin_commands.users, name="users")
 app.add_typer(admin_commands.systems, name="systems")
 app.add_typer(round_commands.rounds, name="rounds")

@@ -20,6 +20,7 @@ import streamlit as st
 from b1mg_maturity.charts import describe, domain_radar
 from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes
 from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.report import pdf_for_round
 from b1mg_maturity.scoring import GroupScore, ScoreCard
 from b1mg_maturity.services import RoundScores, RoundView, Services, UserView
 from b1mg_maturity.transfer import export_round, round_json
@@ -334,18 +335,7 @@ def _downloads(services: Services, user: UserView, round_: RoundView) -> None:
 
 
 def _pdf_download(services: Services, user_id: int, round_id: int) -> None:
-    """The PDF readiness report, once ``b1mg_maturity.report.pdf_for_round`` exists; nothing until then.
-
-    Expected: ``pdf_for_round(services, user_id, round_id) -> bytes`` (it checks
-    that the user may open the round).  The PDF is made only when clicked.
-    """
-    try:
-        report = importlib.import_module("b1mg_maturity.report")
-    except ImportError:
-        return
-    pdf_for_round: Callable[[Services, int, int], bytes] | None = getattr(report, "pdf_for_round", None)
-    if pdf_for_round is None:
-        return
+    """The PDF readiness report, made only when clicked (the services check that the user may open the round)."""
     st.download_button(
         "Report (PDF)",
         data=lambda: pdf_for_round(services, user_id, round_id),

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from b1mg_maturity.ui.quick_assessment import level_key, target_key
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
+
+def _quick_page() -> None:
+    from b1mg_maturity.ui import quick_assessment
+
+    quick_assessment.render()
 
 
 @pytest.fixture
 def app() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at = AppTest.from_function(_quick_page, default_timeout=60).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

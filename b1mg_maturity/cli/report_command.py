@@ -1,0 +1,178 @@
+"""``b1mg-maturity report``: the PDF readiness report of a round, of an answers file, or of many rounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from b1mg_maturity.cli.admin_commands import DatabaseOption
+from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+from b1mg_maturity.cli.output import EXIT_INVALID, err, out, run_safely, say
+from b1mg_maturity.errors import B1mgError, Problem, ValidationFailed
+from b1mg_maturity.interchange.answers_file import read_answers
+from b1mg_maturity.questionnaire import BUNDLED_MLM, load_questionnaire
+from b1mg_maturity.report.context import IndicatorNotes, ReportContext, RoundInfo, build_report_context
+from b1mg_maturity.report.render import render_pdf, report_file_name
+from b1mg_maturity.report.rounds import context_for_round
+from b1mg_maturity.scoring import score
+
+app = typer.Typer()
+
+
+class FileStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+
+
+@app.command()
+def report(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The PDF to write; with --all, the directory for the PDFs and zip.")
+    ],
+    round_id: Annotated[
+        int | None, typer.Option("--round", help="A round in the database (see `rounds list`).")
+    ] = None,
+    answers: Annotated[
+        Path | None, typer.Option("--answers", "-a", help="An answers file (.csv or .xlsx): no database needed.")
+    ] = None,
+    questionnaire: Annotated[
+        Path, typer.Option("--questionnaire", "-q", help="Questionnaire of the answers file.")
+    ] = BUNDLED_MLM,
+    all_rounds: Annotated[bool, typer.Option("--all", help="One report per round in the database, and a zip.")] = False,
+    published: Annotated[bool, typer.Option("--published", help="With --all: published rounds only.")] = False,
+    system: Annotated[
+        str | None, typer.Option("--system", help="With --answers: the health system's name on the report.")
+    ] = None,
+    label: Annotated[str | None, typer.Option("--label", help="With --answers: the round's name.")] = None,
+    date: Annotated[
+        dt.datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="With --answers: the round's date.")
+    ] = None,
+    status: Annotated[
+        FileStatus, typer.Option("--status", help="With --answers: anything but published is marked DRAFT.")
+    ] = FileStatus.DRAFT,
+    charts: Annotated[
+        bool, typer.Option("--charts/--no-charts", help="Draw the charts (needs Chromium) or print them as text.")
+    ] = True,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Write the PDF readiness report: of a round (--round), of an answers file (-a), or of every round (--all)."""
+
+    def body() -> None:
+        chosen = [
+            name
+            for name, given in (("--round", round_id is not None), ("--answers", answers), ("--all", all_rounds))
+            if given
+        ]
+        if len(chosen) != 1:
+            raise ValidationFailed(
+                "choose one source",
+                (Problem("report", "give exactly one of --round ID, --answers FILE or --all"),),
+            )
+        if published and not all_rounds:
+            raise ValidationFailed("--published", (Problem("--published", "goes with --all"),))
+        if all_rounds:
+            _report_all(output, published=published, charts=charts, database_url=database_url)
+            return
+        if answers is not None:
+            context = _file_context(answers, questionnaire, system, label, date, status)
+        else:
+            assert round_id is not None
+            services = operator_services(database_url)
+            try:
+                context = context_for_round(services, OPERATOR_ID, round_id)
+            finally:
+                services.db.dispose()
+        _write(output, render_pdf(context, charts=charts))
+        say(out, f"wrote {output} ({context.round.health_system_name}, {context.round.label}, {context.status_label})")
+
+    run_safely(body)
+
+
+def _file_context(
+    answers_path: Path,
+    questionnaire_path: Path,
+    system: str | None,
+    label: str | None,
+    date: dt.datetime | None,
+    status: FileStatus,
+) -> ReportContext:
+    questionnaire = load_questionnaire(questionnaire_path)
+    answers = read_answers(answers_path, questionnaire)
+    notes = {iid: IndicatorNotes(evidence=(a.evidence.strip(),)) for iid, a in answers.items() if a.evidence.strip()}
+    return build_report_context(
+        questionnaire,
+        score(questionnaire, answers),
+        RoundInfo(
+            health_system_name=(system or "").strip() or "Health system (from an answers file)",
+            label=(label or "").strip() or answers_path.stem,
+            date=date.date() if date is not None else dt.date.today(),
+            status=status.value,
+        ),
+        basis_summary=f"the levels in the answers file {answers_path.name}",
+        basis={iid: "answers file" for iid, a in answers.items() if a.answered or a.not_applicable},
+        notes=notes,
+    )
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ValidationFailed("cannot write", (Problem(str(path), f"cannot write: {exc.strerror or exc}"),)) from None
+
+
+def _report_all(directory: Path, *, published: bool, charts: bool, database_url: str | None) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationFailed(
+            "cannot create", (Problem(str(directory), f"cannot create the directory: {exc.strerror or exc}"),)
+        ) from None
+    services = operator_services(database_url)
+    try:
+        rounds = [r for r in services.list_rounds(OPERATOR_ID) if not published or r.status == "published"]
+        rounds.sort(key=lambda r: (r.health_system.code, r.round_date, r.id))
+        if not rounds:
+            say(out, f"no {'published ' if published else ''}rounds: nothing written")
+            return
+        written: list[Path] = []
+        failed: list[str] = []
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=err, transient=False) as progress:
+            task = progress.add_task("Writing reports", total=len(rounds))
+            for view in rounds:
+                progress.update(task, description=f"{view.health_system.code} {view.label}")
+                try:
+                    context = context_for_round(services, OPERATOR_ID, view.id)
+                    path = directory / report_file_name(context)
+                    _write(path, render_pdf(context, charts=charts))
+                    written.append(path)
+                except B1mgError as exc:
+                    failed.extend(
+                        f"round {view.id} ({view.health_system.code} {view.label}): {line}" for line in exc.lines()
+                    )
+                progress.advance(task)
+    finally:
+        services.db.dispose()
+    archive = directory / f"readiness-reports{'-published' if published else ''}-{dt.date.today():%Y%m%d}.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for path in written:
+            bundle.write(path, arcname=path.name)
+    say(out, f"wrote {len(written)} reports to {directory} and {archive.name}")
+    for line in failed:
+        say(err, line)
+    if failed:
+        raise typer.Exit(EXIT_INVALID)

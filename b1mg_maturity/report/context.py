@@ -1,0 +1,751 @@
+"""The report context: everything the PDF readiness report (and the Results page) shows, as frozen values.
+
+:func:`build_report_context` is pure: questionnaire, scorecard and round facts
+in, :class:`ReportContext` out.  :func:`context_for_round` gathers those facts
+for a round in the database through :class:`~b1mg_maturity.services.Services`
+(so every permission check happens there: whoever may open the round's
+results, a viewer included, gets its report).
+
+Choices made here (and said in the report's methodology):
+
+* **Strongest and weakest.**  The five weakest indicators are the answered
+  ones with the lowest level (ties: the larger gap to target, then
+  questionnaire order); the three strongest are the highest levels among the
+  others (ties: target met first, then questionnaire order), so no indicator
+  is both.
+* **Action plan.**  The scoring engine's priorities (largest gap first; ties to
+  the lower level, then questionnaire order), grouped by pillar; the pillar
+  with the largest single gap comes first (then the larger total gap).
+* **Benchmark.**  Only with at least ``min_peers`` (3) other health systems
+  behind it; a domain missing from the medians shows no benchmark.
+* **Previous round.**  The health system's latest earlier round of the same
+  questionnaire id that was submitted or published; changes are compared by
+  domain and pillar id.
+* **Draft marking.**  Every report of a round that is not published carries
+  the DRAFT watermark on every page (draft, in review and submitted alike: a
+  submitted round is not yet validated by publication).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from b1mg_maturity.charts import level_colour, text_colour_on
+from b1mg_maturity.questionnaire import Questionnaire, Source
+from b1mg_maturity.scoring import Aggregation, Coverage, GroupScore, IndicatorResult, ScoreCard
+
+STATUS_LABELS: Mapping[str, str] = {
+    "draft": "Draft",
+    "in_review": "In review",
+    "submitted": "Submitted",
+    "published": "Published",
+}
+PUBLISHED = "published"
+DRAFT_WATERMARK = "DRAFT"
+MIN_PEERS = 3
+STRONGEST = 3
+WEAKEST = 5
+PREVIOUS_STATUSES = frozenset({"submitted", "published"})
+
+AGGREGATION_WORDS: Mapping[Aggregation, str] = {
+    Aggregation.MEAN: "weighted mean",
+    Aggregation.MEDIAN: "median",
+    Aggregation.MINIMUM: "lowest value (the weakest link)",
+}
+
+
+def long_date(day: dt.date) -> str:
+    """``3 March 2026``."""
+    return f"{day.day} {day:%B %Y}"
+
+
+# --- inputs --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """Who and what the report is about."""
+
+    health_system_name: str
+    label: str
+    date: dt.date
+    status: str = "draft"
+    health_system_code: str | None = None
+    round_id: int | None = None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class PeerMedians:
+    """The median score per domain of other health systems' published rounds."""
+
+    medians: Mapping[str, float]
+    count: int  # other health systems behind the medians
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or f"Median of {self.count} other health systems"
+
+
+@dataclass(frozen=True)
+class PreviousRound:
+    label: str
+    date: dt.date
+    card: ScoreCard
+
+
+@dataclass(frozen=True)
+class IndicatorNotes:
+    """What the team wrote about one indicator: the experts' evidence and the agreed rationale."""
+
+    evidence: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    rationale: str = ""
+
+
+# --- the context ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelBand:
+    level: int
+    label: str
+    description: str
+    colour: str
+    text_colour: str
+
+
+@dataclass(frozen=True)
+class Score:
+    """A group's score (overall, pillar or domain) ready to show."""
+
+    id: str
+    name: str
+    score: float | None
+    band: int | None
+    band_label: str
+    target: float | None
+    gap: float | None
+    coverage: Coverage
+    colour: str
+    text_colour: str
+
+    @property
+    def score_text(self) -> str:
+        return "not rated" if self.score is None else f"{self.score:.1f}"
+
+    @property
+    def band_text(self) -> str:
+        return "not rated" if self.band is None else f"Level {self.band} · {self.band_label}"
+
+    @property
+    def target_text(self) -> str:
+        return "–" if self.target is None else f"{self.target:.1f}"
+
+    @property
+    def gap_text(self) -> str:
+        return "–" if self.gap is None else f"{self.gap:.1f}"
+
+    @property
+    def coverage_text(self) -> str:
+        c = self.coverage
+        return f"{c.answered} of {c.applicable} applicable indicators answered ({c.ratio:.0%})"
+
+
+IndicatorStatus = Literal["answered", "not_applicable", "unanswered"]
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    indicator_id: str
+    domain_id: str
+    domain_title: str
+    pillar_id: str
+    subdomain_name: str
+    statement: str
+    level: int | None
+    level_label: str
+    status: IndicatorStatus
+    target: int | None
+    gap: int | None
+    next_step: str | None
+    evidence: tuple[str, ...]
+    links: tuple[str, ...]
+    rationale: str
+    basis: str
+    colour: str
+    text_colour: str
+
+    @property
+    def level_text(self) -> str:
+        if self.level is not None:
+            return f"{self.level} · {self.level_label}"
+        return "not applicable" if self.status == "not_applicable" else "not answered"
+
+    @property
+    def has_notes(self) -> bool:
+        return bool(self.evidence or self.links or self.rationale)
+
+
+@dataclass(frozen=True)
+class Change:
+    previous: float | None
+    current: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.previous is None or self.current is None:
+            return None
+        return self.current - self.previous
+
+    @property
+    def text(self) -> str:
+        delta = self.delta
+        if delta is None:
+            return "new" if self.previous is None and self.current is not None else "–"
+        if abs(delta) < 0.05:
+            return "±0.0"
+        return f"+{delta:.1f}" if delta > 0 else f"−{abs(delta):.1f}"
+
+    @property
+    def direction(self) -> Literal["up", "down", "same", "none"]:
+        delta = self.delta
+        if delta is None:
+            return "none"
+        if abs(delta) < 0.05:
+            return "same"
+        return "up" if delta > 0 else "down"
+
+
+@dataclass(frozen=True)
+class DomainSection:
+    score: Score
+    code: str | None
+    name: str
+    title: str
+    pillar_id: str
+    pillar_name: str
+    description: str | None
+    rows: tuple[IndicatorRow, ...]
+    benchmark: float | None
+    change: Change | None
+
+    @property
+    def id(self) -> str:
+        return self.score.id
+
+    @property
+    def anchor(self) -> str:
+        return f"domain-{self.score.id}"
+
+    @property
+    def noted_rows(self) -> tuple[IndicatorRow, ...]:
+        return tuple(row for row in self.rows if row.has_notes)
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    rank: int
+    row: IndicatorRow
+    gap: int
+    next_level: int
+    next_level_label: str
+    next_step: str | None
+
+
+@dataclass(frozen=True)
+class PillarActions:
+    pillar: Score
+    items: tuple[ActionItem, ...]
+
+    @property
+    def largest_gap(self) -> int:
+        return max((item.gap for item in self.items), default=0)
+
+    @property
+    def total_gap(self) -> int:
+        return sum(item.gap for item in self.items)
+
+
+@dataclass(frozen=True)
+class NamedChange:
+    id: str
+    name: str
+    change: Change
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    previous_label: str
+    previous_date: dt.date
+    overall: Change
+    pillars: tuple[NamedChange, ...]
+    domains: tuple[NamedChange, ...]
+    improved: int  # indicators whose level rose
+    declined: int
+    unchanged: int
+
+    @property
+    def sentence(self) -> str:
+        o = self.overall
+        if o.delta is None:
+            return (
+                f"Compared with {self.previous_label} ({long_date(self.previous_date)}): no overall score to compare."
+            )
+        verb = {"up": "rose by", "down": "fell by", "same": "is unchanged at"}[o.direction]
+        amount = (
+            f"{abs(o.delta):.1f} ({o.previous:.1f} → {o.current:.1f})" if o.direction != "same" else f"{o.current:.1f}"
+        )
+        return (
+            f"Since {self.previous_label} ({long_date(self.previous_date)}) the overall score {verb} {amount}; "
+            f"{_count(self.improved, 'indicator')} improved, {self.declined} declined and {self.unchanged} stayed "
+            "at the same level."
+        )
+
+
+@dataclass(frozen=True)
+class MethodSection:
+    heading: str
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything one readiness report shows; built by :func:`build_report_context`."""
+
+    title: str
+    language: str
+    round: RoundInfo
+    questionnaire_id: str
+    questionnaire_version: str
+    questionnaire_title: str
+    source: Source
+    aggregation: Aggregation
+    basis_summary: str
+    evidence_included: bool
+    levels: tuple[LevelBand, ...]
+    overall: Score
+    pillars: tuple[Score, ...]
+    domains: tuple[DomainSection, ...]
+    strongest: tuple[IndicatorRow, ...]
+    weakest: tuple[IndicatorRow, ...]
+    action_plan: tuple[PillarActions, ...]
+    change: ChangeSummary | None
+    benchmark: PeerMedians | None
+    key_messages: tuple[str, ...]
+    methodology: tuple[MethodSection, ...]
+    generated_on: dt.date
+    card: ScoreCard = field(repr=False)
+    questionnaire: Questionnaire = field(repr=False)
+
+    @property
+    def draft(self) -> bool:
+        return self.round.status != PUBLISHED
+
+    @property
+    def watermark(self) -> str | None:
+        return DRAFT_WATERMARK if self.draft else None
+
+    @property
+    def status_label(self) -> str:
+        return self.round.status_label
+
+    @property
+    def subject(self) -> str:
+        """``Health system · round label``: the running header."""
+        return f"{self.round.health_system_name} · {self.round.label}"
+
+    @property
+    def priorities_count(self) -> int:
+        return sum(len(group.items) for group in self.action_plan)
+
+    def domain(self, domain_id: str) -> DomainSection:
+        return next(d for d in self.domains if d.id == domain_id)
+
+
+# --- building it ---------------------------------------------------------------------------------
+
+
+def _score(group: GroupScore, questionnaire: Questionnaire, has_targets: bool) -> Score:
+    """``has_targets``: whether any indicator of the group has a target (else target and gap are not shown)."""
+    colour = level_colour(group.band)
+    return Score(
+        id=group.id,
+        name=group.name,
+        score=group.score,
+        band=group.band,
+        band_label=questionnaire.level_label(group.band) if group.band is not None else "",
+        target=group.target if has_targets else None,
+        gap=group.gap if has_targets else None,
+        coverage=group.coverage,
+        colour=colour,
+        text_colour=text_colour_on(colour),
+    )
+
+
+def _row(
+    result: IndicatorResult,
+    questionnaire: Questionnaire,
+    notes: IndicatorNotes,
+    basis: str,
+) -> IndicatorRow:
+    domain = questionnaire.domain_of(result.indicator_id)
+    colour = level_colour(result.level, result.not_applicable)
+    return IndicatorRow(
+        indicator_id=result.indicator_id,
+        domain_id=result.domain_id,
+        domain_title=domain.title,
+        pillar_id=result.pillar,
+        subdomain_name=questionnaire.subdomain_of(result.indicator_id).name,
+        statement=questionnaire.indicator(result.indicator_id).statement,
+        level=result.level,
+        level_label=questionnaire.level_label(result.level) if result.level is not None else "",
+        status=result.status,
+        target=result.target,
+        gap=result.gap,
+        next_step=result.next_step,
+        evidence=notes.evidence,
+        links=notes.links,
+        rationale=notes.rationale,
+        basis=basis,
+        colour=colour,
+        text_colour=text_colour_on(colour),
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _strongest_and_weakest(rows: Sequence[IndicatorRow]) -> tuple[tuple[IndicatorRow, ...], tuple[IndicatorRow, ...]]:
+    order = {row.indicator_id: index for index, row in enumerate(rows)}
+    answered = [row for row in rows if row.level is not None]
+    weakest = sorted(answered, key=lambda r: (r.level or 0, -(r.gap or 0), order[r.indicator_id]))[:WEAKEST]
+    taken = {row.indicator_id for row in weakest}
+    others = [row for row in answered if row.indicator_id not in taken]
+    strongest = sorted(others, key=lambda r: (-(r.level or 0), r.gap or 0, order[r.indicator_id]))[:STRONGEST]
+    return tuple(strongest), tuple(weakest)
+
+
+def _action_plan(
+    card: ScoreCard, questionnaire: Questionnaire, rows: Mapping[str, IndicatorRow], pillars: Sequence[Score]
+) -> tuple[PillarActions, ...]:
+    by_pillar: dict[str, list[ActionItem]] = {}
+    for priority in card.priorities:
+        next_level = priority.level + 1
+        by_pillar.setdefault(priority.pillar, []).append(
+            ActionItem(
+                rank=priority.rank,
+                row=rows[priority.indicator_id],
+                gap=priority.gap,
+                next_level=next_level,
+                next_level_label=questionnaire.level_label(next_level),
+                next_step=priority.next_step,
+            )
+        )
+    order = {p.id: index for index, p in enumerate(pillars)}
+    groups = [PillarActions(p, tuple(by_pillar[p.id])) for p in pillars if p.id in by_pillar]
+    groups.sort(key=lambda g: (-g.largest_gap, -g.total_gap, order[g.pillar.id]))
+    return tuple(groups)
+
+
+def _changes(
+    card: ScoreCard, previous: PreviousRound, questionnaire: Questionnaire
+) -> tuple[ChangeSummary, dict[str, Change]]:
+    old = previous.card
+    old_domains = {d.id: d for d in old.domains}
+    old_pillars = {p.id: p for p in old.pillars}
+    old_levels = {i.indicator_id: i.level for i in old.indicators}
+    domain_changes = {
+        d.id: Change(old_domains[d.id].score if d.id in old_domains else None, d.score) for d in card.domains
+    }
+    improved = declined = unchanged = 0
+    for result in card.indicators:
+        before = old_levels.get(result.indicator_id)
+        if before is None or result.level is None:
+            continue
+        if result.level > before:
+            improved += 1
+        elif result.level < before:
+            declined += 1
+        else:
+            unchanged += 1
+    summary = ChangeSummary(
+        previous_label=previous.label,
+        previous_date=previous.date,
+        overall=Change(old.overall.score, card.overall.score),
+        pillars=tuple(
+            NamedChange(p.id, p.name, Change(old_pillars[p.id].score if p.id in old_pillars else None, p.score))
+            for p in card.pillars
+        ),
+        domains=tuple(
+            NamedChange(d.id, questionnaire_domain_title(questionnaire, d.id), domain_changes[d.id])
+            for d in card.domains
+        ),
+        improved=improved,
+        declined=declined,
+        unchanged=unchanged,
+    )
+    return summary, domain_changes
+
+
+def questionnaire_domain_title(questionnaire: Questionnaire, domain_id: str) -> str:
+    return next(d.title for d in questionnaire.domains if d.id == domain_id)
+
+
+def _key_messages(
+    round_info: RoundInfo,
+    overall: Score,
+    pillars: Sequence[Score],
+    domains: Sequence[DomainSection],
+    action_plan: Sequence[PillarActions],
+    change: ChangeSummary | None,
+) -> tuple[str, ...]:
+    who = round_info.health_system_name
+    if overall.score is None or overall.band is None:
+        return (f"No indicator of {who} has been rated yet, so there is no score to report.",)
+    messages = [
+        f"{who} scores {overall.score:.1f} on the scale of 1 to 5: level {overall.band}, "
+        f"“{overall.band_label}”, with {overall.coverage_text}."
+    ]
+    rated = [p for p in pillars if p.score is not None]
+    if len(rated) >= 2:
+        best = max(rated, key=lambda p: p.score or 0.0)
+        worst = min(rated, key=lambda p: p.score or 0.0)
+        if best.id != worst.id:
+            messages.append(
+                f"Strongest pillar: {best.name} ({best.score_text}); weakest: {worst.name} ({worst.score_text})."
+            )
+    rated_domains = [d for d in domains if d.score.score is not None]
+    if rated_domains:
+        lowest = min(rated_domains, key=lambda d: d.score.score or 0.0)
+        messages.append(f"Least mature domain: {lowest.title} ({lowest.score.score_text}).")
+    gaps = sum(len(group.items) for group in action_plan)
+    if gaps:
+        first = min((item for group in action_plan for item in group.items), key=lambda i: i.rank)
+        messages.append(
+            f"{_count(gaps, 'indicator')} below target; the first priority is {first.row.indicator_id} "
+            f"({first.row.subdomain_name}), {first.gap} level{'s' if first.gap != 1 else ''} below its target."
+        )
+    elif overall.target is not None:
+        messages.append("Every rated indicator has reached its target.")
+    if change is not None and change.overall.delta is not None:
+        messages.append(change.sentence)
+    return tuple(messages)
+
+
+def _methodology(
+    questionnaire: Questionnaire,
+    card: ScoreCard,
+    basis_summary: str,
+    evidence_included: bool,
+    benchmark: PeerMedians | None,
+    previous: PreviousRound | None,
+    min_peers: int,
+) -> tuple[MethodSection, ...]:
+    how = AGGREGATION_WORDS[card.aggregation]
+    low, high = questionnaire.min_level, questionnaire.max_level
+    cov = card.overall.coverage
+    sections = [
+        MethodSection(
+            "Ratings",
+            (
+                f"Each of the {len(questionnaire.indicators)} indicators is rated by choosing the one of the "
+                f"{len(questionnaire.levels)} described levels ({low} to {high}) that fits the health system best, "
+                "or by marking it not applicable. The team's experts rate the indicators of the domains they know, "
+                "with their evidence, and then agree a consensus level with a rationale. Where no consensus has "
+                "been recorded the lower median of the experts' levels is used, which errs on the cautious side.",
+                f"This report uses {basis_summary}." if basis_summary else "",
+                "Experts' own evidence is shown beside the agreed rationale, without the experts' names."
+                if evidence_included
+                else "This copy shows the agreed rationale only: the experts' own evidence is shown in copies "
+                "made by the round's coordinator or an administrator.",
+            ),
+        ),
+        MethodSection(
+            "Scores",
+            (
+                f"An indicator's score is its level. A subdomain's and a domain's score is the {how} of the levels "
+                "of their answered indicators, each indicator counting with its weight (1 unless the questionnaire "
+                f"says otherwise). A pillar's score is the {how} of its domains' scores, and the overall score the "
+                f"{how} of all domain scores, so that every domain counts once however many indicators it has.",
+                "Indicators marked not applicable, and those not yet answered, have no score and are left out of "
+                "every score; a domain with no answered indicator is shown as not rated.",
+            ),
+        ),
+        MethodSection(
+            "Maturity levels",
+            (
+                "A score's maturity level is the highest level fully reached: the score rounded down. A score of "
+                "2.5 is therefore reported as level 2, halfway to level 3. The colours of the levels are the same "
+                "throughout the report and in the application.",
+            ),
+        ),
+        MethodSection(
+            "Coverage",
+            (
+                "Coverage is the share of applicable indicators that have been answered, where applicable means "
+                "every indicator not marked not applicable. It is given for every score so that a score resting on "
+                "few answers can be recognised.",
+                f"In this round {cov.answered} of {cov.applicable} applicable indicators are answered "
+                f"({cov.ratio:.0%}); {_count(cov.not_applicable, 'indicator')} "
+                f"{'is' if cov.not_applicable == 1 else 'are'} marked not applicable and {cov.unanswered} "
+                f"{'is' if cov.unanswered == 1 else 'are'} not yet answered.",
+            ),
+        ),
+        MethodSection(
+            "Targets, gaps and next steps",
+            (
+                "A target is the level the health system aims to reach for an indicator. The gap is the target "
+                "minus the current level (a target at or below the current level counts as met, a gap of 0). A "
+                "group's target score combines the targets of its answered indicators in the same way as the "
+                "score, using the current level where no target is set; its gap is the target score minus the "
+                "score.",
+                "The next step of an indicator below its target is the description of the next level up. The action "
+                "plan lists every indicator with a gap, the largest gap first; equal gaps go to the lower current "
+                "level first (the weaker starting point), then to questionnaire order. It is grouped by pillar, the "
+                "pillar with the largest gap first.",
+                f"The executive summary names the {WEAKEST} weakest indicators (lowest level; equal levels: larger "
+                f"gap first) and the {STRONGEST} strongest among the others (highest level; equal levels: target "
+                "met first).",
+            ),
+        ),
+        MethodSection(
+            "Benchmark",
+            (
+                "The peer benchmark is the median, per domain, of the latest published round of every other health "
+                "system assessed with the same questionnaire. It is shown only when at least "
+                f"{min_peers} other health systems qualify, a domain scored by fewer of them is left out, and no "
+                "other health system is ever named. Only published rounds count.",
+                f"This report compares with the {benchmark.name.lower()}."
+                if benchmark is not None
+                else "No benchmark is shown in this report: fewer than "
+                f"{min_peers} other health systems have a published round to compare with.",
+            ),
+        ),
+        MethodSection(
+            "Change since the previous round",
+            (
+                "Changes compare this round with the health system's latest earlier round of the same "
+                "questionnaire that was submitted or published, domain by domain and pillar by pillar.",
+                f"This report compares with {previous.label} ({long_date(previous.date)})."
+                if previous is not None
+                else "This is the health system's first submitted or published round of this questionnaire, so no "
+                "change is shown.",
+            ),
+        ),
+        MethodSection(
+            "Source of the questionnaire",
+            tuple(
+                text
+                for text in (
+                    f"{questionnaire.title} (questionnaire {questionnaire.id}, version {questionnaire.version}).",
+                    questionnaire.source.citation,
+                    f"Available at {questionnaire.source.url}." if questionnaire.source.url else "",
+                    questionnaire.source.notice or "",
+                )
+                if text
+            ),
+        ),
+    ]
+    return tuple(MethodSection(s.heading, tuple(p for p in s.paragraphs if p)) for s in sections)
+
+
+def build_report_context(
+    questionnaire: Questionnaire,
+    card: ScoreCard,
+    round_info: RoundInfo,
+    *,
+    basis_summary: str = "",
+    basis: Mapping[str, str] | None = None,
+    notes: Mapping[str, IndicatorNotes] | None = None,
+    evidence_included: bool = True,
+    benchmark: PeerMedians | None = None,
+    previous: PreviousRound | None = None,
+    min_peers: int = MIN_PEERS,
+    generated_on: dt.date | None = None,
+) -> ReportContext:
+    """The report of one scored round.  Pure: no database, no files, no clock unless ``generated_on`` is None."""
+    if card.questionnaire_id != questionnaire.id:
+        raise ValueError(f"the scorecard is of {card.questionnaire_id}, not of {questionnaire.id}")
+    notes = notes or {}
+    basis = basis or {}
+    if benchmark is not None and benchmark.count < min_peers:
+        benchmark = None
+    empty = IndicatorNotes()
+    rows = {
+        r.indicator_id: _row(r, questionnaire, notes.get(r.indicator_id, empty), basis.get(r.indicator_id, ""))
+        for r in card.indicators
+    }
+    pillar_names = {p.id: p.name for p in questionnaire.pillars}
+    targeted = {r.indicator_id for r in card.indicators if r.target is not None and r.level is not None}
+    targeted_domains = {r.domain_id for r in card.indicators if r.indicator_id in targeted}
+    targeted_pillars = {r.pillar for r in card.indicators if r.indicator_id in targeted}
+    overall = _score(card.overall, questionnaire, bool(targeted))
+    pillars = tuple(_score(p, questionnaire, p.id in targeted_pillars) for p in card.pillars)
+    change: ChangeSummary | None = None
+    domain_changes: dict[str, Change] = {}
+    if previous is not None and previous.card.questionnaire_id == card.questionnaire_id:
+        change, domain_changes = _changes(card, previous, questionnaire)
+    else:
+        previous = None
+    domains = tuple(
+        DomainSection(
+            score=_score(card.domain(domain.id), questionnaire, domain.id in targeted_domains),
+            code=domain.code,
+            name=domain.name,
+            title=domain.title,
+            pillar_id=domain.pillar,
+            pillar_name=pillar_names[domain.pillar],
+            description=domain.description,
+            rows=tuple(rows[ind.id] for ind in domain.indicators),
+            benchmark=benchmark.medians.get(domain.id) if benchmark is not None else None,
+            change=domain_changes.get(domain.id),
+        )
+        for domain in questionnaire.domains
+    )
+    strongest, weakest = _strongest_and_weakest(list(rows.values()))
+    action_plan = _action_plan(card, questionnaire, rows, pillars)
+    levels = tuple(
+        LevelBand(
+            lv.level,
+            lv.label,
+            lv.description,
+            level_colour(lv.level),
+            text_colour_on(level_colour(lv.level)),
+        )
+        for lv in questionnaire.levels
+    )
+    return ReportContext(
+        title=f"Genomics in healthcare: maturity readiness report for {round_info.health_system_name}",
+        language=questionnaire.language,
+        round=round_info,
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        questionnaire_title=questionnaire.title,
+        source=questionnaire.source,
+        aggregation=card.aggregation,
+        basis_summary=basis_summary,
+        evidence_included=evidence_included,
+        levels=levels,
+        overall=overall,
+        pillars=pillars,
+        domains=domains,
+        strongest=strongest,
+        weakest=weakest,
+        action_plan=action_plan,
+        change=change,
+        benchmark=benchmark,
+        key_messages=_key_messages(round_info, overall, pillars, domains, action_plan, change),
+        methodology=_methodology(questionnaire, card, basis_summary, evidence_included, benchmark, previous, min_peers),
+        generated_on=generated_on or dt.date.today(),
+        card=card,
+        questionnaire=questionnaire,
+    )

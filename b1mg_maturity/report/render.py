@@ -1,0 +1,281 @@
+"""From report context to HTML (Jinja2, autoescaped) and to a tagged PDF (WeasyPrint, PDF/UA-1).
+
+Safety: every user-supplied text (names, labels, evidence, rationale, links)
+reaches the HTML through Jinja2's autoescaping, so it is shown as text and is
+never markup.  On top of that the renderer's :class:`ReportAssetFetcher`
+serves only the report's own files under ``reports/`` and refuses every
+other URL: no file elsewhere, no network address, no data URI, nothing
+relative that climbs out of ``reports/``, no symlink that points out of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import jinja2
+import plotly.graph_objects as go
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from b1mg_maturity.charts import describe, domain_radar, indicator_bars
+from b1mg_maturity.report.context import ReportContext, long_date
+from b1mg_maturity.report.figures import ChartServer, SvgChart, export_svgs
+
+REPORT_ASSETS = Path(__file__).resolve().parent.parent.parent / "reports"
+TEMPLATE = "report.html.j2"
+STYLESHEET = "report.css"
+PDF_VARIANT = "pdf/ua-1"
+ASSET_SUFFIXES = frozenset({".css", ".svg", ".png"})
+ASSET_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
+
+# Charts in the PDF: drawn at these pixel sizes, then scaled to the page (the SVG keeps its viewBox).
+PRINT_FONT = "Noto Sans, Liberation Sans, DejaVu Sans, sans-serif"
+RADAR_SIZE = (430, 440)  # shown 80 mm wide (scale 0.70): 15 px legend text prints at about 8 pt
+BARS_WIDTH = 700  # shown 170 mm wide (the text column): 13 px labels print at about 9 pt
+BARS_LABEL_WIDTH = 38
+
+log = logging.getLogger(__name__)
+
+
+# --- the fetcher ---------------------------------------------------------------------------------
+
+
+class AssetRefused(ValueError):
+    """The renderer asked for something other than the report's own assets."""
+
+
+class ReportAssetFetcher(URLFetcher):  # type: ignore[misc]
+    """A WeasyPrint URL fetcher that serves only the report's own files under ``reports/``.
+
+    The charts are inline SVG, so the report needs no data URI either: those are refused too.
+    Everything else raises :class:`AssetRefused` before anything is opened.
+    ``requested`` records every URL WeasyPrint asked for, ``refused`` those refused.
+    """
+
+    def __init__(self, assets: Path = REPORT_ASSETS) -> None:
+        super().__init__(timeout=1, allowed_protocols=("file",), allow_redirects=False)
+        self.assets = assets.resolve()
+        self.requested: list[str] = []
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        self.requested.append(url)
+        try:
+            return self._serve(url)
+        except AssetRefused:
+            self.refused.append(url)
+            log.warning("report renderer refused to fetch %.200s", url)
+            raise
+
+    def _serve(self, url: str) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost") or parts.query:
+            raise AssetRefused("the report fetches nothing but its own files")
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if not path.is_relative_to(self.assets) or path.suffix.lower() not in ASSET_SUFFIXES or not path.is_file():
+            raise AssetRefused("not one of the report's own files")
+        return URLFetcherResponse(
+            path.as_uri(), path.read_bytes(), headers={"Content-Type": ASSET_TYPES[path.suffix.lower()]}
+        )
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+def _number(value: float | None, digits: int = 1, missing: str = "–") -> str:
+    return missing if value is None else f"{value:.{digits}f}"
+
+
+def _environment(assets: Path = REPORT_ASSETS) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(assets)),
+        autoescape=True,  # every value is escaped unless it is markup this package made
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["number"] = _number
+    env.filters["percent"] = lambda value: f"{value:.0%}"
+    return env
+
+
+_environments: dict[Path, jinja2.Environment] = {}
+_environment_lock = threading.Lock()
+
+
+def environment(assets: Path = REPORT_ASSETS) -> jinja2.Environment:
+    with _environment_lock:
+        env = _environments.get(assets)
+        if env is None:
+            env = _environments[assets] = _environment(assets)
+        return env
+
+
+# --- charts --------------------------------------------------------------------------------------
+
+
+def _for_print(fig: go.Figure) -> go.Figure:
+    fig.update_layout(font={"family": PRINT_FONT}, hovermode=False)
+    return fig
+
+
+def report_figures(context: ReportContext) -> list[tuple[str, go.Figure, int, int]]:
+    """The report's charts as ``(key, figure, width px, height px)``: ``radar``, then one per domain id."""
+    benchmark = context.benchmark
+    radar = domain_radar(
+        context.card,
+        context.questionnaire,
+        benchmark=dict(benchmark.medians) if benchmark is not None else None,
+        benchmark_label=benchmark.name if benchmark is not None else "Median of peers",
+    )
+    # Printed at half the page width the long spoke labels would crowd the chart: in print the spokes
+    # carry the domain codes only, and the table beside the chart names them.
+    codes = [domain.code or str(index) for index, domain in enumerate(context.domains, start=1)]
+    codes = [
+        f"<b>{code}</b>" + ("<br><i>not rated</i>" if domain.score.score is None else "")
+        for code, domain in zip(codes, context.domains, strict=True)
+    ]
+    radar.update_traces(theta=[*codes, codes[0]])
+    radar.update_layout(
+        margin={"l": 36, "r": 36, "t": 30, "b": 78},
+        height=RADAR_SIZE[1],
+        legend={"font": {"size": 15}, "entrywidth": 0, "entrywidthmode": "pixels"},
+    )
+    radar.update_polars(angularaxis_tickfont_size=17, radialaxis_tickfont_size=13)
+    figures = [("radar", _for_print(radar), *RADAR_SIZE)]
+    for domain in context.domains:
+        bars = _for_print(
+            indicator_bars(
+                context.card,
+                context.questionnaire,
+                domain.id,
+                show_level_key=False,
+                label_width=BARS_LABEL_WIDTH,
+            )
+        )
+        figures.append((domain.id, bars, BARS_WIDTH, int(bars.layout.height)))
+    return figures
+
+
+def report_charts(context: ReportContext, server: ChartServer | None = None) -> dict[str, SvgChart]:
+    figures = report_figures(context)
+    exported = export_svgs([(fig, width, height) for _, fig, width, height in figures], server)
+    return {key: chart for (key, *_), chart in zip(figures, exported, strict=True)}
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RenderResult:
+    pdf: bytes
+    html: str
+    fetcher: ReportAssetFetcher
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def render_html(
+    context: ReportContext,
+    charts: Mapping[str, SvgChart] | None = None,
+    *,
+    assets: Path = REPORT_ASSETS,
+) -> str:
+    """The report as one HTML document (charts inline as SVG; without ``charts``, their text alternatives)."""
+    charts = charts or {}
+    texts = {key: chart.description for key, chart in charts.items()}
+    if any(key not in charts for key in ("radar", *(d.id for d in context.domains))):
+        texts = {key: describe(fig) for key, fig, _, _ in report_figures(context)} | texts
+    return (
+        environment(assets)
+        .get_template(TEMPLATE)
+        .render(
+            r=context,
+            charts=charts,
+            chart_texts=texts,
+            stylesheet=STYLESHEET,
+            now=dt.datetime.now(dt.UTC),
+        )
+    )
+
+
+def html_to_pdf(
+    html: str,
+    *,
+    assets: Path = REPORT_ASSETS,
+    fetcher: ReportAssetFetcher | None = None,
+) -> bytes:
+    """WeasyPrint alone: the HTML to a tagged PDF/UA-1 document, fetching only the report's assets."""
+    fetcher = fetcher or ReportAssetFetcher(assets)
+    document = HTML(string=html, base_url=assets.as_uri() + "/", url_fetcher=fetcher)
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, optimize_images=False)
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+def render_report(
+    context: ReportContext,
+    *,
+    charts: bool = True,
+    server: ChartServer | None = None,
+    assets: Path = REPORT_ASSETS,
+    fetcher: ReportAssetFetcher | None = None,
+) -> RenderResult:
+    """Charts, HTML and PDF of one report (``charts=False``: text alternatives instead of charts)."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    svgs = report_charts(context, server) if charts else {}
+    timings["charts"] = time.perf_counter() - started
+    started = time.perf_counter()
+    html = render_html(context, svgs, assets=assets)
+    timings["html"] = time.perf_counter() - started
+    fetcher = fetcher or ReportAssetFetcher(assets)
+    started = time.perf_counter()
+    pdf = html_to_pdf(html, assets=assets, fetcher=fetcher)
+    timings["pdf"] = time.perf_counter() - started
+    return RenderResult(pdf, html, fetcher, timings)
+
+
+def render_pdf(context: ReportContext, *, charts: bool = True, server: ChartServer | None = None) -> bytes:
+    """The readiness report of ``context`` as PDF bytes (the Results page's download button uses this)."""
+    return render_report(context, charts=charts, server=server).pdf
+
+
+def report_file_name(context: ReportContext, suffix: str = ".pdf") -> str:
+    """A safe file name: ``readiness-report-XA-round-2026.pdf``."""
+    parts: Sequence[str] = [
+        "readiness-report",
+        context.round.health_system_code or context.round.health_system_name,
+        context.round.label,
+    ]
+    text = "-".join(parts)
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    safe = "".join(c if c.isalnum() or c == "_" else "-" for c in ascii_text)
+    while "--" in safe:
+        safe = safe.replace("--", "-")
+    return safe.strip("-")[:120] + suffix
+
+
+__all__ = [
+    "PDF_VARIANT",
+    "REPORT_ASSETS",
+    "AssetRefused",
+    "RenderResult",
+    "ReportAssetFetcher",
+    "html_to_pdf",
+    "render_html",
+    "render_pdf",
+    "render_report",
+    "report_charts",
+    "report_figures",
+    "report_file_name",
+]
