@@ -142,6 +142,30 @@ def _scores_by_domain(card: ScoreCard, questionnaire: Questionnaire) -> list[tup
     return [(domain, card.domain(domain.id)) for domain in questionnaire.domains]
 
 
+def _level_bar_axes(questionnaire: Questionnaire, scale: Sequence[int], labels: Sequence[str]) -> dict[str, Any]:
+    """Axes of a horizontal bar chart of levels: the scale across, the labels down in the given order."""
+    return {
+        "xaxis": {
+            "range": [0, questionnaire.max_level + 0.05],
+            "tickvals": list(scale),
+            "title": {"text": "Maturity level"},
+            "gridcolor": "#e0e0e0",
+            "zeroline": True,
+            "zerolinecolor": "#bdbdbd",
+        },
+        "yaxis": {
+            "autorange": "reversed",
+            "automargin": True,
+            # invisible ticks keep labels off the axis line (automargin counts them, unlike a standoff)
+            "ticks": "outside",
+            "ticklen": 8,
+            "tickcolor": "rgba(0,0,0,0)",
+            "categoryorder": "array",
+            "categoryarray": list(labels),
+        },
+    }
+
+
 def describe(fig: go.Figure) -> str:
     """The figure's text alternative (``layout.meta["description"]``), else its title, else ``""``."""
     meta = fig.layout.meta
@@ -391,24 +415,7 @@ def domain_bars(card: ScoreCard, questionnaire: Questionnaire) -> go.Figure:
             barmode="overlay",
             showlegend=True,
         ),
-        xaxis={
-            "range": [0, questionnaire.max_level + 0.05],
-            "tickvals": scale,
-            "title": {"text": "Maturity level"},
-            "gridcolor": "#e0e0e0",
-            "zeroline": True,
-            "zerolinecolor": "#bdbdbd",
-        },
-        yaxis={
-            "autorange": "reversed",
-            "automargin": True,
-            # invisible ticks keep labels off the axis line (automargin counts them, unlike a standoff)
-            "ticks": "outside",
-            "ticklen": 8,
-            "tickcolor": "rgba(0,0,0,0)",
-            "categoryorder": "array",
-            "categoryarray": labels,
-        },
+        **_level_bar_axes(questionnaire, scale, labels),
     )
     fig.update_layout(
         legend={"y": -0.16, "yref": "paper", "entrywidth": 160, "entrywidthmode": "pixels", "traceorder": "normal"}
@@ -539,23 +546,7 @@ def indicator_bars(
             barmode="overlay",
             showlegend=show_target or show_level_key,
         ),
-        xaxis={
-            "range": [0, questionnaire.max_level + 0.05],
-            "tickvals": scale,
-            "title": {"text": "Maturity level"},
-            "gridcolor": "#e0e0e0",
-            "zeroline": True,
-            "zerolinecolor": "#bdbdbd",
-        },
-        yaxis={
-            "autorange": "reversed",
-            "automargin": True,
-            "ticks": "outside",
-            "ticklen": 8,
-            "tickcolor": "rgba(0,0,0,0)",
-            "categoryorder": "array",
-            "categoryarray": labels,
-        },
+        **_level_bar_axes(questionnaire, scale, labels),
     )
     fig.update_layout(
         legend={

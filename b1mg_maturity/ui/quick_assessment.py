@@ -16,6 +16,7 @@ import streamlit as st
 from b1mg_maturity.charts import describe, domain_radar
 from b1mg_maturity.questionnaire import Indicator, Questionnaire, load_bundled
 from b1mg_maturity.scoring import Answer, GroupScore, ScoreCard, score
+from b1mg_maturity.ui.widgets import band_text, headline_metrics, score_text
 
 NOT_ANSWERED = "not-answered"
 NOT_APPLICABLE = "not-applicable"
@@ -113,14 +114,6 @@ def _indicator_input(questionnaire: Questionnaire, indicator: Indicator) -> Answ
     return None
 
 
-def _score_text(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
-
-
-def _band_text(questionnaire: Questionnaire, group: GroupScore) -> str:
-    return "—" if group.band is None else _level_text(questionnaire, group.band)
-
-
 def _coverage_text(group: GroupScore) -> str:
     cov = group.coverage
     return f"{cov.answered} of {cov.applicable}"
@@ -129,31 +122,7 @@ def _coverage_text(group: GroupScore) -> str:
 def _results(questionnaire: Questionnaire, card: ScoreCard) -> None:
     overall = card.overall
     st.header("Results", divider="gray")
-    score_col, band_col, coverage_col, target_col = st.columns(4)
-    score_col.metric(
-        "Overall score",
-        _score_text(overall.score),
-        help=f"Mean of the domain scores, on the scale {questionnaire.min_level}-{questionnaire.max_level}.",
-        border=True,
-    )
-    band_col.metric(
-        "Maturity band",
-        _band_text(questionnaire, overall),
-        help="The highest level fully reached: the overall score rounded down.",
-        border=True,
-    )
-    coverage_col.metric(
-        "Coverage",
-        f"{overall.coverage.ratio:.0%}",
-        help="Answered indicators out of the applicable ones (not applicable ones excluded).",
-        border=True,
-    )
-    target_col.metric(
-        "Overall target",
-        _score_text(overall.target),
-        help="Where a target is not set, the current level counts as the target.",
-        border=True,
-    )
+    headline_metrics(questionnaire, card)
     st.caption(
         f"{overall.coverage.answered} of {overall.coverage.applicable} applicable indicators answered, "
         f"{overall.coverage.not_applicable} not applicable, {overall.coverage.unanswered} still open."
@@ -187,7 +156,7 @@ def _domain_table(questionnaire: Questionnaire, card: ScoreCard) -> pd.DataFrame
             {
                 "Domain": group.name,
                 "Score": group.score,
-                "Band": _band_text(questionnaire, group),
+                "Band": band_text(questionnaire, group),
                 "Target": group.target,
                 "Answered": _coverage_text(group),
             }
@@ -199,6 +168,6 @@ def _domain_table(questionnaire: Questionnaire, card: ScoreCard) -> pd.DataFrame
 def _summary(questionnaire: Questionnaire, card: ScoreCard) -> None:
     overall = card.overall
     st.markdown("**Your quick assessment**")
-    st.markdown(f"Overall score: **{_score_text(overall.score)}**  \nBand: **{_band_text(questionnaire, overall)}**")
+    st.markdown(f"Overall score: **{score_text(overall.score)}**  \nBand: **{band_text(questionnaire, overall)}**")
     st.progress(overall.coverage.ratio, text=f"{_coverage_text(overall)} applicable indicators answered")
     st.caption("Not saved: reloading the page clears your ratings.")

@@ -26,7 +26,7 @@ from b1mg_maturity.services import RoundScores, RoundView, Services, UserView
 from b1mg_maturity.transfer import export_round, round_json
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
-from b1mg_maturity.ui.widgets import round_picker
+from b1mg_maturity.ui.widgets import band_text, headline_metrics, round_picker, score_text
 
 log = logging.getLogger("b1mg_maturity.ui")
 
@@ -79,42 +79,9 @@ def render() -> None:
 # --- scores ------------------------------------------------------------------------------------
 
 
-def _score_text(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
-
-
-def _band_text(questionnaire: Questionnaire, group: GroupScore) -> str:
-    return "—" if group.band is None else f"{group.band} · {questionnaire.level_label(group.band)}"
-
-
 def _headline(questionnaire: Questionnaire, card: ScoreCard) -> None:
     overall = card.overall
-    score_col, band_col, coverage_col, target_col = st.columns(4)
-    score_col.metric(
-        "Overall score",
-        _score_text(overall.score),
-        help=f"{card.aggregation.value.capitalize()} of the domain scores, on the scale "
-        f"{questionnaire.min_level}-{questionnaire.max_level}.",
-        border=True,
-    )
-    band_col.metric(
-        "Maturity level",
-        _band_text(questionnaire, overall),
-        help="The highest level fully reached: the overall score rounded down.",
-        border=True,
-    )
-    coverage_col.metric(
-        "Coverage",
-        f"{overall.coverage.ratio:.0%}",
-        help="Answered indicators out of the applicable ones (not applicable ones left out).",
-        border=True,
-    )
-    target_col.metric(
-        "Overall target",
-        _score_text(overall.target),
-        help="Where no target is set, the current level counts as the target.",
-        border=True,
-    )
+    headline_metrics(questionnaire, card)
     cov = overall.coverage
     st.caption(
         f"{cov.answered} of {cov.applicable} applicable indicators answered, {cov.not_applicable} not applicable, "
@@ -128,7 +95,7 @@ def _group_rows(questionnaire: Questionnaire, groups: tuple[GroupScore, ...], na
             {
                 name: group.name,
                 "Score": group.score,
-                "Level": _band_text(questionnaire, group),
+                "Level": band_text(questionnaire, group),
                 "Target": group.target,
                 "Gap": group.gap,
                 "Coverage": group.coverage.ratio,
@@ -191,8 +158,8 @@ def _chart_and_groups(
             target = f" · target {pillar.target:.2f}" if pillar.target is not None else ""
             st.metric(
                 pillar.name,
-                _score_text(pillar.score),
-                delta=f"{_band_text(questionnaire, pillar)}{target} · {cov.answered}/{cov.applicable} answered",
+                score_text(pillar.score),
+                delta=f"{band_text(questionnaire, pillar)}{target} · {cov.answered}/{cov.applicable} answered",
                 delta_color="off",
                 delta_arrow="off",
                 border=True,

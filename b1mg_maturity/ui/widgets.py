@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.scoring import GroupScore, ScoreCard
 from b1mg_maturity.services import RoundView
 from b1mg_maturity.ui.context import select_round, selected_round_id
 
@@ -47,3 +49,42 @@ def round_picker(
     if chosen is not None and chosen.id != wanted:
         select_round(chosen.id)
     return chosen
+
+
+def score_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def band_text(questionnaire: Questionnaire, group: GroupScore) -> str:
+    return "—" if group.band is None else f"{group.band} · {questionnaire.level_label(group.band)}"
+
+
+def headline_metrics(questionnaire: Questionnaire, card: ScoreCard) -> None:
+    """Overall score, maturity level, coverage and target: the four numbers every results view opens with."""
+    overall = card.overall
+    score_col, band_col, coverage_col, target_col = st.columns(4)
+    score_col.metric(
+        "Overall score",
+        score_text(overall.score),
+        help=f"{card.aggregation.value.capitalize()} of the domain scores, on the scale "
+        f"{questionnaire.min_level}-{questionnaire.max_level}.",
+        border=True,
+    )
+    band_col.metric(
+        "Maturity level",
+        band_text(questionnaire, overall),
+        help="The highest level fully reached: the overall score rounded down.",
+        border=True,
+    )
+    coverage_col.metric(
+        "Coverage",
+        f"{overall.coverage.ratio:.0%}",
+        help="Answered indicators out of the applicable ones (not applicable ones left out).",
+        border=True,
+    )
+    target_col.metric(
+        "Overall target",
+        score_text(overall.target),
+        help="Where no target is set, the current level counts as the target.",
+        border=True,
+    )

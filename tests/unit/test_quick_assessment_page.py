@@ -48,7 +48,7 @@ def test_choosing_levels_updates_the_overall_score(app: AppTest) -> None:
     assert not app.exception
     # domain I = (2 + 3) / 2 = 2.5, domain II = 5; overall = mean of domains = 3.75
     assert metric(app, "Overall score") == "3.75"
-    assert metric(app, "Maturity band") == "3 · Defined"
+    assert metric(app, "Maturity level") == "3 · Defined"
     assert metric(app, "Coverage") == "6%"  # 3 of 49
     table = app.dataframe[0].value
     scores = dict(zip(table["Domain"], table["Score"], strict=True))
