@@ -131,3 +131,10 @@ def sign_in(page: Any, app: RunningApp, username: str, password: str = "demo-pas
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text(f"({username})").first.wait_for()
+    # The session cookie is written by a small script right after signing in; a person never navigates
+    # within those milliseconds, a test does: wait for it, so the next page load is signed in.
+    deadline = time.monotonic() + 15
+    while not any(c["name"] == "b1mg_session" for c in page.context.cookies()):
+        if time.monotonic() > deadline:
+            raise AssertionError("signing in set no session cookie")
+        page.wait_for_timeout(100)
