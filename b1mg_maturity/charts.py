@@ -166,6 +166,23 @@ def _level_bar_axes(questionnaire: Questionnaire, scale: Sequence[int], labels: 
     }
 
 
+def _add_level_key(fig: go.Figure, questionnaire: Questionnaire, first_label: str) -> None:
+    """Colour key of a bar chart: one legend entry per level, drawn as an empty bar (a single missing value)."""
+    for level in questionnaire.scale:
+        if level in LEVEL_COLOURS:
+            fig.add_trace(
+                go.Bar(
+                    name=f"{level} · {questionnaire.level_label(level)}",
+                    x=[None],
+                    y=[first_label],
+                    orientation="h",
+                    marker={"color": level_colour(level), "line": {"color": OUTLINE_COLOUR, "width": 1}},
+                    hoverinfo="skip",
+                    legendgroup="levels",
+                )
+            )
+
+
 def describe(fig: go.Figure) -> str:
     """The figure's text alternative (``layout.meta["description"]``), else its title, else ``""``."""
     meta = fig.layout.meta
@@ -345,20 +362,7 @@ def domain_bars(card: ScoreCard, questionnaire: Questionnaire) -> go.Figure:
             showlegend=False,
         )
     )
-    # Colour key: one legend entry per level (a single missing value: nothing is drawn).
-    for level in questionnaire.scale:
-        if level in LEVEL_COLOURS:
-            fig.add_trace(
-                go.Bar(
-                    name=f"{level} · {questionnaire.level_label(level)}",
-                    x=[None],
-                    y=[labels[0]],
-                    orientation="h",
-                    marker={"color": level_colour(level), "line": {"color": OUTLINE_COLOUR, "width": 1}},
-                    hoverinfo="skip",
-                    legendgroup="levels",
-                )
-            )
+    _add_level_key(fig, questionnaire, labels[0])
     show_target = _has_targets(card)
     if show_target:
         fig.add_trace(
@@ -475,19 +479,7 @@ def indicator_bars(
         )
     )
     if show_level_key:
-        for level in questionnaire.scale:
-            if level in LEVEL_COLOURS:
-                fig.add_trace(
-                    go.Bar(
-                        name=f"{level} · {questionnaire.level_label(level)}",
-                        x=[None],
-                        y=[labels[0]],
-                        orientation="h",
-                        marker={"color": level_colour(level), "line": {"color": OUTLINE_COLOUR, "width": 1}},
-                        hoverinfo="skip",
-                        legendgroup="levels",
-                    )
-                )
+        _add_level_key(fig, questionnaire, labels[0])
     targets = [r.target if r.level is not None else None for r in results]
     show_target = any(t is not None for t in targets)
     if show_target:

@@ -52,6 +52,23 @@ LEGEND: dict[str, Any] = {
 }
 
 
+def _rule_above_aggregates(fig: go.Figure, rows: Sequence[str], prefixes: tuple[str, ...]) -> None:
+    """A line across a heatmap between the health systems and the aggregate rows (median…) below them."""
+    aggregates = sum(1 for r in rows if r.startswith(prefixes))
+    if aggregates and aggregates < len(rows):
+        boundary = len(rows) - aggregates - 0.5
+        fig.add_shape(
+            type="line",
+            xref="paper",
+            x0=0,
+            x1=1,
+            yref="y",
+            y0=boundary,
+            y1=boundary,
+            line={"color": DARK_TEXT, "width": 2},
+        )
+
+
 def _layout(description: str, **extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
         "font": {"family": FONT_FAMILY, "size": FONT_SIZE, "color": DARK_TEXT},
@@ -291,19 +308,7 @@ def score_heatmap(
         )
     )
     _level_legend(fig, level_labels)
-    aggregates = sum(1 for r in rows if r.startswith(("Median", "Highest", "Lowest")))
-    if aggregates and aggregates < len(rows):
-        boundary = len(rows) - aggregates - 0.5
-        fig.add_shape(
-            type="line",
-            xref="paper",
-            x0=0,
-            x1=1,
-            yref="y",
-            y0=boundary,
-            y1=boundary,
-            line={"color": DARK_TEXT, "width": 2},
-        )
+    _rule_above_aggregates(fig, rows, ("Median", "Highest", "Lowest"))
     description = (
         f"Heatmap of {len(rows)} rows by {len(columns)} columns, each cell coloured by maturity level: "
         + "; ".join(
@@ -387,19 +392,7 @@ def indicator_heatmap(
     _level_legend(
         fig, level_labels, (("NA · not applicable", NOT_APPLICABLE_COLOUR), ("– · not answered", NOT_ANSWERED_COLOUR))
     )
-    aggregates = sum(1 for r in rows if r.startswith("Median"))
-    if aggregates and aggregates < len(rows):
-        boundary = len(rows) - aggregates - 0.5
-        fig.add_shape(
-            type="line",
-            xref="paper",
-            x0=0,
-            x1=1,
-            yref="y",
-            y0=boundary,
-            y1=boundary,
-            line={"color": DARK_TEXT, "width": 2},
-        )
+    _rule_above_aggregates(fig, rows, ("Median",))
     description = (
         f"Heatmap of the levels of {len(columns)} indicators for {len(rows)} rows: "
         + "; ".join(
