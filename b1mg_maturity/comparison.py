@@ -42,7 +42,7 @@ from b1mg_maturity.interchange.spreadsheet_safety import neutralise
 from b1mg_maturity.permissions import Actor, RoundFacts, can_read_round
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import ScoreCard, score
-from b1mg_maturity.services import Services, _questionnaire_of, effective_answers
+from b1mg_maturity.services import Services, effective_answers, questionnaire_of
 from b1mg_maturity.settings import get_settings
 from b1mg_maturity.storage.models import (
     AssessmentRound,
@@ -144,7 +144,7 @@ def _score_rounds(services: Services, session: Session, rounds: Sequence[Assessm
         if card is None:
             missing.append(round_)
         else:
-            q = _questionnaire_of(round_.questionnaire_version)
+            q = questionnaire_of(round_.questionnaire_version)
             result[round_.id] = ScoredRound(_meta(round_), card, round_.health_system_id, q)
     if missing:
         ids = [r.id for r in missing]
@@ -159,7 +159,7 @@ def _score_rounds(services: Services, session: Session, rounds: Sequence[Assessm
             for target in session.scalars(select(Target).where(Target.round_id.in_(chunk))):
                 targets.setdefault(target.round_id, []).append(target)
         for round_ in missing:
-            q = _questionnaire_of(round_.questionnaire_version)
+            q = questionnaire_of(round_.questionnaire_version)
             answers, _ = effective_answers(
                 q, ratings.get(round_.id, []), consensus.get(round_.id, []), targets.get(round_.id, [])
             )
@@ -560,7 +560,7 @@ def compare(
             return round_.health_system.code not in own_codes or round_.id in readable_own
 
         everyone = {r.health_system.code: r.health_system.name for r in in_version} if named else {}
-        questionnaire = _questionnaire_of(in_version[0].questionnaire_version)
+        questionnaire = questionnaire_of(in_version[0].questionnaire_version)
         in_version = [r for r in in_version if visible(r)]
         same_id = [r for r in same_id if visible(r)]
         # round labels and dates are free text and facts of other systems: the anonymous view offers its own only

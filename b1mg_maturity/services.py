@@ -192,7 +192,7 @@ def _DUMMY_HASH() -> str:
     return hash_password("not-a-real-password-0")
 
 
-def _questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
+def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
     """The parsed questionnaire of a registered version.
 
     Registered versions never change (the content hash is unique), so the parse
@@ -708,7 +708,7 @@ class Services:
             actor = self.load_actor(session, actor_id)
             round_, facts = self.load_round(session, round_id)
             require_read(actor, facts)
-            return _questionnaire_of(round_.questionnaire_version)
+            return questionnaire_of(round_.questionnaire_version)
 
     # -- rounds --------------------------------------------------------------------------------
 
@@ -776,7 +776,7 @@ class Services:
                 "other questionnaire",
                 (Problem("copy_from", "that round used another questionnaire version; its answers cannot be copied"),),
             )
-        questionnaire = _questionnaire_of(source.questionnaire_version)
+        questionnaire = questionnaire_of(source.questionnaire_version)
         answers, _ = effective_answers(
             questionnaire,
             session.scalars(select(Rating).where(Rating.round_id == source.id)),
@@ -1053,7 +1053,7 @@ class Services:
                 else:
                     require_coordinate(actor, facts, f"set the {record.entity} in this round")
                 self.require_editable(round_)
-                questionnaire = _questionnaire_of(round_.questionnaire_version)
+                questionnaire = questionnaire_of(round_.questionnaire_version)
                 _check_indicator(questionnaire, indicator_id)
                 for key in ("level", "target"):
                     if key in shown:
@@ -1215,7 +1215,7 @@ class Services:
             actor = self.load_actor(session, actor_id)
             round_, facts = self.load_round(session, round_id)
             require_read(actor, facts)
-            questionnaire = _questionnaire_of(round_.questionnaire_version)
+            questionnaire = questionnaire_of(round_.questionnaire_version)
             answers, basis = effective_answers(
                 questionnaire,
                 session.scalars(select(Rating).where(Rating.round_id == round_id)),

@@ -31,7 +31,7 @@ from b1mg_maturity.interchange.round_document import (
 from b1mg_maturity.permissions import require_coordinate, require_coordinator, require_rate
 from b1mg_maturity.questionnaire import Questionnaire, load_questionnaire
 from b1mg_maturity.scoring import Answer
-from b1mg_maturity.services import RoundView, Services, _questionnaire_of, _round_view
+from b1mg_maturity.services import RoundView, Services, _round_view, questionnaire_of
 from b1mg_maturity.storage.models import (
     AssessmentRound,
     Consensus,
@@ -180,7 +180,7 @@ def import_round(
             select(QuestionnaireVersion).where(QuestionnaireVersion.content_hash == document.questionnaire.content_hash)
         ).first()
         if questionnaire is None and registered is not None:
-            questionnaire = _questionnaire_of(registered)
+            questionnaire = questionnaire_of(registered)
         if questionnaire is None and not problems:
             problems.append(
                 Problem("questionnaire", "this installation does not know the questionnaire and the document lacks it")
@@ -343,7 +343,7 @@ def import_answers(
         else:
             require_rate(actor, facts)
         services.require_editable(round_)
-        questionnaire = _questionnaire_of(round_.questionnaire_version)
+        questionnaire = questionnaire_of(round_.questionnaire_version)
         problems = [
             Problem(indicator_id, f"no indicator '{indicator_id}' in {questionnaire.id} {questionnaire.version}")
             for indicator_id in answers
