@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 from b1mg_maturity import audit
 from b1mg_maturity.auth import hash_password
 from b1mg_maturity.errors import InvalidState, PermissionDenied, Problem, ValidationFailed
-from b1mg_maturity.permissions import require_admin, require_coordinate
+from b1mg_maturity.permissions import RATING_ROLES, require_admin, require_coordinate
 from b1mg_maturity.services import MAX_EVIDENCE_CHARS, MAX_RATIONALE_CHARS, Services, clean_links
-from b1mg_maturity.storage.models import GLOBAL_ROLES, Consensus, Rating, Target, User, utcnow
+from b1mg_maturity.storage.models import GLOBAL_ROLES, Consensus, Membership, Rating, Target, User, utcnow
 
 BULK_NOTE = "bulk demo load"
 
@@ -201,9 +201,21 @@ def write_round_answers(
                 select(User.username, User.id).where(User.username.in_(sorted(wanted)))
             )
         }
-        outsiders = sorted(name for name in wanted if experts.get(name) not in facts.expert_ids)
+        members = set(
+            session.scalars(
+                select(Membership.user_id).where(
+                    Membership.health_system_id == round_.health_system_id, Membership.role.in_(RATING_ROLES)
+                )
+            )
+        )
+        outsiders = sorted(
+            name for name in wanted if experts.get(name) not in facts.expert_ids or experts.get(name) not in members
+        )
         if outsiders:
-            raise PermissionDenied(f"Only invited experts rate in this round; not invited: {', '.join(outsiders)}.")
+            raise PermissionDenied(
+                "Only invited experts of the round's health system rate in this round; "
+                f"not invited or no longer an expert: {', '.join(outsiders)}."
+            )
         now = utcnow()
         system_id, who = round_.health_system_id, actor.user_ref
         for r, links in zip(ratings, links_of, strict=True):

@@ -2,7 +2,9 @@
 
 Roles: ``admin`` (everything) and ``analyst`` (reads every published round)
 are global; ``coordinator``, ``expert`` and ``viewer`` are held per health
-system.  An expert works only on the rounds they were invited to.
+system.  An expert works only on the rounds they were invited to, and only
+while they hold the expert (or coordinator) role of the round's health
+system: revoking the role ends the access an invitation gave, at once.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from b1mg_maturity.errors import PermissionDenied
 
 EDITABLE_STATUSES = frozenset({"draft", "in_review"})
+RATING_ROLES = frozenset({"expert", "coordinator"})  # the roles an invitation to rate needs (see invite_expert)
 RESULT_STATUSES_FOR_VIEWERS = frozenset({"submitted", "published"})
 
 
@@ -50,7 +53,7 @@ class RoundFacts:
     round_id: int
     health_system_id: int
     status: str
-    expert_ids: frozenset[int]
+    expert_ids: frozenset[int]  # invited; an invitation counts only with a current rating role (see is_rating_expert)
 
 
 def _deny(what: str) -> PermissionDenied:
@@ -67,11 +70,17 @@ def require_coordinator(actor: Actor, health_system_id: int, what: str) -> None:
         raise _deny(what)
 
 
+def is_rating_expert(actor: Actor, facts: RoundFacts) -> bool:
+    """Invited to the round and still an expert (or coordinator) of its health system."""
+    held = actor.roles.get(facts.health_system_id, frozenset())
+    return actor.user_id in facts.expert_ids and bool(held & RATING_ROLES)
+
+
 def can_read_round(actor: Actor, facts: RoundFacts) -> bool:
     """Whether the round exists for this user at all (its status, scores and results)."""
     if actor.is_admin or actor.holds(facts.health_system_id, "coordinator"):
         return True
-    if actor.user_id in facts.expert_ids:
+    if is_rating_expert(actor, facts):
         return True
     if actor.holds(facts.health_system_id, "viewer") and facts.status in RESULT_STATUSES_FOR_VIEWERS:
         return True
@@ -89,8 +98,8 @@ def can_read_all_ratings(actor: Actor, facts: RoundFacts) -> bool:
 
 
 def require_rate(actor: Actor, facts: RoundFacts) -> None:
-    if actor.user_id not in facts.expert_ids:
-        raise _deny("rate in this round (only invited experts rate)")
+    if not is_rating_expert(actor, facts):
+        raise _deny("rate in this round (only invited experts of its health system rate)")
 
 
 def require_coordinate(actor: Actor, facts: RoundFacts, what: str) -> None:

@@ -37,6 +37,7 @@ from b1mg_maturity.errors import (
 from b1mg_maturity.geography import resolve
 from b1mg_maturity.permissions import (
     EDITABLE_STATUSES,
+    RATING_ROLES,
     Actor,
     RoundFacts,
     can_read_all_ratings,
@@ -838,13 +839,15 @@ class Services:
             ]
 
     def rounds_to_rate(self, actor_id: int) -> list[RoundView]:
-        """Open rounds this user was invited to rate."""
+        """Open rounds this user was invited to rate, in health systems where they still hold a rating role."""
         with self.db.transaction() as session:
             actor = self.load_actor(session, actor_id)
+            rating_in = [system_id for system_id, roles in actor.roles.items() if roles & RATING_ROLES]
             rounds = session.scalars(
                 select(AssessmentRound)
                 .join(RoundExpert, RoundExpert.round_id == AssessmentRound.id)
                 .where(RoundExpert.user_id == actor.user_id, AssessmentRound.status.in_(EDITABLE_STATUSES))
+                .where(AssessmentRound.health_system_id.in_(rating_in))
                 .order_by(AssessmentRound.round_date.desc(), AssessmentRound.id.desc())
             )
             return [_round_view(r) for r in rounds]
