@@ -66,6 +66,7 @@ from b1mg_maturity.storage.models import (
     User,
     utcnow,
 )
+from b1mg_maturity.text_rules import clean_line, clean_text, find_control
 
 MAX_EVIDENCE_CHARS = 20_000
 MAX_RATIONALE_CHARS = 20_000
@@ -413,6 +414,9 @@ class Services:
         """
         settings = get_settings()
         refused = AuthenticationFailed("Wrong username or password.")
+        if find_control(username) is not None:  # PostgreSQL refuses NUL: such a name is never compared there
+            verify_password(_DUMMY_HASH(), password)
+            raise refused
         with self.db.transaction() as session:
             user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
             if user is None or not user.is_active:
@@ -548,8 +552,8 @@ class Services:
                 raise ValidationFailed("exists", (Problem("username", f"'{username}' is taken"),))
             user = User(
                 username=username,
-                display_name=display_name or username,
-                email=email.strip().lower() if email else None,
+                display_name=clean_line(display_name, "display_name", 200) or username,
+                email=clean_line(email, "email", 254).lower() or None if email else None,
                 password_hash=password_hash,
                 global_role=global_role,
             )
@@ -650,6 +654,8 @@ class Services:
 
     @staticmethod
     def user_by_name(session: Session, username: str) -> User:
+        if find_control(username) is not None:  # never sent to the database (PostgreSQL refuses NUL)
+            raise NotFound(f"No user '{username.encode('unicode_escape').decode('ascii')}'.")
         user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
         if user is None:
             raise NotFound(f"No user '{username}'.")
@@ -657,6 +663,8 @@ class Services:
 
     @staticmethod
     def system_by_code(session: Session, code: str) -> HealthSystem:
+        if find_control(code) is not None:  # never sent to the database (PostgreSQL refuses NUL)
+            raise NotFound(f"No health system '{code.encode('unicode_escape').decode('ascii')}'.")
         system = session.scalars(select(HealthSystem).where(HealthSystem.code == code.strip().upper())).first()
         if system is None:
             raise NotFound(f"No health system '{code}'.")
@@ -723,7 +731,7 @@ class Services:
         questionnaire_version_id: int | None = None,
         copy_from_round_id: int | None = None,
     ) -> RoundView:
-        label = label.strip()
+        label = clean_line(label, "label")
         if not label or len(label) > 120:
             raise ValidationFailed("bad label", (Problem("label", "give the round a name of 1-120 characters"),))
         qv_id = questionnaire_version_id or self.bundled_questionnaire_id()
@@ -1204,6 +1212,7 @@ class Services:
         return self._change_status(actor_id, round_id, allowed_from={"submitted"}, to="published", who="admin")
 
     def reopen(self, actor_id: int, round_id: int, reason: str) -> RoundView:
+        reason = clean_text(reason, "reason", 2_000)
         if not reason.strip():
             raise ValidationFailed("reason needed", (Problem("reason", "say why the round is reopened"),))
         return self._change_status(
@@ -1260,7 +1269,8 @@ class Services:
             if round_id is not None:
                 query = query.where(AuditEntry.round_id == round_id)
             if username:
-                query = query.where(AuditEntry.actor_name == username.strip().lower())
+                username = clean_line(username, "username")
+                query = query.where(AuditEntry.actor_name == username.lower())
             return [
                 AuditView(
                     e.at,

@@ -1,0 +1,119 @@
+"""The one rule for text that people type, paste or import: no control characters.
+
+A control character (NUL, escape, backspace ... any character of Unicode
+category ``Cc``) breaks things far from where it was typed: PostgreSQL refuses
+NUL outright, spreadsheet files cannot hold most of them (an export fails),
+and an ANSI escape sequence recolours or rewrites the terminal and the server
+log it reaches.  A lone surrogate (half of a UTF-16 pair, which JSON can
+spell as ``\\ud800``) cannot be stored as UTF-8 at all.
+
+So every name, label and free text is checked here, at the edge:
+
+* :func:`clean_line` for one-line values (names, labels, usernames): no
+  control character at all, surrounding blanks removed, length limited.
+* :func:`clean_text` for long text (evidence, rationale, reasons): tab and
+  line breaks are kept (a Windows line break ``\\r\\n`` or a lone ``\\r``
+  becomes ``\\n``), every other control character is refused.
+* :func:`strip_controls` for data written before this rule existed: used on
+  export (:mod:`b1mg_maturity.interchange.spreadsheet_safety`), it drops what
+  a file format cannot hold instead of failing.
+
+Messages say which field, where in it, and what would be valid.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from b1mg_maturity.errors import Problem, ValidationFailed
+
+_NAMES = {
+    "\x00": "NUL",
+    "\t": "tab",
+    "\n": "line break",
+    "\r": "carriage return",
+    "\x1b": "escape",
+    "\x7f": "delete",
+}
+
+
+def _is_forbidden(char: str, allow: str) -> bool:
+    if char in allow:
+        return False
+    category = unicodedata.category(char)
+    return category in ("Cc", "Cs")
+
+
+def _describe(char: str) -> str:
+    name = _NAMES.get(char)
+    if name is None and unicodedata.category(char) == "Cs":
+        name = "half of a surrogate pair"
+    code = f"U+{ord(char):04X}"
+    return f"{code} ({name})" if name else code
+
+
+def find_control(value: str, allow: str = "") -> int | None:
+    """The 0-based index of the first forbidden character in ``value``, or None."""
+    for index, char in enumerate(value):
+        if _is_forbidden(char, allow):
+            return index
+    return None
+
+
+def control_problem(value: str, field: str, *, allow: str = "", what: str = "plain text") -> Problem | None:
+    """A located problem when ``value`` holds a control character (other than those in ``allow``)."""
+    index = find_control(value, allow)
+    if index is None:
+        return None
+    return Problem(
+        field,
+        f"contains a control character {_describe(value[index])} at character {index + 1}; "
+        f"use {what} without control characters",
+    )
+
+
+def clean_line(value: str, field: str, limit: int | None = None) -> str:
+    """A one-line value (a name, a label): stripped of surrounding blanks, no control character.
+
+    Raises :class:`ValidationFailed` naming ``field``.  With ``limit`` the
+    stripped value may hold at most that many characters.
+    """
+    problem = control_problem(value, field, what="text on one line")
+    if problem is not None:
+        raise ValidationFailed(f"{field}: control character", (problem,))
+    value = value.strip()
+    if limit is not None and len(value) > limit:
+        raise ValidationFailed(
+            f"{field} too long", (Problem(field, f"{len(value):,} characters; at most {limit:,} are allowed"),)
+        )
+    return value
+
+
+def clean_text(value: str, field: str, limit: int) -> str:
+    """Long text (evidence, rationale): tab and line breaks kept, any other control character refused.
+
+    ``\\r\\n`` and a lone ``\\r`` become ``\\n``.  At most ``limit`` characters.
+    """
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    problem = control_problem(value, field, allow="\t\n", what="text (tabs and line breaks are fine)")
+    if problem is not None:
+        raise ValidationFailed(f"{field}: control character", (problem,))
+    if len(value) > limit:
+        raise ValidationFailed(
+            f"{field} too long", (Problem(field, f"{len(value):,} characters; at most {limit:,} are kept"),)
+        )
+    return value
+
+
+def strip_controls(value: str, *, keep_line_breaks: bool = True) -> str:
+    """``value`` without control characters (for exporting data stored before this rule).
+
+    With ``keep_line_breaks`` tab, ``\\n`` and ``\\r`` stay (every file format
+    holds them); without, each becomes a space.
+    """
+    keep = "\t\n\r"
+    if find_control(value, keep if keep_line_breaks else "") is None:
+        return value
+    if keep_line_breaks:
+        return "".join(c for c in value if not _is_forbidden(c, keep))
+    return "".join(" " if c in keep else c for c in value if c in keep or not _is_forbidden(c, ""))
