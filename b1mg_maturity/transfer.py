@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit
-from b1mg_maturity.errors import ImportFailed, Problem, QuestionnaireError
+from b1mg_maturity.errors import ImportFailed, PermissionDenied, Problem, QuestionnaireError, ValidationFailed
 from b1mg_maturity.interchange.round_document import (
     ConsensusEntry,
     ExpertRating,
@@ -28,13 +29,30 @@ from b1mg_maturity.interchange.round_document import (
     RoundInfo,
     TargetEntry,
 )
-from b1mg_maturity.permissions import require_coordinate, require_coordinator, require_rate
+from b1mg_maturity.permissions import (
+    RATING_ROLES,
+    require_admin,
+    require_coordinate,
+    require_coordinator,
+    require_rate,
+)
 from b1mg_maturity.questionnaire import Questionnaire, load_questionnaire
 from b1mg_maturity.scoring import Answer
-from b1mg_maturity.services import RoundView, Services, _round_view, questionnaire_of
+from b1mg_maturity.services import (
+    MAX_EVIDENCE_CHARS,
+    MAX_RATIONALE_CHARS,
+    RoundView,
+    Services,
+    _check_text,
+    _round_view,
+    clean_links,
+    questionnaire_of,
+)
 from b1mg_maturity.storage.models import (
     AssessmentRound,
     Consensus,
+    HealthSystem,
+    Membership,
     QuestionnaireVersion,
     Rating,
     RoundExpert,
@@ -166,10 +184,22 @@ def import_round(
     health_system_code: str | None = None,
     label: str | None = None,
 ) -> RoundView:
-    """Create a round from a document.  Admins keep its status; coordinators import it as a draft."""
+    """Create a round from a document.  Admins keep its status; coordinators import it as a draft.
+
+    The import replays the use cases that made the round, under their rules:
+    every expert must be an expert (or coordinator) of the health system now
+    (as for an invitation), ratings belong to listed experts, evidence, links
+    and rationale pass the checks of ``rate()`` and ``set_consensus()``, and
+    only an administrator may add the questionnaire version when this
+    installation lacks it.  Every problem is listed with its place in plain
+    words (``rating 4 (indicator D1.1.2): ...``); nothing is written unless
+    there is none.
+    """
     code = (health_system_code or document.health_system.code).strip().upper()
     label = (label or document.round.label).strip()
     problems: list[Problem] = []
+    if not label or len(label) > 120:
+        problems.append(Problem("round label", "give the round a name of 1-120 characters"))
     with services.db.transaction() as session:
         actor = services.load_actor(session, actor_id)
         system = services.system_by_code(session, code)
@@ -185,24 +215,27 @@ def import_round(
             problems.append(
                 Problem("questionnaire", "this installation does not know the questionnaire and the document lacks it")
             )
+        if registered is None and questionnaire is not None:
+            try:
+                require_admin(actor, "add questionnaire versions")
+            except PermissionDenied:
+                problems.append(
+                    Problem(
+                        f"questionnaire ({questionnaire.id} {questionnaire.version})",
+                        "this installation does not have this questionnaire version, and only an administrator "
+                        "can add one: ask an administrator to register it (or to import this round)",
+                    )
+                )
         if session.scalars(
             select(AssessmentRound).where(AssessmentRound.health_system_id == system.id, AssessmentRound.label == label)
         ).first():
-            problems.append(Problem("round.label", f"{system.code} already has a round '{label}'"))
+            problems.append(Problem("round label", f"{system.code} already has a round '{label}'"))
 
-        users = {
-            u.username: u
-            for u in session.scalars(select(User).where(User.username.in_([p.username for p in document.experts])))
-        }
-        for index, person in enumerate(document.experts):
-            if person.username not in users:
-                problems.append(Problem(f"experts[{index}].username", f"no account '{person.username}' here"))
-        invited = {p.username for p in document.experts}
-        if questionnaire is not None:
-            _check_entries(document, questionnaire, invited, problems)
+        users = _check_experts(session, document, system, problems)
+        checked = None if questionnaire is None else _check_entries(document, questionnaire, system, users, problems)
         if problems:
             raise ImportFailed(f"the round was not imported ({len(problems)} problem(s))", tuple(problems))
-        assert questionnaire is not None
+        assert questionnaire is not None and checked is not None
 
         qv_id = (
             registered.id
@@ -224,28 +257,30 @@ def import_round(
         session.add(round_)
         session.flush()
         for person in document.experts:
-            session.add(RoundExpert(round_id=round_.id, user_id=users[person.username].id, invited_by=actor.user_ref))
-        for rating in document.ratings:
+            session.add(
+                RoundExpert(round_id=round_.id, user_id=users[_name(person.username)], invited_by=actor.user_ref)
+            )
+        for rating, (evidence, links) in zip(document.ratings, checked.ratings, strict=True):
             session.add(
                 Rating(
                     round_id=round_.id,
                     indicator_id=rating.indicator_id,
-                    expert_id=users[rating.expert].id,
+                    expert_id=users[_name(rating.expert)],
                     level=rating.level,
                     not_applicable=rating.not_applicable,
-                    evidence=rating.evidence,
-                    links=json.dumps(list(rating.links)),
+                    evidence=evidence,
+                    links=json.dumps(list(links)),
                     updated_at=rating.updated_at or now,
                 )
             )
-        for entry in document.consensus:
+        for entry, rationale in zip(document.consensus, checked.rationales, strict=True):
             session.add(
                 Consensus(
                     round_id=round_.id,
                     indicator_id=entry.indicator_id,
                     level=entry.level,
                     not_applicable=entry.not_applicable,
-                    rationale=entry.rationale,
+                    rationale=rationale,
                     updated_by=actor.user_ref,
                     updated_at=entry.updated_at or now,
                 )
@@ -281,45 +316,123 @@ def import_round(
         return _round_view(round_)
 
 
+def _name(username: str) -> str:
+    return username.strip().lower()
+
+
+def _check_experts(
+    session: Session, document: RoundDocument, system: HealthSystem, problems: list[Problem]
+) -> dict[str, int]:
+    """Username -> user id of every listed person who may be invited: the rule of ``invite_expert``."""
+    names = {_name(p.username) for p in document.experts} | {_name(r.expert) for r in document.ratings}
+    accounts = dict(session.execute(select(User.username, User.id).where(User.username.in_(sorted(names)))).all())
+    rating_members = set(
+        session.scalars(
+            select(Membership.user_id).where(
+                Membership.health_system_id == system.id, Membership.role.in_(RATING_ROLES)
+            )
+        )
+    )
+    allowed: dict[str, int] = {}
+    listed: set[str] = set()
+    for number, person in enumerate(document.experts, start=1):
+        name = _name(person.username)
+        where = f"expert {number} ('{person.username}')"
+        if name in listed:
+            problems.append(Problem(where, "listed twice"))
+        listed.add(name)
+        user_id = accounts.get(name)
+        if user_id is None:
+            problems.append(Problem(where, f"no account '{person.username}' here"))
+        elif user_id not in rating_members:
+            problems.append(
+                Problem(
+                    where, f"user '{name}' is not an expert of {system.code}; give them the expert role there first"
+                )
+            )
+        else:
+            allowed[name] = user_id
+    return allowed
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """The texts as the use cases would store them, in document order."""
+
+    ratings: list[tuple[str, tuple[str, ...]]]  # (evidence, links) per rating
+    rationales: list[str]  # per consensus entry
+
+
+def _located(where: str, exc: ValidationFailed) -> list[Problem]:
+    return [Problem(f"{where}, {p.where}" if p.where else where, p.message) for p in exc.problems] or [
+        Problem(where, exc.message)
+    ]
+
+
 def _check_entries(
-    document: RoundDocument, questionnaire: Questionnaire, invited: set[str], problems: list[Problem]
-) -> None:
+    document: RoundDocument,
+    questionnaire: Questionnaire,
+    system: HealthSystem,
+    experts: Mapping[str, int],
+    problems: list[Problem],
+) -> _Checked:
     scale = f"{questionnaire.min_level}-{questionnaire.max_level}"
+    listed = {_name(p.username) for p in document.experts}
 
     def check_level(value: int | None, na: bool, where: str, field: str = "level") -> None:
         if value is not None and value not in questionnaire.scale:
-            problems.append(Problem(f"{where}.{field}", f"{value} is not a level; expected {scale}"))
+            problems.append(Problem(f"{where}, {field}", f"{value} is not a level; expected {scale}"))
         if na and value is not None:
             problems.append(Problem(where, "a level and 'not applicable' at once"))
 
     def check_indicator(indicator_id: str, where: str) -> None:
         if not questionnaire.has_indicator(indicator_id):
-            problems.append(Problem(f"{where}.indicator_id", f"no indicator '{indicator_id}' in {questionnaire.id}"))
+            problems.append(Problem(where, f"no indicator '{indicator_id}' in {questionnaire.id}"))
 
+    def check_text(value: str, where: str, field: str, limit: int) -> str:
+        try:
+            return _check_text(value, field, limit)
+        except ValidationFailed as exc:
+            problems.extend(_located(where, exc))
+            return value
+
+    checked = _Checked([], [])
     seen: set[tuple[str, str]] = set()
-    for index, rating in enumerate(document.ratings):
-        where = f"ratings[{index}]"
+    for number, rating in enumerate(document.ratings, start=1):
+        where = f"rating {number} (indicator {rating.indicator_id})"
+        expert = _name(rating.expert)
         check_indicator(rating.indicator_id, where)
         check_level(rating.level, rating.not_applicable, where)
-        if rating.expert not in invited:
-            problems.append(Problem(f"{where}.expert", f"'{rating.expert}' is not listed under experts"))
-        if (rating.indicator_id, rating.expert) in seen:
+        if expert not in listed:
+            problems.append(Problem(where, f"'{rating.expert}' is not listed under experts"))
+        elif expert not in experts:
+            problems.append(Problem(where, f"user '{expert}' is not an expert of {system.code}"))
+        if (rating.indicator_id, expert) in seen:
             problems.append(Problem(where, f"a second rating of {rating.indicator_id} by {rating.expert}"))
-        seen.add((rating.indicator_id, rating.expert))
+        seen.add((rating.indicator_id, expert))
+        evidence = check_text(rating.evidence, where, "evidence", MAX_EVIDENCE_CHARS)
+        try:
+            links = clean_links(rating.links)
+        except ValidationFailed as exc:
+            problems.extend(_located(where, exc))
+            links = ()
+        checked.ratings.append((evidence, links))
     entries: list[tuple[str, ConsensusEntry | TargetEntry]] = [
-        *((f"consensus[{i}]", e) for i, e in enumerate(document.consensus)),
-        *((f"targets[{i}]", e) for i, e in enumerate(document.targets)),
+        *((f"consensus {n} (indicator {e.indicator_id})", e) for n, e in enumerate(document.consensus, start=1)),
+        *((f"target {n} (indicator {e.indicator_id})", e) for n, e in enumerate(document.targets, start=1)),
     ]
     once: set[tuple[type, str]] = set()
     for where, entry in entries:
         check_indicator(entry.indicator_id, where)
         if isinstance(entry, ConsensusEntry):
             check_level(entry.level, entry.not_applicable, where)
+            checked.rationales.append(check_text(entry.rationale, where, "rationale", MAX_RATIONALE_CHARS))
         else:
             check_level(entry.target, False, where, "target")
         if (type(entry), entry.indicator_id) in once:
             problems.append(Problem(where, f"{entry.indicator_id} appears twice"))
         once.add((type(entry), entry.indicator_id))
+    return checked
 
 
 # --- answers files into a round ------------------------------------------------------------------

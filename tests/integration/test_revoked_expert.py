@@ -6,6 +6,8 @@ also need the current expert (or coordinator) role in the round's health system.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from b1mg_maturity.comparison import published_scorecards
@@ -33,7 +35,7 @@ def test_revoked_expert_can_no_longer_rate_read_or_list(world: World) -> None:
     assert round_id not in {r.id for r in services.list_rounds(expert)}
     assert round_id not in {r.id for r in services.rounds_to_rate(expert)}
     assert services.last_changes(expert) == {}
-    refused = {
+    refused: dict[str, Callable[[], object]] = {
         "rate": lambda: services.rate(expert, round_id, "D1.1.1", level=3, expected_version=1),
         "open the round": lambda: services.get_round(expert, round_id),
         "read own ratings": lambda: services.my_ratings(expert, round_id),

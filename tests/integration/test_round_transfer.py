@@ -107,10 +107,10 @@ def test_bad_round_document_lists_every_problem_and_writes_nothing(world: World)
     with pytest.raises(ImportFailed) as caught:
         import_round(services, admin, parse_round_json(json.dumps(data).encode()), label="Broken")
     lines = caught.value.lines()
-    assert "ratings[0].indicator_id: no indicator 'D9.9.9' in b1mg-mlm" in lines
-    assert "ratings[1].level: 9 is not a level; expected 1-5" in lines
-    assert "experts[2].username: no account 'ghost' here" in lines
-    assert any(line.startswith("consensus[2]:") and "appears twice" in line for line in lines)
+    assert "rating 1 (indicator D9.9.9): no indicator 'D9.9.9' in b1mg-mlm" in lines
+    assert "rating 2 (indicator D1.1.1), level: 9 is not a level; expected 1-5" in lines
+    assert "expert 3 ('ghost'): no account 'ghost' here" in lines
+    assert any(line.startswith("consensus 3 (indicator D1.1.1):") and "appears twice" in line for line in lines)
     assert _counts(services) == before
 
 
