@@ -13,18 +13,18 @@ import datetime as dt
 import json
 import secrets
 import statistics
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
-from urllib.parse import urlparse
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from b1mg_maturity import audit
+from b1mg_maturity import audit, sign_in_failures, text_rules, user_sessions
 from b1mg_maturity.auth import hash_password, verify_password
+from b1mg_maturity.edits import CONSENSUS, RATING, TARGET, FieldEdit, RecordFields, normalise_links
 from b1mg_maturity.errors import (
     AuthenticationFailed,
     Conflict,
@@ -68,10 +68,8 @@ from b1mg_maturity.storage.models import (
 )
 from b1mg_maturity.text_rules import clean_line, clean_text, find_control
 
-MAX_EVIDENCE_CHARS = 20_000
-MAX_RATIONALE_CHARS = 20_000
-MAX_LINKS = 20
-MAX_LINK_CHARS = 2_000
+MAX_EVIDENCE_CHARS = text_rules.MAX_EVIDENCE_CHARS
+MAX_RATIONALE_CHARS = text_rules.MAX_RATIONALE_CHARS
 
 Basis = Literal["consensus", "experts' median", "none"]
 
@@ -96,6 +94,7 @@ class UserView:
     email: str | None
     global_role: str
     memberships: tuple[tuple[str, str], ...]  # (health system code, role)
+    is_active: bool = True
 
 
 @dataclass(frozen=True)
@@ -273,18 +272,8 @@ def _check_text(value: str, field: str, limit: int) -> str:
 
 
 def clean_links(links: Sequence[str]) -> tuple[str, ...]:
-    """Evidence links: http(s) URLs only, stored as text and never fetched."""
-    cleaned = tuple(link.strip() for link in links if link and link.strip())
-    problems = []
-    if len(cleaned) > MAX_LINKS:
-        problems.append(Problem("links", f"{len(cleaned)} links; at most {MAX_LINKS}"))
-    for index, link in enumerate(cleaned, start=1):
-        parsed = urlparse(link)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or len(link) > MAX_LINK_CHARS:
-            problems.append(Problem(f"links[{index}]", f"'{link[:80]}' is not an http(s) web address"))
-    if problems:
-        raise ValidationFailed("invalid links", tuple(problems))
-    return cleaned
+    """Evidence links: http(s) web addresses only (a bare ``www.…`` gets ``https://``), stored and never fetched."""
+    return normalise_links(links)
 
 
 def _rating_view(rating: Rating, username: str) -> RatingView:
@@ -297,6 +286,19 @@ def _rating_view(rating: Rating, username: str) -> RatingView:
         tuple(json.loads(rating.links or "[]")),
         rating.version,
         rating.updated_at,
+    )
+
+
+def _user_view(session: Session, user: User) -> UserView:
+    codes = dict(session.execute(select(HealthSystem.id, HealthSystem.code)).all())
+    return UserView(
+        user.id,
+        user.username,
+        user.display_name,
+        user.email,
+        user.global_role,
+        tuple(sorted((codes[m.health_system_id], m.role) for m in user.memberships)),
+        user.is_active,
     )
 
 
@@ -330,7 +332,7 @@ class _VersionedRecord:
     model: Any
     entity: str
     action: str
-    describe: Callable[[Any], dict[str, Any]]
+    fields: RecordFields
     experts_own: bool = False  # a rating belongs to the expert who gives it
 
     def keys(self, round_id: int, indicator_id: str, actor: Actor) -> dict[str, Any]:
@@ -339,17 +341,28 @@ class _VersionedRecord:
             keys["expert_id"] = actor.user_id
         return keys
 
+    def columns_of(self, row: Any) -> dict[str, Any]:
+        return {column: getattr(row, column) for column in self.fields.blank}
+
+    def describe(self, columns: Mapping[str, Any]) -> dict[str, Any]:
+        """Stored columns as people read them (conflict messages, the audit trail)."""
+        described = dict(columns)
+        if "links" in described:
+            described["links"] = json.loads(described["links"] or "[]")
+        return described
+
 
 @dataclass(frozen=True)
 class _Saved:
     version: int
     at: dt.datetime
     username: str
+    columns: Mapping[str, Any]  # the record's stored values after the save
 
 
-def _values_of(values: Mapping[str, Any]) -> Callable[[Any], dict[str, Any]]:
-    """Read back the named columns of a row, for conflict messages and the audit trail."""
-    return lambda row: {key: getattr(row, key) for key in values}
+_RATINGS = _VersionedRecord(Rating, "rating", "rate", RATING, experts_own=True)
+_CONSENSUS = _VersionedRecord(Consensus, "consensus", "set_consensus", CONSENSUS)
+_TARGETS = _VersionedRecord(Target, "target", "set_target", TARGET)
 
 
 OPERATOR_ID = 0
@@ -381,14 +394,26 @@ class Services:
         return Actor(user.id, user.username, user.global_role, {k: frozenset(v) for k, v in roles.items()})
 
     def actor(self, user_id: int) -> Actor:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return self.load_actor(session, user_id)
 
     @staticmethod
-    def load_round(session: Session, round_id: int, *, lock: bool = False) -> tuple[AssessmentRound, RoundFacts]:
+    def load_round(
+        session: Session, round_id: int, *, lock: bool | Literal["share"] = False
+    ) -> tuple[AssessmentRound, RoundFacts]:
+        """The round and what the permission rules need to know about it.
+
+        ``lock`` holds the round's row until the transaction ends (PostgreSQL; a
+        SQLite write transaction holds the whole database anyway), so that a
+        status change and the work that depends on the status never overlap:
+        ``True`` (``FOR UPDATE``) for the status change itself, ``"share"``
+        (``FOR SHARE``; many holders at once) for a save that checks the round is
+        editable and then writes.  Under a lock the status read is the committed
+        one, also when this session had loaded the round before.
+        """
         query = select(AssessmentRound).where(AssessmentRound.id == round_id)
         if lock:
-            query = query.with_for_update()
+            query = query.with_for_update(read=lock == "share").execution_options(populate_existing=True)
         round_ = session.scalars(query).one_or_none()
         if round_ is None:
             # Same words as a refusal: a missing round and someone else's round look alike.
@@ -408,41 +433,142 @@ class Services:
     def sign_in(self, username: str, password: str) -> int:
         """The user id for a correct username and password.
 
-        After ``login_max_failures`` wrong passwords in a row the account pauses
-        for ``login_pause_seconds`` (doubling with each further failure, at most a
-        day).  Unknown names and wrong passwords get the same message and cost.
+        After ``login_max_failures`` wrong passwords in a row for a name, that
+        name pauses for ``login_pause_seconds`` (doubling with each further
+        failure, at most a day).  Names without an account are counted and
+        paused the same way, and every attempt verifies one password hash, so
+        neither the answers nor the work tell which names exist.
+
+        The password is verified outside any transaction (argon2 is slow on
+        purpose): read, close, verify, then record the outcome atomically.
         """
         settings = get_settings()
         refused = AuthenticationFailed("Wrong username or password.")
-        if find_control(username) is not None:  # PostgreSQL refuses NUL: such a name is never compared there
-            verify_password(_DUMMY_HASH(), password)
-            raise refused
+        name = username.strip().lower()
+        key = sign_in_failures.name_key(name)
+        now = utcnow()
+        account: tuple[int, str | None] | None = None
+        with self.db.reading() as session:
+            paused = sign_in_failures.paused_for(session, key, now=now)
+            # A name that could not be a username (control characters: PostgreSQL refuses NUL) is never looked up.
+            if paused is None and find_control(name) is None and len(name) <= 80:
+                row = session.execute(
+                    select(User.id, User.password_hash).where(User.username == name, User.is_active.is_(True))
+                ).first()
+                account = None if row is None else (row[0], row[1])
+        correct = verify_password(account[1] if account else _DUMMY_HASH(), password) and account is not None
+        if paused is not None:
+            raise AuthenticationFailed(sign_in_failures.pause_message(paused))
         with self.db.transaction() as session:
-            user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
-            if user is None or not user.is_active:
-                verify_password(_DUMMY_HASH(), password)
-                raise refused
-            now = utcnow()
-            if user.locked_until is not None and user.locked_until > now:
-                wait = int((user.locked_until - now).total_seconds()) + 1
-                raise AuthenticationFailed(f"Too many failed attempts: try again in {wait} seconds.")
-            if not verify_password(user.password_hash, password):
-                user.failed_logins += 1
-                if user.failed_logins >= settings.login_max_failures:
-                    extra = user.failed_logins - settings.login_max_failures
-                    pause = min(settings.login_pause_seconds * 2**extra, 86_400)
-                    user.locked_until = now + dt.timedelta(seconds=pause)
-                    audit.record(session, None, "sign_in_paused", "user", user.username, new={"seconds": pause})
-                failed = AuthenticationFailed(str(refused))
+            if correct and account is not None:
+                paused = sign_in_failures.record_success(session, key, now=now)
+                if paused is None:
+                    return account[0]
             else:
-                user.failed_logins = 0
-                user.locked_until = None
-                return user.id
-        raise failed
+                pause = sign_in_failures.record_failure(session, key, settings, now=now)
+                if pause is not None and account is not None:
+                    audit.record(session, None, "sign_in_paused", "user", name, new={"seconds": pause})
+        if paused is not None:
+            raise AuthenticationFailed(sign_in_failures.pause_message(paused))
+        raise refused
+
+    # -- sessions: one per signed-in browser, ended on the server ---------------------------------
+
+    def start_session(self, user_id: int) -> str:
+        """A new server-side session for an active account (after :meth:`sign_in` or single sign-on)."""
+        with self.db.transaction() as session:
+            actor = self.load_actor(session, user_id)
+            return user_sessions.start(session, actor.user_id, now=utcnow())
+
+    def session_user(self, session_id: str) -> UserView | None:
+        """Who a live session belongs to; None when it was ended or expired, or the account is inactive."""
+        with self.db.reading() as session:
+            user_id = user_sessions.user_of(session, session_id, now=utcnow())
+            user = None if user_id is None else session.get(User, user_id)
+            if user is None or not user.is_active:
+                return None
+            return _user_view(session, user)
+
+    def end_session(self, session_id: str) -> None:
+        """Sign-out: this browser's session ends on the server (its cookie is worthless from now on)."""
+        with self.db.transaction() as session:
+            user_sessions.end(session, session_id)
+
+    def end_sessions(self, actor_id: int, username: str) -> int:
+        """An administrator ends every session of a user (signed out everywhere); returns how many."""
+        with self.db.transaction() as session:
+            actor = self.load_actor(session, actor_id)
+            require_admin(actor, "end other people's sessions")
+            user = self.user_by_name(session, username)
+            ended = user_sessions.end_all(session, user.id)
+            audit.record(session, actor, "end_sessions", "user", user.username, new={"sessions": ended})
+            return ended
+
+    def change_password(
+        self, actor_id: int, username: str, new_password: str, *, current_password: str | None = None
+    ) -> None:
+        """Set a user's password (an administrator), or one's own (with the current one).
+
+        Every session of that user ends.  Hashing and verifying happen outside
+        the transaction; the write refuses when the password changed meanwhile.
+        """
+        new_hash = hash_password(new_password)
+        with self.db.reading() as session:
+            actor = self.load_actor(session, actor_id)
+            user = self.user_by_name(session, username)
+            user_id, old_hash, own = user.id, user.password_hash, user.id == actor.user_id
+            if not own:
+                require_admin(actor, "set other people's passwords")
+        if own and not actor.is_admin and not verify_password(old_hash, current_password or ""):
+            raise AuthenticationFailed("Your current password is not right; the password was not changed.")
+        with self.db.transaction() as session:
+            changed = session.execute(
+                update(User)
+                .where(
+                    User.id == user_id,
+                    User.password_hash.is_(None) if old_hash is None else User.password_hash == old_hash,
+                )
+                .values(password_hash=new_hash, version=User.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                raise Conflict(
+                    "The password was changed by someone else a moment ago; nothing was changed.",
+                    yours=None,
+                    theirs=None,
+                    current_version=0,
+                )
+            ended = user_sessions.end_all(session, user_id)
+            audit.record(
+                session, actor, "set_password", "user", username.strip().lower(), new={"sessions_ended": ended}
+            )
+
+    def set_active(self, actor_id: int, username: str, active: bool) -> None:
+        """Deactivate an account (it cannot sign in, and every session of it ends) or reactivate it."""
+        with self.db.transaction() as session:
+            actor = self.load_actor(session, actor_id)
+            require_admin(actor, "deactivate or reactivate accounts")
+            user = self.user_by_name(session, username)
+            if user.id == actor.user_id and not active:
+                raise ValidationFailed("own account", (Problem("username", "you cannot deactivate your own account"),))
+            if user.is_active == active:
+                return
+            user.is_active = active
+            user.version += 1
+            ended = 0 if active else user_sessions.end_all(session, user.id)
+            audit.record(
+                session,
+                actor,
+                "activate" if active else "deactivate",
+                "user",
+                user.username,
+                old={"active": not active},
+                new={"active": active, **({} if active else {"sessions_ended": ended})},
+            )
 
     def shared_secret(self, name: str) -> str:
         """A random secret shared by every app instance on this database, created on first use."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             row = session.get(AppSecret, name)
             if row is not None:
                 return row.value
@@ -451,36 +577,35 @@ class Services:
                 session.add(AppSecret(name=name, value=secrets.token_hex(32)))
         except IntegrityError:
             pass  # another instance created it at the same moment: use theirs
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             row = session.get(AppSecret, name)
             assert row is not None
             return row.value
 
-    def user_for_email(self, email: str) -> int | None:
-        """The active account with this e-mail (single sign-on), if any."""
-        with self.db.transaction() as session:
+    def user_for_email(self, email: str, *, email_verified: bool) -> int | None:
+        """The active account with this e-mail (single sign-on), if any.
+
+        Only an address the identity provider says it verified (the OpenID
+        Connect claim ``email_verified``) is matched: otherwise anyone who can
+        register an account there with someone else's address would become them.
+        """
+        if not email_verified or find_control(email) is not None:
+            return None
+        with self.db.reading() as session:
             user = session.scalars(
                 select(User).where(User.email == email.strip().lower(), User.is_active.is_(True))
             ).first()
             return None if user is None else user.id
 
     def whoami(self, user_id: int) -> UserView:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, user_id)
             user = session.get(User, actor.user_id)
             assert user is not None
-            codes = dict(session.execute(select(HealthSystem.id, HealthSystem.code)).all())
-            return UserView(
-                user.id,
-                user.username,
-                user.display_name,
-                user.email,
-                user.global_role,
-                tuple(sorted((codes[m.health_system_id], m.role) for m in user.memberships)),
-            )
+            return _user_view(session, user)
 
     def has_demo_data(self) -> bool:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return session.scalars(select(HealthSystem.id).where(HealthSystem.is_demo.is_(True))).first() is not None
 
     # -- health systems and users (admin) -------------------------------------------------------
@@ -514,7 +639,7 @@ class Services:
 
     def list_health_systems(self, actor_id: int) -> list[HealthSystemView]:
         """Admins and analysts see all; others the health systems they belong to."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             query = select(HealthSystem).order_by(HealthSystem.code)
             if not (actor.is_admin or actor.is_analyst):
@@ -579,6 +704,8 @@ class Services:
             old = user.global_role
             user.global_role = role
             user.version += 1
+            if old not in ("none", role):  # a role taken away: the user signs in again everywhere
+                user_sessions.end_all(session, user.id)
             audit.record(
                 session, actor, "set_role", "user", user.username, old={"global_role": old}, new={"global_role": role}
             )
@@ -625,6 +752,7 @@ class Services:
             ).first()
             if membership is not None:
                 session.delete(membership)
+                user_sessions.end_all(session, user.id)  # a role taken away: the user signs in again everywhere
                 audit.record(
                     session,
                     actor,
@@ -636,7 +764,7 @@ class Services:
                 )
 
     def list_users(self, actor_id: int) -> list[UserView]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             require_admin(actor, "list users")
             codes = dict(session.execute(select(HealthSystem.id, HealthSystem.code)).all())
@@ -648,6 +776,7 @@ class Services:
                     u.email,
                     u.global_role,
                     tuple(sorted((codes[m.health_system_id], m.role) for m in u.memberships)),
+                    u.is_active,
                 )
                 for u in session.scalars(select(User).order_by(User.username))
             ]
@@ -713,7 +842,7 @@ class Services:
         return self.register_questionnaire(None, BUNDLED_MLM.read_text(encoding="utf-8"))
 
     def questionnaire_for_round(self, actor_id: int, round_id: int) -> Questionnaire:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             round_, facts = self.load_round(session, round_id)
             require_read(actor, facts)
@@ -822,7 +951,7 @@ class Services:
         )
 
     def get_round(self, actor_id: int, round_id: int) -> RoundView:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             round_, facts = self.load_round(session, round_id)
             require_read(actor, facts)
@@ -830,7 +959,7 @@ class Services:
 
     def list_rounds(self, actor_id: int) -> list[RoundView]:
         """Every round this user may open, newest first."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             rounds = session.scalars(
                 select(AssessmentRound).order_by(AssessmentRound.round_date.desc(), AssessmentRound.id.desc())
@@ -848,7 +977,7 @@ class Services:
 
     def rounds_to_rate(self, actor_id: int) -> list[RoundView]:
         """Open rounds this user was invited to rate, in health systems where they still hold a rating role."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             rating_in = [system_id for system_id, roles in actor.roles.items() if roles & RATING_ROLES]
             rounds = session.scalars(
@@ -863,7 +992,7 @@ class Services:
     def last_changes(self, actor_id: int) -> dict[int, dt.datetime]:
         """When each round the user may open was last changed (from the audit trail)."""
         readable = {r.id for r in self.list_rounds(actor_id)}
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             rows = session.execute(
                 select(AuditEntry.round_id, func.max(AuditEntry.at))
                 .where(AuditEntry.round_id.in_(readable))
@@ -873,7 +1002,7 @@ class Services:
 
     def invitable_experts(self, actor_id: int, health_system_code: str) -> list[UserView]:
         """The experts (and coordinators) of a health system, for its coordinator to invite."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             system = self.system_by_code(session, health_system_code)
             require_coordinator(actor, system.id, "invite experts of this health system")
@@ -892,7 +1021,7 @@ class Services:
 
     def coordinated_systems(self, actor_id: int) -> list[HealthSystemView]:
         """Health systems whose rounds this user may open (all, for an admin)."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             systems = session.scalars(select(HealthSystem).order_by(HealthSystem.code))
             return [_system_view(s) for s in systems if actor.is_admin or actor.holds(s.id, "coordinator")]
@@ -930,7 +1059,7 @@ class Services:
                 )
 
     def experts_of(self, actor_id: int, round_id: int) -> list[str]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             _, facts = self.load_round(session, round_id)
             require_read(actor, facts)
@@ -956,25 +1085,51 @@ class Services:
         links: Sequence[str] = (),
         expected_version: int,
     ) -> RatingView:
-        """Save the acting expert's own rating of one indicator (``expected_version`` 0 for a first save)."""
+        """Save the acting expert's whole rating of one indicator (``expected_version`` 0 for a first save).
+
+        For scripts and imports; the Rate page saves field by field with :meth:`edit_rating`.
+        """
         if not_applicable and level is not None:
-            raise ValidationFailed("level and NA", (Problem("level", "choose a level or 'not applicable', not both"),))
-        evidence = _check_text(evidence, "evidence", MAX_EVIDENCE_CHARS)
+            raise ValidationFailed("level and NA", (Problem("Level", "choose a level or 'not applicable', not both"),))
+        evidence = _check_text(evidence, "Evidence", MAX_EVIDENCE_CHARS)
         clean = clean_links(links)
         shown = {"level": level, "not_applicable": not_applicable, "evidence": evidence, "links": list(clean)}
         saved = self._save_versioned(
-            _VersionedRecord(Rating, "rating", "rate", _rating_values, experts_own=True),
+            _RATINGS,
             actor_id,
             round_id,
             indicator_id,
-            expected_version,
             stored={**shown, "links": json.dumps(list(clean))},
             shown=shown,
+            expected_version=expected_version,
         )
-        return RatingView(indicator_id, saved.username, level, not_applicable, evidence, clean, saved.version, saved.at)
+        return _rating_view_of(indicator_id, saved)
+
+    def edit_rating(self, actor_id: int, round_id: int, indicator_id: str, edit: FieldEdit) -> RatingView:
+        """Save one field of the acting expert's rating (level, evidence or links), and nothing else.
+
+        Refused with :class:`Conflict` when the stored value of that field is no
+        longer the one the expert saw (``edit.seen``).
+        """
+        value = self._clean_field(edit.field, edit.value)
+        seen = self._clean_field(edit.field, edit.seen, checked=False)
+        saved = self._save_field(_RATINGS, actor_id, round_id, indicator_id, edit.field, seen, value)
+        return _rating_view_of(indicator_id, saved)
+
+    @staticmethod
+    def _clean_field(field: str, value: Any, *, checked: bool = True) -> Any:
+        """A field's value as the services store it; ``checked`` applies the limits (not to what was seen)."""
+        if field in ("evidence", "rationale"):
+            text = str(value or "")
+            limit = MAX_EVIDENCE_CHARS if field == "evidence" else MAX_RATIONALE_CHARS
+            return _check_text(text, field.capitalize(), limit) if checked else text
+        if field == "links":
+            lines = value.splitlines() if isinstance(value, str) else list(value or ())
+            return normalise_links(lines) if checked else tuple(line.strip() for line in lines if line.strip())
+        return value
 
     def my_ratings(self, actor_id: int, round_id: int) -> dict[str, RatingView]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             _, facts = self.load_round(session, round_id)
             require_read(actor, facts)
@@ -983,7 +1138,7 @@ class Services:
 
     def all_ratings(self, actor_id: int, round_id: int) -> list[RatingView]:
         """Every expert's ratings (coordinator and admin only: the consensus view)."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             _, facts = self.load_round(session, round_id)
             require_read(actor, facts)
@@ -1008,35 +1163,69 @@ class Services:
         rationale: str = "",
         expected_version: int,
     ) -> ConsensusView:
+        """Save the whole consensus of one indicator (for scripts; the page uses :meth:`edit_consensus`)."""
         if not_applicable and level is not None:
-            raise ValidationFailed("level and NA", (Problem("level", "choose a level or 'not applicable', not both"),))
-        rationale = _check_text(rationale, "rationale", MAX_RATIONALE_CHARS)
+            raise ValidationFailed("level and NA", (Problem("Level", "choose a level or 'not applicable', not both"),))
+        rationale = _check_text(rationale, "Rationale", MAX_RATIONALE_CHARS)
         values = {"level": level, "not_applicable": not_applicable, "rationale": rationale}
         saved = self._save_versioned(
-            _VersionedRecord(Consensus, "consensus", "set_consensus", _values_of(values)),
+            _CONSENSUS,
             actor_id,
             round_id,
             indicator_id,
-            expected_version,
             stored=values,
             shown=values,
+            expected_version=expected_version,
         )
-        return ConsensusView(indicator_id, level, not_applicable, rationale, saved.version)
+        return _consensus_view_of(indicator_id, saved)
+
+    def edit_consensus(self, actor_id: int, round_id: int, indicator_id: str, edit: FieldEdit) -> ConsensusView:
+        """Save one field of an indicator's consensus (level or rationale), and nothing else."""
+        value = self._clean_field(edit.field, edit.value)
+        seen = self._clean_field(edit.field, edit.seen, checked=False)
+        saved = self._save_field(_CONSENSUS, actor_id, round_id, indicator_id, edit.field, seen, value)
+        return _consensus_view_of(indicator_id, saved)
 
     def set_target(
         self, actor_id: int, round_id: int, indicator_id: str, *, target: int | None, expected_version: int
     ) -> TargetView:
         values = {"target": target}
         saved = self._save_versioned(
-            _VersionedRecord(Target, "target", "set_target", _values_of(values)),
+            _TARGETS,
             actor_id,
             round_id,
             indicator_id,
-            expected_version,
             stored=values,
             shown=values,
+            expected_version=expected_version,
         )
         return TargetView(indicator_id, target, saved.version)
+
+    def edit_target(self, actor_id: int, round_id: int, indicator_id: str, edit: FieldEdit) -> TargetView:
+        """Save an indicator's target, refused when it is no longer the one the coordinator saw."""
+        saved = self._save_field(_TARGETS, actor_id, round_id, indicator_id, "target", edit.seen, edit.value)
+        return TargetView(indicator_id, saved.columns["target"], saved.version)
+
+    def _save_field(
+        self,
+        record: _VersionedRecord,
+        actor_id: int,
+        round_id: int,
+        indicator_id: str,
+        field: str,
+        seen: Any,
+        value: Any,
+    ) -> _Saved:
+        stored = record.fields.columns(field, value)
+        return self._save_versioned(
+            record,
+            actor_id,
+            round_id,
+            indicator_id,
+            stored=stored,
+            shown=record.describe(stored),
+            seen=record.fields.columns(field, seen),
+        )
 
     def _save_versioned(
         self,
@@ -1044,21 +1233,27 @@ class Services:
         actor_id: int,
         round_id: int,
         indicator_id: str,
-        expected_version: int,
         *,
         stored: dict[str, Any],
         shown: dict[str, Any],
+        expected_version: int | None = None,
+        seen: Mapping[str, Any] | None = None,
     ) -> _Saved:
-        """Insert or update one per-indicator record of a round, refusing a save based on a stale version.
+        """Insert or update one per-indicator record of a round, refusing a stale save.
 
-        Experts write their own ratings; coordinators (and admins) the round's
-        consensus and targets.  ``stored`` are the column values, ``shown`` the
-        same values as people read them (conflict messages, the audit trail).
+        ``stored`` are the columns to write (all of them, or the few of one field),
+        ``shown`` the same values as people read them.  Exactly one guard: either
+        ``expected_version`` (the whole record as it was read; 0 for "none yet") or
+        ``seen`` (the columns' values the person saw): a save never lands on a
+        value its author did not see.  Experts write their own ratings;
+        coordinators (and admins) the round's consensus and targets.
         """
+        assert (expected_version is None) != (seen is None), "give exactly one guard"
         try:
             with self.db.transaction() as session:
                 actor = self.load_actor(session, actor_id)
-                round_, facts = self.load_round(session, round_id)
+                # The round row is locked so that a save and a submit cannot interleave.
+                round_, facts = self.load_round(session, round_id, lock=True)
                 if record.experts_own:
                     require_rate(actor, facts)
                 else:
@@ -1067,41 +1262,43 @@ class Services:
                 questionnaire = questionnaire_of(round_.questionnaire_version)
                 _check_indicator(questionnaire, indicator_id)
                 for key in ("level", "target"):
-                    if key in shown:
-                        _check_level(questionnaire, shown[key], key)
+                    if key in stored:
+                        _check_level(questionnaire, stored[key], key.capitalize())
                 keys = record.keys(round_id, indicator_id, actor)
                 model = record.model
-                current = session.scalars(select(model).filter_by(**keys)).first()
+                current = session.scalars(select(model).filter_by(**keys).with_for_update()).first()
+                before = dict(record.fields.blank) if current is None else record.columns_of(current)
+                stale = (
+                    expected_version != (0 if current is None else current.version)
+                    if seen is None
+                    else any(record.describe(before)[c] != v for c, v in record.describe(seen).items())
+                )
+                if stale:
+                    raise Conflict(
+                        f"This {record.entity} was removed since you opened it."
+                        if current is None
+                        else f"Someone changed this {record.entity} since you opened it.",
+                        yours=shown,
+                        theirs=None if current is None else record.describe(before),
+                        current_version=0 if current is None else current.version,
+                    )
                 now = utcnow()
                 who = {} if record.experts_own else {"updated_by": actor.user_ref}
                 if current is None:
-                    if expected_version != 0:
-                        raise Conflict(
-                            f"This {record.entity} was removed since you opened it.",
-                            yours=shown,
-                            theirs=None,
-                            current_version=0,
-                        )
-                    session.add(model(**keys, **stored, **who, version=1, updated_at=now))
+                    version = 1
+                    session.add(model(**keys, **{**before, **stored}, **who, version=version, updated_at=now))
                     session.flush()
                     old = None
                 else:
-                    old = record.describe(current)
-                    changed = session.execute(
+                    version = current.version + 1
+                    session.execute(
                         update(model)
-                        .where(model.id == current.id, model.version == expected_version)
-                        .values(**stored, **who, version=model.version + 1, updated_at=now)
+                        .where(model.id == current.id)
+                        .values(**stored, **who, version=version, updated_at=now)
                         .execution_options(synchronize_session=False)
                     )
-                    if changed.rowcount != 1:  # type: ignore[attr-defined]
-                        session.refresh(current)
-                        raise Conflict(
-                            f"Someone changed this {record.entity} since you opened it.",
-                            yours=shown,
-                            theirs=record.describe(current),
-                            current_version=current.version,
-                        )
                     session.expunge(current)  # stale after the UPDATE; what was written is known
+                    old = record.describe({column: before[column] for column in stored})
                 key_text = "/".join(str(v) for v in (round_id, indicator_id)) + (
                     f"/{actor.username}" if record.experts_own else ""
                 )
@@ -1116,7 +1313,7 @@ class Services:
                     health_system_id=round_.health_system_id,
                     round_id=round_id,
                 )
-                return _Saved(1 if old is None else expected_version + 1, now, actor.username)
+                return _Saved(version, now, actor.username, {**before, **stored})
         except IntegrityError:
             # Two first saves raced (PostgreSQL): the other one won; show it.
             theirs = self._current(record, round_id, indicator_id, actor_id)
@@ -1133,10 +1330,10 @@ class Services:
         with self.db.transaction() as session:
             actor = self.load_actor(session, actor_id)
             row = session.scalars(select(record.model).filter_by(**record.keys(round_id, indicator_id, actor))).first()
-            return None if row is None else (record.describe(row), row.version)
+            return None if row is None else (record.describe(record.columns_of(row)), row.version)
 
     def consensus_of(self, actor_id: int, round_id: int) -> dict[str, ConsensusView]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             _, facts = self.load_round(session, round_id)
             require_read(actor, facts)
@@ -1147,7 +1344,7 @@ class Services:
             }
 
     def targets_of(self, actor_id: int, round_id: int) -> dict[str, TargetView]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             _, facts = self.load_round(session, round_id)
             require_read(actor, facts)
@@ -1223,7 +1420,7 @@ class Services:
 
     def round_answers(self, actor_id: int, round_id: int) -> tuple[Questionnaire, dict[str, Answer], dict[str, Basis]]:
         """The round's effective answers (consensus, else experts' median) with targets."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             round_, facts = self.load_round(session, round_id)
             require_read(actor, facts)
@@ -1258,7 +1455,7 @@ class Services:
     def audit_log(
         self, actor_id: int, *, round_id: int | None = None, username: str | None = None, limit: int = 500
     ) -> list[AuditView]:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             if round_id is not None:
                 _, facts = self.load_round(session, round_id)
@@ -1287,14 +1484,18 @@ class Services:
 
     def count(self, model: Any) -> int:
         """Row count of a table (for tests and the demo loader)."""
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def _rating_values(row: Rating) -> dict[str, Any]:
-    return {
-        "level": row.level,
-        "not_applicable": row.not_applicable,
-        "evidence": row.evidence,
-        "links": json.loads(row.links or "[]"),
-    }
+def _rating_view_of(indicator_id: str, saved: _Saved) -> RatingView:
+    c = saved.columns
+    links = tuple(json.loads(c["links"] or "[]"))
+    return RatingView(
+        indicator_id, saved.username, c["level"], c["not_applicable"], c["evidence"], links, saved.version, saved.at
+    )
+
+
+def _consensus_view_of(indicator_id: str, saved: _Saved) -> ConsensusView:
+    c = saved.columns
+    return ConsensusView(indicator_id, c["level"], c["not_applicable"], c["rationale"], saved.version)

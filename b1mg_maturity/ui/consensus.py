@@ -11,62 +11,28 @@ choice.  Then the coordinator submits the round, which locks it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import html
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from b1mg_maturity.errors import Conflict
+from b1mg_maturity.edits import CONSENSUS, TARGET, FieldEdit, LevelChoice
+from b1mg_maturity.edits import NOT_APPLICABLE as NA
 from b1mg_maturity.questionnaire import Indicator, Questionnaire
 from b1mg_maturity.services import ConsensusView, RatingView, RoundView, Services, TargetView, UserView
+from b1mg_maturity.ui import autosave
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
-from b1mg_maturity.ui.feedback import attempt, escape_markdown, show_error
+from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, next_domain_button
+from b1mg_maturity.ui.feedback import attempt, escape_markdown
+from b1mg_maturity.ui.field_state import BoundField, conflict_choice, status_region
 from b1mg_maturity.ui.rate import card_key
 from b1mg_maturity.ui.widgets import STATUS_LABELS, round_picker
 
 NOT_DECIDED = "not-decided"
 NOT_APPLICABLE = "not-applicable"
 NO_TARGET = "no-target"  # not None: a selectbox shows None as "nothing chosen yet"
-ALL_DOMAINS = "all"
 DISAGREEMENT = 2  # experts this many levels apart (or more) are highlighted
-
-
-@dataclass(frozen=True)
-class Keys:
-    """Session-state keys of one indicator's widgets in one round."""
-
-    round_id: int
-    indicator_id: str
-
-    def _k(self, what: str) -> str:
-        return f"consensus:{self.round_id}:{self.indicator_id}:{what}"
-
-    @property
-    def level(self) -> str:
-        return self._k("level")
-
-    @property
-    def rationale(self) -> str:
-        return self._k("rationale")
-
-    @property
-    def target(self) -> str:
-        return self._k("target")
-
-    def version(self, record: str) -> str:
-        return self._k(f"{record}-version")
-
-    def conflict(self, record: str) -> str:
-        return self._k(f"{record}-conflict")
-
-    def saved(self, record: str) -> str:
-        return self._k(f"{record}-saved")
-
-
-CONSENSUS = "consensus"
-TARGET = "target"
 
 
 @dataclass(frozen=True)
@@ -120,7 +86,7 @@ def render() -> None:
     data = attempt(lambda: _load(services, user.id, round_.id))
     if data is None:
         return
-    _load_saved(round_, data)
+    autosave.install()
     _round_actions(services, user.id, round_, data)
     domain_id, only_disagreements = _domain_menu(round_, data)
     questionnaire = data.questionnaire
@@ -128,7 +94,7 @@ def render() -> None:
         questionnaire.domains if domain_id == ALL_DOMAINS else [d for d in questionnaire.domains if d.id == domain_id]
     )
     for domain in domains:
-        st.header(domain.title, divider="gray")
+        st.header(escape_markdown(domain.title), divider="gray")
         shown = 0
         for sub in domain.subdomains:
             indicators = [
@@ -136,12 +102,14 @@ def render() -> None:
             ]
             if not indicators:
                 continue
-            st.subheader(sub.name)
+            st.subheader(escape_markdown(sub.name))
             for indicator in indicators:
                 _indicator_card(services, user.id, round_, data, indicator)
                 shown += 1
         if shown == 0:
             st.caption(f"No indicator in this domain has experts {DISAGREEMENT} or more levels apart.")
+    if domain_id != ALL_DOMAINS:
+        next_domain_button("consensus", questionnaire, domain_id)
 
 
 def _load(services: Services, user_id: int, round_id: int) -> RoundData:
@@ -157,129 +125,69 @@ def _load(services: Services, user_id: int, round_id: int) -> RoundData:
     )
 
 
-# --- widget state ------------------------------------------------------------------------------
+# --- the saved fields of one indicator --------------------------------------------------------
 
 
-def _load_saved(round_: RoundView, data: RoundData) -> None:
-    """Put the saved consensus and targets into the widgets the first time this session shows them."""
-    for indicator in data.questionnaire.indicators:
-        keys = Keys(round_.id, indicator.id)
-        if keys.version(CONSENSUS) not in st.session_state:
-            _show_consensus(keys, data.consensus.get(indicator.id))
-        if keys.version(TARGET) not in st.session_state:
-            _show_target(keys, data.targets.get(indicator.id))
+def _widget_level(choice: LevelChoice) -> str | int:
+    return NOT_DECIDED if choice is None else NOT_APPLICABLE if choice == NA else choice
 
 
-def _show_consensus(keys: Keys, view: ConsensusView | None) -> None:
+def _level_choice(option: object) -> LevelChoice:
+    return option if isinstance(option, int) else NA if option == NOT_APPLICABLE else None
+
+
+def _consensus_field(view: ConsensusView | None, field: str) -> object:
     if view is None:
-        st.session_state[keys.level] = NOT_DECIDED
-        st.session_state[keys.rationale] = ""
-        st.session_state[keys.version(CONSENSUS)] = 0
-        return
-    st.session_state[keys.level] = (
-        NOT_APPLICABLE if view.not_applicable else view.level if view.level is not None else NOT_DECIDED
+        return CONSENSUS.value_of(field, None)
+    return CONSENSUS.value_of(
+        field, {"level": view.level, "not_applicable": view.not_applicable, "rationale": view.rationale}
     )
-    st.session_state[keys.rationale] = view.rationale
-    st.session_state[keys.version(CONSENSUS)] = view.version
 
 
-def _show_target(keys: Keys, view: TargetView | None) -> None:
-    st.session_state[keys.target] = view.target if view is not None and view.target is not None else NO_TARGET
-    st.session_state[keys.version(TARGET)] = view.version if view is not None else 0
+def _fields(
+    services: Services, user_id: int, round_id: int, indicator_id: str, q: Questionnaire
+) -> dict[str, BoundField]:
+    """The consensus level, the rationale and the target of one indicator, bound to their widgets."""
 
+    def save_consensus(field: str) -> Callable[[FieldEdit], object]:
+        return lambda edit: _consensus_field(services.edit_consensus(user_id, round_id, indicator_id, edit), field)
 
-# --- saving (widget callbacks) ------------------------------------------------------------------
+    def level_words(choice: object) -> str:
+        if choice == NA:
+            return "not applicable"
+        return f"level {_level_text(q, choice)}" if isinstance(choice, int) else "not decided"
 
-
-def _save_consensus(services: Services, user_id: int, round_id: int, indicator_id: str) -> None:
-    keys = Keys(round_id, indicator_id)
-    choice = st.session_state.get(keys.level, NOT_DECIDED)
-    _store_outcome(
-        keys,
-        CONSENSUS,
-        lambda: services.set_consensus(
-            user_id,
-            round_id,
-            indicator_id,
-            level=choice if isinstance(choice, int) else None,
-            not_applicable=choice == NOT_APPLICABLE,
-            rationale=str(st.session_state.get(keys.rationale, "")),
-            expected_version=int(st.session_state.get(keys.version(CONSENSUS), 0)),
+    prefix = f"consensus:{round_id}:{indicator_id}"
+    return {
+        "level": BoundField(
+            f"{prefix}:level",
+            "Consensus level",
+            save_consensus("level"),
+            CONSENSUS,
+            "level",
+            to_widget=_widget_level,
+            from_widget=_level_choice,
+            describe=level_words,
         ),
-    )
-
-
-def _save_target(services: Services, user_id: int, round_id: int, indicator_id: str) -> None:
-    keys = Keys(round_id, indicator_id)
-    choice = st.session_state.get(keys.target, NO_TARGET)
-    _store_outcome(
-        keys,
-        TARGET,
-        lambda: services.set_target(
-            user_id,
-            round_id,
-            indicator_id,
-            target=choice if isinstance(choice, int) else None,
-            expected_version=int(st.session_state.get(keys.version(TARGET), 0)),
+        "rationale": BoundField(
+            f"{prefix}:rationale",
+            "Rationale",
+            save_consensus("rationale"),
+            CONSENSUS,
+            "rationale",
+            from_widget=lambda text: str(text or ""),
         ),
-    )
-
-
-def _store_outcome(keys: Keys, record: str, save: Any) -> None:
-    """Run a save; keep the new version, or the conflict, or the error for the card to show."""
-    try:
-        saved = save()
-    except Conflict as conflict:
-        st.session_state[keys.conflict(record)] = conflict
-        st.session_state.pop(keys.saved(record), None)
-        return
-    except Exception as exc:  # noqa: BLE001 - stored and shown in the card by show_error
-        st.session_state[keys.saved(record)] = exc
-        return
-    st.session_state[keys.version(record)] = saved.version
-    st.session_state[keys.saved(record)] = saved
-    st.session_state.pop(keys.conflict(record), None)
-
-
-def _current_version(services: Services, user_id: int, round_id: int, indicator_id: str, record: str) -> int:
-    views: Mapping[str, ConsensusView | TargetView] = (
-        services.consensus_of(user_id, round_id) if record == CONSENSUS else services.targets_of(user_id, round_id)
-    )
-    view = views.get(indicator_id)
-    return view.version if view is not None else 0
-
-
-def _keep_mine(services: Services, user_id: int, round_id: int, indicator_id: str, record: str) -> None:
-    """Save this session's value over the one saved meanwhile (knowingly: with the current version)."""
-    keys = Keys(round_id, indicator_id)
-    conflict: Conflict | None = st.session_state.get(keys.conflict(record))
-    version = conflict.current_version if conflict is not None else -1
-    if version < 0:  # a race on the first save: the saved version is not known yet
-        try:
-            version = _current_version(services, user_id, round_id, indicator_id, record)
-        except Exception as exc:  # noqa: BLE001 - stored and shown in the card
-            st.session_state[keys.saved(record)] = exc
-            return
-    st.session_state[keys.version(record)] = version
-    if record == CONSENSUS:
-        _save_consensus(services, user_id, round_id, indicator_id)
-    else:
-        _save_target(services, user_id, round_id, indicator_id)
-
-
-def _take_theirs(services: Services, user_id: int, round_id: int, indicator_id: str, record: str) -> None:
-    """Show the value saved meanwhile, dropping this session's unsaved one."""
-    keys = Keys(round_id, indicator_id)
-    try:
-        if record == CONSENSUS:
-            _show_consensus(keys, services.consensus_of(user_id, round_id).get(indicator_id))
-        else:
-            _show_target(keys, services.targets_of(user_id, round_id).get(indicator_id))
-    except Exception as exc:  # noqa: BLE001 - stored and shown in the card
-        st.session_state[keys.saved(record)] = exc
-        return
-    st.session_state.pop(keys.conflict(record), None)
-    st.session_state.pop(keys.saved(record), None)
+        "target": BoundField(
+            f"{prefix}:target",
+            "Target level",
+            lambda edit: services.edit_target(user_id, round_id, indicator_id, edit).target,
+            TARGET,
+            "target",
+            to_widget=lambda target: NO_TARGET if target is None else target,
+            from_widget=lambda option: option if isinstance(option, int) else None,
+            describe=lambda target: "no target" if target is None else f"target {_level_text(q, int(target))}",
+        ),
+    }
 
 
 # --- round status: start the review, submit -----------------------------------------------------
@@ -378,20 +286,14 @@ def _domain_menu(round_: RoundView, data: RoundData) -> tuple[str, bool]:
         labels[domain.id] = f"{mark}{domain.title} ({count}/{len(domain.indicators)}){flag}"
     done = sum(1 for ind in questionnaire.indicators if recorded(data.consensus.get(ind.id)))
     labels[ALL_DOMAINS] = f"All domains ({done}/{len(questionnaire.indicators)})"
-    with st.sidebar:
-        st.markdown(f"**{escape_markdown(round_.health_system.name)} · {escape_markdown(round_.label)}**")
-        choice = st.radio(
-            "Domain (consensus recorded / indicators)",
-            options,
-            format_func=lambda o: labels[o],
-            key=f"consensus-domain-{round_.id}",
-        )
-        only = st.toggle(
-            "Only disagreements",
-            key=f"consensus-only-disagreements-{round_.id}",
-            help=f"Show only indicators where the experts' levels are {DISAGREEMENT} or more apart (⚠).",
-        )
-    return str(choice), bool(only)
+    st.sidebar.markdown(f"**{escape_markdown(round_.health_system.name)} · {escape_markdown(round_.label)}**")
+    choice = domain_picker("consensus", round_.id, options, labels, "Domain (consensus recorded / indicators)")
+    only = st.sidebar.toggle(
+        "Only disagreements",
+        key=f"consensus-only-disagreements-{round_.id}",
+        help=f"Show only indicators where the experts' levels are {DISAGREEMENT} or more apart (⚠).",
+    )
+    return choice, bool(only)
 
 
 # --- one indicator -----------------------------------------------------------------------------
@@ -417,7 +319,12 @@ def _rating_level(questionnaire: Questionnaire, rating: RatingView | None) -> st
 
 
 def _experts_table(questionnaire: Questionnaire, ratings: Sequence[RatingView], experts: Sequence[str]) -> None:
-    """Every invited expert (and anyone else who rated) with level and evidence, as escaped text."""
+    """Every invited expert (and anyone else who rated) with level, evidence and links.
+
+    Built as HTML so that links are real links: every text is HTML-escaped,
+    and a link's address (an http(s) address checked when it was saved) is put
+    into ``href`` as it is, only quoted for the attribute.
+    """
     by_expert = {r.expert: r for r in ratings}
     names = list(experts) + sorted(set(by_expert) - set(experts))
     if not by_expert:
@@ -427,16 +334,25 @@ def _experts_table(questionnaire: Questionnaire, ratings: Sequence[RatingView], 
     for name in names:
         rating = by_expert.get(name)
         evidence = " ".join(rating.evidence.split()) if rating is not None else ""
-        links = " ".join(rating.links) if rating is not None else ""
-        text = " · ".join(part for part in (evidence, links) if part)
-        rows.append(
-            {
-                "Expert": escape_markdown(name).replace("\\-", NB_HYPHEN),  # "demo-expert" on one line
-                "Level": escape_markdown(_rating_level(questionnaire, rating)),
-                "Evidence": escape_markdown(text) if text else "",
-            }
+        links = "".join(
+            f'<li><a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
+            f"{html.escape(url)}</a></li>"
+            for url in (rating.links if rating is not None else ())
         )
-    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
+        rows.append(
+            f'<tr><th scope="row">{html.escape(name).replace("-", NB_HYPHEN)}</th>'
+            f"<td>{html.escape(_rating_level(questionnaire, rating))}</td>"
+            f"<td>{html.escape(evidence)}{f'<ul>{links}</ul>' if links else ''}</td></tr>"
+        )
+    st.html(
+        '<table class="b1mg-experts"><thead><tr><th scope="col">Expert</th><th scope="col">Level</th>'
+        f'<th scope="col">Evidence and links</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        "<style>.b1mg-experts{width:100%;border-collapse:collapse;font-size:0.9rem}"
+        ".b1mg-experts th,.b1mg-experts td{text-align:left;vertical-align:top;padding:0.35rem 0.5rem;"
+        "border-bottom:1px solid rgba(49,51,63,0.15)}.b1mg-experts thead th{font-weight:600}"
+        ".b1mg-experts tbody th{font-weight:400;white-space:nowrap}"
+        ".b1mg-experts ul{margin:0.2rem 0 0 1rem;padding:0}.b1mg-experts a{overflow-wrap:anywhere}</style>"
+    )
 
 
 def _spread_line(questionnaire: Questionnaire, ratings: Sequence[RatingView]) -> None:
@@ -453,10 +369,14 @@ def _spread_line(questionnaire: Questionnaire, ratings: Sequence[RatingView]) ->
 
 def _indicator_card(services: Services, user_id: int, round_: RoundView, data: RoundData, indicator: Indicator) -> None:
     questionnaire = data.questionnaire
-    keys = Keys(round_.id, indicator.id)
     ratings = data.ratings.get(indicator.id, ())
-    args = (services, user_id, round_.id, indicator.id)
     locked = not round_.editable
+    fields = _fields(services, user_id, round_.id, indicator.id, questionnaire)
+    consensus, target = data.consensus.get(indicator.id), data.targets.get(indicator.id)
+    if not locked:
+        for name in ("level", "rationale"):
+            fields[name].sync(_consensus_field(consensus, name))
+        fields["target"].sync(target.target if target is not None else None)
     with st.container(border=True, key="consensus-" + card_key(indicator.id)):
         st.markdown(f"**{indicator.id}** · {escape_markdown(indicator.statement)}")
         experts_col, decision_col = st.columns([5, 3], gap="medium")
@@ -468,14 +388,16 @@ def _indicator_card(services: Services, user_id: int, round_: RoundView, data: R
                     st.markdown(f"**{_level_text(questionnaire, level)}**: {escape_markdown(description)}")
         with decision_col:
             if locked:
-                _decision_text(questionnaire, data.consensus.get(indicator.id), data.targets.get(indicator.id))
+                _decision_text(questionnaire, consensus, target)
             else:
-                _decision_widgets(questionnaire, indicator, keys, args)
-        _status_line(services, user_id, round_.id, indicator.id, questionnaire, keys, CONSENSUS)
-        _status_line(services, user_id, round_.id, indicator.id, questionnaire, keys, TARGET)
+                _decision_widgets(questionnaire, indicator, fields)
+        if not locked:
+            status_region("consensus-" + card_key(indicator.id), list(fields.values()))
+            for bound in fields.values():
+                conflict_choice(bound)
 
 
-def _decision_widgets(questionnaire: Questionnaire, indicator: Indicator, keys: Keys, args: tuple[Any, ...]) -> None:
+def _decision_widgets(questionnaire: Questionnaire, indicator: Indicator, fields: Mapping[str, BoundField]) -> None:
     options: list[str | int] = [NOT_DECIDED, *indicator.levels, NOT_APPLICABLE]
     st.radio(
         "Consensus level",
@@ -487,15 +409,13 @@ def _decision_widgets(questionnaire: Questionnaire, indicator: Indicator, keys: 
             if o == NOT_APPLICABLE
             else _level_text(questionnaire, int(o))
         ),
-        key=keys.level,
-        on_change=_save_consensus,
-        args=args,
+        key=fields["level"].key,
+        on_change=fields["level"].on_change,
     )
     st.text_area(
         "Rationale",
-        key=keys.rationale,
-        on_change=_save_consensus,
-        args=args,
+        key=fields["rationale"].key,
+        on_change=fields["rationale"].on_change,
         height=90,
         placeholder="Why the experts agreed on this level…",
     )
@@ -504,9 +424,8 @@ def _decision_widgets(questionnaire: Questionnaire, indicator: Indicator, keys: 
         "Target level",
         targets,
         format_func=lambda o: "No target" if o == NO_TARGET else _level_text(questionnaire, int(o)),
-        key=keys.target,
-        on_change=_save_target,
-        args=args,
+        key=fields["target"].key,
+        on_change=fields["target"].on_change,
         help="The level the health system aims for; the results show the gap and the next step.",
     )
 
@@ -524,49 +443,3 @@ def _decision_text(questionnaire: Questionnaire, consensus: ConsensusView | None
     st.markdown(f"**Consensus level**  \n{escape_markdown(level)}")
     st.markdown(f"**Rationale**  \n{escape_markdown(rationale) if rationale else '—'}")
     st.markdown(f"**Target level**  \n{escape_markdown(aim)}")
-
-
-def _describe(record: str, values: Any, questionnaire: Questionnaire) -> str:
-    if not isinstance(values, dict):
-        return "nothing (it was removed)"
-    if record == TARGET:
-        target = values.get("target")
-        return "no target" if target is None else f"target {_level_text(questionnaire, int(target))}"
-    if values.get("not_applicable"):
-        level = "not applicable"
-    elif values.get("level") is None:
-        level = "not decided"
-    else:
-        level = f"level {_level_text(questionnaire, int(values['level']))}"
-    rationale = str(values.get("rationale") or "").strip()
-    return level + (f"; rationale: “{rationale[:200]}”" if rationale else "")
-
-
-def _status_line(
-    services: Services,
-    user_id: int,
-    round_id: int,
-    indicator_id: str,
-    questionnaire: Questionnaire,
-    keys: Keys,
-    record: str,
-) -> None:
-    conflict: Conflict | None = st.session_state.get(keys.conflict(record))
-    if conflict is not None:
-        st.warning(
-            f"{escape_markdown(conflict.message)}  \n"
-            f"**Yours:** {escape_markdown(_describe(record, conflict.yours, questionnaire))}  \n"
-            f"**Saved meanwhile:** {escape_markdown(_describe(record, conflict.theirs, questionnaire))}",
-            icon=":material/sync_problem:",
-        )
-        choice = st.container(horizontal=True)
-        args = (services, user_id, round_id, indicator_id, record)
-        choice.button("Keep mine", key=f"{keys.conflict(record)}:mine", on_click=_keep_mine, args=args, type="primary")
-        choice.button("Take theirs", key=f"{keys.conflict(record)}:theirs", on_click=_take_theirs, args=args)
-        return
-    outcome = st.session_state.get(keys.saved(record))
-    if isinstance(outcome, ConsensusView | TargetView):
-        what = "Consensus" if record == CONSENSUS else "Target"
-        st.caption(f":material/check_circle: {what} saved (version {outcome.version})")
-    elif isinstance(outcome, Exception):
-        show_error(outcome)

@@ -31,6 +31,14 @@ def show_error(exc: BaseException) -> None:
         )
 
 
+def error_lines(exc: BaseException) -> list[str]:
+    """An error as plain lines of words (no markdown): for a status line or a screen reader."""
+    if isinstance(exc, B1mgError):
+        return exc.lines()
+    log.exception("unexpected error in the web app", exc_info=exc)
+    return ["Something went wrong on our side; please try again."]
+
+
 def attempt(action: Callable[[], T]) -> T | None:
     """Run a use case; show any error in the page and return None instead of raising."""
     try:

@@ -1,68 +1,109 @@
 """Rate: an invited expert rates the indicators of a round, domain by domain.
 
-Every change is saved the moment it is made (widget callbacks call
-``Services.rate``).  Each indicator remembers the version of the rating it
-showed; when the rating has moved on since (the same expert in another tab or
-browser), the save is refused and both values are shown with a choice.
-Widget values are read from the database whenever a fresh session opens the
-page, so a reload, a lost connection or a server restart loses nothing that
-was saved.
+Every change is saved the moment it is made, one field at a time (level,
+evidence, links: :class:`~b1mg_maturity.ui.field_state.BoundField` calls
+``Services.edit_rating``); evidence and links also while typing.  A widget
+shows what the database holds each time it is drawn, so a domain switch, a
+page switch, a reload or a server restart loses nothing; when a field was
+changed meanwhile elsewhere (the same expert in another tab), the save is
+refused and both values are shown with a choice.  The chosen round and domain
+live in the address.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
 
 import streamlit as st
 
-from b1mg_maturity.errors import Conflict
+from b1mg_maturity.edits import NOT_APPLICABLE as NA
+from b1mg_maturity.edits import RATING, FieldEdit, LevelChoice
 from b1mg_maturity.glossary import terms_in
 from b1mg_maturity.questionnaire import Indicator, Questionnaire
 from b1mg_maturity.services import RatingView, RoundView, Services
+from b1mg_maturity.ui import autosave
 from b1mg_maturity.ui.context import app_services, current_user
+from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, next_domain_button
 from b1mg_maturity.ui.feedback import escape_markdown, show_error
+from b1mg_maturity.ui.field_state import BoundField, conflict_choice, status_region
 from b1mg_maturity.ui.widgets import round_picker
 
 NOT_ANSWERED = "not-answered"
 NOT_APPLICABLE = "not-applicable"
-ALL_DOMAINS = "all"
 
 
-@dataclass(frozen=True)
-class Keys:
-    """Session-state keys of one indicator's widgets in one round."""
+def _widget_level(choice: LevelChoice) -> str | int:
+    """A stored level choice -> the level radio's option."""
+    return NOT_ANSWERED if choice is None else NOT_APPLICABLE if choice == NA else choice
 
-    round_id: int
-    indicator_id: str
 
-    def _k(self, what: str) -> str:
-        return f"rate:{self.round_id}:{self.indicator_id}:{what}"
+def _level_choice(option: object) -> LevelChoice:
+    return option if isinstance(option, int) else NA if option == NOT_APPLICABLE else None
 
-    @property
-    def level(self) -> str:
-        return self._k("level")
 
-    @property
-    def evidence(self) -> str:
-        return self._k("evidence")
+def _lines(links: object) -> str:
+    return "\n".join(links) if isinstance(links, tuple | list) else str(links or "")
 
-    @property
-    def links(self) -> str:
-        return self._k("links")
 
-    @property
-    def version(self) -> str:
-        return self._k("version")
+def _rating_field(view: RatingView | None, field: str) -> object:
+    """One field of a saved rating as the page shows it (a blank rating when there is none)."""
+    if view is None:
+        return RATING.value_of(field, None)
+    columns = {
+        "level": view.level,
+        "not_applicable": view.not_applicable,
+        "evidence": view.evidence,
+        "links": view.links,
+    }
+    return RATING.value_of(field, columns)
 
-    @property
-    def conflict(self) -> str:
-        return self._k("conflict")
 
-    @property
-    def saved(self) -> str:
-        return self._k("saved")
+def _fields(
+    services: Services, user_id: int, round_id: int, indicator: Indicator, questionnaire: Questionnaire
+) -> dict[str, BoundField]:
+    """The three saved fields of one indicator's card, bound to their widgets."""
+
+    def saver(field: str) -> Callable[[FieldEdit], object]:
+        return lambda edit: _rating_field(services.edit_rating(user_id, round_id, indicator.id, edit), field)
+
+    def level_words(choice: object) -> str:
+        if choice == NA:
+            return "not applicable"
+        if isinstance(choice, int):
+            return f"level {choice} ({questionnaire.level_label(choice)})"
+        return "not answered"
+
+    prefix = f"rate:{round_id}:{indicator.id}"
+    return {
+        "level": BoundField(
+            f"{prefix}:level",
+            "Level",
+            saver("level"),
+            RATING,
+            "level",
+            to_widget=_widget_level,
+            from_widget=_level_choice,
+            describe=level_words,
+        ),
+        "evidence": BoundField(
+            f"{prefix}:evidence",
+            "Evidence",
+            saver("evidence"),
+            RATING,
+            "evidence",
+            from_widget=lambda text: str(text or ""),
+        ),
+        "links": BoundField(
+            f"{prefix}:links",
+            "Links",
+            saver("links"),
+            RATING,
+            "links",
+            to_widget=_lines,
+            from_widget=lambda text: tuple(str(text or "").splitlines()),
+            describe=lambda links: "; ".join(links) if links else "no links",
+        ),
+    }
 
 
 def render() -> None:
@@ -88,53 +129,34 @@ def render() -> None:
     except Exception as exc:  # noqa: BLE001
         show_error(exc)
         return
-    _load_saved(round_, questionnaire, mine)
+    autosave.install()
     domain_id = _domain_menu(round_, questionnaire, mine)
     st.caption(
         "Choose the level that describes your health system today. Every choice is saved at once; "
-        "evidence and links are saved when you leave the field."
+        "evidence and links are saved as you type (a moment after you pause) and when you leave the field."
     )
     domains = (
         questionnaire.domains if domain_id == ALL_DOMAINS else [d for d in questionnaire.domains if d.id == domain_id]
     )
     for domain in domains:
-        st.header(domain.title, divider="gray")
+        st.header(escape_markdown(domain.title), divider="gray")
         if domain.description:
-            st.caption(domain.description)
+            st.caption(escape_markdown(domain.description))
         for sub in domain.subdomains:
-            st.subheader(sub.name)
+            st.subheader(escape_markdown(sub.name))
             for indicator in sub.indicators:
                 target = targets.get(indicator.id)
-                _indicator_card(services, user.id, round_, questionnaire, indicator, target.target if target else None)
+                fields = _fields(services, user.id, round_.id, indicator, questionnaire)
+                _indicator_card(
+                    round_, questionnaire, indicator, fields, mine.get(indicator.id), target.target if target else None
+                )
+    if domain_id != ALL_DOMAINS:
+        next_domain_button("rate", questionnaire, domain_id)
 
 
 def card_key(indicator_id: str) -> str:
     """The key of an indicator's card; the page marks it with the CSS class ``st-key-<key>``."""
     return "card-" + indicator_id.replace(".", "-")
-
-
-def _load_saved(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[str, RatingView]) -> None:
-    """Put saved ratings into widgets the first time this session shows them."""
-    for indicator in questionnaire.indicators:
-        keys = Keys(round_.id, indicator.id)
-        if keys.version in st.session_state:
-            continue
-        _show_values(keys, mine.get(indicator.id))
-
-
-def _show_values(keys: Keys, rating: RatingView | None) -> None:
-    if rating is None:
-        st.session_state[keys.level] = NOT_ANSWERED
-        st.session_state[keys.evidence] = ""
-        st.session_state[keys.links] = ""
-        st.session_state[keys.version] = 0
-        return
-    st.session_state[keys.level] = (
-        NOT_APPLICABLE if rating.not_applicable else rating.level if rating.level is not None else NOT_ANSWERED
-    )
-    st.session_state[keys.evidence] = rating.evidence
-    st.session_state[keys.links] = "\n".join(rating.links)
-    st.session_state[keys.version] = rating.version
 
 
 def _domain_menu(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[str, RatingView]) -> str:
@@ -153,112 +175,53 @@ def _domain_menu(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[
             len(done) / max(len(questionnaire.indicators), 1),
             text=f"{len(done)} of {len(questionnaire.indicators)} rated",
         )
-        choice = st.radio("Domain", options, format_func=lambda o: labels[o], key=f"rate-domain-{round_.id}")
-    return str(choice)
-
-
-def _save(services: Services, user_id: int, round_id: int, indicator_id: str, questionnaire: Questionnaire) -> None:
-    """Widget callback: save this indicator's current widget values."""
-    keys = Keys(round_id, indicator_id)
-    choice = st.session_state.get(keys.level, NOT_ANSWERED)
-    level = choice if isinstance(choice, int) else None
-    links = [line for line in str(st.session_state.get(keys.links, "")).splitlines() if line.strip()]
-    try:
-        saved = services.rate(
-            user_id,
-            round_id,
-            indicator_id,
-            level=level,
-            not_applicable=choice == NOT_APPLICABLE,
-            evidence=str(st.session_state.get(keys.evidence, "")),
-            links=links,
-            expected_version=int(st.session_state.get(keys.version, 0)),
-        )
-    except Conflict as conflict:
-        st.session_state[keys.conflict] = conflict
-        st.session_state.pop(keys.saved, None)
-        return
-    except Exception as exc:  # noqa: BLE001 - stored and shown in the card
-        st.session_state[keys.saved] = exc
-        return
-    st.session_state[keys.version] = saved.version
-    st.session_state[keys.saved] = saved
-    st.session_state.pop(keys.conflict, None)
-
-
-def _keep_mine(services: Services, user_id: int, round_id: int, indicator_id: str, q: Questionnaire) -> None:
-    keys = Keys(round_id, indicator_id)
-    conflict: Conflict | None = st.session_state.get(keys.conflict)
-    if conflict is not None:
-        st.session_state[keys.version] = conflict.current_version
-    _save(services, user_id, round_id, indicator_id, q)
-
-
-def _take_theirs(services: Services, user_id: int, round_id: int, indicator_id: str) -> None:
-    keys = Keys(round_id, indicator_id)
-    current = services.my_ratings(user_id, round_id).get(indicator_id)
-    _show_values(keys, current)
-    st.session_state.pop(keys.conflict, None)
-
-
-def _describe(values: Any, questionnaire: Questionnaire) -> str:
-    if not isinstance(values, dict):
-        return "nothing (the rating was removed)"
-    if values.get("not_applicable"):
-        level = "not applicable"
-    elif values.get("level") is None:
-        level = "not answered"
-    else:
-        level = f"level {values['level']} ({questionnaire.level_label(values['level'])})"
-    evidence = str(values.get("evidence") or "").strip()
-    return level + (f"; evidence: “{evidence[:200]}”" if evidence else "")
+    return domain_picker("rate", round_.id, options, labels, "Domain")
 
 
 def _indicator_card(
-    services: Services,
-    user_id: int,
     round_: RoundView,
     questionnaire: Questionnaire,
     indicator: Indicator,
+    fields: Mapping[str, BoundField],
+    saved: RatingView | None,
     target: int | None,
 ) -> None:
-    keys = Keys(round_.id, indicator.id)
-    args = (services, user_id, round_.id, indicator.id, questionnaire)
+    for name, bound in fields.items():
+        bound.sync(_rating_field(saved, name))
     options: list[str | int] = [NOT_ANSWERED, NOT_APPLICABLE, *indicator.levels]
     labels = {NOT_ANSWERED: "Not answered yet", NOT_APPLICABLE: "Not applicable"}
+    locked = not round_.editable
     with st.container(border=True, key=card_key(indicator.id)):
         st.markdown(f"**{indicator.id}** · {escape_markdown(indicator.statement)}")
         choice_col, evidence_col = st.columns([3, 2], gap="medium")
         with choice_col:
+            level = fields["level"]
             st.radio(
                 f"Level for {indicator.id}",
                 options,
                 format_func=lambda o: labels[o] if isinstance(o, str) else f"{o} · {questionnaire.level_label(o)}",
-                captions=["", "", *indicator.levels.values()],
-                key=keys.level,
-                on_change=_save,
-                args=args,
+                captions=["", "", *(escape_markdown(text) for text in indicator.levels.values())],
+                key=level.key,
+                on_change=level.on_change,
                 label_visibility="collapsed",
-                disabled=not round_.editable,
+                disabled=locked,
             )
         with evidence_col:
             st.text_area(
                 "Evidence",
-                key=keys.evidence,
-                on_change=_save,
-                args=args,
+                key=fields["evidence"].key,
+                on_change=fields["evidence"].on_change,
                 height=110,
                 placeholder="What shows this level: documents, decisions, figures…",
-                disabled=not round_.editable,
+                disabled=locked,
             )
             st.text_area(
                 "Links (one per line)",
-                key=keys.links,
-                on_change=_save,
-                args=args,
+                key=fields["links"].key,
+                on_change=fields["links"].on_change,
                 height=68,
                 placeholder="https://…",
-                disabled=not round_.editable,
+                disabled=locked,
             )
             if target is not None:
                 st.caption(f"Target set by the coordinator: level {target} ({questionnaire.level_label(target)})")
@@ -270,37 +233,6 @@ def _indicator_card(
             with st.expander("Terms used here"):
                 for term in terms:
                     st.markdown(f"**{escape_markdown(term.term)}**: {escape_markdown(term.definition)}")
-        _status_line(services, user_id, round_.id, indicator.id, questionnaire, keys)
-
-
-def _status_line(
-    services: Services, user_id: int, round_id: int, indicator_id: str, questionnaire: Questionnaire, keys: Keys
-) -> None:
-    conflict: Conflict | None = st.session_state.get(keys.conflict)
-    if conflict is not None:
-        st.warning(
-            f"{conflict.message}  \n**Yours:** {escape_markdown(_describe(conflict.yours, questionnaire))}  \n"
-            f"**Saved meanwhile:** {escape_markdown(_describe(conflict.theirs, questionnaire))}",
-            icon=":material/sync_problem:",
-        )
-        mine_col, theirs_col, _ = st.columns([1, 1, 3])
-        mine_col.button(
-            "Keep mine",
-            key=f"{keys.conflict}:mine",
-            on_click=_keep_mine,
-            args=(services, user_id, round_id, indicator_id, questionnaire),
-            type="primary",
-        )
-        theirs_col.button(
-            "Take the saved one",
-            key=f"{keys.conflict}:theirs",
-            on_click=_take_theirs,
-            args=(services, user_id, round_id, indicator_id),
-        )
-        return
-    outcome = st.session_state.get(keys.saved)
-    if isinstance(outcome, RatingView):
-        when = outcome.updated_at.strftime("%H:%M:%S") if outcome.updated_at else ""
-        st.caption(f":material/check_circle: Saved {when} UTC (version {outcome.version})")
-    elif isinstance(outcome, Exception):
-        show_error(outcome)
+        status_region(card_key(indicator.id), list(fields.values()))
+        for bound in fields.values():
+            conflict_choice(bound)

@@ -1,0 +1,65 @@
+"""Save long text while people type, and never let a reload drop what they typed.
+
+Streamlit sends a text area's value only when the field loses focus or on
+Ctrl+Enter.  This small browser script, installed once per page, asks the text
+area to send its value (the same Ctrl+Enter Streamlit listens to) a moment after
+the last keystroke, so the widget's own callback saves it as usual.  Until then
+the card's status line says the text is not saved yet; leaving or reloading the
+page with unsent text first sends it and asks the browser to confirm.
+
+The script is a constant: no user text is ever put into it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+DEBOUNCE_MS = 1500
+
+_SCRIPT = """
+<script>
+(() => {
+  const doc = window.parent && window.parent.document ? window.parent.document : document;
+  const win = doc.defaultView || window;
+  if (win.__b1mgAutosave) { return; }
+  win.__b1mgAutosave = true;
+  const waiting = new Map();  // textarea -> timer
+  const dirty = new Set();
+  const card = (el) => el.closest('[class*="st-key-card-"], [class*="st-key-consensus-card-"]');
+  const say = (el, text) => {
+    const box = card(el);
+    const status = box && box.querySelector('.b1mg-save-status');
+    if (status) { status.dataset.state = 'typing'; status.textContent = text; }
+  };
+  const send = (el) => {
+    clearTimeout(waiting.get(el));
+    waiting.delete(el);
+    if (!dirty.has(el)) { return; }
+    dirty.delete(el);
+    say(el, 'Saving…');
+    el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', keyCode: 13, which: 13,
+                                                   ctrlKey: true, bubbles: true, cancelable: true}));
+  };
+  doc.addEventListener('input', (event) => {
+    const el = event.target;
+    if (!(el instanceof win.HTMLTextAreaElement) || !card(el)) { return; }
+    dirty.add(el);
+    say(el, 'Not saved yet: saving when you pause typing…');
+    clearTimeout(waiting.get(el));
+    waiting.set(el, setTimeout(() => send(el), DEBOUNCE));
+  }, true);
+  doc.addEventListener('focusout', (event) => { dirty.delete(event.target); clearTimeout(waiting.get(event.target)); }, true);
+  win.addEventListener('beforeunload', (event) => {
+    if (dirty.size === 0) { return; }
+    for (const el of Array.from(dirty)) { send(el); }
+    event.preventDefault();
+    event.returnValue = '';
+  });
+})();
+</script>
+""".replace("DEBOUNCE)", f"{DEBOUNCE_MS})")
+
+
+def install() -> None:
+    """Put the autosave script on the page (once per page; it guards against a second install)."""
+    st.html(_SCRIPT, unsafe_allow_javascript=True)
