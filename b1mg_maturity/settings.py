@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     # for speed; verification always uses the parameters stored inside each hash.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
+    # Session tokens: the signing key from the environment or a secrets file; required in production.
+    production: bool = Field(default=False, description="a real installation: refuse to run without a session key")
+    session_key: SecretStr | None = Field(default=None, description="key that signs session cookies (32+ chars)")
+    session_key_file: Path | None = Field(default=None, description="file holding that key (e.g. a mounted secret)")
 
 
 @lru_cache(maxsize=1)

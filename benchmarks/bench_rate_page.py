@@ -64,7 +64,7 @@ def main() -> None:
             expert = session.scalars(select(User.id).where(User.username == "demo-expert")).one()
 
         page = AppTest.from_function(_rate_page, default_timeout=120)
-        page.session_state["signed_in_user_id"] = expert
+        page.session_state["signed_in_session"] = services.start_session(expert)
         page.query_params["round"] = str(round_.id)
         page.run()
         page.session_state[f"rate-domain-{round_.id}"] = "all"

@@ -1,8 +1,17 @@
-"""Engines and transactions for SQLite (embedded default) and PostgreSQL.
+"""Engines and units of work for SQLite (embedded default) and PostgreSQL.
 
-SQLite gets WAL journalling, foreign keys, a busy timeout and ``BEGIN
-IMMEDIATE`` transactions: concurrent writers queue for the write lock instead
-of failing half-way with "database is locked" on a lock upgrade.
+Two kinds of unit of work:
+
+* ``Database.transaction()`` for changes.  On SQLite it starts with ``BEGIN
+  IMMEDIATE``: concurrent writers queue for the write lock instead of failing
+  half-way with "database is locked" on a lock upgrade.
+* ``Database.reading()`` for use cases that only read.  On SQLite it starts
+  with a plain (deferred) ``BEGIN`` and never takes the write lock, so readers
+  are not held up by writers (WAL journalling); on both databases the
+  transaction is read-only, and a write in it is refused.
+
+Slow work (password hashing, parsing files) belongs outside both: read, close,
+compute, then write the outcome in a short transaction.
 """
 
 from __future__ import annotations
@@ -16,45 +25,66 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+READING = "b1mg_reading"  # execution option marking a read-only unit of work
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, sqlite_busy_timeout: float | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite waits ``sqlite_busy_timeout`` seconds for a lock (default: the module setting)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        timeout = SQLITE_BUSY_TIMEOUT_SECONDS if sqlite_busy_timeout is None else sqlite_busy_timeout
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}, **kwargs
-        )
-        _configure_sqlite(engine)
+        engine = create_engine(url, connect_args={"timeout": timeout, "check_same_thread": False}, **kwargs)
+        _configure_sqlite(engine, timeout)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    _configure_postgresql(engine)
+    return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _reading(connection: Any) -> bool:
+    return bool(connection.get_execution_options().get(READING))
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # query_only is a per-connection switch (no I/O): on for reading, off before a write transaction.
+        if _reading(connection):
+            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("PRAGMA query_only=ON")
+        else:
+            connection.exec_driver_sql("PRAGMA query_only=OFF")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if _reading(connection):
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 class Database:
-    """One engine and its session factory; ``transaction()`` is the unit of work."""
+    """One engine and its session factories: ``transaction()`` to change, ``reading()`` to read."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reading_sessions = sessionmaker(self.engine.execution_options(**{READING: True}), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -64,6 +94,12 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any error."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session in one read-only transaction that never waits for (or takes) the write lock."""
+        with self._reading_sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -1,7 +1,7 @@
 """What every page needs: the services over the shared database, and who is signed in.
 
 The database is the only state that matters: ``st.session_state`` holds the
-signed-in user's id and widget state, never the record of truth.
+signed-in session's id and widget state, never the record of truth.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from b1mg_maturity.settings import get_settings
 from b1mg_maturity.storage.database import Database
 from b1mg_maturity.storage.migrate import upgrade_to_head
 
-USER_KEY = "signed_in_user_id"
+SESSION_KEY = "signed_in_session"  # the id of this browser's server-side session (see user_sessions)
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -24,13 +24,13 @@ def app_services() -> Services:
     return Services(db)
 
 
-def signed_in_user_id() -> int | None:
-    value = st.session_state.get(USER_KEY)
-    return value if isinstance(value, int) else None
+def signed_in_session() -> str | None:
+    value = st.session_state.get(SESSION_KEY)
+    return value if isinstance(value, str) else None
 
 
-def sign_in_as(user_id: int) -> None:
-    st.session_state[USER_KEY] = user_id
+def sign_in_as(session_id: str) -> None:
+    st.session_state[SESSION_KEY] = session_id
 
 
 def sign_out() -> None:
@@ -39,15 +39,19 @@ def sign_out() -> None:
 
 
 def current_user() -> UserView | None:
-    """The signed-in user, read fresh from the database (a revoked account is signed out at once)."""
-    user_id = signed_in_user_id()
-    if user_id is None:
+    """The signed-in user, read fresh from the database on every run.
+
+    A session ended on the server (sign-out elsewhere, password change,
+    deactivation, a role taken away, an administrator) signs this browser out
+    at its next click.
+    """
+    session_id = signed_in_session()
+    if session_id is None:
         return None
-    try:
-        return app_services().whoami(user_id)
-    except Exception:  # noqa: BLE001 - a deactivated or deleted account simply ends the session
+    user = app_services().session_user(session_id)
+    if user is None:
         sign_out()
-        return None
+    return user
 
 
 def selected_round_id() -> int | None:

@@ -68,8 +68,13 @@ PAGES = (
 
 
 def _sign_out_page() -> None:
+    """End the session on the server, remove the cookie, and leave single sign-on too when it was used.
+
+    ``st.user`` has no ``is_logged_in`` at all when single sign-on is not
+    configured, hence ``get``.
+    """
     forget_sign_in()
-    if st.user.is_logged_in:
+    if st.user.get("is_logged_in"):
         st.logout()
     st.rerun()
 

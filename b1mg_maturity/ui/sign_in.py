@@ -6,7 +6,7 @@ import streamlit as st
 
 from b1mg_maturity.errors import AuthenticationFailed
 from b1mg_maturity.ui.context import app_services
-from b1mg_maturity.ui.feedback import attempt
+from b1mg_maturity.ui.feedback import attempt, escape_markdown
 from b1mg_maturity.ui.session_cookie import remember_sign_in
 
 
@@ -15,6 +15,11 @@ def _sso_configured() -> bool:
         return "auth" in st.secrets
     except Exception:  # noqa: BLE001 - no secrets.toml at all
         return False
+
+
+def email_verified(claim: object) -> bool:
+    """The OpenID Connect ``email_verified`` claim: only a true boolean (or the text "true") counts."""
+    return claim is True or (isinstance(claim, str) and claim.strip().lower() == "true")
 
 
 def render() -> None:
@@ -42,17 +47,27 @@ def render() -> None:
 def _single_sign_on() -> None:
     st.divider()
     user = st.user
-    if not user.is_logged_in:
+    if not user.get("is_logged_in"):
         if st.button("Sign in with your organisation", width="stretch"):
             st.login()
         return
     email = str(user.get("email") or "")
-    user_id = attempt(lambda: app_services().user_for_email(email)) if email else None
+    verified = email_verified(user.get("email_verified"))
+    user_id = attempt(lambda: app_services().user_for_email(email, email_verified=verified)) if email else None
     if user_id is None:
-        st.warning(
-            f"No account here is linked to {email or 'your sign-on'}. Ask your administrator to add one.",
-            icon=":material/person_off:",
-        )
+        shown = escape_markdown(email)
+        if email and not verified:
+            st.warning(
+                "Your organisation's sign-on does not confirm that the e-mail address "
+                f"{shown} is verified, so it cannot be matched to an account here. "
+                "Ask your administrator, or sign in with your username and password.",
+                icon=":material/gpp_maybe:",
+            )
+        else:
+            st.warning(
+                f"No account here is linked to {shown or 'your sign-on'}. Ask your administrator to add one.",
+                icon=":material/person_off:",
+            )
         if st.button("Sign out of single sign-on"):
             st.logout()
         return

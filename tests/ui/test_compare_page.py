@@ -26,7 +26,7 @@ from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 from b1mg_maturity.demo import SYSTEM_NAMES, load_demo
 from b1mg_maturity.services import Services
 from b1mg_maturity.settings import get_settings
-from b1mg_maturity.ui.context import USER_KEY
+from b1mg_maturity.ui.context import SESSION_KEY
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 CODES = [f"X{chr(ord('A') + i)}" for i in range(len(SYSTEM_NAMES))]
@@ -66,11 +66,13 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     return captured
 
 
-def _user_id(url: str, username: str) -> int:
+def _session_of(url: str, username: str) -> str:
+    """A server-side session for ``username``, as signing in starts one."""
     services = operator_services(url)
     try:
         with services.db.transaction() as session:
-            return Services.user_by_name(session, username).id
+            user_id = Services.user_by_name(session, username).id
+        return services.start_session(user_id)
     finally:
         services.db.dispose()
 
@@ -80,7 +82,7 @@ def open_page(url: str, username: str, query: dict[str, str] | None = None, page
     get_settings.cache_clear()
     st.cache_resource.clear()
     at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state[USER_KEY] = _user_id(url, username)
+    at.session_state[SESSION_KEY] = _session_of(url, username)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at._page_hash = calc_hash(page)

@@ -29,7 +29,7 @@ from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 from b1mg_maturity.demo import load_demo
 from b1mg_maturity.services import RoundView, Services
 from b1mg_maturity.settings import get_settings
-from b1mg_maturity.ui.context import USER_KEY
+from b1mg_maturity.ui.context import SESSION_KEY
 from b1mg_maturity.ui.navigation import PAGES
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -109,7 +109,7 @@ class Site:
     def open(self, username: str, page: str | None = None, *, round_id: int | None = None) -> AppTest:
         self.activate()
         at = AppTest.from_file(str(APP), default_timeout=120)
-        at.session_state[USER_KEY] = self.user_id(username)
+        at.session_state[SESSION_KEY] = self.services.start_session(self.user_id(username))  # as signing in does
         if round_id is not None:
             at.query_params["round"] = str(round_id)
         if page is not None and page != "assessments":  # the default page needs no asking
