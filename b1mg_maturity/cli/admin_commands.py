@@ -1,4 +1,5 @@
-"""Accounts and health systems: ``users add|list|set-role|grant|revoke`` and ``systems add|list``."""
+"""Accounts and health systems: ``users add|list|set-role|set-password|deactivate|activate|end-sessions``
+and ``systems add|list``."""
 
 from __future__ import annotations
 
@@ -101,6 +102,56 @@ def set_role(
         else:
             services.grant(OPERATOR_ID, username, system, role)
             say(out, f"{username}: {role} of {system.upper()}")
+
+    run_safely(body)
+
+
+@users.command("set-password")
+def set_password(
+    username: str,
+    password: Annotated[
+        str | None, typer.Option(help="New password; asked for when not given (avoid passwords in shell history).")
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Give a user a new password; every session of theirs ends (they sign in again everywhere)."""
+
+    def body() -> None:
+        operator_services(database_url).change_password(OPERATOR_ID, username, _password(password))
+        say(out, f"new password set for {username.strip().lower()}; their sessions have ended")
+
+    run_safely(body)
+
+
+@users.command("deactivate")
+def deactivate(username: str, database_url: DatabaseOption = None) -> None:
+    """Stop an account from signing in; every session of theirs ends at once. Its history is kept."""
+
+    def body() -> None:
+        operator_services(database_url).set_active(OPERATOR_ID, username, False)
+        say(out, f"{username.strip().lower()} is deactivated; their sessions have ended")
+
+    run_safely(body)
+
+
+@users.command("activate")
+def activate(username: str, database_url: DatabaseOption = None) -> None:
+    """Let a deactivated account sign in again (no old session comes back)."""
+
+    def body() -> None:
+        operator_services(database_url).set_active(OPERATOR_ID, username, True)
+        say(out, f"{username.strip().lower()} is active again")
+
+    run_safely(body)
+
+
+@users.command("end-sessions")
+def end_sessions(username: str, database_url: DatabaseOption = None) -> None:
+    """Sign a user out everywhere (for example after a lost laptop): every session of theirs ends."""
+
+    def body() -> None:
+        ended = operator_services(database_url).end_sessions(OPERATOR_ID, username)
+        say(out, f"ended {ended} session{'' if ended == 1 else 's'} of {username.strip().lower()}")
 
     run_safely(body)
 

@@ -81,6 +81,7 @@ def _users(services: Services, actor_id: int, users: Sequence[UserView]) -> None
                     "Name": u.display_name,
                     "E-mail": u.email or "",
                     "Global role": u.global_role,
+                    "Active": "yes" if u.is_active else "no (deactivated)",
                     "Roles in health systems": ", ".join(f"{role} of {code}" for code, role in u.memberships),
                 }
                 for u in users
@@ -143,6 +144,41 @@ def _users(services: Services, actor_id: int, users: Sequence[UserView]) -> None
                 _done(
                     lambda: services.set_global_role(actor_id, whose, str(new_role)),
                     f"{whose}'s global role is now {new_role}.",
+                )
+    _account(services, actor_id, users)
+
+
+def _account(services: Services, actor_id: int, users: Sequence[UserView]) -> None:
+    """Sign a user out everywhere, deactivate or reactivate them, give them a new password."""
+    with st.container(border=True):
+        st.markdown("**Account and sessions**")
+        st.caption(
+            "Each of these ends every session of the user: they are signed out in every browser at their "
+            "next click. Taking a role away does the same."
+        )
+        whom = st.selectbox("User", [u.username for u in users], key="admin-account-user")
+        chosen = next((u for u in users if u.username == whom), None)
+        if chosen is None:
+            return
+        end_col, active_col = st.columns(2)
+        if end_col.button("End all sessions", key="admin-end-sessions", width="stretch"):
+            _done(
+                lambda: services.end_sessions(actor_id, chosen.username), f"{chosen.username} is signed out everywhere."
+            )
+        if chosen.is_active:
+            if active_col.button("Deactivate", key="admin-deactivate", width="stretch"):
+                _done(
+                    lambda: services.set_active(actor_id, chosen.username, False),
+                    f"{chosen.username} is deactivated and signed out everywhere.",
+                )
+        elif active_col.button("Reactivate", key="admin-reactivate", width="stretch"):
+            _done(lambda: services.set_active(actor_id, chosen.username, True), f"{chosen.username} is active again.")
+        with st.form("admin-set-password", clear_on_submit=True):
+            password = st.text_input("New password", type="password", autocomplete="new-password")
+            if st.form_submit_button("Set new password"):
+                _done(
+                    lambda: services.change_password(actor_id, chosen.username, password),
+                    f"{chosen.username} has a new password and is signed out everywhere.",
                 )
 
 

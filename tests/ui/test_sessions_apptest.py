@@ -150,3 +150,22 @@ def test_single_sign_on_needs_a_verified_email(site: Site, claim: object, signed
     else:
         assert SESSION_KEY not in at.session_state
         assert any("is verified" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_administration_page_ends_all_sessions_of_a_user(site: Site) -> None:
+    carol = [site.services.start_session(site.users["carol"]) for _ in range(2)]
+    at = _app("admin")
+    at.session_state[SESSION_KEY] = site.services.start_session(site.users["ada"])
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    at.selectbox(key="admin-account-user").select("carol")
+    at.run()
+    at.button(key="admin-end-sessions").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [site.services.session_user(s) for s in carol] == [None, None]
+    assert any("signed out everywhere" in s.value for s in at.success), [s.value for s in at.success]
+    at.button(key="admin-deactivate").click()  # carol is selected still
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [u.is_active for u in site.services.list_users(site.users["ada"]) if u.username == "carol"] == [False]
