@@ -83,3 +83,10 @@ class ImportFailed(B1mgError):
 
 class AuthenticationFailed(B1mgError):
     """Signing in failed (wrong name or password, or a pause after repeated failures)."""
+
+
+class StorageFailed(B1mgError):
+    """The database could not do its part (disk full, read-only, unreachable): nothing was half-written.
+
+    Made from the driver's error by :func:`b1mg_maturity.storage.failures.database_failure`.
+    """

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from b1mg_maturity.cli import admin_commands, demo_command, file_commands, report_command, round_commands
-from b1mg_maturity.cli.output import err, say
+from b1mg_maturity.cli.output import err, explain_database_failure, say
 
 app = typer.Typer(
     name="b1mg-maturity",
@@ -33,6 +33,10 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - last line of defence
+        try:
+            explain_database_failure(exc)  # a full disk or a read-only database is no internal error
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
         say(err, f"internal error: {type(exc).__name__}: {exc}")
         say(err, "Please report this with the command you ran.")
         sys.exit(1)

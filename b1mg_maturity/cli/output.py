@@ -1,7 +1,11 @@
 """Terminal output for the CLI, and the one place where errors become text.
 
 Each located problem is printed on its own line on stderr; bad input exits
-with status 2; no Python traceback ever reaches the user.
+with status 2; a database that cannot do its part (disk full, read-only,
+unreachable) is said in plain words and exits with status 1; no Python
+traceback ever reaches the user.  Everything printed goes through
+:func:`say`, which drops control characters (an escape sequence in a stored
+name must not recolour or rewrite the terminal).
 """
 
 from __future__ import annotations
@@ -12,18 +16,21 @@ from typing import TypeVar
 import typer
 from rich.console import Console
 
-from b1mg_maturity.errors import B1mgError, Conflict
+from b1mg_maturity.errors import B1mgError, Conflict, ValidationFailed
+from b1mg_maturity.storage.failures import database_failure
+from b1mg_maturity.text_rules import strip_controls
 
 out = Console()
 err = Console(stderr=True)
 
 EXIT_INVALID = 2
+EXIT_FAILED = 1
 T = TypeVar("T")
 
 
 def say(console: Console, text: str) -> None:
     """Print plain text: no markup, no colouring of numbers, no wrapping of long paths."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
+    console.print(strip_controls(text), markup=False, highlight=False, soft_wrap=True)
 
 
 def run_safely(action: Callable[[], T]) -> T:
@@ -40,3 +47,16 @@ def run_safely(action: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         say(err, "interrupted")
         raise typer.Exit(130) from None
+    except Exception as exc:
+        explain_database_failure(exc)
+        raise
+
+
+def explain_database_failure(exc: BaseException) -> None:
+    """Say a database failure (disk full, read-only ...) in plain words and exit 1; return for anything else."""
+    failure = database_failure(exc)
+    if failure is None:
+        return
+    for line in failure.lines():
+        say(err, line)
+    raise typer.Exit(EXIT_INVALID if isinstance(failure, ValidationFailed) else EXIT_FAILED)

@@ -9,12 +9,14 @@ from typing import TypeVar
 import streamlit as st
 
 from b1mg_maturity.errors import B1mgError, Conflict, PermissionDenied
+from b1mg_maturity.storage.failures import database_failure
 
 log = logging.getLogger("b1mg_maturity.ui")
 T = TypeVar("T")
 
 
 def show_error(exc: BaseException) -> None:
+    exc = _explained(exc)
     if isinstance(exc, PermissionDenied):
         st.error(exc.message, icon=":material/lock:")
     elif isinstance(exc, Conflict):
@@ -33,10 +35,20 @@ def show_error(exc: BaseException) -> None:
 
 def error_lines(exc: BaseException) -> list[str]:
     """An error as plain lines of words (no markdown): for a status line or a screen reader."""
+    exc = _explained(exc)
     if isinstance(exc, B1mgError):
         return exc.lines()
     log.exception("unexpected error in the web app", exc_info=exc)
     return ["Something went wrong on our side; please try again."]
+
+
+def _explained(exc: BaseException) -> BaseException:
+    """A database failure (disk full, read-only ...) as a plain-words error; anything else unchanged."""
+    failure = database_failure(exc)
+    if failure is None:
+        return exc
+    log.warning("database failure shown to the user as: %s", failure.message, exc_info=exc)
+    return failure
 
 
 def attempt(action: Callable[[], T]) -> T | None:
