@@ -27,6 +27,15 @@ import unicodedata
 
 from b1mg_maturity.errors import Problem, ValidationFailed
 
+# Limits of what people type, shared by the use cases and every import of the same values.
+MAX_LABEL_CHARS = 120  # a round's label
+MAX_NAME_CHARS = 200  # a display name, a health system's name
+MAX_USERNAME_CHARS = 80
+MAX_EVIDENCE_CHARS = 20_000
+MAX_RATIONALE_CHARS = 20_000
+MAX_LINKS = 20
+MAX_LINK_CHARS = 2_000
+
 _NAMES = {
     "\x00": "NUL",
     "\t": "tab",

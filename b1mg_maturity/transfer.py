@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,6 +28,7 @@ from b1mg_maturity.interchange.round_document import (
     RoundDocument,
     RoundInfo,
     TargetEntry,
+    load_round_json,
 )
 from b1mg_maturity.permissions import (
     RATING_ROLES,
@@ -136,24 +136,12 @@ def round_json(document: RoundDocument) -> str:
 
 
 def parse_round_json(raw: bytes, name: str = "round.json") -> RoundDocument:
-    """Read a round document; every problem named by its place (``ratings[3].level``)."""
-    if len(raw) > MAX_ROUND_JSON_BYTES:
-        raise ImportFailed("too large", (Problem(name, f"at most {MAX_ROUND_JSON_BYTES:,} bytes are accepted"),))
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise ImportFailed("not UTF-8", (Problem(name, "the file is not UTF-8 text"),)) from None
-    except json.JSONDecodeError as exc:
-        raise ImportFailed(
-            "not JSON", (Problem(f"{name}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}"),)
-        ) from None
-    try:
-        return RoundDocument.model_validate(data)
-    except ValidationError as exc:
-        problems = tuple(
-            Problem(f"{name}: {_json_path(err['loc'])}", err["msg"]) for err in exc.errors(include_url=False)
-        )
-        raise ImportFailed(f"{name} is not a round document", problems) from None
+    """Read a round document; every problem named by its place (``ratings[3].level``).
+
+    Keys given twice, nesting too deep and over-long text are refused too (see
+    :func:`b1mg_maturity.interchange.round_document.load_round_json`).
+    """
+    return load_round_json(raw, name)
 
 
 def _json_path(loc: tuple[int | str, ...]) -> str:

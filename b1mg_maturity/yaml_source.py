@@ -3,9 +3,13 @@
 The questionnaire loader needs ``PATH:LINE:COL`` for every error, so parsing
 keeps the node marks: :func:`read_marked_yaml` returns the plain data together
 with a table from each value's path (keys and list indices) to its position.
-Reading is bounded (file size), uses PyYAML's safe composer, refuses anchors
-and aliases (no alias bombs, no shared values) and duplicate mapping keys,
-which PyYAML would otherwise resolve silently to the last one.
+Reading is bounded (file size, and nesting depth: the events are scanned
+before anything is composed, because composing is recursive and 30,000
+nested ``[`` crash libyaml's composer or exhaust Python's recursion), uses
+PyYAML's safe composer, refuses anchors and aliases (no alias bombs, no
+shared values), duplicate mapping keys, which PyYAML would otherwise resolve
+silently to the last one, and control characters in text (see
+:mod:`b1mg_maturity.text_rules`).
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from b1mg_maturity.errors import Problem
+from b1mg_maturity.text_rules import control_problem
 
 MAX_YAML_BYTES = 2 * 1024 * 1024
+MAX_YAML_DEPTH = 32  # a questionnaire nests 8 deep (domains, subdomains, indicators, levels)
 
 # libyaml's parser when PyYAML was built with it (the wheels are): same safe rules, several times faster.
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -123,10 +129,16 @@ class _Walker:
                 self.problems.append(Problem(self._at(node), f"unsupported YAML tag '{node.tag}'; write plain values"))
                 return None
             try:
-                return self.loader.construct_object(node, deep=True)
+                value = self.loader.construct_object(node, deep=True)
             except yaml.YAMLError as exc:
                 self.problems.append(Problem(self._at(node), f"cannot read this value: {exc}"))
                 return None
+            if isinstance(value, str):
+                problem = control_problem(value, self._at(node), allow="\t\n", what="text")
+                if problem is not None:
+                    self.problems.append(problem)
+                    return None
+            return value
         if node.tag not in _PLAIN_TAGS.get(type(node), ()):
             self.problems.append(Problem(self._at(node), f"unsupported YAML tag '{node.tag}'; write plain values"))
             return None
@@ -152,6 +164,33 @@ class _Walker:
             return result
         self.problems.append(Problem(self._at(node), "unsupported YAML node"))
         return None
+
+
+def _check_depth(text: str, label: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_YAML_DEPTH`, reading events only (no recursion, stops early)."""
+    scanner = _SafeLoader(text)
+    depth = 0
+    try:
+        while scanner.check_event():
+            event = scanner.get_event()  # type: ignore[no-untyped-call]
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    mark = event.start_mark
+                    pos = Position(mark.line + 1, mark.column + 1) if mark is not None else Position(1, 1)
+                    raise YamlReadError(
+                        [
+                            Problem(
+                                f"{label}:{pos.line}:{pos.column}",
+                                f"lists and mappings are nested more than {MAX_YAML_DEPTH} deep here; "
+                                f"a questionnaire needs fewer than 10 levels",
+                            )
+                        ]
+                    )
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                depth -= 1
+    finally:
+        scanner.dispose()
 
 
 def read_marked_yaml(source: Path | str | bytes, name: str | None = None) -> MarkedDocument:
@@ -183,6 +222,7 @@ def read_marked_yaml(source: Path | str | bytes, name: str | None = None) -> Mar
         raise YamlReadError([Problem(f"{label}:1:1", "the file is empty; expected a questionnaire mapping")])
     loader = _SafeLoader(text)
     try:
+        _check_depth(text, label)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         pos = _position(exc.problem_mark or exc.context_mark)

@@ -8,6 +8,15 @@ team can fill it in offline; the reader accepts and ignores them.
 Reading is all or nothing: every bad row is reported with its row number (the
 header is row 1, as a spreadsheet shows it) and column, and nothing is
 returned unless the whole file is valid.
+
+Reading is bounded, whatever the file claims: at most ``MAX_FILE_BYTES`` on
+disk; an XLSX file (a zip archive) is checked before it is opened, from its
+table of contents (how many parts, how large each unpacks, at most
+``MAX_XLSX_UNPACKED_BYTES`` in all) and from the sheet's declared size (at
+most ``MAX_ROWS`` rows and ``MAX_COLUMNS`` columns); rows are then streamed
+and counted, never all padded out to a claimed size.  A few kilobytes of zip
+can otherwise claim a sheet of a million rows by sixteen thousand columns, or
+a string of hundreds of megabytes.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from b1mg_maturity.errors import AnswersError, Problem
 from b1mg_maturity.interchange.spreadsheet_safety import neutralise, restore
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import NOT_APPLICABLE, Answer
+from b1mg_maturity.text_rules import control_problem
 
 REQUIRED_COLUMNS = ("indicator_id", "level")
 CONTRACT_COLUMNS = ("indicator_id", "level", "target", "evidence")
@@ -32,6 +42,11 @@ TEMPLATE_COLUMNS = CONTRACT_COLUMNS + INFORMATION_COLUMNS
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_EVIDENCE_CHARS = 20_000
 SHEET_NAME = "answers"
+MAX_ROWS = 5_000  # rows with something in them; a questionnaire has a few hundred indicators at most
+MAX_SCANNED_ROWS = 100_000  # rows read in all, empty ones included (spreadsheets write empty formatted rows)
+MAX_COLUMNS = 50
+MAX_XLSX_UNPACKED_BYTES = 25 * 1024 * 1024
+MAX_XLSX_PARTS = 500
 
 Row = tuple[int, dict[str, str]]
 
@@ -79,7 +94,7 @@ def parse_answers_csv(raw: bytes, questionnaire: Questionnaire, name: str = "ans
         raise AnswersError("empty", (Problem(f"{name}: row 1", "the file is empty; expected a header row"),))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        rows = list(reader)
+        rows = _bounded_rows(name, ([str(c) for c in row[: MAX_COLUMNS + 1]] for row in reader))
     except csv.Error as exc:
         raise AnswersError(
             "malformed CSV", (Problem(f"{name}: row {reader.line_num}", f"malformed CSV: {exc}"),)
@@ -99,18 +114,106 @@ def parse_answers_csv(raw: bytes, questionnaire: Questionnaire, name: str = "ans
     return _parse_rows(name, header, enumerate(rows[1:], start=2), questionnaire)
 
 
+def _bounded_rows(name: str, rows: Iterable[list[str]]) -> list[list[str]]:
+    """The rows, read one at a time: refused past ``MAX_ROWS`` rows with content or ``MAX_SCANNED_ROWS`` in all."""
+    kept: list[list[str]] = []
+    filled = 0
+    for scanned, row in enumerate(rows, start=1):
+        if scanned > MAX_SCANNED_ROWS:
+            raise AnswersError(
+                "too many rows",
+                (Problem(f"{name}: row {scanned}", f"the sheet goes on past row {MAX_SCANNED_ROWS:,}; {_ROWS_HINT}"),),
+            )
+        if any(cell.strip() for cell in row):
+            filled += 1
+            if filled > MAX_ROWS:
+                raise AnswersError(
+                    "too many rows",
+                    (Problem(f"{name}: row {scanned}", f"more than {MAX_ROWS:,} rows are filled in; {_ROWS_HINT}"),),
+                )
+        kept.append(row)
+    return kept
+
+
+_ROWS_HINT = "an answers file has one row per indicator (use the template: b1mg-maturity template)"
+
+
+def _check_xlsx_archive(raw: bytes, name: str) -> None:
+    """Refuse a zip whose table of contents promises too much, before anything is unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise AnswersError(
+            "not a workbook", (Problem(name, f"not a readable .xlsx workbook ({type(exc).__name__})"),)
+        ) from None
+    if len(parts) > MAX_XLSX_PARTS:
+        raise AnswersError(
+            "too many parts",
+            (
+                Problem(
+                    name,
+                    f"the workbook holds {len(parts):,} parts; an .xlsx answers file has at most {MAX_XLSX_PARTS:,}",
+                ),
+            ),
+        )
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        biggest = max(parts, key=lambda part: part.file_size)
+        raise AnswersError(
+            "too large unpacked",
+            (
+                Problem(
+                    name,
+                    f"the workbook unpacks to {unpacked:,} bytes ({biggest.filename}: {biggest.file_size:,}); "
+                    f"at most {MAX_XLSX_UNPACKED_BYTES:,} are accepted for an answers file",
+                ),
+            ),
+        )
+
+
+def _check_declared_size(sheet: Any, name: str) -> None:
+    rows, columns = sheet.max_row or 0, sheet.max_column or 0
+    if rows > MAX_SCANNED_ROWS or columns > MAX_COLUMNS:
+        from openpyxl.utils import get_column_letter
+
+        last = f"{get_column_letter(min(max(columns, 1), 18_278))}{rows}"
+        raise AnswersError(
+            "sheet too large",
+            (
+                Problem(
+                    f"{name}: sheet {sheet.title}",
+                    f"the sheet declares its cells reach {last} ({rows:,} rows, {columns:,} columns); "
+                    f"an answers file has at most {MAX_ROWS:,} rows and {MAX_COLUMNS} columns",
+                ),
+            ),
+        )
+
+
 def parse_answers_xlsx(raw: bytes, questionnaire: Questionnaire, name: str = "answers.xlsx") -> dict[str, Answer]:
     from openpyxl import load_workbook
 
+    _check_xlsx_archive(raw, name)
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to open an untrusted file is "not readable"
         raise AnswersError(
             "not a workbook", (Problem(name, f"not a readable .xlsx workbook ({type(exc).__name__})"),)
         ) from None
     try:
+        if not workbook.sheetnames:
+            raise AnswersError("no sheet", (Problem(name, f"the workbook has no sheet; expected '{SHEET_NAME}'"),))
         sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
-        values = [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        _check_declared_size(sheet, name)
+        sheet.reset_dimensions()  # rows are counted as they come, not padded out to a declared size
+        rows = ([_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS))
+        values = _bounded_rows(name, rows)
+    except AnswersError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged part of an untrusted file
+        raise AnswersError(
+            "not a workbook", (Problem(name, f"not a readable .xlsx workbook ({type(exc).__name__})"),)
+        ) from None
     finally:
         workbook.close()
     while values and not any(values[-1]):
@@ -238,6 +341,10 @@ def _parse_record(
         target = _level(raw_target, lowest, highest)
         if target is None:
             problems.append(Problem(at("target"), f"'{raw_target}' is not a target level; expected {scale} or empty"))
+    for column, allow in (("indicator_id", ""), ("level", ""), ("target", ""), ("evidence", "\t\n\r")):
+        problem = control_problem(cells.get(column, ""), at(column), allow=allow, what="text")
+        if problem is not None:
+            problems.append(problem)
     evidence = restore(cells.get("evidence", "").strip())
     if len(evidence) > MAX_EVIDENCE_CHARS:
         problems.append(
