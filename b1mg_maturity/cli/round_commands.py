@@ -12,10 +12,18 @@ from rich.table import Table
 from b1mg_maturity.cli.admin_commands import DatabaseOption
 from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 from b1mg_maturity.cli.output import out, run_safely, say
-from b1mg_maturity.errors import Problem, ValidationFailed
+from b1mg_maturity.errors import ImportFailed, Problem, ValidationFailed
 from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes, read_answers
 from b1mg_maturity.interchange.fhir_export import fhir_json, questionnaire_to_fhir, round_to_fhir_response
-from b1mg_maturity.transfer import export_round, import_answers, import_round, parse_round_json, round_json
+from b1mg_maturity.transfer import (
+    describe_value,
+    export_round,
+    import_answers,
+    import_round,
+    parse_round_json,
+    plan_answers_import,
+    round_json,
+)
 
 rounds = typer.Typer(help="Assessment rounds.", no_args_is_help=True)
 
@@ -81,9 +89,17 @@ def import_(
     round_id: Annotated[int | None, typer.Option("--round", help="Round to import an answers file into.")] = None,
     system: Annotated[str | None, typer.Option(help="Health system for a round .json (default: its own).")] = None,
     label: Annotated[str | None, typer.Option(help="Label for the imported round (default: its own).")] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace consensus levels and targets already recorded in the round.")
+    ] = False,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Import a round (.json) or an answers file as a round's consensus levels and targets. All or nothing."""
+    """Import a round (.json) or an answers file as a round's consensus levels and targets. All or nothing.
+
+    An answers file only adds what the round lacks; values already recorded are
+    listed and replaced only with --overwrite (and only if nobody changed them
+    in the meantime).
+    """
 
     def body() -> None:
         services = operator_services(database_url)
@@ -100,8 +116,25 @@ def import_(
         if round_id is None:
             raise typer.BadParameter("an answers file goes into a round: add --round ID")
         questionnaire = services.questionnaire_for_round(OPERATOR_ID, round_id)
-        written = import_answers(services, OPERATOR_ID, round_id, read_answers(path, questionnaire), "consensus")
-        say(out, f"imported {written} indicators into round {round_id}")
+        answers = read_answers(path, questionnaire)
+        plan = plan_answers_import(services, OPERATOR_ID, round_id, answers, "consensus")
+        if plan.overwrites and not overwrite:
+            raise ImportFailed(
+                "values would be overwritten",
+                (
+                    *(
+                        Problem(
+                            f"indicator {c.indicator_id}, {c.entity}",
+                            f"would overwrite {describe_value(c.old)} with {describe_value(c.new)}",
+                        )
+                        for c in plan.overwrites
+                    ),
+                    Problem(str(path), "nothing was imported; to replace the values above, run again with --overwrite"),
+                ),
+            )
+        written = import_answers(services, OPERATOR_ID, round_id, answers, "consensus", based_on=plan)
+        replaced = f"; {len(plan.overwrites)} value(s) overwritten" if plan.overwrites else ""
+        say(out, f"imported {written} indicators into round {round_id}{replaced}")
 
     run_safely(body)
 
