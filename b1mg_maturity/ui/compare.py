@@ -4,6 +4,9 @@ from :func:`b1mg_maturity.comparison.compare`; the figures from :mod:`b1mg_matur
 The view lives in the address (``?view=heatmap&rounds=label&label=Round+2025...``), so a link
 reproduces it.  Widget values win over the address within a session; the address is rewritten
 after every run from the filters as applied.
+
+Anyone can craft an address, so nothing from it (nor from a questionnaire file or a round label)
+is ever rendered as markdown: notes, titles and help texts pass through ``escape_markdown``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from b1mg_maturity.comparison import (
     table_xlsx,
 )
 from b1mg_maturity.ui.context import app_services, current_user
-from b1mg_maturity.ui.feedback import attempt
+from b1mg_maturity.ui.feedback import attempt, escape_markdown
 
 VIEW_NAMES = {
     "radar": "Radar",
@@ -101,7 +104,7 @@ def render() -> None:
     _intro(result)
     if result.questionnaire is None:
         for note in result.notes:
-            st.info(note, icon=":material/info:")
+            st.info(escape_markdown(note), icon=":material/info:")
         return
     _filters(result)
     view = result.filters.view
@@ -167,7 +170,7 @@ def _filters(result: Comparison) -> None:
             format_func=lambda k: f"{choices[k].questionnaire_id} {choices[k].version}",
             key=_put(KEYS["questionnaire"], f.questionnaire),
             help="Health systems with a published round: "
-            + ", ".join(f"{c.questionnaire_id} {c.version}: {c.systems}" for c in choices.values()),
+            + escape_markdown(", ".join(f"{c.questionnaire_id} {c.version}: {c.systems}" for c in choices.values())),
         )
         pillars = {ALL_PILLARS: "All pillars"} | {p.id: p.name for p in result.questionnaire.pillars}
         second[1].selectbox(
@@ -233,9 +236,9 @@ def _group_filters(result: Comparison) -> None:
 def _notes(result: Comparison) -> None:
     for note in result.notes:
         if note.startswith("Statistics are withheld"):
-            st.warning(note, icon=":material/visibility_off:")
+            st.warning(escape_markdown(note), icon=":material/visibility_off:")
         else:
-            st.caption(note)
+            st.caption(escape_markdown(note))
 
 
 def _chart(fig: Any, key: str) -> None:
@@ -245,7 +248,7 @@ def _chart(fig: Any, key: str) -> None:
 
 def _table(title: str, table: pd.DataFrame, name: str, *, caption: str = "") -> None:
     """The table behind a chart, with CSV and XLSX downloads of exactly it."""
-    st.markdown(f"**{title}**")
+    st.markdown(f"**{escape_markdown(title)}**")
     if caption:
         st.caption(caption)
     numbers = {

@@ -61,7 +61,12 @@ def attempt(action: Callable[[], T]) -> T | None:
 
 
 def escape_markdown(text: str) -> str:
-    """Escape user-provided text (names, labels, evidence) for use inside markdown: shown as typed."""
-    for char in "\\`*_{}[]()#+-.!|<>$~":
+    """Text from a user, a file or an address, for use inside markdown: shown as typed, never run.
+
+    Every markdown punctuation is escaped; ``:`` and ``@`` too, so that no web
+    or e-mail address becomes a link by itself, and no ``:material/icon:`` or
+    ``:red[...]`` directive of Streamlit applies.
+    """
+    for char in "\\`*_{}[]()#+-.!|<>$~:@&=\"'":
         text = text.replace(char, "\\" + char)
     return text

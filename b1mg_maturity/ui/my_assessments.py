@@ -130,5 +130,8 @@ def _open_round_form(services: Services, user_id: int, systems: list, rounds: li
                 )
             )
             if created is not None:
-                st.success(f"Opened {created.label}. Invite the experts below.", icon=":material/check_circle:")
+                st.success(
+                    f"Opened {escape_markdown(created.label)}. Invite the experts below.",
+                    icon=":material/check_circle:",
+                )
                 st.rerun()

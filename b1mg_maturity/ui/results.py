@@ -148,7 +148,7 @@ def _chart_and_groups(
             withheld = getattr(benchmark, "withheld", ())
             if withheld:
                 names = ", ".join(questionnaire_domain(questionnaire, d) for d in withheld)
-                st.caption(f"Too few other health systems scored {names}: no median is shown there.")
+                st.caption(f"Too few other health systems scored {escape_markdown(names)}: no median is shown there.")
         with st.expander("Chart as text"):
             st.write(describe(fig))
     with groups_col:

@@ -1,0 +1,144 @@
+"""Text from an address, a file or a user is shown as text, never run as markdown (issue 16, finding 8).
+
+A crafted Compare link (``label=``, ``q=``, ``pillar=``, ``systems=``) used to
+be rendered as markdown: a signed-in victim's browser loaded an outside image
+and saw a fake "sign in again here" link.  The page's markdown sources are
+rendered here with a CommonMark renderer (markdown-it, as Streamlit's
+react-markdown follows CommonMark) and must hold no link and no image, and no
+bare web address that GitHub-flavoured markdown would turn into a link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import streamlit as st
+from markdown_it import MarkdownIt
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+from b1mg_maturity.settings import get_settings
+from b1mg_maturity.ui.context import SESSION_KEY
+from b1mg_maturity.ui.feedback import escape_markdown
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+PASSWORD = "injection-test-1"
+LINK = "[Your session expired: sign in again here](https://evil.example/login)"
+IMAGE = "![](https://evil.example/pixel.png)"
+BARE = "https://evil.example/x www.evil.example a@evil.example"
+HOSTILE = f"{LINK} {IMAGE} {BARE} <img src=x> :material/lock: :red[alarm]"
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One published round (so that Compare has something to show), an analyst and a coordinator."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('injection') / 'db.sqlite3'}"
+    services = operator_services(url)
+    admin = services.add_user(OPERATOR_ID, "admin", PASSWORD, global_role="admin").id
+    services.add_user(admin, "analyst", PASSWORD, global_role="analyst")
+    services.add_user(admin, "coordinator", PASSWORD)
+    services.add_health_system(admin, "DE")
+    services.grant(admin, "coordinator", "DE", "coordinator")
+    coordinator = services.whoami(services.sign_in("coordinator", PASSWORD)).id
+    round_ = services.open_round(coordinator, "DE", "Round 2026", dt.date(2026, 3, 1))
+    services.set_consensus(coordinator, round_.id, "D1.1.1", level=3, expected_version=0)
+    services.submit(coordinator, round_.id)
+    services.publish(admin, round_.id)
+    services.db.dispose()
+    saved = os.environ.get("B1MG_DATABASE_URL")
+    yield url
+    if saved is None:
+        os.environ.pop("B1MG_DATABASE_URL", None)
+    else:
+        os.environ["B1MG_DATABASE_URL"] = saved
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+
+
+def _open(url: str, username: str, query: dict[str, str]) -> AppTest:
+    os.environ["B1MG_DATABASE_URL"] = url
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    services = operator_services(url)
+    user_id = services.whoami(services.sign_in(username, PASSWORD)).id
+    session = services.start_session(user_id)
+    services.db.dispose()
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state[SESSION_KEY] = session
+    for key, value in query.items():
+        at.query_params[key] = value
+    at._page_hash = calc_hash("compare")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    yield node
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            yield from _walk(child)
+
+
+def markdown_sources(at: AppTest) -> list[str]:
+    """Every text the page hands to the markdown renderer: bodies, widget labels and help texts."""
+    sources = []
+    for node in [*_walk(at.main), *_walk(at.sidebar)]:
+        proto = getattr(node, "proto", None)
+        for attribute in ("body", "label", "help"):
+            value = getattr(proto, attribute, None)
+            if isinstance(value, str) and value:
+                sources.append(value)
+    return sources
+
+
+def dangerous(source: str) -> list[str]:
+    """What markdown would make of ``source`` that is not plain text: links, images, raw HTML, autolinks."""
+    found = []
+    html = MarkdownIt("commonmark").render(source)
+    for tag in ("<a ", "<img", "<script"):
+        if tag in html:
+            found.append(f"{tag!r} in {html[:200]!r}")
+    for pattern in (r"(?<!\\)://", r"www\.", r"(?<!\\)@evil", r"(?<!\\):material/", r"(?<!\\):red\["):
+        if re.search(pattern, source):
+            found.append(f"{pattern!r} unescaped in {source[:200]!r}")
+    return found
+
+
+@pytest.mark.parametrize("username", ["analyst", "coordinator"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"rounds": "label", "label": HOSTILE},
+        {"q": HOSTILE},
+        {"pillar": HOSTILE},
+        {"systems": "![](HTTP://E.CO)"},
+        {"group": "list", "members": "[X](HTTP://E.CO)"},
+    ],
+    ids=["label", "q", "pillar", "systems", "members"],
+)
+def test_a_crafted_compare_address_shows_as_text(database: str, username: str, query: dict[str, str]) -> None:
+    at = _open(database, username, query)
+    sources = markdown_sources(at)
+    problems = [problem for source in sources for problem in dangerous(source)]
+    assert not problems, problems
+    if "label" in query or "q" in query or "pillar" in query:  # the refused value is named, literally
+        shown = " ".join(MarkdownIt("commonmark").render(s) for s in sources)
+        assert "evil.example/login" in shown, sources
+
+
+def test_escape_markdown_leaves_nothing_to_run() -> None:
+    escaped = escape_markdown(HOSTILE)
+    assert not dangerous(escaped)
+    rendered = MarkdownIt("commonmark").render(escaped)
+    assert "[Your session expired: sign in again here](https://evil.example/login)" in rendered.replace(
+        "&lt;", "<"
+    ).replace("&gt;", ">")
