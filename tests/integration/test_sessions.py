@@ -8,11 +8,13 @@ test runs on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import hashlib
+import secrets
 
 import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
+from b1mg_maturity import session_tokens
 from b1mg_maturity.cli import app
 from b1mg_maturity.errors import AuthenticationFailed, PermissionDenied, ValidationFailed
 from b1mg_maturity.services import Services
@@ -47,6 +49,21 @@ def test_only_a_hash_of_the_session_id_is_stored(world: World) -> None:
     with world.services.db.reading() as session:
         stored = session.scalars(select(UserSession.id_hash)).all()
     assert stored == [hashlib.sha256(session_id.encode()).hexdigest()]
+
+
+def test_whoever_reads_the_database_cannot_forge_a_session(world: World) -> None:
+    """Finding 4: with the signing key of a backup (kept in the database when none is configured), a
+    well-signed cookie still needs a live session id, and the database holds only hashes of those."""
+    services = world.services
+    key = services.shared_secret("session-signing-key")
+    live = services.start_session(world.id("admin"))
+    with services.db.reading() as session:
+        (stored,) = session.scalars(select(UserSession.id_hash)).all()
+    for guessed in (secrets.token_hex(32), stored):
+        forged = session_tokens.verify(session_tokens.issue(guessed, key), key)
+        assert forged == guessed  # the signature is fine ...
+        assert services.session_user(forged) is None  # ... but it names no session
+    assert services.session_user(live) is not None
 
 
 def test_an_expired_session_is_refused(world: World) -> None:

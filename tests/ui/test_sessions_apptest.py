@@ -169,3 +169,21 @@ def test_administration_page_ends_all_sessions_of_a_user(site: Site) -> None:
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert [u.is_active for u in site.services.list_users(site.users["ada"]) if u.username == "carol"] == [False]
+
+
+def test_production_without_a_session_key_refuses_to_run(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("B1MG_PRODUCTION", "1")
+    get_settings.cache_clear()
+    at = _app()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("B1MG_SESSION_KEY" in e.value for e in at.error), [e.value for e in at.error]
+    assert not _shows_sign_in_form(at)
+
+    monkeypatch.setenv("B1MG_SESSION_KEY", "k" * 40)
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    at = _app()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert _shows_sign_in_form(at)
