@@ -6,7 +6,14 @@ import sys
 
 import typer
 
-from b1mg_maturity.cli import admin_commands, demo_command, file_commands, report_command, round_commands
+from b1mg_maturity.cli import (
+    admin_commands,
+    db_commands,
+    demo_command,
+    file_commands,
+    report_command,
+    round_commands,
+)
 from b1mg_maturity.cli.output import err, explain_database_failure, say
 
 app = typer.Typer(
@@ -22,6 +29,7 @@ app.registered_commands.extend(report_command.app.registered_commands)
 app.add_typer(admin_commands.users, name="users")
 app.add_typer(admin_commands.systems, name="systems")
 app.add_typer(round_commands.rounds, name="rounds")
+app.add_typer(db_commands.db, name="db")
 app.command("export")(round_commands.export)
 app.command("import")(round_commands.import_)
 
