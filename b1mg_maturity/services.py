@@ -1029,7 +1029,7 @@ class Services:
     def invite_expert(self, actor_id: int, round_id: int, username: str) -> None:
         with self.db.transaction() as session:
             actor = self.load_actor(session, actor_id)
-            round_, facts = self.load_round(session, round_id)
+            round_, facts = self.load_round(session, round_id, lock="share")  # no invitation lands after submit
             require_coordinate(actor, facts, "invite experts to this round")
             self.require_editable(round_)
             user = self.user_by_name(session, username)
