@@ -530,11 +530,21 @@ def _plan(
 
 
 def _open_for_answers(
-    services: Services, session: Session, actor_id: int, round_id: int, answers: Mapping[str, Answer], mode: AnswersMode
+    services: Services,
+    session: Session,
+    actor_id: int,
+    round_id: int,
+    answers: Mapping[str, Answer],
+    mode: AnswersMode,
+    *,
+    writing: bool,
 ) -> tuple[Actor, AssessmentRound, list[tuple[AnswerEntity, str, dict[str, Any]]]]:
-    """Load and check everything an answers import needs (permissions, round open, every value valid)."""
+    """Load and check everything an answers import needs (permissions, round open, every value valid).
+
+    ``writing``: share-lock the round, so that no status change overlaps the writes.
+    """
     actor = services.load_actor(session, actor_id)
-    round_, facts = services.load_round(session, round_id, lock="share")
+    round_, facts = services.load_round(session, round_id, lock="share" if writing else False)
     if mode == "consensus":
         require_coordinate(actor, facts, "import consensus levels into this round")
     else:
@@ -562,8 +572,8 @@ def plan_answers_import(
     services: Services, actor_id: int, round_id: int, answers: Mapping[str, Answer], mode: AnswersMode
 ) -> AnswersPlan:
     """What :func:`import_answers` would change now (checked the same way; writes nothing)."""
-    with services.db.transaction() as session:
-        actor, _, wanted = _open_for_answers(services, session, actor_id, round_id, answers, mode)
+    with services.db.reading() as session:
+        actor, _, wanted = _open_for_answers(services, session, actor_id, round_id, answers, mode, writing=False)
         return _plan(session, actor, round_id, wanted, mode)
 
 
@@ -599,7 +609,9 @@ def import_answers(
     )
     try:
         with services.db.transaction() as session:
-            actor, round_, wanted = _open_for_answers(services, session, actor_id, round_id, answers, mode)
+            actor, round_, wanted = _open_for_answers(
+                services, session, actor_id, round_id, answers, mode, writing=True
+            )
             plan = _plan(session, actor, round_id, wanted, mode)
             problems = [_refusal(change, based_on) for change in plan.changes]
             if any(problems):
