@@ -30,7 +30,7 @@ class QuestionnaireVersionView:
 
 def list_questionnaire_versions(services: Services, actor_id: int) -> list[QuestionnaireVersionView]:
     """Every registered questionnaire version, newest first, with how many rounds use it (admin only)."""
-    with services.db.transaction() as session:
+    with services.db.reading() as session:
         actor = services.load_actor(session, actor_id)
         require_admin(actor, "list questionnaire versions")
         used = dict(

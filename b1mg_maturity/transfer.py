@@ -71,7 +71,7 @@ MAX_ROUND_JSON_BYTES = 20 * 1024 * 1024
 
 def export_round(services: Services, actor_id: int, round_id: int) -> RoundDocument:
     """The whole round (experts' own ratings included): for its coordinator and admins."""
-    with services.db.transaction() as session:
+    with services.db.reading() as session:
         actor = services.load_actor(session, actor_id)
         round_, facts = services.load_round(session, round_id)
         require_coordinate(actor, facts, "export this round")
