@@ -14,6 +14,16 @@ Who sees what
   anonymous view the count is of the *other* health systems, so one's own
   value never helps to single out a peer's.
 * Only published rounds count in any comparison.
+* No statistic of others can be computed by differencing two views: the
+  anonymous view describes one fixed group per questionnaire version, chosen
+  by the data and never by the user: the latest published round of every
+  other health system.  Any second group a member could choose would overlap
+  it, and subtracting the two would single a round out: a date range slid one
+  day at a time showed which round entered and its score, and a round label's
+  group minus the latest rounds' group does the same.  So round labels, date
+  ranges and the per-round medians of the trends are for analysts and
+  administrators, who see every health system by name anyway; members still
+  see all of their own rounds.
 
 Every table the compare page shows, and every CSV/XLSX download of it, comes
 from :class:`Comparison`, so a download never reveals more than the page.
@@ -526,6 +536,12 @@ def compare(
             }
             # the anonymous view: fixed group "all", the own systems selected, names of others never leave here
             filters = replace(filters, group="all", members=(), region="")
+            if filters.rounds != "latest":  # a group the user chooses would make statistics subtractable
+                notes.append(
+                    "Choosing a round or a date range is for analysts: figures of other health systems always "
+                    "describe each one's latest published round, so that no two views can be subtracted."
+                )
+                filters = replace(filters, rounds="latest", label=None, date_from=None, date_to=None)
 
         versions: dict[str, QuestionnaireChoice] = {}
         for round_ in published:
@@ -886,6 +902,13 @@ class _Tables:
                     "Health systems": None,
                 }
             )
+        if self.named:  # the per-round medians; the anonymous view has none (its groups would overlap, see top)
+            rows.extend(self._round_medians(frame, kind, item))
+        table = pd.DataFrame(rows, columns=columns)
+        table["Health systems"] = table["Health systems"].astype("Int64")
+        return table.sort_values(["Date", SYSTEM], kind="stable").reset_index(drop=True)
+
+    def _round_medians(self, frame: pd.DataFrame, kind: str, item: str) -> list[dict[str, Any]]:
         labelled = frame.drop_duplicates(["round_label", "system_code", "kind", "item_id"], keep="last")
         by_round = bm.statistics(
             labelled.loc[(labelled["kind"] == kind) & (labelled["item_id"] == item)],
@@ -893,28 +916,21 @@ class _Tables:
             by=["round_label"],
             exclude_systems=self.exclude,
         )
-        dated = frame if self.named else mine  # the anonymous view dates a median by its own round
-        dates = dated.drop_duplicates("round_id").groupby("round_label")["round_date"].median()
-        own_labels = set(mine["round_label"])
-        date_of = dates.to_dict()
-        for stat in by_round.to_dict("records"):
-            if stat["withheld"] or (not self.named and stat["round_label"] not in own_labels):
-                continue
-            rows.append(
-                {
-                    SYSTEM: "Median",
-                    "Round": stat["round_label"],
-                    "Date": date_of[stat["round_label"]].date(),
-                    "Questionnaire version": "",
-                    "Score": _round(_field(stat, "median")),
-                    "Change": math.nan,
-                    "Versions differ": False,
-                    "Health systems": int(stat["systems"]),
-                }
-            )
-        table = pd.DataFrame(rows, columns=columns)
-        table["Health systems"] = table["Health systems"].astype("Int64")
-        return table.sort_values(["Date", SYSTEM], kind="stable").reset_index(drop=True)
+        date_of = frame.drop_duplicates("round_id").groupby("round_label")["round_date"].median().to_dict()
+        return [
+            {
+                SYSTEM: "Median",
+                "Round": stat["round_label"],
+                "Date": date_of[stat["round_label"]].date(),
+                "Questionnaire version": "",
+                "Score": _round(_field(stat, "median")),
+                "Change": math.nan,
+                "Versions differ": False,
+                "Health systems": int(stat["systems"]),
+            }
+            for stat in by_round.to_dict("records")
+            if not stat["withheld"]
+        ]
 
     def trend_notes(self) -> list[str]:
         frame = self.trend_frame

@@ -141,7 +141,7 @@ def _filters(result: Comparison) -> None:
         first = st.columns(2)
         first[0].selectbox(
             "Rounds",
-            list(ROUND_MODES),
+            [mode for mode in ROUND_MODES if result.named or mode == "latest"],  # see comparison: differencing
             format_func=ROUND_MODES.__getitem__,
             key=_put(KEYS["rounds"], f.rounds),
         )
