@@ -63,9 +63,13 @@ def restore_sign_in() -> None:
     if signed_in_session() is not None or st.session_state.get(_SIGNED_OUT):
         return
     token = st.context.cookies.get(COOKIE)
-    session_id = session_tokens.verify(token, key) if token else None
-    if session_id is not None:
-        sign_in_as(session_id)  # current_user() checks it is a live session on every run
+    if not token:
+        return
+    session_id = session_tokens.verify(token, key)
+    if session_id is not None and app_services().session_user(session_id) is not None:
+        sign_in_as(session_id)  # current_user() checks again on every run: a session can end at any time
+    else:
+        _write_cookie("")  # expired, ended or forged: the browser need not send it again
 
 
 def _write_cookie(token: str) -> None:
