@@ -5,7 +5,8 @@ Ctrl+Enter.  This small browser script, installed once per page, asks the text
 area to send its value (the same Ctrl+Enter Streamlit listens to) a moment after
 the last keystroke, so the widget's own callback saves it as usual.  Until then
 the card's status line says the text is not saved yet; leaving or reloading the
-page with unsent text first sends it and asks the browser to confirm.
+page with unsent text first sends it and asks the browser to confirm, and a
+click on another page while the text is being saved waits for the save.
 
 The script is a constant: no user text is ever put into it.
 """
@@ -48,7 +49,32 @@ _SCRIPT = """
     clearTimeout(waiting.get(el));
     waiting.set(el, setTimeout(() => send(el), DEBOUNCE));
   }, true);
-  doc.addEventListener('focusout', (event) => { dirty.delete(event.target); clearTimeout(waiting.get(event.target)); }, true);
+  // Leaving a changed field sends its text (Streamlit does that on blur) and starts a rerun. A click on
+  // another page in that moment would be lost in the rerun: hold it until the app is idle, then replay it.
+  let sentAt = 0;
+  doc.addEventListener('focusout', (event) => {
+    if (dirty.has(event.target)) { sentAt = Date.now(); }
+    dirty.delete(event.target);
+    clearTimeout(waiting.get(event.target));
+  }, true);
+  const running = () => doc.querySelector('[data-testid="stStatusWidget"]') !== null;
+  const whenIdle = (then) => {
+    let calm = 0;
+    const poll = () => {
+      calm = running() ? 0 : calm + 1;
+      if (calm >= 4 && Date.now() - sentAt > 400) { then(); } else { setTimeout(poll, 100); }
+    };
+    setTimeout(poll, 100);
+  };
+  doc.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('[data-testid="stSidebarNav"] a');
+    if (!link || link.dataset.b1mgReplay === '1') { return; }
+    for (const el of Array.from(dirty)) { send(el); sentAt = Date.now(); }
+    if (Date.now() - sentAt > 1500 && !running()) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    whenIdle(() => { link.dataset.b1mgReplay = '1'; link.click(); delete link.dataset.b1mgReplay; });
+  }, true);
   win.addEventListener('beforeunload', (event) => {
     if (dirty.size === 0) { return; }
     for (const el of Array.from(dirty)) { send(el); }

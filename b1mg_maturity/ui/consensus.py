@@ -277,17 +277,18 @@ def _domain_menu(round_: RoundView, data: RoundData) -> tuple[str, bool]:
     """The side list of domains with the consensus progress in each, and the disagreement filter."""
     questionnaire = data.questionnaire
     options = [d.id for d in questionnaire.domains] + [ALL_DOMAINS]
-    labels: dict[str, str] = {}
+    titles = {d.id: d.title for d in questionnaire.domains} | {ALL_DOMAINS: "All domains"}
+    progress: dict[str, str] = {}
     for domain in questionnaire.domains:
         count = sum(1 for ind in domain.indicators if recorded(data.consensus.get(ind.id)))
         split = sum(1 for ind in domain.indicators if disagree(data.ratings.get(ind.id, ())))
-        mark = "✓ " if count == len(domain.indicators) else ""
-        flag = f" · {split} ⚠" if split else ""
-        labels[domain.id] = f"{mark}{domain.title} ({count}/{len(domain.indicators)}){flag}"
+        mark = " ✓" if count == len(domain.indicators) else ""
+        flag = f" · {split} ⚠ apart" if split else ""
+        progress[domain.id] = f"{count} of {len(domain.indicators)} agreed{mark}{flag}"
     done = sum(1 for ind in questionnaire.indicators if recorded(data.consensus.get(ind.id)))
-    labels[ALL_DOMAINS] = f"All domains ({done}/{len(questionnaire.indicators)})"
+    progress[ALL_DOMAINS] = f"{done} of {len(questionnaire.indicators)} agreed"
     st.sidebar.markdown(f"**{escape_markdown(round_.health_system.name)} · {escape_markdown(round_.label)}**")
-    choice = domain_picker("consensus", round_.id, options, labels, "Domain (consensus recorded / indicators)")
+    choice = domain_picker("consensus", round_.id, options, titles, progress, "Domain")
     only = st.sidebar.toggle(
         "Only disagreements",
         key=f"consensus-only-disagreements-{round_.id}",

@@ -1,4 +1,10 @@
-"""Which domain a page shows: chosen in the sidebar, kept in the address (``?domain=``), never changed by itself."""
+"""Which domain a page shows: chosen in the sidebar, kept in the address (``?domain=``), never changed by itself.
+
+The radio's option labels are the domain titles only, which never change;
+progress goes into the captions.  (Streamlit keeps a radio's value as its
+label text: a label carrying a count that changes after a rating no longer
+matches, and the radio falls back to its first option, domain I.)
+"""
 
 from __future__ import annotations
 
@@ -16,22 +22,46 @@ def _remembered(page: str, round_id: int) -> str:
     return f"{page}-domain-of-{round_id}"
 
 
-def domain_picker(page: str, round_id: int, options: Sequence[str], labels: Mapping[str, str], title: str) -> str:
-    """A sidebar radio of domains; the choice is in the address and remembered for a return to the page.
+def _widget(page: str, round_id: int) -> str:
+    return f"{page}-domain-{round_id}"
 
-    The radio has no key on purpose: its labels carry progress counts, so a new
-    count makes a new radio, drawn at the domain the address names.  (A keyed
-    radio would carry its own state, which Streamlit drops or resets.)
-    """
+
+def _chosen(page: str, round_id: int) -> None:
+    """Radio callback: the new choice goes into the address."""
+    choice = st.session_state.get(_widget(page, round_id))
+    if isinstance(choice, str):
+        st.session_state[_remembered(page, round_id)] = choice
+        st.query_params[DOMAIN_PARAM] = choice
+
+
+def domain_picker(
+    page: str,
+    round_id: int,
+    options: Sequence[str],
+    titles: Mapping[str, str],
+    progress: Mapping[str, str],
+    title: str,
+) -> str:
+    """A sidebar radio of domains: the address names the domain, else the one last shown on this page."""
     choices = [str(option) for option in options]
     wanted = st.query_params.get(DOMAIN_PARAM) or st.session_state.get(_remembered(page, round_id))
     current = str(wanted) if wanted in choices else choices[0]
-    choice = st.sidebar.radio(title, choices, index=choices.index(current), format_func=lambda o: labels[o])
-    chosen = str(choice) if choice in choices else current
-    st.session_state[_remembered(page, round_id)] = chosen
-    if st.query_params.get(DOMAIN_PARAM) != chosen:
-        st.query_params[DOMAIN_PARAM] = chosen
-    return chosen
+    key = _widget(page, round_id)
+    if st.session_state.get(key) != current:
+        st.session_state[key] = current
+    st.session_state[_remembered(page, round_id)] = current
+    if st.query_params.get(DOMAIN_PARAM) != current:
+        st.query_params[DOMAIN_PARAM] = current
+    st.sidebar.radio(
+        title,
+        choices,
+        format_func=lambda o: titles[o],
+        captions=[progress[o] for o in choices],
+        key=key,
+        on_change=_chosen,
+        args=(page, round_id),
+    )
+    return current
 
 
 def next_domain_button(page: str, questionnaire: Questionnaire, domain_id: str) -> None:

@@ -163,19 +163,20 @@ def _domain_menu(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[
     """The side list of domains with this expert's progress in each."""
     done = {i for i, r in mine.items() if r.level is not None or r.not_applicable}
     options = [d.id for d in questionnaire.domains] + [ALL_DOMAINS]
-    labels: dict[str, str] = {}
+    titles = {d.id: d.title for d in questionnaire.domains} | {ALL_DOMAINS: "All domains"}
+    progress: dict[str, str] = {}
     for domain in questionnaire.domains:
         count = sum(1 for ind in domain.indicators if ind.id in done)
-        mark = "✓ " if count == len(domain.indicators) else ""
-        labels[domain.id] = f"{mark}{domain.title} ({count}/{len(domain.indicators)})"
-    labels[ALL_DOMAINS] = f"All domains ({len(done)}/{len(questionnaire.indicators)})"
+        mark = " ✓" if count == len(domain.indicators) else ""
+        progress[domain.id] = f"{count} of {len(domain.indicators)} rated{mark}"
+    progress[ALL_DOMAINS] = f"{len(done)} of {len(questionnaire.indicators)} rated"
     with st.sidebar:
         st.markdown(f"**{escape_markdown(round_.health_system.name)} · {escape_markdown(round_.label)}**")
         st.progress(
             len(done) / max(len(questionnaire.indicators), 1),
             text=f"{len(done)} of {len(questionnaire.indicators)} rated",
         )
-    return domain_picker("rate", round_.id, options, labels, "Domain")
+    return domain_picker("rate", round_.id, options, titles, progress, "Domain")
 
 
 def _indicator_card(

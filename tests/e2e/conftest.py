@@ -108,9 +108,24 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+SCREENSHOTS = Path(os.environ.get("B1MG_E2E_SCREENSHOTS", "/tmp/b1mg-e2e-failures"))
+
+
 @pytest.fixture
-def new_page(browser: Any) -> Iterator[Any]:
-    """Open pages in fresh browser contexts (separate cookies: separate users)."""
+def new_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Open pages in fresh browser contexts (separate cookies: separate users).
+
+    When the test fails, every page it opened is saved as a screenshot (``B1MG_E2E_SCREENSHOTS``).
+    """
     contexts = []
 
     def make() -> Any:
@@ -120,6 +135,12 @@ def new_page(browser: Any) -> Iterator[Any]:
         return context.new_page()
 
     yield make
+    if request.node.stash.get(_FAILED, False):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for number, context in enumerate(contexts):
+            for index, page in enumerate(context.pages):
+                name = f"{request.node.name}-{number}-{index}.png".replace("/", "_")
+                page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
     for context in contexts:
         context.close()
 

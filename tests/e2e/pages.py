@@ -1,0 +1,113 @@
+"""What a person sees and does on the Rate and Consensus pages, as Playwright steps (a small page model)."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from b1mg_maturity.edits import NOT_APPLICABLE
+from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.ui.rate import card_key
+
+LevelChoice = int | str | None
+
+
+def idle(page: Any) -> None:
+    """Wait until the app has finished its rerun (Streamlit shows a status widget while running)."""
+    page.wait_for_timeout(250)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
+
+
+def wait_until(check: Any, what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.1)
+
+
+@dataclass(frozen=True)
+class Shown:
+    level: LevelChoice
+    evidence: str
+    links: str
+
+
+class RatePage:
+    """The Rate page of one browser."""
+
+    def __init__(self, page: Any, questionnaire: Questionnaire) -> None:
+        self.page = page
+        self.q = questionnaire
+
+    def card(self, indicator_id: str) -> Any:
+        return self.page.locator(f".st-key-{card_key(indicator_id)}")
+
+    def level_label(self, choice: LevelChoice) -> str:
+        if choice is None:
+            return "Not answered yet"
+        if choice == NOT_APPLICABLE:
+            return "Not applicable"
+        assert isinstance(choice, int)
+        return f"{choice} · {self.q.level_label(choice)}"
+
+    def choice_of(self, label: str) -> LevelChoice:
+        for choice in (None, NOT_APPLICABLE, *self.q.scale):
+            if label.startswith(self.level_label(choice)):
+                return choice
+        raise AssertionError(f"unknown level label {label!r}")
+
+    def heading(self, domain_id: str) -> Any:
+        domain = next(d for d in self.q.domains if d.id == domain_id)
+        return self.page.get_by_role("heading", name=re.compile("^" + re.escape(domain.title)))
+
+    def wait_for_domain(self, domain_id: str) -> None:
+        self.heading(domain_id).wait_for()
+        idle(self.page)
+
+    def shown(self, indicator_id: str) -> Shown:
+        card = self.card(indicator_id)
+        checked = card.locator("label:has(input[type=radio]:checked)").first.inner_text().splitlines()[0]
+        return Shown(
+            self.choice_of(checked.strip()),
+            card.get_by_label("Evidence").input_value(),
+            card.get_by_label("Links (one per line)").input_value(),
+        )
+
+    def choose(self, indicator_id: str, choice: LevelChoice) -> None:
+        """Click a level; a click that lands while the page is being redrawn is tried again."""
+        card = self.card(indicator_id)
+        label = self.level_label(choice)
+        pattern = re.compile(rf"^{re.escape(label)}")
+        for _ in range(3):
+            idle(self.page)
+            card.get_by_text(pattern).first.click()
+            idle(self.page)
+            if card.get_by_role("radio", name=pattern).is_checked():
+                return
+        raise AssertionError(f"could not choose {label} for {indicator_id}")
+
+    def type_text(self, indicator_id: str, box: str, text: str, *, leave: bool) -> None:
+        """Type into Evidence or Links; leave the field (Tab) or just stop typing and wait."""
+        field = self.card(indicator_id).get_by_label(box)
+        idle(self.page)
+        field.fill(text)
+        if leave:
+            field.press("Tab")
+        idle(self.page)
+
+    def switch_domain(self, domain_id: str) -> None:
+        domain = next(d for d in self.q.domains if d.id == domain_id)
+        sidebar = self.page.get_by_test_id("stSidebar")
+        idle(self.page)
+        sidebar.get_by_text(domain.title, exact=True).click()
+        self.wait_for_domain(domain_id)
+
+    def status(self, indicator_id: str) -> str:
+        return str(self.card(indicator_id).locator(".b1mg-save-status").inner_text())
+
+
+def links_text(links: tuple[str, ...]) -> str:
+    return "\n".join(links)
