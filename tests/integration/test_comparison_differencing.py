@@ -43,7 +43,8 @@ def _world(world: World) -> World:
 def _figures(world: World, user: str, filters: Filters) -> list[tuple[object, ...]]:
     result = compare(world.services, world.id(user), filters, min_group_size=3)
     tables = [result.distribution, result.heatmap, result.gaps, result.radar, result.trends, result.indicators]
-    return [tuple(pd.util.hash_pandas_object(t.astype(str), index=False)) for t in tables] + [(result.group_size,)]
+    figures: list[tuple[object, ...]] = [tuple(pd.util.hash_pandas_object(t.astype(str), index=False)) for t in tables]
+    return [*figures, (result.group_size,)]
 
 
 def test_sliding_the_end_date_reveals_nothing_to_members(world: World) -> None:
