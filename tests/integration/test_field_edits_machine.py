@@ -84,6 +84,8 @@ class FieldEdits(RuleBasedStateMachine):
     def edit(self, tab: str, indicator: str, which: tuple[str, str], data: st.DataObject) -> None:
         record, field = which
         key = (record, indicator, field)
+        typed: Any
+        stored: Any
         if field == "level":
             typed = stored = data.draw(LEVELS)
         elif field == "links":
