@@ -513,13 +513,21 @@ class Services:
         the transaction; the write refuses when the password changed meanwhile.
         """
         new_hash = hash_password(new_password)
+        now = utcnow()
         with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
-            user = self.user_by_name(session, username)
-            user_id, old_hash, own = user.id, user.password_hash, user.id == actor.user_id
-            if not own:
+            if username.strip().lower() != actor.username:
                 require_admin(actor, "set other people's passwords")
-        if own and not actor.is_admin and not verify_password(old_hash, current_password or ""):
+            user = self.user_by_name(session, username)
+            user_id, old_hash = user.id, user.password_hash
+            must_prove = user.id == actor.user_id and not actor.is_admin
+            key = sign_in_failures.name_key(user.username)
+            paused = sign_in_failures.paused_for(session, key, now=now) if must_prove else None
+        if paused is not None:
+            raise AuthenticationFailed(sign_in_failures.pause_message(paused))
+        if must_prove and not verify_password(old_hash, current_password or ""):
+            with self.db.transaction() as session:  # counted like a wrong password at sign-in
+                sign_in_failures.record_failure(session, key, get_settings(), now=now)
             raise AuthenticationFailed("Your current password is not right; the password was not changed.")
         with self.db.transaction() as session:
             changed = session.execute(

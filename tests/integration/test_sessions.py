@@ -18,6 +18,7 @@ from b1mg_maturity import session_tokens
 from b1mg_maturity.cli import app
 from b1mg_maturity.errors import AuthenticationFailed, PermissionDenied, ValidationFailed
 from b1mg_maturity.services import Services
+from b1mg_maturity.settings import get_settings
 from b1mg_maturity.storage.models import AuditEntry, UserSession, utcnow
 from tests.integration.world import PASSWORD, World
 
@@ -85,6 +86,18 @@ def test_a_password_change_ends_every_session(world: World) -> None:
     assert _live(services, laptop, phone, other) == [False, False, True]
     assert services.sign_in("expert-de", NEW_PASSWORD) == world.id("expert-de")
     with pytest.raises(AuthenticationFailed):
+        services.sign_in("expert-de", PASSWORD)
+
+
+def test_guessing_the_current_password_is_paused_like_signing_in(world: World) -> None:
+    services, expert = world.services, world.id("expert-de")
+    messages = []
+    for n in range(get_settings().login_max_failures + 1):
+        with pytest.raises(AuthenticationFailed) as caught:
+            services.change_password(expert, "expert-de", NEW_PASSWORD, current_password=f"guess-{n}")
+        messages.append(caught.value.message)
+    assert messages[-1].startswith("Too many failed attempts"), messages
+    with pytest.raises(AuthenticationFailed, match="Too many failed attempts"):
         services.sign_in("expert-de", PASSWORD)
 
 
