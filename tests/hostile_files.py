@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,9 +47,10 @@ def _deep_indentation(depth: int) -> bytes:
     return b"".join(b" " * i + b"a:\n" for i in range(depth)) + b" " * depth + b"b\n"
 
 
-def _yaml_with(replacement: str) -> bytes:
+def _yaml_with(title: str) -> bytes:
+    """The bundled questionnaire with another title (``title`` as written inside YAML double quotes)."""
     text = BUNDLED_MLM.read_text(encoding="utf-8")
-    return text.replace("title:", f'title: "{replacement}"\nx_title:', 1).encode("utf-8")
+    return re.sub(r"^title:.*$", lambda _: f'title: "{title}"', text, count=1, flags=re.M).encode("utf-8")
 
 
 def _alias_bomb() -> bytes:
@@ -153,8 +155,10 @@ def _workbook(
 
 
 def _claimed_huge_sheet() -> bytes:
-    """4 KB that declare A1:XFD1048576: a reader that trusts the dimension pads a million rows of 16,384 cells."""
-    return _workbook(iter([_HEADER_ROW.encode()]), dimension="A1:XFD1048576")
+    """4 KB that declare A1:XFD1048576 and fill the last row: a reader that trusts the dimension pads the
+    million rows between to 16,384 cells each."""
+    last = '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    return _workbook(iter([_HEADER_ROW.encode(), last.encode()]), dimension="A1:XFD1048576")
 
 
 def _far_cell() -> bytes:
