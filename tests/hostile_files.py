@@ -259,7 +259,13 @@ JSON_FILES = [
     Hostile("long-rationale.json", _long_rationale, "consensus[0].rationale: 15,000,000 characters; at most 1,000,000"),
     Hostile("deep-100000.json", lambda: _deep_json(100_000), "nested more than"),
     Hostile("deep-2000.json", lambda: _deep_json(2_000), "nested more than"),
-    Hostile("nul-label.json", lambda: json.dumps(_round_document(round={"label": "a\u0000b"})).encode(), "round"),
+    Hostile(
+        "nul-label.json",
+        lambda: json.dumps(
+            _round_document(round={"label": "a\u0000b", "round_date": "2026-01-01", "status": "draft"})
+        ).encode(),
+        "round.label: contains a control character U+0000 (NUL)",
+    ),
 ]
 
 ALL = YAML_FILES + XLSX_FILES + CSV_FILES + JSON_FILES
