@@ -9,7 +9,8 @@ Reading (:func:`load_round_json`) is strict about what JSON itself lets
 slide, and every refusal names its place: a key given twice in one object
 (JSON parsers keep the last one silently, so a file could say ``draft`` to a
 reader and ``published`` to the import), nesting deeper than
-``MAX_JSON_DEPTH`` (checked before parsing), control characters, and text
+``MAX_JSON_DEPTH`` (checked before parsing), control characters (which an
+export drops from data stored before they were refused), and text
 far longer than any use case accepts (``MAX_TEXT_CHARS``: a rationale of
 15 MB is refused here, before it is held as a model).  The import then
 applies the use cases' own limits (:mod:`b1mg_maturity.text_rules`, for
@@ -35,6 +36,7 @@ from b1mg_maturity.text_rules import (
     MAX_NAME_CHARS,
     MAX_USERNAME_CHARS,
     control_problem,
+    strip_controls,
 )
 
 ROUND_FORMAT = "b1mg-maturity.round"
@@ -54,6 +56,7 @@ Name = Annotated[str, Field(max_length=MAX_NAME_CHARS)]
 Link = Annotated[str, Field(max_length=50 * MAX_LINK_CHARS)]
 
 
+READING = "reading a file"  # validation context: refuse what export would drop
 _MULTILINE = frozenset({"evidence", "rationale", "yaml"})  # tab and line breaks are fine in these
 
 
@@ -63,12 +66,20 @@ class _Doc(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        """Read from a file: refused.  Written from the database (data older than the rule): dropped."""
         allow = "\t\n\r" if info.field_name in _MULTILINE else ""
-        for text in value if isinstance(value, tuple) else (value,):
+        reading = bool((info.context or {}).get(READING))
+        texts = value if isinstance(value, tuple) else (value,)
+        for text in texts:
             if isinstance(text, str):
                 problem = control_problem(text, "", allow=allow, what="text")
-                if problem is not None:
+                if problem is not None and reading:
                     raise ValueError(problem.message)
+                if problem is not None:
+                    cleaned = tuple(
+                        strip_controls(t, keep_line_breaks=bool(allow)) if isinstance(t, str) else t for t in texts
+                    )
+                    return cleaned if isinstance(value, tuple) else cleaned[0]
         return value
 
 
@@ -252,7 +263,7 @@ def load_round_json(raw: bytes, name: str = "round.json") -> RoundDocument:
     if repeated:
         raise ImportFailed(f"{name} has keys given twice", tuple(repeated))
     try:
-        return RoundDocument.model_validate(data)
+        return RoundDocument.model_validate(data, context={READING: True})
     except ValidationError as exc:
         problems = tuple(
             Problem(f"{name}: {json_path(err['loc'])}", _message(err)) for err in exc.errors(include_url=False)
