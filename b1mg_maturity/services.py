@@ -1260,8 +1260,8 @@ class Services:
         try:
             with self.db.transaction() as session:
                 actor = self.load_actor(session, actor_id)
-                # The round row is locked so that a save and a submit cannot interleave.
-                round_, facts = self.load_round(session, round_id, lock=True)
+                # The round row is share-locked: saves run side by side, a submit waits for them (and they for it).
+                round_, facts = self.load_round(session, round_id, lock="share")
                 if record.experts_own:
                     require_rate(actor, facts)
                 else:

@@ -25,6 +25,7 @@ from b1mg_maturity.errors import Conflict
 from b1mg_maturity.ui.feedback import error_lines, escape_markdown, show_error
 
 _MISSING = object()
+_DRAWN = "field-state::status-lines-drawn"
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,13 @@ def status_region(key: str, fields: list[BoundField]) -> None:
         if times:
             parts.append(f"All changes saved (last at {max(times):%H:%M:%S} UTC).")
     text = " ".join(escape(p) for p in parts)
+    # A new number each run: the browser redraws the line even when its words did not change, replacing
+    # the "Saving…" the autosave script wrote into it.
+    drawn = int(st.session_state.get(_DRAWN, 0)) + 1
+    st.session_state[_DRAWN] = drawn
     st.html(
-        f'<div class="b1mg-save-status" data-state="{state}" data-card="{escape(key)}" role="status" '
-        f'aria-live="polite">{text}</div>'
+        f'<div class="b1mg-save-status" data-state="{state}" data-card="{escape(key)}" data-drawn="{drawn}" '
+        f'role="status" aria-live="polite">{text}</div>'
     )
 
 

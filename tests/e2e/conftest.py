@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,14 +55,12 @@ class RunningApp:
     log: Path
 
 
-@pytest.fixture(scope="session")
-def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    """The app on a fresh demo database, served by a real Streamlit server."""
+@contextmanager
+def _serve(database_url: str, folder: Path) -> Iterator[RunningApp]:
+    """The app on a fresh demo database at ``database_url``, served by a real Streamlit server."""
     from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
     from b1mg_maturity.demo import load_demo
 
-    folder = tmp_path_factory.mktemp("app")
-    database_url = f"sqlite:///{folder / 'demo.sqlite3'}"
     services = operator_services(database_url)
     load_demo(services, OPERATOR_ID)
     services.db.dispose()
@@ -94,6 +93,36 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture(scope="session")
+def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The app on a fresh demo database in a SQLite file."""
+    folder = tmp_path_factory.mktemp("app")
+    with _serve(f"sqlite:///{folder / 'demo.sqlite3'}", folder) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def running_app_on_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The app on a fresh demo database in a throw-away PostgreSQL server of its own."""
+    from tests.pg_server import PostgresNotAvailable, create_database, running_postgres
+
+    folder = tmp_path_factory.mktemp("app-pg")
+    with ExitStack() as stack:
+        try:
+            admin = stack.enter_context(running_postgres())
+        except PostgresNotAvailable as exc:
+            _missing(f"PostgreSQL server binaries not found ({exc}); `make test` installs them")
+        yield stack.enter_context(_serve(create_database(admin, "e2e_demo"), folder))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app_on_each_database(request: pytest.FixtureRequest) -> RunningApp:
+    """The running app on SQLite, then on PostgreSQL."""
+    name = "running_app" if request.param == "sqlite" else "running_app_on_postgres"
+    app: RunningApp = request.getfixturevalue(name)
+    return app
 
 
 @pytest.fixture(scope="session")

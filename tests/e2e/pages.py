@@ -20,6 +20,13 @@ def idle(page: Any) -> None:
     page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
 
 
+def settle(page: Any) -> None:
+    """Wait until no card says its typed text is still to be saved, then until the app is idle."""
+    idle(page)
+    page.locator(".b1mg-save-status[data-state='typing']").first.wait_for(state="detached")
+    idle(page)
+
+
 def wait_until(check: Any, what: str, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while not check():
@@ -105,9 +112,98 @@ class RatePage:
         sidebar.get_by_text(domain.title, exact=True).click()
         self.wait_for_domain(domain_id)
 
+    def settle(self) -> None:
+        """Wait until no card is waiting to save typed text, and the page has finished drawing."""
+        settle(self.page)
+
     def status(self, indicator_id: str) -> str:
         return str(self.card(indicator_id).locator(".b1mg-save-status").inner_text())
 
 
 def links_text(links: tuple[str, ...]) -> str:
     return "\n".join(links)
+
+
+@dataclass(frozen=True)
+class Decision:
+    level: LevelChoice
+    rationale: str
+    target: int | None
+
+
+class ConsensusPage:
+    """The Consensus page of one browser."""
+
+    def __init__(self, page: Any, questionnaire: Questionnaire) -> None:
+        self.page = page
+        self.q = questionnaire
+
+    def card(self, indicator_id: str) -> Any:
+        return self.page.locator(f".st-key-consensus-{card_key(indicator_id)}")
+
+    def level_label(self, choice: LevelChoice) -> str:
+        if choice is None:
+            return "Not decided yet"
+        if choice == NOT_APPLICABLE:
+            return "Not applicable"
+        assert isinstance(choice, int)
+        return f"{choice} · {self.q.level_label(choice)}"
+
+    def target_label(self, target: int | None) -> str:
+        return "No target" if target is None else f"{target} · {self.q.level_label(target)}"
+
+    def wait_for_domain(self, domain_id: str) -> None:
+        domain = next(d for d in self.q.domains if d.id == domain_id)
+        self.page.get_by_role("heading", name=re.compile("^" + re.escape(domain.title))).wait_for()
+        idle(self.page)
+
+    def shown(self, indicator_id: str) -> Decision:
+        card = self.card(indicator_id)
+        checked = card.locator("label:has(input[type=radio]:checked)").first.inner_text().splitlines()[0].strip()
+        level = next(c for c in (None, NOT_APPLICABLE, *self.q.scale) if checked == self.level_label(c))
+        target_text = card.get_by_role("combobox", name="Target level").input_value().strip()
+        target = next(t for t in (None, *self.q.scale) if target_text.startswith(self.target_label(t)))
+        return Decision(level, card.get_by_label("Rationale").input_value(), target)
+
+    def choose(self, indicator_id: str, choice: LevelChoice) -> None:
+        card = self.card(indicator_id).get_by_test_id("stRadio")
+        label = self.level_label(choice)
+        for _ in range(3):
+            idle(self.page)
+            card.get_by_text(label, exact=True).first.click()
+            idle(self.page)
+            if card.get_by_role("radio", name=label, exact=True).is_checked():
+                return
+        raise AssertionError(f"could not choose {label} for {indicator_id}")
+
+    def choose_target(self, indicator_id: str, target: int | None) -> None:
+        box = self.card(indicator_id).get_by_test_id("stSelectbox")
+        option = self.page.get_by_role("listbox").get_by_text(self.target_label(target), exact=True)
+        for _ in range(3):
+            idle(self.page)
+            box.get_by_role("button", name="Open").click()
+            try:
+                option.wait_for(timeout=3000)
+            except Exception:  # the list did not open (the click landed during a redraw): try again
+                continue
+            option.click()
+            idle(self.page)
+            return
+        raise AssertionError(f"could not open the target list of {indicator_id}")
+
+    def settle(self) -> None:
+        settle(self.page)
+
+    def type_rationale(self, indicator_id: str, text: str, *, leave: bool) -> None:
+        box = self.card(indicator_id).get_by_label("Rationale")
+        idle(self.page)
+        box.fill(text)
+        if leave:
+            box.press("Tab")
+        idle(self.page)
+
+    def switch_domain(self, domain_id: str) -> None:
+        domain = next(d for d in self.q.domains if d.id == domain_id)
+        idle(self.page)
+        self.page.get_by_test_id("stSidebar").get_by_text(domain.title, exact=True).click()
+        self.wait_for_domain(domain_id)
