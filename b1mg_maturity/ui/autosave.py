@@ -17,7 +17,7 @@ import streamlit as st
 
 DEBOUNCE_MS = 1500
 
-_SCRIPT = """
+SCRIPT = """
 <script>
 (() => {
   const doc = window.parent && window.parent.document ? window.parent.document : document;
@@ -88,4 +88,4 @@ _SCRIPT = """
 
 def install() -> None:
     """Put the autosave script on the page (once per page; it guards against a second install)."""
-    st.html(_SCRIPT, unsafe_allow_javascript=True)
+    st.html(SCRIPT, unsafe_allow_javascript=True)
