@@ -34,12 +34,14 @@ test-deps:
 	bash scripts/ensure-test-deps.sh
 
 unit: setup test-deps
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 test: lint types unit
 
-bench: setup
-	$(BIN)/python -m benchmarks.bench_scoring
+# Every speed benchmark; each prints its figures beside a baseline run in the same process.
+bench: setup test-deps
+	set -e; for bench in benchmarks/bench_*.py; do \
+		name=$$(basename $$bench .py); echo "== $$name"; $(BIN)/python -m benchmarks.$$name; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

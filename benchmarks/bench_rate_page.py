@@ -67,7 +67,7 @@ def main() -> None:
         page.session_state["signed_in_session"] = services.start_session(expert)
         page.query_params["round"] = str(round_.id)
         page.run()
-        page.session_state[f"rate-domain-{round_.id}"] = "all"
+        page.query_params["domain"] = "all"
         page.run()
         shown = len(page.radio) - 1  # minus the domain menu
         assert shown == 49, shown

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from b1mg_maturity.edits import FieldEdit
 from b1mg_maturity.questionnaire import load_bundled
 from b1mg_maturity.services import Services
 from b1mg_maturity.storage.database import Database
@@ -61,6 +62,19 @@ def _ours_sequential(services: Services, round_id: int, expert: int, saves: int)
             expected_version=versions.get(indicator, 0),
         )
         versions[indicator] = saved.version
+    return time.perf_counter() - start
+
+
+def _ours_field_edits(services: Services, round_id: int, expert: int, saves: int) -> float:
+    """What the Rate page does: one field per save (evidence), guarded by the value the page showed."""
+    indicators = [i.id for i in load_bundled().indicators]
+    shown: dict[str, str] = {}
+    start = time.perf_counter()
+    for n in range(saves):
+        indicator = indicators[n % len(indicators)]
+        text = f"edit {n}"
+        services.edit_rating(expert, round_id, indicator, FieldEdit("evidence", shown.get(indicator, ""), text))
+        shown[indicator] = text
     return time.perf_counter() - start
 
 
@@ -108,10 +122,12 @@ def bench(label: str, url: str, saves: int) -> None:
     ours = _ours_sequential(services, round_id, experts[-1], saves)
     base = _baseline(services.db, round_id, experts[-1], saves)
     threaded = _ours_threads(services, round_id, experts[:THREADS], saves)
+    fields = _ours_field_edits(services, round_id, experts[-2], saves)
     print(f"{label}:")
     print(f"  bare SQLAlchemy insert loop:   {saves / base:8.0f} saves/s")
     print(f"  Services.rate, 1 thread:       {saves / ours:8.0f} saves/s   (ratio to baseline {base / ours:5.2f})")
     print(f"  Services.rate, {THREADS} threads:     {saves / threaded:8.0f} saves/s   (ratio {base / threaded:5.2f})")
+    print(f"  Services.edit_rating (1 field): {saves / fields:8.0f} saves/s   (ratio {base / fields:5.2f})")
     services.db.dispose()
 
 
