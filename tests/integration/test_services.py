@@ -65,7 +65,10 @@ def test_invalid_inputs_are_refused_with_the_field(world: World) -> None:
         ({"indicator_id": "D9.9.9", "level": 3}, "no indicator 'D9.9.9'"),
         ({"indicator_id": "D1.1.1", "level": 6}, "6 is not a level; expected 1-5"),
         ({"indicator_id": "D1.1.1", "level": 3, "not_applicable": True}, "not both"),
-        ({"indicator_id": "D1.1.1", "level": 3, "links": ["file:///etc/passwd"]}, "Line 1 of Links: “file:///etc/passwd” is not a web address"),
+        (
+            {"indicator_id": "D1.1.1", "level": 3, "links": ["file:///etc/passwd"]},
+            "Line 1 of Links: “file:///etc/passwd” is not a web address",
+        ),
         ({"indicator_id": "D1.1.1", "level": 3, "evidence": "x" * 20_001}, "at most 20,000"),
     ]
     for kwargs, message in cases:
