@@ -23,7 +23,32 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        where = FIELD_WORDS.get(self.where, self.where)
+        return f"{where}: {self.message}" if where else self.message
+
+
+# The fields use cases name in their problems, as people read them (never an internal name on screen).
+FIELD_WORDS = {
+    "username": "Username",
+    "password": "Password",
+    "display_name": "Name",
+    "email": "E-mail",
+    "role": "Role",
+    "global_role": "Role",
+    "code": "Health system code",
+    "name": "Name",
+    "label": "Round name",
+    "copy_from": "Copy answers from",
+    "questionnaire": "Questionnaire",
+    "version": "Version",
+    "reason": "Reason",
+    "indicator_id": "Indicator",
+    "level": "Level",
+    "target": "Target",
+    "evidence": "Evidence",
+    "rationale": "Rationale",
+    "links": "Links",
+}
 
 
 class B1mgError(Exception):

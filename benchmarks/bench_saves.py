@@ -118,11 +118,11 @@ def _baseline(db: Database, round_id: int, expert: int, saves: int) -> float:
 
 
 def bench(label: str, url: str, saves: int) -> None:
-    services, round_id, experts = _setup(url, THREADS + 1)
+    services, round_id, experts = _setup(url, THREADS + 2)
     ours = _ours_sequential(services, round_id, experts[-1], saves)
     base = _baseline(services.db, round_id, experts[-1], saves)
     threaded = _ours_threads(services, round_id, experts[:THREADS], saves)
-    fields = _ours_field_edits(services, round_id, experts[-2], saves)
+    fields = _ours_field_edits(services, round_id, experts[THREADS], saves)
     print(f"{label}:")
     print(f"  bare SQLAlchemy insert loop:   {saves / base:8.0f} saves/s")
     print(f"  Services.rate, 1 thread:       {saves / ours:8.0f} saves/s   (ratio to baseline {base / ours:5.2f})")

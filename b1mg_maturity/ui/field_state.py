@@ -13,6 +13,7 @@ write that one field, and only while it still holds what the person saw.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
@@ -25,7 +26,7 @@ from b1mg_maturity.errors import Conflict
 from b1mg_maturity.ui.feedback import error_lines, escape_markdown, show_error
 
 _MISSING = object()
-_DRAWN = "field-state::status-lines-drawn"
+_DRAWN = itertools.count(1)  # a new number for every status line drawn (no session-state write)
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,7 @@ def status_region(key: str, fields: list[BoundField]) -> None:
     text = " ".join(escape(p) for p in parts)
     # A new number each run: the browser redraws the line even when its words did not change, replacing
     # the "Saving…" the autosave script wrote into it.
-    drawn = int(st.session_state.get(_DRAWN, 0)) + 1
-    st.session_state[_DRAWN] = drawn
+    drawn = next(_DRAWN)
     st.html(
         f'<div class="b1mg-save-status" data-state="{state}" data-card="{escape(key)}" data-drawn="{drawn}" '
         f'role="status" aria-live="polite">{text}</div>'

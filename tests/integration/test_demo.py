@@ -62,9 +62,9 @@ def _rounds(loaded: Loaded) -> list[RoundView]:
     return loaded.services.list_rounds(OPERATOR_ID)
 
 
-def test_counts_and_speed(loaded: Loaded) -> None:
+def test_counts(loaded: Loaded) -> None:
+    # No time limit here (tests never assert wall-clock time): how long `make run` waits is for a benchmark.
     services, summary = loaded.services, loaded.summary
-    assert loaded.seconds < 30, f"demo load took {loaded.seconds:.1f} s on {loaded.kind}"
     rounds = _rounds(loaded)
     assert summary.systems >= 12 and len(services.list_health_systems(OPERATOR_ID)) == summary.systems
     assert summary.rounds == len(rounds)
