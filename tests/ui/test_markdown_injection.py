@@ -130,7 +130,8 @@ def test_a_crafted_compare_address_shows_as_text(database: str, username: str, q
     sources = markdown_sources(at)
     problems = [problem for source in sources for problem in dangerous(source)]
     assert not problems, problems
-    if "label" in query or "q" in query or "pillar" in query:  # the refused value is named, literally
+    # the refused value is named, literally (a member's round choice is dropped without repeating it)
+    if "q" in query or "pillar" in query or ("label" in query and username == "analyst"):
         shown = " ".join(MarkdownIt("commonmark").render(s) for s in sources)
         assert "evil.example/login" in shown, sources
 
