@@ -264,11 +264,8 @@ def _check_indicator(questionnaire: Questionnaire, indicator_id: str) -> None:
 
 
 def _check_text(value: str, field: str, limit: int) -> str:
-    if len(value) > limit:
-        raise ValidationFailed(
-            f"{field} too long", (Problem(field, f"{len(value):,} characters; at most {limit:,} are kept"),)
-        )
-    return value
+    """Evidence and rationale: tabs and line breaks kept, other control characters (NUL too) refused."""
+    return clean_text(value, field, limit)
 
 
 def clean_links(links: Sequence[str]) -> tuple[str, ...]:

@@ -26,38 +26,11 @@ SCRIPT = """
   win.__b1mgAutosave = true;
   const waiting = new Map();  // textarea -> timer
   const dirty = new Set();
+  const base = new WeakMap();  // textarea -> its text when last sent (or focused)
   const card = (el) => el.closest('[class*="st-key-card-"], [class*="st-key-consensus-card-"]');
-  const say = (el, text) => {
-    const box = card(el);
-    const status = box && box.querySelector('.b1mg-save-status');
-    if (status) { status.dataset.state = 'typing'; status.textContent = text; }
-  };
-  const send = (el) => {
-    clearTimeout(waiting.get(el));
-    waiting.delete(el);
-    if (!dirty.has(el)) { return; }
-    dirty.delete(el);
-    say(el, 'Saving…');
-    el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', keyCode: 13, which: 13,
-                                                   ctrlKey: true, bubbles: true, cancelable: true}));
-  };
-  doc.addEventListener('input', (event) => {
-    const el = event.target;
-    if (!(el instanceof win.HTMLTextAreaElement) || !card(el)) { return; }
-    dirty.add(el);
-    say(el, 'Not saved yet: saving when you pause typing…');
-    clearTimeout(waiting.get(el));
-    waiting.set(el, setTimeout(() => send(el), DEBOUNCE));
-  }, true);
-  // Leaving a changed field sends its text (Streamlit does that on blur) and starts a rerun. A click on
-  // another page in that moment would be lost in the rerun: hold it until the app is idle, then replay it.
-  let sentAt = 0;
-  doc.addEventListener('focusout', (event) => {
-    if (dirty.has(event.target)) { sentAt = Date.now(); }
-    dirty.delete(event.target);
-    clearTimeout(waiting.get(event.target));
-  }, true);
+  const statusOf = (el) => { const box = card(el); return box && box.querySelector('.b1mg-save-status'); };
   const running = () => doc.querySelector('[data-testid="stStatusWidget"]') !== null;
+  let sentAt = 0;
   const whenIdle = (then) => {
     let calm = 0;
     const poll = () => {
@@ -66,10 +39,66 @@ SCRIPT = """
     };
     setTimeout(poll, 100);
   };
+  // The card's status line: the script writes "not saved yet" / "saving" over it, and puts back what the
+  // server wrote when nothing was sent or the server's line did not change (so it never sticks).
+  const say = (el, text) => {
+    const status = statusOf(el);
+    if (!status) { return; }
+    if (status.dataset.state !== 'typing') { status.dataset.before = status.textContent; }
+    status.dataset.state = 'typing';
+    if (status.textContent !== text) { status.textContent = text; }
+  };
+  const unsay = (el) => {
+    const status = statusOf(el);
+    if (status && status.dataset.state === 'typing') {
+      status.textContent = status.dataset.before || '';
+      status.dataset.state = 'saved';
+    }
+  };
+  const send = (el) => {
+    clearTimeout(waiting.get(el));
+    waiting.delete(el);
+    if (!dirty.has(el)) { return; }
+    dirty.delete(el);
+    if (el.value === base.get(el)) { unsay(el); return; }
+    base.set(el, el.value);
+    sentAt = Date.now();
+    say(el, 'Saving…');
+    el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', keyCode: 13, which: 13,
+                                                   ctrlKey: true, bubbles: true, cancelable: true}));
+    whenIdle(() => unsay(el));
+  };
+  doc.addEventListener('focusin', (event) => {
+    const el = event.target;
+    if (el instanceof win.HTMLTextAreaElement && card(el)) { base.set(el, el.value); }
+  }, true);
+  doc.addEventListener('input', (event) => {
+    const el = event.target;
+    if (!(el instanceof win.HTMLTextAreaElement) || !card(el)) { return; }
+    clearTimeout(waiting.get(el));
+    if (el.value === base.get(el)) { dirty.delete(el); unsay(el); return; }
+    dirty.add(el);
+    say(el, 'Not saved yet: saving when you pause typing…');
+    waiting.set(el, setTimeout(() => send(el), DEBOUNCE));
+  }, true);
+  // Leaving a changed field sends its text (Streamlit does that on blur) and starts a rerun. A click on
+  // another page in that moment would be lost in the rerun: hold it until the app is idle, then replay it.
+  doc.addEventListener('focusout', (event) => {
+    const el = event.target;
+    clearTimeout(waiting.get(el));
+    if (dirty.has(el)) {
+      dirty.delete(el);
+      if (el.value === base.get(el)) { unsay(el); return; }
+      base.set(el, el.value);
+      sentAt = Date.now();
+      say(el, 'Saving…');
+      whenIdle(() => unsay(el));
+    }
+  }, true);
   doc.addEventListener('click', (event) => {
     const link = event.target.closest && event.target.closest('[data-testid="stSidebarNav"] a');
     if (!link || link.dataset.b1mgReplay === '1') { return; }
-    for (const el of Array.from(dirty)) { send(el); sentAt = Date.now(); }
+    for (const el of Array.from(dirty)) { send(el); }
     if (Date.now() - sentAt > 1500 && !running()) { return; }
     event.preventDefault();
     event.stopImmediatePropagation();
@@ -81,6 +110,27 @@ SCRIPT = """
     event.preventDefault();
     event.returnValue = '';
   });
+  // One lasting live region for the whole page: the cards' status lines are redrawn by the server, and a
+  // region inserted with its text already in it is not read out. Each new server-written line is.
+  const live = doc.createElement('div');
+  live.setAttribute('role', 'status');
+  live.setAttribute('aria-live', 'polite');
+  live.className = 'b1mg-live';
+  live.style.cssText = 'position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap';
+  doc.body.appendChild(live);
+  const heard = new Map();
+  const announce = () => {
+    for (const status of doc.querySelectorAll('.b1mg-save-status')) {
+      if (status.dataset.state === 'typing') { continue; }
+      const key = status.dataset.card;
+      const text = status.textContent.trim();
+      if (heard.has(key) && heard.get(key) !== text && text) {
+        live.textContent = (status.dataset.indicator || '') + ': ' + text;
+      }
+      heard.set(key, text);
+    }
+  };
+  new win.MutationObserver(announce).observe(doc.body, {childList: true, subtree: true, characterData: true});
 })();
 </script>
 """.replace("DEBOUNCE)", f"{DEBOUNCE_MS})")

@@ -23,7 +23,7 @@ from b1mg_maturity.questionnaire import Indicator, Questionnaire
 from b1mg_maturity.services import ConsensusView, RatingView, RoundView, Services, TargetView, UserView
 from b1mg_maturity.ui import autosave
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
-from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, next_domain_button
+from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, focus_heading_after_a_move, next_domain_button
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
 from b1mg_maturity.ui.field_state import BoundField, conflict_choice, status_region
 from b1mg_maturity.ui.rate import card_key
@@ -109,7 +109,8 @@ def render() -> None:
         if shown == 0:
             st.caption(f"No indicator in this domain has experts {DISAGREEMENT} or more levels apart.")
     if domain_id != ALL_DOMAINS:
-        next_domain_button("consensus", questionnaire, domain_id)
+        next_domain_button("consensus", round_.id, questionnaire, domain_id)
+    focus_heading_after_a_move()
 
 
 def _load(services: Services, user_id: int, round_id: int) -> RoundData:
@@ -224,8 +225,9 @@ def _round_actions(services: Services, user_id: int, round_: RoundView, data: Ro
                 _status_buttons(services, user_id, round_, total - done)
     if round_.editable:
         st.caption(
-            "Choose the agreed level for each indicator: it is saved at once. The rationale is saved when you leave "
-            "the field. Indicators without a consensus count with the experts' median."
+            "Choose the agreed level and the target for each indicator: they are saved at once. The rationale is "
+            "saved as you type (a moment after you pause) and when you leave the field. Indicators without a "
+            "consensus count with the experts' median."
         )
 
 
@@ -393,7 +395,7 @@ def _indicator_card(services: Services, user_id: int, round_: RoundView, data: R
             else:
                 _decision_widgets(questionnaire, indicator, fields)
         if not locked:
-            status_region("consensus-" + card_key(indicator.id), list(fields.values()))
+            status_region("consensus-" + card_key(indicator.id), indicator.id, list(fields.values()))
             for bound in fields.values():
                 conflict_choice(bound)
 

@@ -8,6 +8,7 @@ matches, and the radio falls back to its first option, domain I.)
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 
 import streamlit as st
@@ -26,12 +27,28 @@ def _widget(page: str, round_id: int) -> str:
     return f"{page}-domain-{round_id}"
 
 
-def _chosen(page: str, round_id: int) -> None:
-    """Radio callback: the new choice goes into the address."""
-    choice = st.session_state.get(_widget(page, round_id))
-    if isinstance(choice, str):
-        st.session_state[_remembered(page, round_id)] = choice
-        st.query_params[DOMAIN_PARAM] = choice
+_MOVED = "domain-nav::moved"
+_moves = itertools.count(1)
+
+# Run once after a domain change: bring the new domain's heading into view, and after "Next domain" give it
+# the keyboard focus too (not after the sidebar radio: arrow keys there must stay in the radio).  A constant
+# script; the number only makes each one new, so that it runs.
+_SHOW_HEADING = """<script>
+setTimeout(() => {
+  const heading = document.querySelector('[data-testid="stMain"] h2');
+  if (!heading) { return; }
+  heading.scrollIntoView();
+  if (FOCUS) { heading.setAttribute('tabindex', '-1'); heading.focus(); }
+}, 150); // move NUMBER
+</script>"""
+
+
+def focus_heading_after_a_move() -> None:
+    """At the end of a page: after a domain change, the new domain's heading is in view and focused."""
+    moved = st.session_state.pop(_MOVED, None)
+    if moved is not None:
+        script = _SHOW_HEADING.replace("FOCUS", "true" if moved == "focus" else "false")
+        st.html(script.replace("NUMBER", str(next(_moves))), unsafe_allow_javascript=True)
 
 
 def domain_picker(
@@ -42,34 +59,46 @@ def domain_picker(
     progress: Mapping[str, str],
     title: str,
 ) -> str:
-    """A sidebar radio of domains: the address names the domain, else the one last shown on this page."""
+    """A sidebar radio of domains: the person's last choice, else the address, else the last one shown here.
+
+    No callback: Streamlit may stop a callback half-way when the person clicks
+    again, so the radio's own value is read here, in the run, and copied to the
+    address.
+    """
     choices = [str(option) for option in options]
-    wanted = st.query_params.get(DOMAIN_PARAM) or st.session_state.get(_remembered(page, round_id))
-    current = str(wanted) if wanted in choices else choices[0]
     key = _widget(page, round_id)
-    if st.session_state.get(key) != current:
+    clicked = st.session_state.get(key)
+    before = st.session_state.get(_remembered(page, round_id))
+    if clicked in choices:
+        current = str(clicked)
+    else:
+        wanted = st.query_params.get(DOMAIN_PARAM) or before
+        current = str(wanted) if wanted in choices else choices[0]
         st.session_state[key] = current
+    if before is not None and before != current:
+        st.session_state.setdefault(_MOVED, "scroll")
     st.session_state[_remembered(page, round_id)] = current
     if st.query_params.get(DOMAIN_PARAM) != current:
         st.query_params[DOMAIN_PARAM] = current
-    st.sidebar.radio(
-        title,
-        choices,
-        format_func=lambda o: titles[o],
-        captions=[progress[o] for o in choices],
-        key=key,
-        on_change=_chosen,
-        args=(page, round_id),
-    )
+    st.sidebar.radio(title, choices, format_func=lambda o: titles[o], captions=[progress[o] for o in choices], key=key)
     return current
 
 
-def next_domain_button(page: str, questionnaire: Questionnaire, domain_id: str) -> None:
+def _go_to(page: str, round_id: int, domain_id: str) -> None:
+    st.session_state[_MOVED] = "focus"
+    st.session_state[_widget(page, round_id)] = domain_id
+
+
+def next_domain_button(page: str, round_id: int, questionnaire: Questionnaire, domain_id: str) -> None:
     """At the end of a domain: go on to the next one."""
     ids = [d.id for d in questionnaire.domains]
     if domain_id not in ids or ids.index(domain_id) + 1 >= len(ids):
         return
     following = questionnaire.domains[ids.index(domain_id) + 1]
-    if st.button(f"Next domain: {following.title}", icon=":material/arrow_forward:", key=f"{page}-next-domain"):
-        st.query_params[DOMAIN_PARAM] = following.id
-        st.rerun()
+    st.button(
+        f"Next domain: {following.title}",
+        icon=":material/arrow_forward:",
+        key=f"{page}-next-domain",
+        on_click=_go_to,
+        args=(page, round_id, following.id),
+    )

@@ -13,7 +13,6 @@ write that one field, and only while it still holds what the person saw.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
@@ -23,10 +22,7 @@ import streamlit as st
 
 from b1mg_maturity.edits import FieldEdit, RecordFields
 from b1mg_maturity.errors import Conflict
-from b1mg_maturity.ui.feedback import error_lines, escape_markdown, show_error
-
-_MISSING = object()
-_DRAWN = itertools.count(1)  # a new number for every status line drawn (no session-state write)
+from b1mg_maturity.ui.feedback import escape_markdown, show_error
 
 
 @dataclass(frozen=True)
@@ -34,6 +30,21 @@ class Saved:
     """The outcome shown after a successful save."""
 
     at: dt.datetime | None
+
+
+_MISSING: Any = object()
+_SLOTS = "field-state::slots"
+
+
+@dataclass
+class _Slot:
+    """What the page knows of one field beside its widget: the value last shown from the database,
+    the person's value that could not be saved (and why), and the last successful save."""
+
+    seen: Any = _MISSING
+    pending: Any = _MISSING
+    problem: Exception | None = None
+    outcome: Saved | None = None
 
 
 @dataclass(frozen=True)
@@ -54,116 +65,102 @@ class BoundField:
     from_widget: Callable[[Any], Any] = lambda value: value
     describe: Callable[[Any], str] = str
 
-    # --- session keys (non-widget keys survive runs in which the widget is not drawn) -----------
+    # --- what the page knows of this field, beside the widget --------------------------------------
+    #
+    # Kept in one plain dict per session and changed in place: Streamlit may stop a callback at any
+    # access to st.session_state when the person has clicked again, so after a save nothing is written
+    # through st.session_state that the next run would need.
 
-    @property
-    def _seen(self) -> str:
-        return f"{self.key}::seen"
-
-    @property
-    def _pending(self) -> str:
-        return f"{self.key}::pending"
-
-    @property
-    def _problem(self) -> str:
-        return f"{self.key}::problem"
-
-    @property
-    def _outcome(self) -> str:
-        return f"{self.key}::outcome"
+    def _slot(self) -> _Slot:
+        slots: dict[str, _Slot] = st.session_state.setdefault(_SLOTS, {})
+        slot = slots.get(self.key)
+        if slot is None:
+            slot = slots[self.key] = _Slot()
+        return slot
 
     # --- drawing ---------------------------------------------------------------------------------
 
     def sync(self, stored: Any) -> None:
         """Before the widget is drawn: show the database's value, or the person's unsaved one."""
-        state = st.session_state
-        pending = state.get(self._pending, _MISSING)
-        if pending is not _MISSING:
+        state, slot = st.session_state, self._slot()
+        if slot.pending is not _MISSING:
             if self.key not in state:
-                state[self.key] = pending
+                state[self.key] = slot.pending
             return
-        if self.key not in state or state.get(self._seen, _MISSING) != stored:
-            state[self.key] = self.to_widget(stored)
-            state[self._seen] = stored
+        shown = self.to_widget(stored)
+        if self.key not in state or slot.seen != stored or state[self.key] != shown:
+            state[self.key] = shown
+            slot.seen = stored
 
     def problem(self) -> Exception | None:
-        value = st.session_state.get(self._problem)
-        return value if isinstance(value, Exception) else None
+        return self._slot().problem
 
     def outcome(self) -> Saved | None:
-        value = st.session_state.get(self._outcome)
-        return value if isinstance(value, Saved) else None
+        return self._slot().outcome
 
     # --- callbacks ---------------------------------------------------------------------------------
 
     def on_change(self) -> None:
         """Widget callback: save the new value of this one field."""
-        state = st.session_state
-        raw = state.get(self.key)
+        slot = self._slot()
+        raw = st.session_state.get(self.key)
         value = self.from_widget(raw)
-        seen = state.get(self._seen)
-        if value == seen and self._problem not in state:
+        if value == slot.seen and slot.problem is None:
             return
         try:
-            stored = self.save(FieldEdit(self.field, seen, value))
+            stored = self.save(FieldEdit(self.field, slot.seen, value))
         except Exception as exc:  # noqa: BLE001 - kept and shown in the card, with the person's value
-            state[self._problem] = exc
-            state[self._pending] = raw
-            state.pop(self._outcome, None)
+            slot.problem, slot.pending, slot.outcome = exc, raw, None
             return
-        state[self._seen] = stored
+        slot.seen, slot.problem, slot.pending = stored, None, _MISSING
+        slot.outcome = Saved(dt.datetime.now(dt.UTC))
         shown = self.to_widget(stored)
         if shown != raw:
-            state[self.key] = shown  # the stored form, e.g. "https://" added to a bare web address
-        state[self._outcome] = Saved(dt.datetime.now(dt.UTC))
-        state.pop(self._problem, None)
-        state.pop(self._pending, None)
+            st.session_state[self.key] = shown  # the stored form, e.g. "https://" added to a bare web address
 
     def keep_mine(self) -> None:
         """After a conflict: save the person's value over the one saved meanwhile, knowingly."""
-        conflict = st.session_state.get(self._problem)
-        if isinstance(conflict, Conflict):
-            st.session_state[self._seen] = self.theirs(conflict)
+        slot = self._slot()
+        if isinstance(slot.problem, Conflict):
+            slot.seen = self.theirs(slot.problem)
         self.on_change()
 
     def take_theirs(self) -> None:
         """After a conflict or a refused value: drop the person's value; the next run shows the saved one."""
-        for key in (self._problem, self._pending, self._seen, self.key, self._outcome):
-            st.session_state.pop(key, None)
+        st.session_state.setdefault(_SLOTS, {}).pop(self.key, None)
+        st.session_state.pop(self.key, None)
 
     def theirs(self, conflict: Conflict) -> Any:
         """The field's value saved meanwhile (blank when the record is gone)."""
         return self.record.value_of(self.field, conflict.theirs)
 
 
-def status_region(key: str, fields: list[BoundField]) -> None:
-    """The card's save status in words, announced politely to screen readers (aria-live)."""
+def status_region(key: str, indicator_id: str, fields: list[BoundField]) -> None:
+    """The card's save status in words (what was saved, or what was not and why)."""
     parts: list[str] = []
     state = "saved"
     for field in fields:
         problem = field.problem()
         if isinstance(problem, Conflict):
-            parts.append(f"{field.label} not saved: changed meanwhile by someone else (see below).")
+            parts.append(f"{field.label} not saved: changed meanwhile elsewhere (see below).")
             state = "problem"
         elif problem is not None:
-            parts.append(f"{field.label} not saved: " + " ".join(error_lines(problem)))
+            parts.append(f"{field.label} not saved (see below).")
             state = "problem"
     if not parts:
         times = [o.at for f in fields if (o := f.outcome()) is not None and o.at is not None]
         if times:
             parts.append(f"All changes saved (last at {max(times):%H:%M:%S} UTC).")
     text = " ".join(escape(p) for p in parts)
-    # A new number each run: the browser redraws the line even when its words did not change, replacing
-    # the "Saving…" the autosave script wrote into it.
-    drawn = next(_DRAWN)
+    # Screen readers hear each new line through the page's one live region (ui/autosave.py).
     st.html(
-        f'<div class="b1mg-save-status" data-state="{state}" data-card="{escape(key)}" data-drawn="{drawn}" '
-        f'role="status" aria-live="polite">{text}</div>'
+        f'<div class="b1mg-save-status" data-state="{state}" data-card="{escape(key)}" '
+        f'data-indicator="{escape(indicator_id)}">{text}</div>'
     )
 
 
 def conflict_choice(field: BoundField) -> None:
-    """When the field was changed meanwhile: both values in words, and the choice between them."""
+    """When the field could not be saved: why, and the choice between the person's value and the saved one."""
     problem = field.problem()
     if problem is None:
         return
@@ -178,7 +175,7 @@ def conflict_choice(field: BoundField) -> None:
         return
     yours = field.from_widget(st.session_state.get(field.key))
     st.warning(
-        f"**{escape_markdown(field.label)} was changed meanwhile by someone else.**  \n"
+        f"**{escape_markdown(field.label)} was changed meanwhile, in another tab or by someone else.**  \n"
         f"**Yours:** {escape_markdown(field.describe(yours))}  \n"
         f"**Saved meanwhile:** {escape_markdown(field.describe(field.theirs(problem)))}",
         icon=":material/sync_problem:",

@@ -23,7 +23,7 @@ from b1mg_maturity.questionnaire import Indicator, Questionnaire
 from b1mg_maturity.services import RatingView, RoundView, Services
 from b1mg_maturity.ui import autosave
 from b1mg_maturity.ui.context import app_services, current_user
-from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, next_domain_button
+from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, focus_heading_after_a_move, next_domain_button
 from b1mg_maturity.ui.feedback import escape_markdown, show_error
 from b1mg_maturity.ui.field_state import BoundField, conflict_choice, status_region
 from b1mg_maturity.ui.widgets import round_picker
@@ -151,7 +151,8 @@ def render() -> None:
                     round_, questionnaire, indicator, fields, mine.get(indicator.id), target.target if target else None
                 )
     if domain_id != ALL_DOMAINS:
-        next_domain_button("rate", questionnaire, domain_id)
+        next_domain_button("rate", round_.id, questionnaire, domain_id)
+    focus_heading_after_a_move()
 
 
 def card_key(indicator_id: str) -> str:
@@ -225,7 +226,9 @@ def _indicator_card(
                 disabled=locked,
             )
             if target is not None:
-                st.caption(f"Target set by the coordinator: level {target} ({questionnaire.level_label(target)})")
+                st.caption(
+                    f"Target set by the coordinator: level {target} ({escape_markdown(questionnaire.level_label(target))})"
+                )
         if indicator.guidance:
             with st.expander("How to choose between levels"):
                 st.markdown(escape_markdown(indicator.guidance))
@@ -234,6 +237,6 @@ def _indicator_card(
             with st.expander("Terms used here"):
                 for term in terms:
                     st.markdown(f"**{escape_markdown(term.term)}**: {escape_markdown(term.definition)}")
-        status_region(card_key(indicator.id), list(fields.values()))
+        status_region(card_key(indicator.id), indicator.id, list(fields.values()))
         for bound in fields.values():
             conflict_choice(bound)

@@ -187,7 +187,7 @@ class Journey:
                 self.stale = None
             return
         self.figures.conflicts += 1
-        card.get_by_text(re.compile("was changed meanwhile by someone else")).wait_for()
+        card.get_by_text(re.compile("was changed meanwhile, in another tab or by someone else")).wait_for()
         self.check()  # the stale edit wrote nothing
         if self.rng.random() < 0.5:
             card.get_by_role("button", name="Keep mine").click()

@@ -6,6 +6,7 @@ depend on each other's order.
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +19,7 @@ from b1mg_maturity.questionnaire import load_bundled
 from b1mg_maturity.services import RatingView, Services
 from b1mg_maturity.ui.rate import card_key
 from tests.e2e.conftest import RunningApp, sign_in
-from tests.e2e.pages import RatePage, Shown, idle, links_text, wait_until
+from tests.e2e.pages import ConsensusPage, RatePage, Shown, idle, links_text, wait_until
 
 MLM = load_bundled()
 
@@ -226,11 +227,9 @@ def test_consensus_keeps_the_agreed_level_after_a_domain_switch_and_shows_real_l
         if choices.get_by_role("radio", name=pattern).is_checked():
             break
     wait_until(lambda: services.consensus_of(OPERATOR_ID, round_id)["D1.1.1"].level == agreed, "consensus saved")
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_text(MLM.domains[1].title, exact=True).click()
-    idle(page)
-    sidebar.get_by_text(MLM.domains[0].title, exact=True).click()
-    idle(page)
+    consensus = ConsensusPage(page, MLM)
+    consensus.switch_domain("D2")
+    consensus.switch_domain("D1")
     expect(choices.get_by_role("radio", name=pattern)).to_be_checked()
     rationale = card.get_by_label("Rationale")
     rationale.fill("Agreed after a domain switch")
@@ -246,3 +245,28 @@ def test_consensus_keeps_the_agreed_level_after_a_domain_switch_and_shows_real_l
 def _another_level_of_consensus(services: Services, round_id: int) -> int:
     view = services.consensus_of(OPERATOR_ID, round_id).get("D1.1.1")
     return _another_level(None) if view is None or view.level is None else view.level % 5 + 1
+
+
+def test_fast_clicks_in_one_tab_never_conflict_with_themselves(
+    running_app: RunningApp, new_page: Any, services: Services
+) -> None:
+    """Clicks faster than the page redraws: Streamlit stops a save's callback half-way; the next save still knows
+    what the page last saved (a reviewer found false "changed meanwhile" conflicts and lost levels here)."""
+    round_id, expert = _round_of(services, "XH"), "xh-expert2"
+    page = new_page()
+    rate = _open_rate(page, running_app, expert, round_id, "D1")
+    rng = random.Random(3)
+    last: dict[str, int] = {}
+    for _ in range(25):
+        indicator_id = rng.choice(["D1.1.1", "D1.2.1"])
+        level = rng.randint(1, 5)
+        rate.card(indicator_id).get_by_text(f"{level} · {MLM.level_label(level)}", exact=True).first.click()
+        last[indicator_id] = level
+        page.wait_for_timeout(rng.choice([30, 80, 150, 300]))
+    idle(page)
+    for indicator_id, level in last.items():
+        wait_until(
+            lambda i=indicator_id, v=level: _now(services, round_id, expert, i).level == v, "the last click saved"
+        )
+        assert rate.shown(indicator_id).level == level
+        expect(rate.card(indicator_id).get_by_text("changed meanwhile")).to_have_count(0)

@@ -33,25 +33,27 @@ def test_round_label_with_control_characters_is_refused(world: World, value: str
     with pytest.raises(ValidationFailed) as caught:
         world.services.open_round(world.id("coordinator-de"), "DE", value, dt.date(2026, 5, 1))
     (line,) = caught.value.lines()
-    assert line.startswith("label: contains a control character U+")
+    assert line.startswith("Round name: contains a control character U+")
     assert _rows(world, AssessmentRound) == before
 
 
-@pytest.mark.parametrize("field", ["display_name", "email"])
+@pytest.mark.parametrize(("field", "words"), [("display_name", "Name"), ("email", "E-mail")])
 @pytest.mark.parametrize("value", HOSTILE, ids=["nul", "ansi", "bell", "newline", "delete"])
-def test_user_names_and_email_with_control_characters_are_refused(world: World, field: str, value: str) -> None:
+def test_user_names_and_email_with_control_characters_are_refused(
+    world: World, field: str, words: str, value: str
+) -> None:
     before = _rows(world, User)
     kwargs: dict[str, Any] = {field: value}
     with pytest.raises(ValidationFailed) as caught:
         world.services.add_user(world.id("admin"), "newcomer", PASSWORD, **kwargs)
-    assert caught.value.lines()[0].startswith(f"{field}: contains a control character")
+    assert caught.value.lines()[0].startswith(f"{words}: contains a control character")
     assert _rows(world, User) == before
 
 
 def test_nul_in_a_username_is_refused_plainly(world: World) -> None:
     with pytest.raises(ValidationFailed) as caught:
         world.services.add_user(world.id("admin"), "new\x00comer", PASSWORD)
-    assert caught.value.lines()[0].startswith("username:")
+    assert caught.value.lines()[0].startswith("Username:")
 
 
 LOOKUPS: dict[str, Callable[[World], Any]] = {
@@ -76,7 +78,7 @@ def test_reopen_reason_with_escape_is_refused(world: World) -> None:
     services.submit(world.id("coordinator-de"), round_id)
     with pytest.raises(ValidationFailed) as caught:
         services.reopen(world.id("admin"), round_id, "because\x1b]0;pwned\x07")
-    assert caught.value.lines()[0].startswith("reason: contains a control character U+001B (escape)")
+    assert caught.value.lines()[0].startswith("Reason: contains a control character U+001B (escape)")
     assert services.get_round(world.id("admin"), round_id).status == "submitted"
 
 
