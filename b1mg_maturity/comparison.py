@@ -218,7 +218,7 @@ def published_scorecards(
 ) -> list[ScoredRound]:
     """The published rounds this user may open, scored: every one for analysts and admins,
     their own health systems' for everyone else.  Input for :mod:`b1mg_maturity.benchmark`."""
-    with services.db.transaction() as session:
+    with services.db.reading() as session:
         actor = services.load_actor(session, actor_id)
         rounds = _published_rounds(session, questionnaire_id)
         if not sees_names(actor):
@@ -265,7 +265,7 @@ def peer_domain_medians(
     """
     threshold = _threshold(min_group_size)
     own = services.get_round(actor_id, round_id)  # checks that the user may open the round
-    with services.db.transaction() as session:
+    with services.db.reading() as session:
         candidates = [
             r for r in _published_rounds(session, own.questionnaire_id) if r.health_system_id != own.health_system.id
         ]
@@ -516,7 +516,7 @@ def compare(
     filters = filters or Filters()
     threshold = _threshold(min_group_size)
     notes: list[str] = ["Only published rounds count."]
-    with services.db.transaction() as session:
+    with services.db.reading() as session:
         actor = services.load_actor(session, actor_id)
         named = sees_names(actor)
         published = _published_rounds(session)
@@ -1051,7 +1051,7 @@ def programme_overview(services: Services, actor_id: int, *, min_group_size: int
     administrators also see how many rounds are still in progress.
     """
     threshold = _threshold(min_group_size)
-    with services.db.transaction() as session:
+    with services.db.reading() as session:
         actor = services.load_actor(session, actor_id)
         if not sees_names(actor):
             raise PermissionDenied("You may not see the programme overview (analysts and administrators only).")

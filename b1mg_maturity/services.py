@@ -1332,7 +1332,7 @@ class Services:
     def _current(
         self, record: _VersionedRecord, round_id: int, indicator_id: str, actor_id: int
     ) -> tuple[dict[str, Any], int] | None:
-        with self.db.transaction() as session:
+        with self.db.reading() as session:
             actor = self.load_actor(session, actor_id)
             row = session.scalars(select(record.model).filter_by(**record.keys(round_id, indicator_id, actor))).first()
             return None if row is None else (record.describe(record.columns_of(row)), row.version)
