@@ -134,7 +134,8 @@ def test_the_page_stays_in_the_chosen_domain_and_the_address_names_it(
     rate.wait_for_domain("D3")
     assert "domain=D3" in page.url
     for indicator in domain.indicators[:6]:
-        assert rate.shown(indicator.id) == _as_shown(_saved(services, round_id, expert, indicator.id))
+        expected = _as_shown(_saved(services, round_id, expert, indicator.id))
+        wait_until(lambda i=indicator.id, e=expected: rate.shown(i) == e, f"{indicator.id} shows the saved rating")
 
 
 def test_links_without_a_scheme_are_accepted_and_a_bad_link_never_blocks_the_level(
@@ -181,7 +182,9 @@ def test_typed_text_is_saved_without_leaving_the_field(
     expect(rate.card(indicator_id).locator(".b1mg-save-status")).to_contain_text("saved")
     page.reload()
     rate.wait_for_domain("D4")
-    assert rate.shown(indicator_id).evidence == "Typed and never left: national survey 2026"
+    expect(rate.card(indicator_id).get_by_label("Evidence")).to_have_value(
+        "Typed and never left: national survey 2026", timeout=20_000
+    )
 
     # Typing, then at once clicking another page: the text is saved and the click is not swallowed.
     box = rate.card(indicator_id).get_by_label("Evidence")
