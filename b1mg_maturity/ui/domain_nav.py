@@ -23,6 +23,11 @@ def _remembered(page: str, round_id: int) -> str:
     return f"{page}-domain-of-{round_id}"
 
 
+def _addressed(page: str, round_id: int) -> str:
+    """The domain this page last put into the address."""
+    return f"{page}-domain-addressed-{round_id}"
+
+
 def _widget(page: str, round_id: int) -> str:
     return f"{page}-domain-{round_id}"
 
@@ -59,7 +64,8 @@ def domain_picker(
     progress: Mapping[str, str],
     title: str,
 ) -> str:
-    """A sidebar radio of domains: the person's last choice, else the address, else the last one shown here.
+    """A sidebar radio of domains: an address changed from outside, else the person's last choice, else the
+    address, else the last one shown here.
 
     No callback: Streamlit may stop a callback half-way when the person clicks
     again, so the radio's own value is read here, in the run, and copied to the
@@ -69,12 +75,17 @@ def domain_picker(
     key = _widget(page, round_id)
     clicked = st.session_state.get(key)
     before = st.session_state.get(_remembered(page, round_id))
-    if clicked in choices:
+    address = st.query_params.get(DOMAIN_PARAM)
+    if address in choices and address != st.session_state.get(_addressed(page, round_id)):
+        current = str(address)  # the address changed from outside (Back, an edited or shared link)
+    elif clicked in choices:
         current = str(clicked)
     else:
-        wanted = st.query_params.get(DOMAIN_PARAM) or before
+        wanted = address or before
         current = str(wanted) if wanted in choices else choices[0]
+    if clicked != current:
         st.session_state[key] = current
+    st.session_state[_addressed(page, round_id)] = current
     if before is not None and before != current:
         st.session_state.setdefault(_MOVED, "scroll")
     st.session_state[_remembered(page, round_id)] = current
