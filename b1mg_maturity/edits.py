@@ -141,8 +141,3 @@ def normalise_links(lines: Sequence[str], *, field_name: str = LINKS_FIELD_NAME)
     if problems:
         raise ValidationFailed("Some links are not web addresses; nothing in Links was saved.", tuple(problems))
     return tuple(cleaned)
-
-
-def links_from_text(text: str) -> tuple[str, ...]:
-    """The Links box's text (one address per line) -> normalised web addresses."""
-    return normalise_links(text.splitlines())

@@ -33,15 +33,6 @@ def show_error(exc: BaseException) -> None:
         )
 
 
-def error_lines(exc: BaseException) -> list[str]:
-    """An error as plain lines of words (no markdown): for a status line or a screen reader."""
-    exc = _explained(exc)
-    if isinstance(exc, B1mgError):
-        return exc.lines()
-    log.exception("unexpected error in the web app", exc_info=exc)
-    return ["Something went wrong on our side; please try again."]
-
-
 def _explained(exc: BaseException) -> BaseException:
     """A database failure (disk full, read-only ...) as a plain-words error; anything else unchanged."""
     failure = database_failure(exc)

@@ -116,9 +116,6 @@ class RatePage:
         """Wait until no card is waiting to save typed text, and the page has finished drawing."""
         settle(self.page)
 
-    def status(self, indicator_id: str) -> str:
-        return str(self.card(indicator_id).locator(".b1mg-save-status").inner_text())
-
 
 def links_text(links: tuple[str, ...]) -> str:
     return "\n".join(links)
