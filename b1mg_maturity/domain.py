@@ -1,0 +1,115 @@
+"""The project's vocabulary: round statuses, roles and the basis of a result, each defined once.
+
+The values are the strings stored in the database and written to the
+interchange files, so they never change; the labels are what people read.
+Each is a ``StrEnum``, so a stored string compares equal to its member.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RoundStatus(StrEnum):
+    """Where a round is in its workflow: draft -> in review -> submitted -> published."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+    @property
+    def editable(self) -> bool:
+        """Ratings, consensus and targets may change (draft or in review)."""
+        return self in EDITABLE_STATUSES
+
+    @property
+    def closed(self) -> bool:
+        """Submitted or published: the answers are final and count as a previous round."""
+        return self in CLOSED_STATUSES
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The label of a stored status; an unknown value is shown as it is."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value.replace("_", " ").capitalize()
+
+
+_STATUS_LABELS = {
+    RoundStatus.DRAFT: "Draft",
+    RoundStatus.IN_REVIEW: "In review",
+    RoundStatus.SUBMITTED: "Submitted",
+    RoundStatus.PUBLISHED: "Published",
+}
+
+EDITABLE_STATUSES = frozenset({RoundStatus.DRAFT, RoundStatus.IN_REVIEW})
+CLOSED_STATUSES = frozenset({RoundStatus.SUBMITTED, RoundStatus.PUBLISHED})
+
+
+class GlobalRole(StrEnum):
+    """A role held across the whole installation (``none``: roles per health system only)."""
+
+    NONE = "none"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return _GLOBAL_ROLE_LABELS[self]
+
+
+_GLOBAL_ROLE_LABELS = {
+    GlobalRole.NONE: "None (roles per health system only)",
+    GlobalRole.ANALYST: "Analyst",
+    GlobalRole.ADMIN: "Administrator",
+}
+
+
+class SystemRole(StrEnum):
+    """A role held in one health system."""
+
+    COORDINATOR = "coordinator"
+    EXPERT = "expert"
+    VIEWER = "viewer"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+RATING_ROLES = frozenset({SystemRole.EXPERT, SystemRole.COORDINATOR})  # the roles an invitation to rate needs
+
+
+class Basis(StrEnum):
+    """What an indicator's result rests on."""
+
+    CONSENSUS = "consensus"
+    EXPERTS_MEDIAN = "experts' median"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return _BASIS_LABELS[self]
+
+
+_BASIS_LABELS = {
+    Basis.CONSENSUS: "Consensus",
+    Basis.EXPERTS_MEDIAN: "Experts' median",
+    Basis.NONE: "Not rated",
+}
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "EDITABLE_STATUSES",
+    "RATING_ROLES",
+    "Basis",
+    "GlobalRole",
+    "RoundStatus",
+    "SystemRole",
+]
