@@ -29,6 +29,11 @@ Method
 * **Excluded systems** (``exclude_systems``): the anonymous view compares a
   health system with the *others*: its own rounds are left out of the
   statistics and ranked against them (``of`` = others + 1).
+
+One pipeline: :func:`benchmark` is :func:`scores_frame` -> :func:`only_published`
+-> :func:`ranked_snapshot` (snapshot, statistics, positions), :func:`round_statistics`
+and :func:`changes`.  The Compare page, the peers' medians of the Results page
+and the PDF report call these same steps (:mod:`b1mg_maturity.comparison`).
 """
 
 from __future__ import annotations
@@ -40,12 +45,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.scoring import ScoreCard
 
 KINDS = ("overall", "pillar", "domain", "indicator")
 KEY = ["questionnaire_id", "kind", "item_id"]
 OVERALL_ID = "overall"
-PUBLISHED = "published"
 STAT_COLUMNS = ["systems", "median", "highest", "lowest", "q1", "q3"]
 
 ROUND_COLUMNS = [
@@ -72,7 +77,7 @@ class RoundMeta:
     date: dt.date
     questionnaire_id: str
     questionnaire_version: str
-    status: str
+    status: str  # a RoundStatus value
 
 
 def withheld_reason(min_group_size: int) -> str:
@@ -174,7 +179,7 @@ def scores_frame(rounds: Iterable[tuple[RoundMeta, ScoreCard]]) -> pd.DataFrame:
 
 def only_published(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The published rounds' rows, and how many rounds were left out."""
-    published = frame["status"] == PUBLISHED
+    published = frame["status"] == RoundStatus.PUBLISHED.value
     left_out = int(frame.loc[~published, "round_id"].nunique())
     return frame.loc[published], left_out
 
@@ -267,6 +272,27 @@ def positions(
     return out
 
 
+# --- the pipeline's steps, shared by every caller ----------------------------------------------
+
+
+def ranked_snapshot(
+    frame: pd.DataFrame, *, min_group_size: int, exclude_systems: Collection[str] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each health system's latest round (:func:`snapshot`) with its positions, and the statistics."""
+    latest = snapshot(frame)
+    stats = statistics(latest, min_group_size=min_group_size, exclude_systems=exclude_systems)
+    return positions(latest, stats, exclude_systems=exclude_systems), stats
+
+
+def round_statistics(
+    frame: pd.DataFrame, *, min_group_size: int, exclude_systems: Collection[str] = ()
+) -> pd.DataFrame:
+    """Statistics per round label (for trends): per questionnaire id, each health system's last round
+    of that label counts once."""
+    labelled = frame.drop_duplicates(["round_label", "system_code", "questionnaire_id", "kind", "item_id"], keep="last")
+    return statistics(labelled, min_group_size=min_group_size, by=["round_label"], exclude_systems=exclude_systems)
+
+
 # --- changes between rounds -------------------------------------------------------------------
 
 
@@ -341,11 +367,8 @@ def benchmark(
     notes = ["Only published rounds count."]
     if left_out:
         notes.append(f"{left_out} round(s) not yet published were left out.")
-    latest = snapshot(frame)
-    stats = statistics(latest, min_group_size=min_group_size, exclude_systems=exclude_systems)
-    ranked = positions(latest, stats, exclude_systems=exclude_systems)
-    labelled = frame.drop_duplicates(["round_label", "system_code", "questionnaire_id", "kind", "item_id"], keep="last")
-    by_round = statistics(labelled, min_group_size=min_group_size, by=["round_label"], exclude_systems=exclude_systems)
+    ranked, stats = ranked_snapshot(frame, min_group_size=min_group_size, exclude_systems=exclude_systems)
+    by_round = round_statistics(frame, min_group_size=min_group_size, exclude_systems=exclude_systems)
     delta = changes(frame)
     if bool(delta["versions_differ"].any()):
         notes.append("Some changes compare different versions of a questionnaire (marked in the table).")

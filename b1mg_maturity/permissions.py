@@ -104,3 +104,8 @@ def require_rate(actor: Actor, facts: RoundFacts) -> None:
 
 def require_coordinate(actor: Actor, facts: RoundFacts, what: str) -> None:
     require_coordinator(actor, facts.health_system_id, what)
+
+
+def sees_names(actor: Actor) -> bool:
+    """Only analysts and administrators see other health systems by name (comparisons, programme overview)."""
+    return actor.is_admin or actor.is_analyst

@@ -19,6 +19,7 @@ import statistics
 import time
 
 from b1mg_maturity import benchmark as bm
+from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.questionnaire import load_bundled
 from b1mg_maturity.scoring import Answer, ScoreCard, score
 
@@ -43,7 +44,7 @@ def synthetic_rounds(systems: int, rounds: int, seed: int = 11) -> list[tuple[bm
                     level = max(1, min(5, round(base + 0.25 * year + rng.gauss(0, 0.7))))
                     answers[indicator.id] = Answer(level=level, target=min(5, level + rng.randint(0, 2)))
             round_id += 1
-            status = "published" if year < rounds - 1 or rng.random() < 0.8 else "submitted"
+            status = RoundStatus.PUBLISHED if year < rounds - 1 or rng.random() < 0.8 else RoundStatus.SUBMITTED
             meta = bm.RoundMeta(
                 round_id,
                 code,

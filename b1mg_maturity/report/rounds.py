@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from b1mg_maturity.comparison import peer_domain_medians
+from b1mg_maturity.comparison.reading import peer_domain_medians
 from b1mg_maturity.errors import PermissionDenied
 from b1mg_maturity.report.context import (
     MIN_PEERS,

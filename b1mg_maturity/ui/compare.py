@@ -1,5 +1,5 @@
 """Compare health systems and rounds.  The page only draws: what may be seen, and every number, comes
-from :func:`b1mg_maturity.comparison.compare`; the figures from :mod:`b1mg_maturity.comparison_charts`.
+from :func:`b1mg_maturity.comparison.reading.compare`; the figures from :mod:`b1mg_maturity.charts.comparison`.
 
 The view lives in the address (``?view=heatmap&rounds=label&label=Round+2025...``), so a link
 reproduces it.  Widget values win over the address within a session; the address is rewritten
@@ -18,18 +18,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from b1mg_maturity import comparison_charts as cc
+from b1mg_maturity.charts import comparison as cc
 from b1mg_maturity.charts import describe
-from b1mg_maturity.comparison import (
-    MAX_OVERLAY,
-    OVERALL,
-    Comparison,
-    Filters,
-    compare,
-    domain_label,
-    table_csv,
-    table_xlsx,
-)
+from b1mg_maturity.charts import distributions as dc
+from b1mg_maturity.comparison import MAX_OVERLAY, OVERALL, Comparison, Filters, domain_label
+from b1mg_maturity.comparison.reading import compare
+from b1mg_maturity.interchange.table_export import table_csv, table_xlsx
+from b1mg_maturity.ui.compare_address import filters_from_query, filters_to_query
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
 
@@ -96,7 +91,7 @@ def render() -> None:
         st.warning("Sign in to compare health systems.", icon=":material/login:")
         return
     st.title("Compare health systems")
-    address = Filters.from_query(st.query_params.to_dict())
+    address = filters_from_query(st.query_params.to_dict())
     services = app_services()
     result = attempt(lambda: compare(services, user.id, _wanted(address)))
     if result is None:
@@ -117,7 +112,7 @@ def render() -> None:
     )
     _notes(result)
     VIEWS[view](result)
-    st.query_params.from_dict(result.filters.to_query())
+    st.query_params.from_dict(filters_to_query(result.filters))
 
 
 def _intro(result: Comparison) -> None:
@@ -287,9 +282,9 @@ def _levels(result: Comparison) -> dict[int, str]:
     return {level.level: level.label for level in result.questionnaire.levels}
 
 
-def _scale(result: Comparison) -> tuple[int, int]:
+def _scale(result: Comparison) -> tuple[int, ...]:
     assert result.questionnaire is not None
-    return result.questionnaire.min_level, result.questionnaire.max_level
+    return result.questionnaire.scale
 
 
 def _sort_picker(result: Comparison) -> None:
@@ -319,22 +314,22 @@ def _domains(result: Comparison) -> list[Any]:
 
 
 def _radar(result: Comparison) -> None:
-    statistic = result.statistic_label if result.statistic_label in result.radar.columns else None
-    if len(result.radar.columns) <= 1:
+    if len(result.tables["radar"].columns) <= 1:
         st.info("Choose health systems to show, or widen the group.", icon=":material/info:")
         return
-    _chart(cc.radar_overlay(result.radar, statistic_column=statistic, scale=_scale(result)), "cmp_fig_radar")
+    _chart(cc.radar_overlay(result.tables["radar"], scale=_scale(result)), "cmp_fig_radar")
     _table("Domain scores", result.radar, "radar")
 
 
 def _heatmap(result: Comparison) -> None:
     if len(result.systems) > 1:
         _sort_picker(result)
-    if result.heatmap.empty:
+    if result.tables["heatmap"].empty:
         st.info("Nothing to show for this selection.", icon=":material/info:")
         return
     _chart(
-        cc.score_heatmap(result.heatmap, level_labels=_levels(result), highlight=_highlight(result)), "cmp_fig_heatmap"
+        cc.score_heatmap(result.tables["heatmap"], level_labels=_levels(result), highlight=_highlight(result)),
+        "cmp_fig_heatmap",
     )
     _table(
         "Scores per health system and domain",
@@ -355,11 +350,14 @@ def _indicators(result: Comparison) -> None:
     with right:
         if len(result.systems) > 1:
             _sort_picker(result)
-    if result.indicators.empty:
+    if result.tables["indicators"].empty:
         st.info("Nothing to show for this selection.", icon=":material/info:")
         return
     fig = cc.indicator_heatmap(
-        result.indicators, level_labels=_levels(result), statements=result.indicator_notes, highlight=_highlight(result)
+        result.tables["indicators"],
+        level_labels=_levels(result),
+        statements=result.indicator_notes,
+        highlight=_highlight(result),
     )
     _chart(fig, "cmp_fig_indicators")
     statements = pd.DataFrame(
@@ -376,9 +374,8 @@ def _indicators(result: Comparison) -> None:
 
 
 def _distribution(result: Comparison) -> None:
-    focus = result.focus.label if result.focus else None
-    points = result.points if result.named else None
-    fig = cc.distribution(result.distribution, points, focus_column=focus, scale=_scale(result))
+    points = result.tables["points"] if result.named else None
+    fig = dc.distribution(result.tables["distribution"], points, scale=_scale(result))
     _chart(fig, "cmp_fig_distribution")
     _table("Distribution per domain", result.distribution, "distribution")
     if result.named and not result.points.empty:
@@ -392,12 +389,12 @@ def _trends(result: Comparison) -> None:
     }
     items |= {d.id: domain_label(result.questionnaire, d.id) for d in _domains(result)}
     st.selectbox("Score", list(items), format_func=items.__getitem__, key=_put(KEYS["item"], result.filters.item))
-    if result.trends.empty:
+    if result.tables["trends"].empty:
         st.info("No rounds to show for this selection.", icon=":material/info:")
         return
     label = items[result.filters.item]
     _chart(
-        cc.trend_lines(result.trends, item_label=label, scale=_scale(result), systems=_highlight(result)),
+        dc.trend_lines(result.tables["trends"], item_label=label, scale=_scale(result), systems=_highlight(result)),
         "cmp_fig_trends",
     )
     _table(

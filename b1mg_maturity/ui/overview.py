@@ -1,17 +1,17 @@
 """The programme at a glance (analysts and administrators): health systems assessed, rounds, coverage,
-overall maturity levels.  Numbers come from :func:`b1mg_maturity.comparison.programme_overview`."""
+overall maturity levels.  Numbers come from :func:`b1mg_maturity.comparison.reading.programme_overview`."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from b1mg_maturity import comparison_charts as cc
 from b1mg_maturity.charts import describe
-from b1mg_maturity.comparison import programme_overview, table_csv, table_xlsx
+from b1mg_maturity.charts import distributions as dc
+from b1mg_maturity.comparison.reading import programme_overview
+from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.interchange.table_export import table_csv, table_xlsx
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt
-
-STATUS_NAMES = {"draft": "Draft", "in_review": "In review", "submitted": "Submitted"}
 
 
 def render() -> None:
@@ -43,7 +43,7 @@ def render() -> None:
     columns[2].metric("Published rounds", overview.published_rounds)
     if overview.in_progress:
         waiting = sum(overview.in_progress.values())
-        detail = ", ".join(f"{STATUS_NAMES.get(k, k)} {v}" for k, v in sorted(overview.in_progress.items()))
+        detail = ", ".join(f"{RoundStatus.label_of(k)} {v}" for k, v in sorted(overview.in_progress.items()))
         columns[3].metric(
             "Rounds in progress", waiting, help=detail, delta=detail, delta_color="off", delta_arrow="off"
         )
@@ -53,7 +53,7 @@ def render() -> None:
         st.info("No round has been published yet.", icon=":material/info:")
         return
     st.subheader("Overall maturity level per round")
-    fig = cc.band_distribution(table, level_labels=overview.level_labels)
+    fig = dc.band_distribution(table, level_labels=overview.level_labels)
     st.plotly_chart(fig, key="overview_levels", theme=None, config={"displaylogo": False}, alt=describe(fig))
     st.subheader("Per round")
     for note in overview.notes:

@@ -119,7 +119,7 @@ GROUP_COLUMNS = {
 def peer_benchmark(services: Services, user_id: int, round_id: int) -> Any:
     """The peers' median per domain, when ``b1mg_maturity.comparison`` provides it; else None."""
     try:
-        comparison = importlib.import_module("b1mg_maturity.comparison")
+        comparison = importlib.import_module("b1mg_maturity.comparison.reading")
     except ImportError:
         return None
     medians: Callable[..., Any] | None = getattr(comparison, "peer_domain_medians", None)

@@ -16,7 +16,8 @@ import datetime as dt
 
 import pandas as pd
 
-from b1mg_maturity.comparison import Filters, compare
+from b1mg_maturity.comparison import Filters
+from b1mg_maturity.comparison.reading import compare
 from b1mg_maturity.services import Services
 from tests.integration.world import World
 

@@ -17,17 +17,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from b1mg_maturity.comparison import (
-    Comparison,
-    Filters,
-    compare,
-    peer_domain_medians,
-    programme_overview,
-    published_scorecards,
-    table_csv,
-    table_xlsx,
-)
+from b1mg_maturity.comparison import Comparison, Filters
+from b1mg_maturity.comparison.reading import compare, peer_domain_medians, programme_overview, published_scorecards
 from b1mg_maturity.errors import PermissionDenied
+from b1mg_maturity.interchange.table_export import table_csv, table_xlsx
 from b1mg_maturity.services import Services
 from tests.integration.world import World
 

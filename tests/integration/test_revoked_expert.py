@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from b1mg_maturity.comparison import published_scorecards
+from b1mg_maturity.comparison.reading import published_scorecards
 from b1mg_maturity.demo_bulk import RatingRow, write_round_answers
 from b1mg_maturity.errors import PermissionDenied
 from b1mg_maturity.interchange.answers_file import parse_answers_csv

@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 
 from b1mg_maturity import benchmark as bm
+from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import Answer, ScoreCard, score
 
@@ -39,7 +40,7 @@ def _card(q: Questionnaire, a: int | None, b: int | None, c1: int | str | None, 
 
 
 def _meta(
-    round_id: int, code: str, year: int, status: str = "published", qid: str = "tiny", version: str = "0.1"
+    round_id: int, code: str, year: int, status: str = RoundStatus.PUBLISHED, qid: str = "tiny", version: str = "0.1"
 ) -> bm.RoundMeta:
     return bm.RoundMeta(round_id, code, f"System {code}", f"Round {year}", dt.date(year, 3, 1), qid, version, status)
 
@@ -52,7 +53,7 @@ def rounds(tiny: Questionnaire) -> list[tuple[bm.RoundMeta, ScoreCard]]:
         (_meta(3, "Q", 2025, qid="other"), _card(tiny, 5, 5, 5, 5)),
         (_meta(4, "Q", 2026), _card(tiny, 1, 3, 5, 5)),
         (_meta(5, "R", 2026), _card(tiny, 3, 5, None, None)),
-        (_meta(6, "S", 2026, status="draft"), _card(tiny, 5, 5, 5, 5)),
+        (_meta(6, "S", 2026, status=RoundStatus.DRAFT), _card(tiny, 5, 5, 5, 5)),
         (_meta(7, "T", 2026), _card(tiny, 5, 2, 1, "NA")),
     ]
 
@@ -188,3 +189,21 @@ def test_empty_input_gives_empty_tables() -> None:
     result = bm.benchmark([], min_group_size=3)
     assert result.statistics.empty and result.scores.empty and result.changes.empty
     assert result.notes == ("Only published rounds count.",)
+
+
+def test_statistics_per_round_label_keep_each_questionnaire_apart(tiny: Questionnaire) -> None:
+    """One label, two questionnaires: a system's round of each counts in its own questionnaire's group.
+
+    (A de-duplication key without the questionnaire id kept only the last of the two rounds, so the
+    first questionnaire's group lost P.)
+    """
+    rounds = [
+        (_meta(1, "P", 2026, qid="tiny"), _card(tiny, 2, 1, None, None)),
+        (_meta(2, "P", 2026, qid="other"), _card(tiny, 4, 4, None, None)),
+        (_meta(3, "Q", 2026, qid="tiny"), _card(tiny, 4, 3, None, None)),
+    ]
+    by_round = bm.round_statistics(bm.scores_frame(rounds), min_group_size=1)
+    tiny_b = _stat(by_round, "domain", "B")
+    assert (tiny_b["systems"], tiny_b["median"]) == (2, 2.0)  # P 1 and Q 3
+    assert _stat(by_round, "domain", "B", qid="other")["median"] == 4.0
+    assert bm.benchmark(rounds, min_group_size=1).by_round.equals(by_round)  # the one pipeline

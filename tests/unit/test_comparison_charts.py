@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import pytest
 
-from b1mg_maturity import comparison_charts as cc
 from b1mg_maturity.charts import LEVEL_COLOURS, NOT_ANSWERED_COLOUR, NOT_APPLICABLE_COLOUR, describe
-from b1mg_maturity.comparison import Filters
+from b1mg_maturity.charts import comparison as cc
+from b1mg_maturity.charts import distributions as dc
+from b1mg_maturity.charts.style import SYSTEM_COLOURS
+from b1mg_maturity.comparison import Column, Filters, Table
+from b1mg_maturity.ui.compare_address import filters_from_query, filters_to_query
 
 LEVELS = {1: "Absent or ad hoc", 2: "Emerging", 3: "Defined", 4: "Established", 5: "Optimised"}
+SCALE = (1, 2, 3, 4, 5)
+
+
+def _table(columns: dict[str, str], data: Mapping[str, Sequence[object]], aggregate: list[bool] | None = None) -> Table:
+    """A typed table: ``columns`` maps ids to labels, ``data`` holds the values by id."""
+    rows = [dict(zip(data, values, strict=True)) for values in zip(*data.values(), strict=True)]
+    return Table.of([Column(i, label) for i, label in columns.items()], rows, aggregate)
 
 
 def _scale_colours(trace: object) -> list[str]:
@@ -21,15 +32,17 @@ def _scale_colours(trace: object) -> list[str]:
 
 
 def test_radar_overlays_systems_and_the_median_with_distinct_styles() -> None:
-    table = pd.DataFrame(
-        {
-            "Domain": ["I · Governance", "II · Investment", "III · Ethics"],
-            "XA · A": [2.0, 3.0, math.nan],
-            "XB · B": [4.0, 1.0, 2.0],
-            "Median of 5 health systems": [3.0, 2.0, 2.5],
-        }
-    )
-    fig = cc.radar_overlay(table, statistic_column="Median of 5 health systems")
+    columns = [Column("domain", "Domain"), Column("XA", "XA · A"), Column("XB", "XB · B")]
+    median = Column("median", "Median of 5 health systems", aggregate=True)
+    values = {
+        "domain": ["I · Governance", "II · Investment", "III · Ethics"],
+        "XA": [2.0, 3.0, math.nan],
+        "XB": [4.0, 1.0, 2.0],
+        "median": [3.0, 2.0, 2.5],
+    }
+    rows = [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)]
+    table = Table.of([*columns, median], rows)
+    fig = cc.radar_overlay(table, scale=SCALE)
     names = [t.name for t in fig.data]
     assert names == ["Median of 5 health systems", "XA · A", "XB · B"]
     xa, xb = fig.data[1], fig.data[2]
@@ -39,17 +52,21 @@ def test_radar_overlays_systems_and_the_median_with_distinct_styles() -> None:
     text = describe(fig)
     assert "XA · A: I · Governance 2.0; II · Investment 3.0; III · Ethics no value" in text
     assert "median of 5 health systems" in text.lower()
-    without = cc.radar_overlay(table.drop(columns=["Median of 5 health systems"]), statistic_column=None)
+    without = cc.radar_overlay(
+        Table.of(columns, [{k: v for k, v in r.items() if k != "median"} for r in rows]), scale=SCALE
+    )
     assert [t.name for t in without.data] == ["XA · A", "XB · B"]
 
 
 def test_score_heatmap_colours_cells_by_band_in_the_level_colours() -> None:
-    table = pd.DataFrame(
+    table = _table(
+        {"system": "Health system", "overall": "Overall", "D1": "I · Governance"},
         {
-            "Health system": ["XA · A", "XB · B", "Median (2 health systems)"],
-            "Overall": [2.99, 4.0, 3.5],
-            "I · Governance": [1.0, math.nan, 1.0],
-        }
+            "system": ["XA · A", "XB · B", "Median (2 health systems)"],
+            "overall": [2.99, 4.0, 3.5],
+            "D1": [1.0, math.nan, 1.0],
+        },
+        [False, False, True],
     )
     fig = cc.score_heatmap(table, level_labels=LEVELS, highlight=["XB · B"])
     heat = fig.data[0]
@@ -64,10 +81,16 @@ def test_score_heatmap_colours_cells_by_band_in_the_level_colours() -> None:
 
 
 def test_indicator_heatmap_tells_not_applicable_from_not_answered() -> None:
-    table = pd.DataFrame(
-        {"Health system": ["XA · A", "Median (3 health systems)"], "D1.1": [3, 2.5], "D1.2": ["NA", 4.0]}
+    table = _table(
+        {"system": "Health system", "D1.1": "D1.1", "D1.2": "D1.2", "D1.3": "D1.3"},
+        {
+            "system": ["XA · A", "Median (3 health systems)"],
+            "D1.1": [3, 2.5],
+            "D1.2": ["NA", 4.0],
+            "D1.3": [None, math.nan],
+        },
+        [False, True],
     )
-    table["D1.3"] = [None, math.nan]
     fig = cc.indicator_heatmap(table, level_labels=LEVELS, statements={"D1.1": "A statement"})
     heat = fig.data[0]
     assert _scale_colours(heat) == [
@@ -75,62 +98,107 @@ def test_indicator_heatmap_tells_not_applicable_from_not_answered() -> None:
         NOT_APPLICABLE_COLOUR,
         NOT_ANSWERED_COLOUR,
     ]
-    assert [list(row) for row in heat.z] == [[3, cc.NA_CODE, cc.UNANSWERED_CODE], [2, 4, cc.UNANSWERED_CODE]]
+    na, unanswered = cc.not_applicable_code(SCALE), cc.unanswered_code(SCALE)
+    assert [list(row) for row in heat.z] == [[3, na, unanswered], [2, 4, unanswered]]
     assert [list(row) for row in heat.text] == [["3", "NA", "–"], ["2.5", "4", "–"]]
     assert "A statement" in heat.customdata[0][0]
 
 
 def test_distribution_marks_median_and_highest_and_highlights_the_focus() -> None:
-    table = pd.DataFrame(
+    stats = ("systems", "lowest", "q1", "median", "q3", "highest", "withheld")
+    table = _table(
+        {"item": "Item", **{s: s for s in stats}, "focus": "XA · A"},
         {
-            "Item": ["Overall", "I · Governance"],
-            "Health systems": [5, None],
-            "Lowest": [1.0, math.nan],
-            "Lower quartile": [2.0, math.nan],
-            "Median": [2.5, math.nan],
-            "Upper quartile": [3.0, math.nan],
-            "Highest": [4.5, math.nan],
-            "Withheld": ["", "fewer than 3 health systems"],
-            "XA · A": [2.2, 3.0],
-        }
+            "item": ["Overall", "I · Governance"],
+            "systems": [5, None],
+            "lowest": [1.0, math.nan],
+            "q1": [2.0, math.nan],
+            "median": [2.5, math.nan],
+            "q3": [3.0, math.nan],
+            "highest": [4.5, math.nan],
+            "withheld": ["", "fewer than 3 health systems"],
+            "focus": [2.2, 3.0],
+        },
     )
-    points = pd.DataFrame({"Item": ["Overall"] * 2, "Health system": ["XA · A", "XB · B"], "Score": [2.2, 4.5]})
-    fig = cc.distribution(table, points, focus_column="XA · A")
+    points = _table(
+        {"item": "Item", "system": "Health system", "score": "Score"},
+        {"item": ["Overall"] * 2, "system": ["XA · A", "XB · B"], "score": [2.2, 4.5]},
+    )
+    fig = dc.distribution(table, points, scale=SCALE)
     names = [t.name for t in fig.data]
     assert names == ["Spread (lowest, quartiles, highest)", "Median", "Highest", "Each health system", "XA · A"]
     box = fig.data[0]
     assert list(box.median) == [2.5] and list(box.upperfence) == [4.5]  # the withheld item has no box
     assert "I · Governance: statistics withheld, XA · A 3.0" in describe(fig)
-    anonymous = cc.distribution(table, None, focus_column="XA · A")
+    anonymous = dc.distribution(table, None, scale=SCALE)
     assert "Each health system" not in [t.name for t in anonymous.data]
 
 
-def test_trend_lines_keep_each_systems_style_and_mark_version_changes() -> None:
-    table = pd.DataFrame(
+def _trend_table(systems: list[str], aggregate: list[bool]) -> Table:
+    ids = ("system", "round", "date", "version", "score", "change", "versions_differ", "systems")
+    return _table(
+        {i: i for i in ids},
         {
-            "Health system": ["XB · B", "XA · A", "XA · A", "Median"],
-            "Round": ["Round 2024", "Round 2024", "Round 2025", "Round 2025"],
-            "Date": [dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2025, 3, 1), dt.date(2025, 3, 2)],
-            "Questionnaire version": ["1", "1", "2", ""],
-            "Score": [2.0, 1.5, 2.5, 2.2],
-            "Change": [math.nan, math.nan, 1.0, math.nan],
-            "Versions differ": [False, False, True, False],
-            "Health systems": [None, None, None, 7],
-        }
+            "system": systems,
+            "round": ["Round 2024", "Round 2024", "Round 2025", "Round 2025"],
+            "date": [dt.date(2024, 3, 1), dt.date(2024, 4, 1), dt.date(2025, 3, 1), dt.date(2025, 3, 2)],
+            "version": ["1", "1", "2", ""],
+            "score": [2.0, 1.5, 2.5, 2.2],
+            "change": [math.nan, math.nan, 1.0, math.nan],
+            "versions_differ": [False, False, True, False],
+            "systems": [None, None, None, 7],
+        },
+        aggregate,
     )
-    fig = cc.trend_lines(table, item_label="Overall", systems=["XA · A", "XB · B"])
+
+
+def test_trend_lines_keep_each_systems_style_and_mark_version_changes() -> None:
+    table = _trend_table(["XB · B", "XA · A", "XA · A", "Median"], [False, False, False, True])
+    fig = dc.trend_lines(table, item_label="Overall", scale=SCALE, systems=["XA · A", "XB · B"])
     by_name = {t.name: t for t in fig.data}
-    assert by_name["XA · A"].line.color == cc.SYSTEM_COLOURS[0]  # the first selected keeps the first style
-    assert by_name["XB · B"].line.color == cc.SYSTEM_COLOURS[1]
+    assert by_name["XA · A"].line.color == SYSTEM_COLOURS[0]  # the first selected keeps the first style
+    assert by_name["XB · B"].line.color == SYSTEM_COLOURS[1]
     assert list(by_name["XA · A"].marker.symbol) == ["circle", "circle-open"]  # other version: open marker
     assert list(fig.layout.xaxis.categoryarray) == ["Round 2024", "Round 2025"]
 
 
 def test_band_distribution_stacks_levels_in_their_colours() -> None:
     table = pd.DataFrame({"Round": ["Round 2024"], **{f"Level {k}": [k - 1] for k in range(1, 6)}})
-    fig = cc.band_distribution(table, level_labels=LEVELS)
+    fig = dc.band_distribution(table, level_labels=LEVELS)
     assert [t.marker.color for t in fig.data] == [LEVEL_COLOURS[k] for k in range(1, 6)]
     assert "Round 2024: level 1 0, level 2 1, level 3 2, level 4 3, level 5 4" in describe(fig)
+
+
+def test_a_health_system_named_like_a_statistic_is_drawn_as_a_health_system() -> None:
+    """Aggregate rows are the ones the table flags, never the ones whose text starts with "Median"."""
+    heat = _table(
+        {"system": "Health system", "overall": "Overall"},
+        {"system": ["Median Valley", "Highest Peak", "XB · B"], "overall": [2.0, 3.0, 4.0]},
+    )
+    assert len(cc.score_heatmap(heat, level_labels=LEVELS).layout.shapes) == 0  # no line: no aggregate row
+    flagged = _table(
+        {"system": "Health system", "overall": "Overall"},
+        {"system": ["Median Valley", "Median (2 health systems)"], "overall": [2.0, 3.0]},
+        [False, True],
+    )
+    shape = cc.score_heatmap(flagged, level_labels=LEVELS).layout.shapes[0]
+    assert shape.y0 == 0.5  # the line sits below "Median Valley", above the real median
+    trends = _trend_table(["Median", "XA · A", "XA · A", "Median"], [False, False, False, True])
+    fig = dc.trend_lines(trends, item_label="Overall", scale=SCALE)
+    system = [t for t in fig.data if t.name == "Median" and t.line.dash != "dot"]
+    assert len(system) == 1 and list(system[0].x) == ["Round 2024"]  # the system, in a system's style
+    [statistic] = [t for t in fig.data if t.line.dash == "dot"]
+    assert list(statistic.x) == ["Round 2025"]
+
+
+def test_charts_take_the_scale_from_the_questionnaire() -> None:
+    levels = {1: "Some", 2: "Much", 3: "All"}  # a three-level questionnaire
+    heat = _table({"system": "Health system", "overall": "Overall"}, {"system": ["XA · A"], "overall": [2.0]})
+    fig = cc.score_heatmap(heat, level_labels=levels)
+    assert (fig.data[0].zmin, fig.data[0].zmax) == (0.5, 3.5)
+    assert [t.name for t in fig.data[1:]] == ["1 · Some", "2 · Much", "3 · All"]
+    trends = _trend_table(["XA · A", "XA · A", "XB · B", "XB · B"], [False] * 4)
+    assert list(dc.trend_lines(trends, item_label="Overall", scale=(1, 2, 3)).layout.yaxis.tickvals) == [1, 2, 3]
 
 
 # --- the address ---------------------------------------------------------------------------------
@@ -151,10 +219,10 @@ def test_filters_round_trip_through_the_address() -> None:
         item="D3",
         sort="overall",
     )
-    query = filters.to_query()
+    query = filters_to_query(filters)
     assert query["from"] == "2025-01-01" and query["members"] == "XA,XB"
-    assert Filters.from_query(query) == filters
-    assert Filters().to_query() == {}
+    assert filters_from_query(query) == filters
+    assert filters_to_query(Filters()) == {}
 
 
 @pytest.mark.parametrize(
@@ -165,7 +233,7 @@ def test_filters_round_trip_through_the_address() -> None:
     ],
 )
 def test_the_address_is_read_leniently(query: dict[str, str]) -> None:
-    filters = Filters.from_query(query)
+    filters = filters_from_query(query)
     assert filters.view == "radar" and filters.rounds == "latest" and filters.group == "all"
     assert filters.date_from is None
     if "systems" in query:

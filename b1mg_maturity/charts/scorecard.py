@@ -1,137 +1,51 @@
-"""Plotly figure builders, shared by the app pages and the PDF report.
+"""Charts of one round's scorecard (radar, domain bars, indicator bars), for the Results page and the PDF.
 
 No streamlit here: every function takes scored values and returns a
 ``plotly.graph_objects.Figure``.  Each figure carries a one-sentence text
-alternative in ``layout.meta["description"]`` (read it with :func:`describe`),
-so the report can use it as alt text and screen readers get the values.
-
-Colours
--------
-Levels use a sequential ColorBrewer palette (YlGnBu): lightness falls
-monotonically from level 1 to level 5, so the order stays readable for every
-kind of colour vision and in greyscale print.  "Not answered" (mid grey) and
-"not applicable" (near white) are two greys whose lightness differs from every
-level's by at least 5 L*, so they too stay apart without hue.  :func:`text_colour_on` picks
-black or white text with the better contrast for any of them.
+alternative in ``layout.meta["description"]`` (read it with
+:func:`~b1mg_maturity.charts.style.describe`), so the report can use it as alt
+text and screen readers get the values.  Colours and fonts: :mod:`.style`.
 """
 
 from __future__ import annotations
 
-import re
-import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
 
+from b1mg_maturity.charts.style import (
+    AXIS_LINE_COLOUR,
+    BENCHMARK_COLOUR,
+    CURRENT_COLOUR,
+    DARK_TEXT,
+    FONT_SIZE,
+    GRID_COLOUR,
+    LEVEL_COLOURS,
+    OUTLINE_COLOUR,
+    TARGET_COLOUR,
+    base_layout,
+    closed,
+    code_label,
+    fmt,
+    label_margin,
+    level_colour,
+    level_name,
+    polar_layout,
+    text_colour_on,
+    wrap,
+)
 from b1mg_maturity.questionnaire import Domain, Questionnaire
 from b1mg_maturity.scoring import GroupScore, ScoreCard
-
-# ColorBrewer YlGnBu (7 classes): the lightest dropped so level 1 still shows on white, and the
-# mid blue #1d91c0 dropped because neither black nor white text reaches 4.5:1 on it.
-LEVEL_COLOURS: Mapping[int, str] = {
-    1: "#c7e9b4",
-    2: "#7fcdbb",
-    3: "#41b6c4",
-    4: "#225ea8",
-    5: "#0c2c84",
-}
-NOT_ANSWERED_COLOUR = "#878787"
-NOT_APPLICABLE_COLOUR = "#f2f2f2"
-
-DARK_TEXT = "#1a1a1a"
-LIGHT_TEXT = "#ffffff"
-FONT_FAMILY = "Source Sans Pro, Source Sans 3, Helvetica, Arial, sans-serif"
-FONT_SIZE = 13
-
-CURRENT_COLOUR = LEVEL_COLOURS[4]
-TARGET_COLOUR = "#d95f02"  # ColorBrewer Dark2 orange: stands apart from the blue-green palette
-BENCHMARK_COLOUR = "#525252"
-OUTLINE_COLOUR = "#4d4d4d"
-
-
-def level_colour(level: int | None, not_applicable: bool = False) -> str:
-    """The colour of a maturity level (1..5), of "not applicable", or of "not answered" (``None``)."""
-    if not_applicable:
-        return NOT_APPLICABLE_COLOUR
-    if level is None:
-        return NOT_ANSWERED_COLOUR
-    try:
-        return LEVEL_COLOURS[level]
-    except KeyError:
-        raise ValueError(f"no colour for level {level}; levels are {min(LEVEL_COLOURS)}-{max(LEVEL_COLOURS)}") from None
-
-
-def relative_luminance(colour: str) -> float:
-    """WCAG 2 relative luminance of a ``#rrggbb`` colour."""
-    value = colour.lstrip("#")
-    if len(value) != 6:
-        raise ValueError(f"expected a #rrggbb colour, found {colour!r}")
-
-    def channel(hex_pair: str) -> float:
-        c = int(hex_pair, 16) / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(value[i : i + 2]) for i in (0, 2, 4))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast_ratio(first: str, second: str) -> float:
-    """WCAG 2 contrast ratio of two colours (1 to 21)."""
-    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
-
-
-def text_colour_on(background: str) -> str:
-    """Dark or white text, whichever contrasts more with ``background``."""
-    dark, light = contrast_ratio(background, DARK_TEXT), contrast_ratio(background, LIGHT_TEXT)
-    return DARK_TEXT if dark >= light else LIGHT_TEXT
-
-
-# --- shared helpers ---------------------------------------------------------------------------
-
-
-def _wrap(text: str, width: int) -> str:
-    return "<br>".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 
 def domain_label(domain: Domain, *, width: int = 18) -> str:
     """A short label: the roman code on its own line, then the name wrapped with ``<br>``."""
-    name = _wrap(domain.name, width)
-    return f"<b>{domain.code}</b><br>{name}" if domain.code else name
-
-
-def _fmt(value: float | None, missing: str = "not rated") -> str:
-    return missing if value is None else f"{value:.1f}"
+    return code_label(domain.code, domain.name, width)
 
 
 def _plain(domain: Domain) -> str:
     return f"{domain.code} {domain.name}" if domain.code else domain.name
-
-
-def _label_width(labels: Sequence[str]) -> int:
-    """Pixels for the longest line of ``labels`` (HTML tags ignored), with padding."""
-    lines = [re.sub(r"<[^>]+>", "", line) for label in labels for line in label.split("<br>")]
-    return int(max((len(line) for line in lines), default=0) * FONT_SIZE * 0.62) + 30
-
-
-def _base_layout(description: str, **extra: Any) -> dict[str, Any]:
-    layout: dict[str, Any] = {
-        "font": {"family": FONT_FAMILY, "size": FONT_SIZE, "color": DARK_TEXT},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
-        "meta": {"description": description},
-        "legend": {
-            "orientation": "h",
-            "yanchor": "top",
-            "xanchor": "center",
-            "x": 0.5,
-            "font": {"size": FONT_SIZE},
-        },
-        "hoverlabel": {"font": {"family": FONT_FAMILY}},
-    }
-    layout.update(extra)
-    return layout
 
 
 def _has_targets(card: ScoreCard) -> bool:
@@ -149,9 +63,9 @@ def _level_bar_axes(questionnaire: Questionnaire, scale: Sequence[int], labels: 
             "range": [0, questionnaire.max_level + 0.05],
             "tickvals": list(scale),
             "title": {"text": "Maturity level"},
-            "gridcolor": "#e0e0e0",
+            "gridcolor": GRID_COLOUR,
             "zeroline": True,
-            "zerolinecolor": "#bdbdbd",
+            "zerolinecolor": AXIS_LINE_COLOUR,
         },
         "yaxis": {
             "autorange": "reversed",
@@ -172,7 +86,7 @@ def _add_level_key(fig: go.Figure, questionnaire: Questionnaire, first_label: st
         if level in LEVEL_COLOURS:
             fig.add_trace(
                 go.Bar(
-                    name=f"{level} · {questionnaire.level_label(level)}",
+                    name=level_name(level, questionnaire.level_label(level)),
                     x=[None],
                     y=[first_label],
                     orientation="h",
@@ -183,21 +97,7 @@ def _add_level_key(fig: go.Figure, questionnaire: Questionnaire, first_label: st
             )
 
 
-def describe(fig: go.Figure) -> str:
-    """The figure's text alternative (``layout.meta["description"]``), else its title, else ``""``."""
-    meta = fig.layout.meta
-    if isinstance(meta, Mapping) and isinstance(meta.get("description"), str):
-        return str(meta["description"])
-    title = fig.layout.title.text if fig.layout.title is not None else None
-    return str(title) if title else ""
-
-
 # --- radar ------------------------------------------------------------------------------------
-
-
-def _closed(values: Sequence[Any]) -> list[Any]:
-    """Repeat the first point so the radar polygon closes."""
-    return [*values, values[0]] if values else []
 
 
 def domain_radar(
@@ -219,8 +119,8 @@ def domain_radar(
     """
     rows = _scores_by_domain(card, questionnaire)
     labels = [domain_label(d) + ("<br><i>(not rated)</i>" if g.score is None else "") for d, g in rows]
-    theta = _closed(labels)
-    hover_names = _closed([_plain(d) for d, _ in rows])
+    theta = closed(labels)
+    hover_names = closed([_plain(d) for d, _ in rows])
     fig = go.Figure()
 
     show_target = _has_targets(card)
@@ -228,7 +128,7 @@ def domain_radar(
         fig.add_trace(
             go.Scatterpolar(
                 name="Target",
-                r=_closed([g.target for _, g in rows]),
+                r=closed([g.target for _, g in rows]),
                 theta=theta,
                 mode="lines+markers",
                 line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
@@ -243,7 +143,7 @@ def domain_radar(
         fig.add_trace(
             go.Scatterpolar(
                 name=benchmark_label,
-                r=_closed([benchmark.get(d.id) for d, _ in rows]),
+                r=closed([benchmark.get(d.id) for d, _ in rows]),
                 theta=theta,
                 mode="lines+markers",
                 line={"color": BENCHMARK_COLOUR, "dash": "dot", "width": 2},
@@ -257,7 +157,7 @@ def domain_radar(
     fig.add_trace(
         go.Scatterpolar(
             name="Current score",
-            r=_closed([g.score for _, g in rows]),
+            r=closed([g.score for _, g in rows]),
             theta=theta,
             mode="lines+markers",
             line={"color": CURRENT_COLOUR, "width": 3},
@@ -269,36 +169,15 @@ def domain_radar(
         )
     )
 
-    scale = list(questionnaire.scale)
     fig.update_layout(
-        **_base_layout(
+        **base_layout(
             _radar_description(rows, questionnaire, show_target, benchmark, benchmark_label),
             height=580,
             # the angular labels sit outside the polar area: room on every side, the legend below them
             margin={"l": 100, "r": 100, "t": 70, "b": 115},
             showlegend=True,
         ),
-        polar={
-            "bgcolor": "#ffffff",
-            "radialaxis": {
-                "range": [questionnaire.min_level, questionnaire.max_level],
-                "tickvals": scale,
-                "ticktext": [str(level) for level in scale],
-                "tickfont": {"size": FONT_SIZE - 2, "color": "#595959"},
-                # between the first two spokes, so tick labels never sit on a data point
-                "angle": 90 - 180 / max(len(rows), 1),
-                "gridcolor": "#d9d9d9",
-                "linecolor": "#bdbdbd",
-                "showline": True,
-            },
-            "angularaxis": {
-                "direction": "clockwise",
-                "rotation": 90,
-                "tickfont": {"size": FONT_SIZE - 1},
-                "gridcolor": "#d9d9d9",
-                "linecolor": "#bdbdbd",
-            },
-        },
+        polar=polar_layout(questionnaire.scale, len(rows)),
     )
     fig.update_layout(
         legend={"y": 0, "yref": "container", "yanchor": "bottom", "entrywidth": 125, "entrywidthmode": "pixels"}
@@ -319,9 +198,9 @@ def _radar_description(
         if show_target and group.target is not None:
             extras.append(f"target {group.target:.1f}")
         if benchmark is not None:
-            extras.append(f"{benchmark_label.lower()} {_fmt(benchmark.get(domain.id), missing='no value')}")
+            extras.append(f"{benchmark_label.lower()} {fmt(benchmark.get(domain.id), missing='no value')}")
         suffix = f" ({', '.join(extras)})" if extras else ""
-        parts.append(f"{_plain(domain)} {_fmt(group.score)}{suffix}")
+        parts.append(f"{_plain(domain)} {fmt(group.score, missing='not rated')}{suffix}")
     return (
         f"Radar chart of the maturity scores of {len(rows)} domains on a scale of "
         f"{questionnaire.min_level} to {questionnaire.max_level}: " + "; ".join(parts) + "."
@@ -351,7 +230,7 @@ def domain_bars(card: ScoreCard, questionnaire: Questionnaire) -> go.Figure:
             x=scores,
             y=labels,
             marker={"color": colours, "line": {"color": OUTLINE_COLOUR, "width": 1}},
-            text=[_fmt(v, missing="") for v in scores],
+            text=[fmt(v, missing="") for v in scores],
             textposition="auto",
             insidetextanchor="end",
             insidetextfont={"color": [text_colour_on(c) for c in colours]},
@@ -410,11 +289,11 @@ def domain_bars(card: ScoreCard, questionnaire: Questionnaire) -> go.Figure:
     )
     scale = list(questionnaire.scale)
     fig.update_layout(
-        **_base_layout(
+        **base_layout(
             description,
             height=max(300, 46 * len(rows) + 170),
             # room for the longest label line; plotly's automargin alone cuts bold labels by a few pixels
-            margin={"l": _label_width(labels), "r": 30, "t": 20, "b": 20},
+            margin={"l": label_margin(labels), "r": 30, "t": 20, "b": 20},
             bargap=0.3,
             barmode="overlay",
             showlegend=True,
@@ -436,7 +315,7 @@ def indicator_label(indicator_id: str, subdomain_name: str, *, width: int = 30) 
     (The id stays alone on its line: WeasyPrint drops text that follows a bold part within one
     line of a multi-line SVG label, so the PDF would lose words.)
     """
-    return f"<b>{indicator_id}</b><br>{_wrap(subdomain_name, width)}"
+    return f"<b>{indicator_id}</b><br>{wrap(subdomain_name, width)}"
 
 
 def indicator_bars(
@@ -515,12 +394,12 @@ def indicator_bars(
             )
 
     parts = []
-    for result, level_name in zip(results, level_names, strict=True):
+    for result, named_level in zip(results, level_names, strict=True):
         if result.level is None:
             parts.append(f"{result.indicator_id} {'not applicable' if result.not_applicable else 'not answered'}")
             continue
         target = f", target {result.target}" if result.target is not None else ""
-        parts.append(f"{result.indicator_id} level {result.level} ({level_name}{target})")
+        parts.append(f"{result.indicator_id} level {result.level} ({named_level}{target})")
     description = (
         f"Bar chart of the levels of the {len(results)} indicators of domain {_plain(domain)} on a scale of "
         f"{questionnaire.min_level} to {questionnaire.max_level}: " + "; ".join(parts) + "."
@@ -530,10 +409,10 @@ def indicator_bars(
     lines = max(label.count("<br>") + 1 for label in labels)
     row_height = max(28, (FONT_SIZE + 3) * lines + 10)
     fig.update_layout(
-        **_base_layout(
+        **base_layout(
             description,
             height=max(200, row_height * len(results) + 80 + 30 * legend_rows),
-            margin={"l": _label_width(labels), "r": 30, "t": 10, "b": 20},
+            margin={"l": label_margin(labels), "r": 30, "t": 10, "b": 20},
             bargap=0.35,
             barmode="overlay",
             showlegend=show_target or show_level_key,

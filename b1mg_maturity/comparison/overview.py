@@ -1,0 +1,110 @@
+"""The programme overview (analysts and administrators): how far the programme has come.  Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from b1mg_maturity import benchmark as bm
+from b1mg_maturity.comparison.rounds import ScoredRound, most_common_questionnaire
+from b1mg_maturity.comparison.tables import DECIMALS
+from b1mg_maturity.domain import RoundStatus
+
+IN_PROGRESS = (RoundStatus.DRAFT, RoundStatus.IN_REVIEW, RoundStatus.SUBMITTED)
+
+
+@dataclass(frozen=True)
+class Overview:
+    systems_registered: int
+    systems_assessed: int  # with at least one published round
+    published_rounds: int
+    in_progress: Mapping[str, int]  # status -> rounds (administrators only; empty for analysts)
+    per_round: pd.DataFrame  # one row per round label
+    min_group_size: int
+    notes: tuple[str, ...]
+    level_labels: Mapping[int, str] = field(default_factory=dict)  # of the questionnaire most rounds used
+
+
+def level_column(level: int) -> str:
+    """The per-round table's column counting the health systems at an overall level."""
+    return f"Level {level}"
+
+
+def overview(
+    scored: Sequence[ScoredRound],
+    *,
+    registered: int,
+    progress: Mapping[tuple[str, str], int],
+    threshold: int,
+) -> Overview:
+    """The overview of the published rounds ``scored``; ``progress`` counts the rounds not yet published
+    by (label, status) (administrators only: empty for analysts)."""
+    common = most_common_questionnaire(scored)
+    levels = common.scale if common is not None else ()
+    by_label: dict[str, list[ScoredRound]] = {}
+    for round_ in scored:
+        by_label.setdefault(round_.meta.label, []).append(round_)
+    labels = sorted(
+        set(by_label) | {label for label, _ in progress},
+        key=lambda lb: (min((r.meta.date for r in by_label.get(lb, [])), default=dt.date.max), lb),
+    )
+    rows = [_round_row(label, by_label.get(label, []), registered, progress, threshold, levels) for label in labels]
+    table = pd.DataFrame(rows)
+    for level in levels:
+        if level_column(level) in table.columns:
+            table[level_column(level)] = table[level_column(level)].astype("Int64")
+    in_progress: dict[str, int] = {}
+    for (_, status), count in progress.items():
+        in_progress[status] = in_progress.get(status, 0) + count
+    notes = [
+        "Only published rounds count in scores, coverage and levels.",
+        "Coverage is the share of applicable indicators answered (overall, per round).",
+        "A level is the highest fully reached: the overall score rounded down.",
+    ]
+    if any(table["Withheld"] != "") if not table.empty else False:
+        notes.append(f"Rounds with fewer than {threshold} health systems show counts only.")
+    return Overview(
+        systems_registered=registered,
+        systems_assessed=len({r.meta.system_code for r in scored}),
+        published_rounds=len(scored),
+        in_progress=in_progress,
+        per_round=table,
+        min_group_size=threshold,
+        notes=tuple(notes),
+        level_labels={level.level: level.label for level in common.levels} if common is not None else {},
+    )
+
+
+def _round_row(
+    label: str,
+    rounds: Sequence[ScoredRound],
+    registered: int,
+    progress: Mapping[tuple[str, str], int],
+    threshold: int,
+    levels: Sequence[int],
+) -> dict[str, Any]:
+    systems = len({r.meta.system_code for r in rounds})
+    row: dict[str, Any] = {
+        "Round": label,
+        "Health systems assessed": systems,
+        "Share of registered systems": round(100 * systems / registered, 1) if registered else math.nan,
+    }
+    small = systems < threshold
+    overall = [r.card.overall.score for r in rounds if r.card.overall.score is not None]
+    coverage = [r.card.overall.coverage.ratio for r in rounds]
+    row["Median coverage (%)"] = math.nan if small else round(100 * statistics.median(coverage), 1)
+    row["Median overall score"] = math.nan if small or not overall else round(statistics.median(overall), DECIMALS)
+    bands = [r.card.overall.band for r in rounds if r.card.overall.band is not None]
+    for level in levels:
+        row[level_column(level)] = None if small else sum(1 for b in bands if b == level)
+    row["Withheld"] = bm.withheld_reason(threshold) if small else ""
+    if progress:
+        for status in IN_PROGRESS:
+            row[status.label] = progress.get((label, status.value), 0)
+    return row
