@@ -6,6 +6,7 @@ and the UI each format them in one place; nobody else prints tracebacks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,17 @@ class ScoringError(B1mgError):
 
 class ValidationFailed(B1mgError):
     """A value given to a use case is not valid (names the field and what would be)."""
+
+    def located(self, where: str) -> list[Problem]:
+        """The problems placed inside ``where`` (a row or entry of an imported file)."""
+        return located(where, self.problems) or [Problem(where, self.message)]
+
+
+def located(where: str, problems: Iterable[Problem]) -> list[Problem]:
+    """Problems of one value placed inside ``where``; ``where`` names its indicator already, so that field is not repeated."""
+    return [
+        Problem(f"{where}, {p.where}" if p.where not in ("", "indicator_id") else where, p.message) for p in problems
+    ]
 
 
 class PermissionDenied(B1mgError):

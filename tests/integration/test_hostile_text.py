@@ -87,7 +87,7 @@ def test_older_labels_with_control_characters_still_export_to_xlsx(world: World)
     from openpyxl import load_workbook
 
     from b1mg_maturity.interchange.table_export import table_xlsx
-    from b1mg_maturity.transfer import export_round, parse_round_json, round_json
+    from b1mg_maturity.services.round_transfer import export_round, parse_round_json, round_json
 
     services, round_id = world.services, world.rounds["DE"]
     with services.db.transaction() as session:

@@ -1,9 +1,9 @@
 """Security review finding 10: an answers import never overwrites what it did not see, and audits every value.
 
-The rule (see :func:`b1mg_maturity.transfer.import_answers`): an import adds
+The rule (see :func:`b1mg_maturity.services.answers_import.import_answers`): an import adds
 what is missing and leaves equal values alone.  Replacing a value that is
 already recorded (an agreed consensus, a target, an expert's own rating) needs
-the plan the person confirmed (:func:`~b1mg_maturity.transfer.plan_answers_import`);
+the plan the person confirmed (:func:`~b1mg_maturity.services.answers_import.plan_answers_import`);
 when any record changed after that plan was read, the whole import is refused.
 Every value written gets its own audit entry with the old and the new value.
 """
@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from b1mg_maturity import transfer
 from b1mg_maturity.cli import app
 from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 from b1mg_maturity.errors import ImportFailed
 from b1mg_maturity.scoring import Answer
 from b1mg_maturity.services import MAX_RATIONALE_CHARS, Services
+from b1mg_maturity.services import answers_import as transfer
 from b1mg_maturity.storage.models import AuditEntry, Consensus, Rating, Target
 from tests.integration.world import World
 

@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Callable
 
 from b1mg_maturity.errors import PermissionDenied
-from b1mg_maturity.transfer import export_round
+from b1mg_maturity.services.round_transfer import export_round
 from tests.integration.world import World
 
 ACTORS = {  # label -> username

@@ -20,6 +20,7 @@ import pytest
 from b1mg_maturity.errors import ImportFailed
 from b1mg_maturity.questionnaire import load_questionnaire
 from b1mg_maturity.services import MAX_EVIDENCE_CHARS, MAX_RATIONALE_CHARS, Services
+from b1mg_maturity.services.round_transfer import export_round, import_round, parse_round_json, round_json
 from b1mg_maturity.storage.models import (
     AssessmentRound,
     AuditEntry,
@@ -29,7 +30,6 @@ from b1mg_maturity.storage.models import (
     RoundExpert,
     Target,
 )
-from b1mg_maturity.transfer import export_round, import_round, parse_round_json, round_json
 from tests.conftest import FIXTURES
 from tests.integration.world import World
 

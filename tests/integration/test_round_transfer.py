@@ -17,8 +17,9 @@ from b1mg_maturity.interchange.answers_file import (
 )
 from b1mg_maturity.interchange.fhir_export import round_to_fhir_response
 from b1mg_maturity.services import Services
+from b1mg_maturity.services.answers_import import import_answers
+from b1mg_maturity.services.round_transfer import export_round, import_round, parse_round_json, round_json
 from b1mg_maturity.storage.models import AssessmentRound, AuditEntry, Consensus, Rating, Target
-from b1mg_maturity.transfer import export_round, import_answers, import_round, parse_round_json, round_json
 from tests.integration.world import World
 
 
@@ -107,7 +108,7 @@ def test_bad_round_document_lists_every_problem_and_writes_nothing(world: World)
     with pytest.raises(ImportFailed) as caught:
         import_round(services, admin, parse_round_json(json.dumps(data).encode()), label="Broken")
     lines = caught.value.lines()
-    assert "rating 1 (indicator D9.9.9): no indicator 'D9.9.9' in b1mg-mlm" in lines
+    assert "rating 1 (indicator D9.9.9): no indicator 'D9.9.9' in b1mg-mlm 1.0.0" in lines
     assert "rating 2 (indicator D1.1.1), level: 9 is not a level; expected 1-5" in lines
     assert "expert 3 ('ghost'): no account 'ghost' here" in lines
     assert any(line.startswith("consensus 3 (indicator D1.1.1):") and "appears twice" in line for line in lines)

@@ -91,7 +91,7 @@ def test_paused_unknown_name_looks_like_a_paused_account(world: World, monkeypat
         verified.append(password)
         return real_verify(password_hash, password)
 
-    monkeypatch.setattr("b1mg_maturity.services.verify_password", counting_verify)
+    monkeypatch.setattr("b1mg_maturity.services.accounts.verify_password", counting_verify)
     attempts = get_settings().login_max_failures + 2
 
     def answers(username: str) -> list[str]:
@@ -125,8 +125,8 @@ def test_passwords_are_never_hashed_inside_a_transaction(world: World, monkeypat
 
         return watched
 
-    monkeypatch.setattr("b1mg_maturity.services.verify_password", watch("verify", auth.verify_password))
-    monkeypatch.setattr("b1mg_maturity.services.hash_password", watch("hash", auth.hash_password))
+    monkeypatch.setattr("b1mg_maturity.services.accounts.verify_password", watch("verify", auth.verify_password))
+    monkeypatch.setattr("b1mg_maturity.services.accounts.hash_password", watch("hash", auth.hash_password))
     assert services.sign_in("expert-de", PASSWORD) == world.id("expert-de")
     _refusal(services, "expert-de", "wrong password")
     _refusal(services, "nobody-at-all", "wrong password")

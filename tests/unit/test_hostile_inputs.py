@@ -9,7 +9,7 @@ import pytest
 from b1mg_maturity.errors import AnswersError, ImportFailed, QuestionnaireError
 from b1mg_maturity.interchange.answers_file import read_answers
 from b1mg_maturity.questionnaire import Questionnaire, load_questionnaire
-from b1mg_maturity.transfer import parse_round_json
+from b1mg_maturity.services.round_transfer import parse_round_json
 from tests import hostile_files
 from tests.hostile_files import Hostile
 

@@ -1,6 +1,6 @@
 """Bulk writes for the demo loader: many rows in one transaction, with the same checks and audit trail.
 
-The per-call use cases in :mod:`b1mg_maturity.services` run one transaction
+The per-call use cases run one transaction
 per rating, and each account costs one argon2 hash (about a third of a second
 at the default cost).  Filling a demo database that way takes over a minute, so
 the demo loader writes accounts and a round's answers here instead.  The rules
@@ -17,15 +17,28 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from b1mg_maturity import audit
 from b1mg_maturity.auth import hash_password
-from b1mg_maturity.errors import InvalidState, PermissionDenied, Problem, ValidationFailed
-from b1mg_maturity.permissions import RATING_ROLES, require_admin, require_coordinate
-from b1mg_maturity.services import MAX_EVIDENCE_CHARS, MAX_RATIONALE_CHARS, Services, clean_links
-from b1mg_maturity.storage.models import GLOBAL_ROLES, Consensus, Membership, Rating, Target, User, utcnow
+from b1mg_maturity.domain import RATING_ROLES, GlobalRole
+from b1mg_maturity.errors import InvalidState, PermissionDenied, Problem, ValidationFailed, located
+from b1mg_maturity.permissions import require_admin, require_coordinate
+from b1mg_maturity.services.checks import (
+    MAX_EVIDENCE_CHARS,
+    MAX_RATIONALE_CHARS,
+    answer_problems,
+    check_text,
+    clean_links,
+    global_role_problem,
+    username_problem,
+)
+from b1mg_maturity.storage.models import Consensus, Membership, Rating, Target, User, utcnow
+
+if TYPE_CHECKING:
+    from b1mg_maturity.services import Services
 
 BULK_NOTE = "bulk demo load"
 
@@ -34,7 +47,7 @@ BULK_NOTE = "bulk demo load"
 class NewAccount:
     username: str
     display_name: str
-    global_role: str = "none"
+    global_role: str = GlobalRole.NONE
 
 
 @dataclass(frozen=True)
@@ -68,22 +81,21 @@ class WrittenAnswers:
     targets: int
 
 
-def _valid_username(username: str) -> bool:
-    return 0 < len(username) <= 80 and all(c.isalnum() or c in "._-@" for c in username)
-
-
 def add_accounts(services: Services, actor_id: int, accounts: Sequence[NewAccount], password: str) -> dict[str, int]:
     """Create many accounts sharing one password (hashed once); returns username -> user id.
 
     Admin only.  Refuses (writing nothing) when any username is malformed or taken.
     """
     names = [a.username.strip().lower() for a in accounts]
-    problems = [Problem("username", f"'{n}': use 1-80 letters, digits, '.', '_', '-' or '@'") for n in names]
-    problems = [p for p, n in zip(problems, names, strict=True) if not _valid_username(n)]
+    problems = [
+        Problem(problem.where, f"'{name}': {problem.message}")
+        for name, problem in ((n, username_problem(n)) for n in names)
+        if problem is not None
+    ]
     problems += [
-        Problem("global_role", f"'{a.global_role}': expected none, admin or analyst")
-        for a in accounts
-        if a.global_role not in GLOBAL_ROLES
+        Problem(problem.where, f"'{a.global_role}': {problem.message}")
+        for a, problem in ((a, global_role_problem(a.global_role)) for a in accounts)
+        if problem is not None
     ]
     if len(set(names)) != len(names):
         problems.append(Problem("username", "the same username is given twice"))
@@ -144,25 +156,20 @@ def write_round_answers(
     questionnaire = services.questionnaire_for_round(actor_id, round_id)
     problems: list[Problem] = []
 
-    def check(where: str, indicator_id: str, level: int | None, not_applicable: bool, field: str) -> None:
-        if not questionnaire.has_indicator(indicator_id):
-            problems.append(Problem(where, f"no indicator '{indicator_id}' in {questionnaire.id}"))
-        if level is not None and level not in questionnaire.scale:
-            problems.append(
-                Problem(
-                    where,
-                    f"{field} {level} is not a level; expected {questionnaire.min_level}-{questionnaire.max_level}",
-                )
-            )
-        if not_applicable and level is not None:
-            problems.append(Problem(where, "choose a level or 'not applicable', not both"))
+    def check(where: str, indicator_id: str, **values: int | bool | None) -> None:
+        problems.extend(located(where, answer_problems(questionnaire, indicator_id, **values)))  # type: ignore[arg-type]
+
+    def check_length(where: str, text: str, field: str, limit: int) -> None:
+        try:
+            check_text(text, field, limit)
+        except ValidationFailed as exc:
+            problems.extend(exc.located(where))
 
     links_of: list[tuple[str, ...]] = []
     for index, r in enumerate(ratings, start=1):
         where = f"ratings[{index}] {r.indicator_id}/{r.expert}"
-        check(where, r.indicator_id, r.level, r.not_applicable, "level")
-        if len(r.evidence) > MAX_EVIDENCE_CHARS:
-            problems.append(Problem(where, f"evidence longer than {MAX_EVIDENCE_CHARS:,} characters"))
+        check(where, r.indicator_id, level=r.level, not_applicable=r.not_applicable)
+        check_length(where, r.evidence, "evidence", MAX_EVIDENCE_CHARS)
         try:
             links_of.append(clean_links(r.links))
         except ValidationFailed as exc:
@@ -170,11 +177,10 @@ def write_round_answers(
             links_of.append(())
     for index, c in enumerate(consensus, start=1):
         where = f"consensus[{index}] {c.indicator_id}"
-        check(where, c.indicator_id, c.level, c.not_applicable, "level")
-        if len(c.rationale) > MAX_RATIONALE_CHARS:
-            problems.append(Problem(where, f"rationale longer than {MAX_RATIONALE_CHARS:,} characters"))
+        check(where, c.indicator_id, level=c.level, not_applicable=c.not_applicable)
+        check_length(where, c.rationale, "rationale", MAX_RATIONALE_CHARS)
     for index, t in enumerate(targets, start=1):
-        check(f"targets[{index}] {t.indicator_id}", t.indicator_id, t.target, False, "target")
+        check(f"targets[{index}] {t.indicator_id}", t.indicator_id, target=t.target)
     for kind, keys in (
         ("ratings", [(r.indicator_id, r.expert.strip().lower()) for r in ratings]),
         ("consensus", [(c.indicator_id, "") for c in consensus]),

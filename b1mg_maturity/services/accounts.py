@@ -1,0 +1,329 @@
+"""Accounts: signing in, sessions, passwords, users and their roles."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from b1mg_maturity import audit, sign_in_failures, user_sessions
+from b1mg_maturity.auth import hash_password, verify_password
+from b1mg_maturity.domain import GlobalRole, SystemRole
+from b1mg_maturity.errors import AuthenticationFailed, Conflict, PermissionDenied, Problem, ValidationFailed
+from b1mg_maturity.permissions import require_admin, require_coordinator
+from b1mg_maturity.services.base import UseCases
+from b1mg_maturity.services.checks import clean_username, require_global_role, require_system_role
+from b1mg_maturity.services.views import UserView, user_view
+from b1mg_maturity.storage.models import AppSecret, HealthSystem, Membership, User, utcnow
+from b1mg_maturity.text_rules import clean_line, find_control
+
+
+@lru_cache(maxsize=1)
+def _DUMMY_HASH() -> str:
+    """A real hash to verify against for unknown users, so their answer takes as long."""
+    return hash_password("not-a-real-password-0")
+
+
+class AccountUseCases(UseCases):
+    def sign_in(self, username: str, password: str) -> int:
+        """The user id for a correct username and password.
+
+        After ``login_max_failures`` wrong passwords in a row for a name, that
+        name pauses for ``login_pause_seconds`` (doubling with each further
+        failure, at most a day).  Names without an account are counted and
+        paused the same way, and every attempt verifies one password hash, so
+        neither the answers nor the work tell which names exist.
+
+        The password is verified outside any transaction (argon2 is slow on
+        purpose): read, close, verify, then record the outcome atomically.
+        """
+        settings = self.settings
+        refused = AuthenticationFailed("Wrong username or password.")
+        name = username.strip().lower()
+        key = sign_in_failures.name_key(name)
+        now = utcnow()
+        account: tuple[int, str | None] | None = None
+        with self.db.reading() as session:
+            paused = sign_in_failures.paused_for(session, key, now=now)
+            # A name that could not be a username (control characters: PostgreSQL refuses NUL) is never looked up.
+            if paused is None and find_control(name) is None and len(name) <= 80:
+                row = session.execute(
+                    select(User.id, User.password_hash).where(User.username == name, User.is_active.is_(True))
+                ).first()
+                account = None if row is None else (row[0], row[1])
+        correct = verify_password(account[1] if account else _DUMMY_HASH(), password) and account is not None
+        if paused is not None:
+            raise AuthenticationFailed(sign_in_failures.pause_message(paused))
+        with self.db.transaction() as session:
+            if correct and account is not None:
+                paused = sign_in_failures.record_success(session, key, now=now)
+                if paused is None:
+                    return account[0]
+            else:
+                pause = sign_in_failures.record_failure(session, key, settings, now=now)
+                if pause is not None and account is not None:
+                    audit.record(session, None, "sign_in_paused", "user", name, new={"seconds": pause})
+        if paused is not None:
+            raise AuthenticationFailed(sign_in_failures.pause_message(paused))
+        raise refused
+
+    def start_session(self, user_id: int) -> str:
+        """A new server-side session for an active account (after :meth:`sign_in` or single sign-on)."""
+        with self.db.transaction() as session:
+            actor = self.load_actor(session, user_id)
+            return user_sessions.start(session, actor.user_id, now=utcnow())
+
+    def session_user(self, session_id: str) -> UserView | None:
+        """Who a live session belongs to; None when it was ended or expired, or the account is inactive."""
+        with self.db.reading() as session:
+            user_id = user_sessions.user_of(session, session_id, now=utcnow())
+            user = None if user_id is None else session.get(User, user_id)
+            if user is None or not user.is_active:
+                return None
+            return user_view(session, user)
+
+    def end_session(self, session_id: str) -> None:
+        """Sign-out: this browser's session ends on the server (its cookie is worthless from now on)."""
+        with self.db.transaction() as session:
+            user_sessions.end(session, session_id)
+
+    def end_sessions(self, actor_id: int, username: str) -> int:
+        """An administrator ends every session of a user (signed out everywhere); returns how many."""
+        with self.writing_as(actor_id) as (session, actor):
+            require_admin(actor, "end other people's sessions")
+            user = self.user_by_name(session, username)
+            ended = user_sessions.end_all(session, user.id)
+            audit.record(session, actor, "end_sessions", "user", user.username, new={"sessions": ended})
+            return ended
+
+    def change_password(
+        self, actor_id: int, username: str, new_password: str, *, current_password: str | None = None
+    ) -> None:
+        """Set a user's password (an administrator), or one's own (with the current one).
+
+        Every session of that user ends.  Hashing and verifying happen outside
+        the transaction; the write refuses when the password changed meanwhile.
+        """
+        new_hash = hash_password(new_password)
+        now = utcnow()
+        with self.reading_as(actor_id) as (session, actor):
+            if username.strip().lower() != actor.username:
+                require_admin(actor, "set other people's passwords")
+            user = self.user_by_name(session, username)
+            user_id, old_hash = user.id, user.password_hash
+            must_prove = user.id == actor.user_id and not actor.is_admin
+            key = sign_in_failures.name_key(user.username)
+            paused = sign_in_failures.paused_for(session, key, now=now) if must_prove else None
+        if paused is not None:
+            raise AuthenticationFailed(sign_in_failures.pause_message(paused))
+        if must_prove and not verify_password(old_hash, current_password or ""):
+            with self.db.transaction() as session:  # counted like a wrong password at sign-in
+                sign_in_failures.record_failure(session, key, self.settings, now=now)
+            raise AuthenticationFailed("Your current password is not right; the password was not changed.")
+        with self.db.transaction() as session:
+            changed = session.execute(
+                update(User)
+                .where(
+                    User.id == user_id,
+                    User.password_hash.is_(None) if old_hash is None else User.password_hash == old_hash,
+                )
+                .values(password_hash=new_hash, version=User.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                raise Conflict(
+                    "The password was changed by someone else a moment ago; nothing was changed.",
+                    yours=None,
+                    theirs=None,
+                    current_version=0,
+                )
+            ended = user_sessions.end_all(session, user_id)
+            audit.record(
+                session, actor, "set_password", "user", username.strip().lower(), new={"sessions_ended": ended}
+            )
+
+    def set_active(self, actor_id: int, username: str, active: bool) -> None:
+        """Deactivate an account (it cannot sign in, and every session of it ends) or reactivate it."""
+        with self.writing_as(actor_id) as (session, actor):
+            require_admin(actor, "deactivate or reactivate accounts")
+            user = self.user_by_name(session, username)
+            if user.id == actor.user_id and not active:
+                raise ValidationFailed("own account", (Problem("username", "you cannot deactivate your own account"),))
+            if user.is_active == active:
+                return
+            user.is_active = active
+            user.version += 1
+            ended = 0 if active else user_sessions.end_all(session, user.id)
+            audit.record(
+                session,
+                actor,
+                "activate" if active else "deactivate",
+                "user",
+                user.username,
+                old={"active": not active},
+                new={"active": active, **({} if active else {"sessions_ended": ended})},
+            )
+
+    def shared_secret(self, name: str) -> str:
+        """A random secret shared by every app instance on this database, created on first use."""
+        with self.db.reading() as session:
+            row = session.get(AppSecret, name)
+            if row is not None:
+                return row.value
+        try:
+            with self.db.transaction() as session:
+                session.add(AppSecret(name=name, value=secrets.token_hex(32)))
+        except IntegrityError:
+            pass  # another instance created it at the same moment: use theirs
+        with self.db.reading() as session:
+            row = session.get(AppSecret, name)
+            assert row is not None
+            return row.value
+
+    def user_for_email(self, email: str, *, email_verified: bool) -> int | None:
+        """The active account with this e-mail (single sign-on), if any.
+
+        Only an address the identity provider says it verified (the OpenID
+        Connect claim ``email_verified``) is matched: otherwise anyone who can
+        register an account there with someone else's address would become them.
+        """
+        if not email_verified or find_control(email) is not None:
+            return None
+        with self.db.reading() as session:
+            user = session.scalars(
+                select(User).where(User.email == email.strip().lower(), User.is_active.is_(True))
+            ).first()
+            return None if user is None else user.id
+
+    def whoami(self, user_id: int) -> UserView:
+        with self.db.reading() as session:
+            actor = self.load_actor(session, user_id)
+            user = session.get(User, actor.user_id)
+            assert user is not None
+            return user_view(session, user)
+
+    def add_user(
+        self,
+        actor_id: int | None,
+        username: str,
+        password: str,
+        *,
+        display_name: str = "",
+        email: str | None = None,
+        global_role: str = GlobalRole.NONE,
+    ) -> UserView:
+        """Create an account.  ``actor_id=None`` is the bootstrap path (only while no admin exists)."""
+        username = clean_username(username)
+        require_global_role(global_role)
+        password_hash = hash_password(password)
+        with self.db.transaction() as session:
+            if actor_id is None:
+                if session.scalars(select(User).where(User.global_role == GlobalRole.ADMIN)).first():
+                    raise PermissionDenied("An administrator exists: sign in as one to add users.")
+                actor = None
+            else:
+                actor = self.load_actor(session, actor_id)
+                require_admin(actor, "add users")
+            if session.scalars(select(User).where(User.username == username)).first():
+                raise ValidationFailed("exists", (Problem("username", f"'{username}' is taken"),))
+            user = User(
+                username=username,
+                display_name=clean_line(display_name, "display_name", 200) or username,
+                email=clean_line(email, "email", 254).lower() or None if email else None,
+                password_hash=password_hash,
+                global_role=global_role,
+            )
+            session.add(user)
+            session.flush()
+            audit.record(
+                session,
+                actor,
+                "add",
+                "user",
+                username,
+                new={"username": username, "display_name": user.display_name, "global_role": global_role},
+            )
+            return UserView(user.id, user.username, user.display_name, user.email, user.global_role, ())
+
+    def set_global_role(self, actor_id: int, username: str, role: str) -> None:
+        require_global_role(role)
+        with self.writing_as(actor_id) as (session, actor):
+            require_admin(actor, "change roles")
+            user = self.user_by_name(session, username)
+            old = user.global_role
+            user.global_role = role
+            user.version += 1
+            if old not in (GlobalRole.NONE, role):  # a role taken away: the user signs in again everywhere
+                user_sessions.end_all(session, user.id)
+            audit.record(
+                session, actor, "set_role", "user", user.username, old={"global_role": old}, new={"global_role": role}
+            )
+
+    def grant(self, actor_id: int, username: str, health_system_code: str, role: str) -> None:
+        """Give a user a role in a health system (admin, or that system's coordinator for experts/viewers)."""
+        require_system_role(role)
+        with self.writing_as(actor_id) as (session, actor):
+            system = self.system_by_code(session, health_system_code)
+            if role == SystemRole.COORDINATOR:
+                require_admin(actor, "appoint coordinators")
+            else:
+                require_coordinator(actor, system.id, "give roles in this health system")
+            user = self.user_by_name(session, username)
+            exists = session.scalars(
+                select(Membership).where(
+                    Membership.user_id == user.id, Membership.health_system_id == system.id, Membership.role == role
+                )
+            ).first()
+            if exists is None:
+                session.add(Membership(user_id=user.id, health_system_id=system.id, role=role))
+                audit.record(
+                    session,
+                    actor,
+                    "grant",
+                    "membership",
+                    f"{user.username}@{system.code}",
+                    new={"role": role},
+                    health_system_id=system.id,
+                )
+
+    def revoke(self, actor_id: int, username: str, health_system_code: str, role: str) -> None:
+        with self.writing_as(actor_id) as (session, actor):
+            require_admin(actor, "remove roles")
+            system = self.system_by_code(session, health_system_code)
+            user = self.user_by_name(session, username)
+            membership = session.scalars(
+                select(Membership).where(
+                    Membership.user_id == user.id, Membership.health_system_id == system.id, Membership.role == role
+                )
+            ).first()
+            if membership is not None:
+                session.delete(membership)
+                user_sessions.end_all(session, user.id)  # a role taken away: the user signs in again everywhere
+                audit.record(
+                    session,
+                    actor,
+                    "revoke",
+                    "membership",
+                    f"{user.username}@{system.code}",
+                    old={"role": role},
+                    health_system_id=system.id,
+                )
+
+    def list_users(self, actor_id: int) -> list[UserView]:
+        with self.reading_as(actor_id) as (session, actor):
+            require_admin(actor, "list users")
+            codes = dict(session.execute(select(HealthSystem.id, HealthSystem.code)).all())
+            return [
+                UserView(
+                    u.id,
+                    u.username,
+                    u.display_name,
+                    u.email,
+                    u.global_role,
+                    tuple(sorted((codes[m.health_system_id], m.role) for m in u.memberships)),
+                    u.is_active,
+                )
+                for u in session.scalars(select(User).order_by(User.username))
+            ]

@@ -1,0 +1,94 @@
+"""The value rules every write path applies (the use cases, the imports and the bulk writes): one copy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from b1mg_maturity import text_rules
+from b1mg_maturity.domain import GlobalRole, SystemRole
+from b1mg_maturity.edits import normalise_links
+from b1mg_maturity.errors import Problem, ValidationFailed
+from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.text_rules import clean_text
+
+MAX_EVIDENCE_CHARS = text_rules.MAX_EVIDENCE_CHARS
+MAX_RATIONALE_CHARS = text_rules.MAX_RATIONALE_CHARS
+MAX_USERNAME_CHARS = 80
+USERNAME_RULE = "use 1-80 letters, digits, '.', '_', '-' or '@'"
+
+
+def answer_problems(
+    questionnaire: Questionnaire,
+    indicator_id: str,
+    *,
+    level: int | None = None,
+    not_applicable: bool = False,
+    target: int | None = None,
+) -> list[Problem]:
+    """What is wrong with an answer to one indicator: unknown indicator, a level the scale lacks, level and NA."""
+    problems = []
+    if not questionnaire.has_indicator(indicator_id):
+        problems.append(
+            Problem("indicator_id", f"no indicator '{indicator_id}' in {questionnaire.id} {questionnaire.version}")
+        )
+    for field, value in (("level", level), ("target", target)):
+        if value is not None and value not in questionnaire.scale:
+            expected = f"{questionnaire.min_level}-{questionnaire.max_level}"
+            problems.append(Problem(field, f"{value} is not a level; expected {expected}"))
+    if not_applicable and level is not None:
+        problems.append(Problem("level", "choose a level or 'not applicable', not both"))
+    return problems
+
+
+def require_valid_answer(
+    questionnaire: Questionnaire,
+    indicator_id: str,
+    *,
+    level: int | None = None,
+    not_applicable: bool = False,
+    target: int | None = None,
+) -> None:
+    problems = answer_problems(questionnaire, indicator_id, level=level, not_applicable=not_applicable, target=target)
+    if problems:
+        raise ValidationFailed("invalid answer", tuple(problems))
+
+
+def check_text(value: str, field: str, limit: int) -> str:
+    """Evidence and rationale: tabs and line breaks kept, other control characters (NUL too) refused."""
+    return clean_text(value, field, limit)
+
+
+def clean_links(links: Sequence[str]) -> tuple[str, ...]:
+    """Evidence links: http(s) web addresses only (a bare ``www.…`` gets ``https://``), stored and never fetched."""
+    return normalise_links(links)
+
+
+def username_problem(username: str) -> Problem | None:
+    name = username.strip().lower()
+    valid = 0 < len(name) <= MAX_USERNAME_CHARS and all(c.isalnum() or c in "._-@" for c in name)
+    return None if valid else Problem("username", USERNAME_RULE)
+
+
+def clean_username(username: str) -> str:
+    """The stored form of a username (trimmed, lower case), refused when it breaks the rule."""
+    problem = username_problem(username)
+    if problem is not None:
+        raise ValidationFailed("bad username", (problem,))
+    return username.strip().lower()
+
+
+def global_role_problem(role: str) -> Problem | None:
+    expected = ", ".join(r.value for r in GlobalRole)
+    return None if role in set(GlobalRole) else Problem("role", f"expected one of {expected}")
+
+
+def require_global_role(role: str) -> None:
+    problem = global_role_problem(role)
+    if problem is not None:
+        raise ValidationFailed("bad role", (problem,))
+
+
+def require_system_role(role: str) -> None:
+    if role not in set(SystemRole):
+        expected = ", ".join(r.value for r in SystemRole)
+        raise ValidationFailed("bad role", (Problem("role", f"expected one of {expected}"),))

@@ -1,0 +1,48 @@
+"""A round's results: effective answers, scores, progress."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from b1mg_maturity.consensus import effective_answers
+from b1mg_maturity.domain import Basis
+from b1mg_maturity.permissions import require_read
+from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.scoring import Aggregation, Answer, score
+from b1mg_maturity.services.base import UseCases
+from b1mg_maturity.services.questionnaires import questionnaire_of
+from b1mg_maturity.services.views import RoundScores
+from b1mg_maturity.storage.models import Consensus, Rating, Target
+
+
+class ResultUseCases(UseCases):
+    def round_answers(self, actor_id: int, round_id: int) -> tuple[Questionnaire, dict[str, Answer], dict[str, Basis]]:
+        """The round's effective answers (consensus, else experts' median) with targets."""
+        with self.reading_as(actor_id) as (session, actor):
+            round_, facts = self.load_round(session, round_id)
+            require_read(actor, facts)
+            questionnaire = questionnaire_of(round_.questionnaire_version)
+            answers, basis = effective_answers(
+                questionnaire,
+                session.scalars(select(Rating).where(Rating.round_id == round_id)),
+                session.scalars(select(Consensus).where(Consensus.round_id == round_id)),
+                session.scalars(select(Target).where(Target.round_id == round_id)),
+            )
+            return questionnaire, answers, basis
+
+    def round_scores(self, actor_id: int, round_id: int, aggregation: Aggregation = Aggregation.MEAN) -> RoundScores:
+        questionnaire, answers, basis = self.round_answers(actor_id, round_id)
+        return RoundScores(score(questionnaire, answers, aggregation), basis)
+
+    def progress(self, actor_id: int, round_id: int) -> dict[str, tuple[int, int]]:
+        """Per domain: (indicators with a level or NA, indicators in the domain)."""
+        questionnaire, answers, _ = self.round_answers(actor_id, round_id)
+        result = {}
+        for domain in questionnaire.domains:
+            done = sum(
+                1
+                for ind in domain.indicators
+                if ind.id in answers and (answers[ind.id].answered or answers[ind.id].not_applicable)
+            )
+            result[domain.id] = (done, len(domain.indicators))
+        return result

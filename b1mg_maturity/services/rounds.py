@@ -1,0 +1,322 @@
+"""Assessment rounds: opening, experts, and the status workflow."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from b1mg_maturity import audit
+from b1mg_maturity.consensus import effective_answers
+from b1mg_maturity.domain import CLOSED_STATUSES, EDITABLE_STATUSES, RATING_ROLES, GlobalRole, RoundStatus, SystemRole
+from b1mg_maturity.errors import InvalidState, NotFound, Problem, ValidationFailed
+from b1mg_maturity.permissions import (
+    Actor,
+    RoundFacts,
+    can_read_round,
+    require_admin,
+    require_coordinate,
+    require_coordinator,
+    require_read,
+)
+from b1mg_maturity.services.questionnaires import QuestionnaireUseCases, questionnaire_of
+from b1mg_maturity.services.views import RoundView, UserView, round_view
+from b1mg_maturity.storage.models import (
+    AssessmentRound,
+    AuditEntry,
+    Consensus,
+    Membership,
+    QuestionnaireVersion,
+    Rating,
+    RoundExpert,
+    Target,
+    User,
+    utcnow,
+)
+from b1mg_maturity.text_rules import clean_line, clean_text
+
+
+class RoundUseCases(QuestionnaireUseCases):
+    def open_round(
+        self,
+        actor_id: int,
+        health_system_code: str,
+        label: str,
+        round_date: dt.date,
+        *,
+        questionnaire_version_id: int | None = None,
+        copy_from_round_id: int | None = None,
+    ) -> RoundView:
+        label = clean_line(label, "label")
+        if not label or len(label) > 120:
+            raise ValidationFailed("bad label", (Problem("label", "give the round a name of 1-120 characters"),))
+        qv_id = questionnaire_version_id or self.bundled_questionnaire_id()
+        with self.writing_as(actor_id) as (session, actor):
+            system = self.system_by_code(session, health_system_code)
+            require_coordinator(actor, system.id, "open rounds for this health system")
+            if session.get(QuestionnaireVersion, qv_id) is None:
+                raise NotFound(f"No questionnaire version {qv_id}.")
+            taken = session.scalars(
+                select(AssessmentRound).where(
+                    AssessmentRound.health_system_id == system.id, AssessmentRound.label == label
+                )
+            ).first()
+            if taken is not None:
+                raise ValidationFailed(
+                    "label taken", (Problem("label", f"{system.code} already has a round '{label}'"),)
+                )
+            round_ = AssessmentRound(
+                health_system_id=system.id,
+                questionnaire_version_id=qv_id,
+                label=label,
+                round_date=round_date,
+                created_by=actor.user_ref,
+            )
+            session.add(round_)
+            session.flush()
+            audit.record(
+                session,
+                actor,
+                "open",
+                "round",
+                f"{system.code}/{label}",
+                new={"label": label, "date": round_date.isoformat(), "questionnaire_version_id": qv_id},
+                health_system_id=system.id,
+                round_id=round_.id,
+            )
+            if copy_from_round_id is not None:
+                self._copy_answers(session, actor, copy_from_round_id, round_)
+            session.refresh(round_)
+            return round_view(round_)
+
+    def _copy_answers(self, session: Session, actor: Actor, source_id: int, round_: AssessmentRound) -> None:
+        """Start from the previous round: its consensus (or experts' median) becomes this round's consensus."""
+        source, facts = self.load_round(session, source_id)
+        require_coordinate(actor, facts, "copy from that round")
+        if source.health_system_id != round_.health_system_id:
+            raise ValidationFailed("other system", (Problem("copy_from", "copy only from the same health system"),))
+        if source.questionnaire_version_id != round_.questionnaire_version_id:
+            raise ValidationFailed(
+                "other questionnaire",
+                (Problem("copy_from", "that round used another questionnaire version; its answers cannot be copied"),),
+            )
+        questionnaire = questionnaire_of(source.questionnaire_version)
+        answers, _ = effective_answers(
+            questionnaire,
+            session.scalars(select(Rating).where(Rating.round_id == source.id)),
+            session.scalars(select(Consensus).where(Consensus.round_id == source.id)),
+            session.scalars(select(Target).where(Target.round_id == source.id)),
+        )
+        for indicator_id, answer in answers.items():
+            if answer.level is not None or answer.not_applicable:
+                session.add(
+                    Consensus(
+                        round_id=round_.id,
+                        indicator_id=indicator_id,
+                        level=answer.level,
+                        not_applicable=answer.not_applicable,
+                        rationale=answer.evidence,
+                        updated_by=actor.user_ref,
+                    )
+                )
+            if answer.target is not None:
+                session.add(
+                    Target(
+                        round_id=round_.id, indicator_id=indicator_id, target=answer.target, updated_by=actor.user_ref
+                    )
+                )
+        audit.record(
+            session,
+            actor,
+            "copy_answers",
+            "round",
+            str(round_.id),
+            new={"from_round_id": source.id, "indicators": len(answers)},
+            health_system_id=round_.health_system_id,
+            round_id=round_.id,
+        )
+
+    def get_round(self, actor_id: int, round_id: int) -> RoundView:
+        with self.reading_as(actor_id) as (session, actor):
+            round_, facts = self.load_round(session, round_id)
+            require_read(actor, facts)
+            return round_view(round_)
+
+    def list_rounds(self, actor_id: int) -> list[RoundView]:
+        """Every round this user may open, newest first."""
+        with self.reading_as(actor_id) as (session, actor):
+            rounds = session.scalars(
+                select(AssessmentRound).order_by(AssessmentRound.round_date.desc(), AssessmentRound.id.desc())
+            ).all()
+            experts: dict[int, set[int]] = {}
+            for round_id, user_id in session.execute(select(RoundExpert.round_id, RoundExpert.user_id)):
+                experts.setdefault(round_id, set()).add(user_id)
+            return [
+                round_view(r)
+                for r in rounds
+                if can_read_round(
+                    actor, RoundFacts(r.id, r.health_system_id, r.status, frozenset(experts.get(r.id, set())))
+                )
+            ]
+
+    def rounds_to_rate(self, actor_id: int) -> list[RoundView]:
+        """Open rounds this user was invited to rate, in health systems where they still hold a rating role."""
+        with self.reading_as(actor_id) as (session, actor):
+            rating_in = [system_id for system_id, roles in actor.roles.items() if roles & RATING_ROLES]
+            rounds = session.scalars(
+                select(AssessmentRound)
+                .join(RoundExpert, RoundExpert.round_id == AssessmentRound.id)
+                .where(RoundExpert.user_id == actor.user_id, AssessmentRound.status.in_(EDITABLE_STATUSES))
+                .where(AssessmentRound.health_system_id.in_(rating_in))
+                .order_by(AssessmentRound.round_date.desc(), AssessmentRound.id.desc())
+            )
+            return [round_view(r) for r in rounds]
+
+    def last_changes(self, actor_id: int) -> dict[int, dt.datetime]:
+        """When each round the user may open was last changed (from the audit trail)."""
+        readable = {r.id for r in self.list_rounds(actor_id)}
+        with self.db.reading() as session:
+            rows = session.execute(
+                select(AuditEntry.round_id, func.max(AuditEntry.at))
+                .where(AuditEntry.round_id.in_(readable))
+                .group_by(AuditEntry.round_id)
+            ).all()
+            return {round_id: at for round_id, at in rows if round_id is not None}
+
+    def invitable_experts(self, actor_id: int, health_system_code: str) -> list[UserView]:
+        """The experts (and coordinators) of a health system, for its coordinator to invite."""
+        with self.reading_as(actor_id) as (session, actor):
+            system = self.system_by_code(session, health_system_code)
+            require_coordinator(actor, system.id, "invite experts of this health system")
+            users = session.scalars(
+                select(User)
+                .join(Membership, Membership.user_id == User.id)
+                .where(
+                    Membership.health_system_id == system.id,
+                    Membership.role.in_(RATING_ROLES),
+                    User.is_active.is_(True),
+                )
+                .order_by(User.username)
+                .distinct()
+            )
+            return [UserView(u.id, u.username, u.display_name, u.email, u.global_role, ()) for u in users]
+
+    def invite_expert(self, actor_id: int, round_id: int, username: str) -> None:
+        with self.writing_as(actor_id) as (session, actor):
+            round_, facts = self.load_round(session, round_id, lock="share")  # no invitation lands after submit
+            require_coordinate(actor, facts, "invite experts to this round")
+            self.require_editable(round_)
+            user = self.user_by_name(session, username)
+            member_roles = {m.role for m in user.memberships if m.health_system_id == round_.health_system_id}
+            if not member_roles & RATING_ROLES:
+                raise ValidationFailed(
+                    "not an expert",
+                    (
+                        Problem(
+                            "username",
+                            f"'{user.username}' is not an expert of {round_.health_system.code}; "
+                            "give them the expert role first",
+                        ),
+                    ),
+                )
+            if user.id not in facts.expert_ids:
+                session.add(RoundExpert(round_id=round_.id, user_id=user.id, invited_by=actor.user_ref))
+                audit.record(
+                    session,
+                    actor,
+                    "invite",
+                    "round_expert",
+                    f"{round_.id}/{user.username}",
+                    new={"expert": user.username},
+                    health_system_id=round_.health_system_id,
+                    round_id=round_.id,
+                )
+
+    def experts_of(self, actor_id: int, round_id: int) -> list[str]:
+        with self.reading_as(actor_id) as (session, actor):
+            _, facts = self.load_round(session, round_id)
+            require_read(actor, facts)
+            return sorted(
+                session.scalars(
+                    select(User.username)
+                    .join(RoundExpert, RoundExpert.user_id == User.id)
+                    .where(RoundExpert.round_id == round_id)
+                )
+            )
+
+    def _change_status(
+        self,
+        actor_id: int,
+        round_id: int,
+        *,
+        allowed_from: set[RoundStatus],
+        to: RoundStatus,
+        who: Literal[SystemRole.COORDINATOR, GlobalRole.ADMIN],
+        reason: str = "",
+    ) -> RoundView:
+        with self.writing_as(actor_id) as (session, actor):
+            round_, facts = self.load_round(session, round_id, lock=True)
+            if who == GlobalRole.ADMIN:
+                require_admin(actor, f"move rounds to {to.replace('_', ' ')}")
+            else:
+                require_coordinate(actor, facts, f"move this round to {to.replace('_', ' ')}")
+            if round_.status not in allowed_from:
+                raise InvalidState(
+                    f"A round that is {round_.status.replace('_', ' ')} cannot move to {to.replace('_', ' ')}."
+                )
+            old = round_.status
+            now = utcnow()
+            round_.status = to
+            round_.version += 1
+            round_.updated_at = now
+            if to == RoundStatus.SUBMITTED:
+                round_.submitted_at = now
+            if to == RoundStatus.PUBLISHED:
+                round_.published_at = now
+            audit.record(
+                session,
+                actor,
+                f"status_{to}",
+                "round",
+                str(round_.id),
+                old={"status": old},
+                new={"status": to, **({"reason": reason} if reason else {})},
+                health_system_id=round_.health_system_id,
+                round_id=round_.id,
+            )
+            session.flush()
+            return round_view(round_)
+
+    def start_review(self, actor_id: int, round_id: int) -> RoundView:
+        return self._change_status(
+            actor_id, round_id, allowed_from={RoundStatus.DRAFT}, to=RoundStatus.IN_REVIEW, who=SystemRole.COORDINATOR
+        )
+
+    def submit(self, actor_id: int, round_id: int) -> RoundView:
+        return self._change_status(
+            actor_id,
+            round_id,
+            allowed_from={RoundStatus.DRAFT, RoundStatus.IN_REVIEW},
+            to=RoundStatus.SUBMITTED,
+            who=SystemRole.COORDINATOR,
+        )
+
+    def publish(self, actor_id: int, round_id: int) -> RoundView:
+        return self._change_status(
+            actor_id, round_id, allowed_from={RoundStatus.SUBMITTED}, to=RoundStatus.PUBLISHED, who=GlobalRole.ADMIN
+        )
+
+    def reopen(self, actor_id: int, round_id: int, reason: str) -> RoundView:
+        reason = clean_text(reason, "reason", 2_000)
+        if not reason.strip():
+            raise ValidationFailed("reason needed", (Problem("reason", "say why the round is reopened"),))
+        return self._change_status(
+            actor_id,
+            round_id,
+            allowed_from=set(CLOSED_STATUSES),
+            to=RoundStatus.IN_REVIEW,
+            who=GlobalRole.ADMIN,
+            reason=reason,
+        )

@@ -1,0 +1,172 @@
+"""What use cases return: plain values, never ORM objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from b1mg_maturity.domain import EDITABLE_STATUSES, Basis
+from b1mg_maturity.scoring import ScoreCard
+from b1mg_maturity.storage.models import AssessmentRound, HealthSystem, Rating, User
+
+
+@dataclass(frozen=True)
+class HealthSystemView:
+    id: int
+    code: str
+    name: str
+    kind: str
+    is_demo: bool
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    global_role: str
+    memberships: tuple[tuple[str, str], ...]  # (health system code, role)
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class RoundView:
+    id: int
+    health_system: HealthSystemView
+    label: str
+    round_date: dt.date
+    status: str
+    questionnaire_id: str
+    questionnaire_version: str
+    content_hash: str
+    version: int
+    updated_at: dt.datetime
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+
+@dataclass(frozen=True)
+class RatingView:
+    indicator_id: str
+    expert: str
+    level: int | None
+    not_applicable: bool
+    evidence: str
+    links: tuple[str, ...]
+    version: int
+    updated_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ConsensusView:
+    indicator_id: str
+    level: int | None
+    not_applicable: bool
+    rationale: str
+    version: int
+
+
+@dataclass(frozen=True)
+class TargetView:
+    indicator_id: str
+    target: int | None
+    version: int
+
+
+@dataclass(frozen=True)
+class RoundScores:
+    card: ScoreCard
+    basis: Mapping[str, Basis]  # per indicator: where its level came from
+
+    @property
+    def summary(self) -> str:
+        agreed = sum(1 for v in self.basis.values() if v == "consensus")
+        median = sum(1 for v in self.basis.values() if v == "experts' median")
+        if agreed and not median:
+            return "consensus levels"
+        if median and not agreed:
+            return "the median of the experts' levels (no consensus recorded yet)"
+        if not agreed and not median:
+            return "no ratings yet"
+        return (
+            f"consensus levels for {agreed} indicators and the median of the experts' levels "
+            f"for {median} without consensus"
+        )
+
+
+@dataclass(frozen=True)
+class AuditView:
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_key: str
+    round_id: int | None
+    old_value: Any
+    new_value: Any
+
+
+def rating_view(rating: Rating, username: str) -> RatingView:
+    return RatingView(
+        rating.indicator_id,
+        username,
+        rating.level,
+        rating.not_applicable,
+        rating.evidence,
+        tuple(json.loads(rating.links or "[]")),
+        rating.version,
+        rating.updated_at,
+    )
+
+
+def user_view(session: Session, user: User) -> UserView:
+    codes = dict(session.execute(select(HealthSystem.id, HealthSystem.code)).all())
+    return UserView(
+        user.id,
+        user.username,
+        user.display_name,
+        user.email,
+        user.global_role,
+        tuple(sorted((codes[m.health_system_id], m.role) for m in user.memberships)),
+        user.is_active,
+    )
+
+
+def system_view(system: HealthSystem) -> HealthSystemView:
+    return HealthSystemView(system.id, system.code, system.name, system.kind, system.is_demo)
+
+
+def round_view(round_: AssessmentRound) -> RoundView:
+    q = round_.questionnaire_version
+    return RoundView(
+        id=round_.id,
+        health_system=system_view(round_.health_system),
+        label=round_.label,
+        round_date=round_.round_date,
+        status=round_.status,
+        questionnaire_id=q.questionnaire_id,
+        questionnaire_version=q.version,
+        content_hash=q.content_hash,
+        version=round_.version,
+        updated_at=round_.updated_at,
+    )
+
+
+@dataclass(frozen=True)
+class QuestionnaireVersionView:
+    id: int
+    questionnaire_id: str
+    version: str
+    title: str
+    content_hash: str
+    registered_at: dt.datetime
+    rounds: int  # rounds rated against this version
