@@ -10,20 +10,21 @@ system: revoking the role ends the access an invitation gave, at once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Protocol
 
+from b1mg_maturity.domain import CLOSED_STATUSES, EDITABLE_STATUSES, RATING_ROLES, GlobalRole, RoundStatus, SystemRole
 from b1mg_maturity.errors import PermissionDenied
 
-EDITABLE_STATUSES = frozenset({"draft", "in_review"})
-RATING_ROLES = frozenset({"expert", "coordinator"})  # the roles an invitation to rate needs (see invite_expert)
-RESULT_STATUSES_FOR_VIEWERS = frozenset({"submitted", "published"})
+RESULT_STATUSES_FOR_VIEWERS = CLOSED_STATUSES
 
 
 @dataclass(frozen=True)
 class Actor:
     user_id: int
     username: str
-    global_role: str = "none"
+    global_role: str = GlobalRole.NONE
     roles: Mapping[int, frozenset[str]] = field(default_factory=dict)  # health system id -> roles
 
     @property
@@ -33,11 +34,11 @@ class Actor:
 
     @property
     def is_admin(self) -> bool:
-        return self.global_role == "admin"
+        return self.global_role == GlobalRole.ADMIN
 
     @property
     def is_analyst(self) -> bool:
-        return self.global_role == "analyst"
+        return self.global_role == GlobalRole.ANALYST
 
     def holds(self, health_system_id: int, role: str) -> bool:
         return role in self.roles.get(health_system_id, frozenset())
@@ -60,13 +61,18 @@ def _deny(what: str) -> PermissionDenied:
     return PermissionDenied(f"You may not {what}.")
 
 
+def coordinates(actor: Actor, health_system_id: int) -> bool:
+    """A coordinator of the health system, or an administrator: runs its rounds (consensus, targets, status)."""
+    return actor.is_admin or actor.holds(health_system_id, SystemRole.COORDINATOR)
+
+
 def require_admin(actor: Actor, what: str) -> None:
     if not actor.is_admin:
         raise _deny(what)
 
 
 def require_coordinator(actor: Actor, health_system_id: int, what: str) -> None:
-    if not (actor.is_admin or actor.holds(health_system_id, "coordinator")):
+    if not coordinates(actor, health_system_id):
         raise _deny(what)
 
 
@@ -78,13 +84,13 @@ def is_rating_expert(actor: Actor, facts: RoundFacts) -> bool:
 
 def can_read_round(actor: Actor, facts: RoundFacts) -> bool:
     """Whether the round exists for this user at all (its status, scores and results)."""
-    if actor.is_admin or actor.holds(facts.health_system_id, "coordinator"):
+    if coordinates(actor, facts.health_system_id):
         return True
     if is_rating_expert(actor, facts):
         return True
-    if actor.holds(facts.health_system_id, "viewer") and facts.status in RESULT_STATUSES_FOR_VIEWERS:
+    if actor.holds(facts.health_system_id, SystemRole.VIEWER) and facts.status in RESULT_STATUSES_FOR_VIEWERS:
         return True
-    return actor.is_analyst and facts.status == "published"
+    return actor.is_analyst and facts.status == RoundStatus.PUBLISHED
 
 
 def require_read(actor: Actor, facts: RoundFacts) -> None:
@@ -94,7 +100,7 @@ def require_read(actor: Actor, facts: RoundFacts) -> None:
 
 def can_read_all_ratings(actor: Actor, facts: RoundFacts) -> bool:
     """Every expert's own ratings and evidence: the coordinator's consensus view."""
-    return actor.is_admin or actor.holds(facts.health_system_id, "coordinator")
+    return coordinates(actor, facts.health_system_id)
 
 
 def require_rate(actor: Actor, facts: RoundFacts) -> None:
@@ -106,6 +112,121 @@ def require_coordinate(actor: Actor, facts: RoundFacts, what: str) -> None:
     require_coordinator(actor, facts.health_system_id, what)
 
 
+# --- the round workflow ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusMove:
+    """A step of the round workflow: where it leads, from which statuses, and who makes it."""
+
+    to: RoundStatus
+    allowed_from: frozenset[RoundStatus]
+    admin_only: bool  # else the round's coordinator (or an administrator)
+
+
+START_REVIEW = StatusMove(RoundStatus.IN_REVIEW, frozenset({RoundStatus.DRAFT}), admin_only=False)
+SUBMIT = StatusMove(RoundStatus.SUBMITTED, EDITABLE_STATUSES, admin_only=False)
+PUBLISH = StatusMove(RoundStatus.PUBLISHED, frozenset({RoundStatus.SUBMITTED}), admin_only=True)
+REOPEN = StatusMove(RoundStatus.IN_REVIEW, CLOSED_STATUSES, admin_only=True)  # back to consensus review
+
+
+def may_move(actor: Actor, facts: RoundFacts, move: StatusMove) -> bool:
+    allowed = actor.is_admin if move.admin_only else coordinates(actor, facts.health_system_id)
+    return allowed and facts.status in move.allowed_from
+
+
+# --- what a page may offer ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a page may offer one user for one round, from the rules above.
+
+    Pages show or hide by these; the services check every action again when it is used.
+    """
+
+    may_see_results: bool  # the round, its status, scores and results, the answers files and the PDF report
+    may_rate: bool  # give one's own ratings now
+    may_coordinate: bool  # the round's Consensus page (read-only once the round is locked)
+    may_read_all_ratings: bool  # every expert's own ratings and evidence
+    may_run_consensus: bool  # record consensus levels, rationales and targets now
+    may_invite: bool  # invite experts now
+    may_start_review: bool
+    may_submit: bool
+    may_publish: bool
+    may_reopen: bool
+    may_export: bool  # the round document (JSON), which holds every expert's own ratings
+
+
+def capabilities(actor: Actor, facts: RoundFacts) -> Capabilities:
+    readable = can_read_round(actor, facts)
+    coordinate = readable and coordinates(actor, facts.health_system_id)
+    editable = facts.status in EDITABLE_STATUSES
+    return Capabilities(
+        may_see_results=readable,
+        may_rate=editable and is_rating_expert(actor, facts),
+        may_coordinate=coordinate,
+        may_read_all_ratings=readable and can_read_all_ratings(actor, facts),
+        may_run_consensus=coordinate and editable,
+        may_invite=coordinate and editable,
+        may_start_review=readable and may_move(actor, facts, START_REVIEW),
+        may_submit=readable and may_move(actor, facts, SUBMIT),
+        may_publish=readable and may_move(actor, facts, PUBLISH),
+        may_reopen=readable and may_move(actor, facts, REOPEN),
+        may_export=coordinate,
+    )
+
+
+NOTHING = Capabilities(**{f.name: False for f in fields(Capabilities)})  # for a round the user may not open
+
+
+# --- the menu ----------------------------------------------------------------------------------
+
+
+class Page(StrEnum):
+    """The app's pages in menu order; the value is the page's address (``/rate``)."""
+
+    MY_ASSESSMENTS = "assessments"
+    RATE = "rate"
+    CONSENSUS = "consensus"
+    RESULTS = "results"
+    COMPARE = "compare"
+    OVERVIEW = "overview"
+    ADMIN = "admin"
+    QUICK_ASSESSMENT = "quick"
+
+
+class Member(Protocol):
+    """Who is signed in, as the pages know them (:class:`~b1mg_maturity.services.UserView`)."""
+
+    @property
+    def global_role(self) -> str: ...
+
+    @property
+    def memberships(self) -> tuple[tuple[str, str], ...]: ...  # (health system code, role)
+
+
+def pages_for(user: Member) -> list[Page]:
+    """The pages in a user's menu: none that could only ever say "not allowed" (the services decide the rest)."""
+    roles = {role for _, role in user.memberships}
+    admin = user.global_role == GlobalRole.ADMIN
+    shown = {
+        Page.MY_ASSESSMENTS: True,
+        Page.RATE: SystemRole.EXPERT in roles,
+        Page.CONSENSUS: admin or SystemRole.COORDINATOR in roles,
+        Page.RESULTS: True,
+        Page.COMPARE: True,
+        Page.OVERVIEW: _sees_names(user.global_role),
+        Page.ADMIN: admin,
+        Page.QUICK_ASSESSMENT: True,
+    }
+    return [page for page in Page if shown[page]]
+
+
+def _sees_names(global_role: str) -> bool:
+    return global_role in (GlobalRole.ADMIN, GlobalRole.ANALYST)
+
+
 def sees_names(actor: Actor) -> bool:
     """Only analysts and administrators see other health systems by name (comparisons, programme overview)."""
-    return actor.is_admin or actor.is_analyst
+    return _sees_names(actor.global_role)

@@ -1,0 +1,153 @@
+"""The pure rules: what a page may offer a user for a round, and which pages a user's menu holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import pytest
+
+from b1mg_maturity.domain import GlobalRole, RoundStatus, SystemRole
+from b1mg_maturity.permissions import NOTHING, Actor, Capabilities, Page, RoundFacts, capabilities, pages_for
+
+OWN, OTHER = 1, 2  # health system ids
+ROLES = {
+    "admin": Actor(1, "admin", GlobalRole.ADMIN),
+    "analyst": Actor(2, "analyst", GlobalRole.ANALYST),
+    "no role": Actor(3, "nobody"),
+    "coordinator": Actor(4, "coordinator", roles={OWN: frozenset({SystemRole.COORDINATOR})}),
+    "coordinator elsewhere": Actor(5, "coordinator-fr", roles={OTHER: frozenset({SystemRole.COORDINATOR})}),
+    "invited expert": Actor(6, "expert", roles={OWN: frozenset({SystemRole.EXPERT})}),
+    "expert, not invited": Actor(7, "expert2", roles={OWN: frozenset({SystemRole.EXPERT})}),
+    "invited, role revoked": Actor(8, "former", roles={OWN: frozenset({SystemRole.VIEWER})}),
+    "invited coordinator": Actor(9, "coordinator2", roles={OWN: frozenset({SystemRole.COORDINATOR})}),
+    "viewer": Actor(10, "viewer", roles={OWN: frozenset({SystemRole.VIEWER})}),
+}
+INVITED = frozenset({6, 8, 9})
+
+
+def offered(role: str, status: RoundStatus) -> set[str]:
+    """The names of the capabilities that are true, without the ``may_`` prefix."""
+    caps = capabilities(ROLES[role], RoundFacts(100, OWN, status, INVITED))
+    return {f.name.removeprefix("may_") for f in fields(caps) if getattr(caps, f.name)}
+
+
+D, R, S, P = RoundStatus.DRAFT, RoundStatus.IN_REVIEW, RoundStatus.SUBMITTED, RoundStatus.PUBLISHED
+COORDINATING = {"see_results", "coordinate", "read_all_ratings", "export"}
+EDITING = {"run_consensus", "invite", "submit"}
+# Written out by hand, per role and status: what the pages may offer.
+EXPECTED: dict[str, dict[RoundStatus, set[str]]] = {
+    "admin": {
+        D: COORDINATING | EDITING | {"start_review"},
+        R: COORDINATING | EDITING,
+        S: COORDINATING | {"publish", "reopen"},
+        P: COORDINATING | {"reopen"},
+    },
+    "analyst": {D: set(), R: set(), S: set(), P: {"see_results"}},
+    "no role": {D: set(), R: set(), S: set(), P: set()},
+    "coordinator": {
+        D: COORDINATING | EDITING | {"start_review"},
+        R: COORDINATING | EDITING,
+        S: COORDINATING,
+        P: COORDINATING,
+    },
+    "coordinator elsewhere": {D: set(), R: set(), S: set(), P: set()},
+    "invited expert": {
+        D: {"see_results", "rate"},
+        R: {"see_results", "rate"},
+        S: {"see_results"},
+        P: {"see_results"},
+    },
+    "expert, not invited": {D: set(), R: set(), S: set(), P: set()},
+    "invited, role revoked": {D: set(), R: set(), S: {"see_results"}, P: {"see_results"}},  # a viewer now
+    "invited coordinator": {
+        D: COORDINATING | EDITING | {"start_review", "rate"},
+        R: COORDINATING | EDITING | {"rate"},
+        S: COORDINATING,
+        P: COORDINATING,
+    },
+    "viewer": {D: set(), R: set(), S: {"see_results"}, P: {"see_results"}},
+}
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("status", list(RoundStatus))
+def test_capabilities_per_role_and_status(role: str, status: RoundStatus) -> None:
+    assert offered(role, status) == EXPECTED[role][status]
+
+
+def test_nothing_offers_nothing() -> None:
+    assert not any(getattr(NOTHING, f.name) for f in fields(Capabilities))
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("status", list(RoundStatus))
+def test_every_offer_needs_the_round_to_be_readable(role: str, status: RoundStatus) -> None:
+    shown = offered(role, status)
+    assert not shown or "see_results" in shown
+
+
+def test_a_stored_status_string_gives_the_same_answer() -> None:
+    """The facts hold the status as stored (a plain string): it compares equal to its member."""
+    for role in ROLES:
+        for status in RoundStatus:
+            as_stored = capabilities(ROLES[role], RoundFacts(100, OWN, str(status.value), INVITED))
+            assert as_stored == capabilities(ROLES[role], RoundFacts(100, OWN, status, INVITED))
+
+
+@dataclass(frozen=True)
+class _User:
+    global_role: str
+    memberships: tuple[tuple[str, str], ...] = ()
+
+
+EVERYONE = [Page.MY_ASSESSMENTS, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSMENT]
+
+
+@pytest.mark.parametrize(
+    ("user", "menu"),
+    [
+        (
+            _User("admin"),
+            [
+                Page.MY_ASSESSMENTS,
+                Page.CONSENSUS,
+                Page.RESULTS,
+                Page.COMPARE,
+                Page.OVERVIEW,
+                Page.ADMIN,
+                Page.QUICK_ASSESSMENT,
+            ],
+        ),
+        (_User("analyst"), [Page.MY_ASSESSMENTS, Page.RESULTS, Page.COMPARE, Page.OVERVIEW, Page.QUICK_ASSESSMENT]),
+        (_User("none"), EVERYONE),
+        (
+            _User("none", (("XA", "coordinator"),)),
+            [Page.MY_ASSESSMENTS, Page.CONSENSUS, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSMENT],
+        ),
+        (
+            _User("none", (("XA", "expert"),)),
+            [Page.MY_ASSESSMENTS, Page.RATE, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSMENT],
+        ),
+        (_User("none", (("XA", "viewer"),)), EVERYONE),
+        (
+            _User("none", (("XA", "expert"), ("XB", "coordinator"))),
+            [Page.MY_ASSESSMENTS, Page.RATE, Page.CONSENSUS, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSMENT],
+        ),
+    ],
+)
+def test_menu_per_role(user: _User, menu: list[Page]) -> None:
+    assert pages_for(user) == menu
+
+
+def test_page_addresses() -> None:
+    """The addresses are part of links people keep (``/rate?round=7``): they never change."""
+    assert [p.value for p in Page] == [
+        "assessments",
+        "rate",
+        "consensus",
+        "results",
+        "compare",
+        "overview",
+        "admin",
+        "quick",
+    ]
