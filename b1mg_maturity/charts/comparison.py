@@ -35,6 +35,7 @@ from b1mg_maturity.charts.style import (
     level_name,
     number,
     polar_layout,
+    radar_line,
     system_style,
     wrap,
 )
@@ -95,31 +96,27 @@ def radar_overlay(table: Table, *, scale: Sequence[int]) -> go.Figure:
     systems = [c for c in table.columns if c.id != DOMAIN and not c.aggregate]
     for column in statistics:
         fig.add_trace(
-            go.Scatterpolar(
-                name=column.label,
-                r=closed([number(v) for v in table.values(column.id)]),
-                theta=theta,
-                mode="lines+markers",
+            radar_line(
+                column.label,
+                [number(v) for v in table.values(column.id)],
+                theta,
+                domains,
                 line={"color": BENCHMARK_COLOUR, "dash": "dot", "width": 2},
                 marker={"size": 6, "symbol": "square-open"},
-                connectgaps=False,
-                customdata=closed(domains),
-                hovertemplate="%{customdata}<br>" + column.label + " %{r:.2f}<extra></extra>",
+                hover_label=column.label,
             )
         )
     for index, column in enumerate(systems):
         look = system_style(index)
         fig.add_trace(
-            go.Scatterpolar(
-                name=column.label,
-                r=closed([number(v) for v in table.values(column.id)]),
-                theta=theta,
-                mode="lines+markers",
+            radar_line(
+                column.label,
+                [number(v) for v in table.values(column.id)],
+                theta,
+                domains,
                 line={"color": look["colour"], "dash": look["dash"], "width": 2.5},
                 marker={"size": 7, "symbol": look["symbol"], "color": look["colour"]},
-                connectgaps=False,
-                customdata=closed(domains),
-                hovertemplate="%{customdata}<br>" + column.label + " %{r:.2f}<extra></extra>",
+                hover_label=column.label,
             )
         )
     parts = []

@@ -32,6 +32,7 @@ from b1mg_maturity.charts.style import (
     level_colour,
     level_name,
     polar_layout,
+    radar_line,
     text_colour_on,
     wrap,
 )
@@ -120,52 +121,46 @@ def domain_radar(
     rows = _scores_by_domain(card, questionnaire)
     labels = [domain_label(d) + ("<br><i>(not rated)</i>" if g.score is None else "") for d, g in rows]
     theta = closed(labels)
-    hover_names = closed([_plain(d) for d, _ in rows])
+    hover_names = [_plain(d) for d, _ in rows]
     fig = go.Figure()
 
     show_target = _has_targets(card)
     if show_target:
         fig.add_trace(
-            go.Scatterpolar(
-                name="Target",
-                r=closed([g.target for _, g in rows]),
-                theta=theta,
-                mode="lines+markers",
+            radar_line(
+                "Target",
+                [g.target for _, g in rows],
+                theta,
+                hover_names,
                 line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
                 marker={"size": 7, "symbol": "diamond"},
+                hover_label="Target",
                 legendrank=2,
-                connectgaps=False,
-                customdata=hover_names,
-                hovertemplate="%{customdata}<br>Target %{r:.2f}<extra></extra>",
             )
         )
     if benchmark is not None:
         fig.add_trace(
-            go.Scatterpolar(
-                name=benchmark_label,
-                r=closed([benchmark.get(d.id) for d, _ in rows]),
-                theta=theta,
-                mode="lines+markers",
+            radar_line(
+                benchmark_label,
+                [benchmark.get(d.id) for d, _ in rows],
+                theta,
+                hover_names,
                 line={"color": BENCHMARK_COLOUR, "dash": "dot", "width": 2},
                 marker={"size": 6, "symbol": "square"},
+                hover_label=benchmark_label,
                 legendrank=3,
-                connectgaps=False,
-                customdata=hover_names,
-                hovertemplate=f"%{{customdata}}<br>{benchmark_label} %{{r:.2f}}<extra></extra>",
             )
         )
     fig.add_trace(
-        go.Scatterpolar(
-            name="Current score",
-            r=closed([g.score for _, g in rows]),
-            theta=theta,
-            mode="lines+markers",
+        radar_line(
+            "Current score",
+            [g.score for _, g in rows],
+            theta,
+            hover_names,
             line={"color": CURRENT_COLOUR, "width": 3},
             marker={"size": 8, "color": CURRENT_COLOUR},
+            hover_label="Score",
             legendrank=1,
-            connectgaps=False,
-            customdata=hover_names,
-            hovertemplate="%{customdata}<br>Score %{r:.2f}<extra></extra>",
         )
     )
 

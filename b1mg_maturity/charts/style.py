@@ -253,6 +253,32 @@ def value_axis(scale: Sequence[int], pad: float) -> dict[str, Any]:
     return {"range": [scale[0] - pad, scale[-1] + pad], "tickvals": list(scale), "gridcolor": GRID_COLOUR}
 
 
+def radar_line(
+    name: str,
+    values: Sequence[Any],
+    theta: Sequence[str],
+    hover_names: Sequence[str],
+    *,
+    line: Mapping[str, Any],
+    marker: Mapping[str, Any],
+    hover_label: str,
+    **extra: Any,
+) -> go.Scatterpolar:
+    """One closed line of a radar; a missing value is a gap in the line, never a drop to the centre."""
+    return go.Scatterpolar(
+        name=name,
+        r=closed(values),
+        theta=theta,
+        mode="lines+markers",
+        line=dict(line),
+        marker=dict(marker),
+        connectgaps=False,
+        customdata=closed(hover_names),
+        hovertemplate=f"%{{customdata}}<br>{hover_label} %{{r:.2f}}<extra></extra>",
+        **extra,
+    )
+
+
 def describe(fig: go.Figure) -> str:
     """The figure's text alternative (``layout.meta["description"]``), else its title, else ``""``."""
     meta = fig.layout.meta

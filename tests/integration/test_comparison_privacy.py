@@ -154,6 +154,9 @@ def test_analyst_sees_every_published_system_by_name(peers: World) -> None:
     assert heat.loc[f"ES · {names['ES']}", "I · Governance and strategy"] == 1.0  # ES's latest round
     assert heat.loc["Median (5 health systems)", "I · Governance and strategy"] == 3.0  # 1 2 3 4 5
     assert "FR" not in " ".join(result.heatmap["Health system"])  # drafts never count
+    typed = result.tables["heatmap"]  # what the charts read: stable column ids, aggregate rows flagged
+    assert typed.ids[:3] == ["system", "overall", "D1"]
+    assert typed.is_aggregate == [False] * 5 + [True, True]
     gaps = result.gaps
     de = f"DE · {names['DE']}"
     [row] = gaps.loc[(gaps["Health system"] == de) & (gaps["Item"] == "I · Governance and strategy")].to_dict("records")
