@@ -15,7 +15,7 @@ rationale and targets one or two levels above the agreed level.
 
 The loader uses the services (permissions and audit trail) for health
 systems, roles, rounds, invitations and status changes; accounts and the
-answers of each round go through :mod:`b1mg_maturity.demo_bulk` (one
+answers of each round go through :mod:`b1mg_maturity.services.bulk` (one
 transaction per round instead of one per rating; same checks, same audit).
 """
 
@@ -28,9 +28,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-
-from b1mg_maturity.demo_bulk import (
+from b1mg_maturity.domain import CLOSED_STATUSES, GlobalRole, RoundStatus, SystemRole
+from b1mg_maturity.errors import PermissionDenied, Problem, ValidationFailed
+from b1mg_maturity.questionnaire import Questionnaire, load_bundled
+from b1mg_maturity.services import OPERATOR_ID, Services
+from b1mg_maturity.services.bulk import (
     ConsensusRow,
     NewAccount,
     RatingRow,
@@ -38,9 +40,6 @@ from b1mg_maturity.demo_bulk import (
     add_accounts,
     write_round_answers,
 )
-from b1mg_maturity.errors import PermissionDenied, Problem, ValidationFailed
-from b1mg_maturity.questionnaire import Questionnaire, load_bundled
-from b1mg_maturity.services import OPERATOR_ID, Services
 from b1mg_maturity.storage.models import HealthSystem
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - demo only, printed by `b1mg-maturity demo`; never for real data
@@ -65,22 +64,8 @@ SYSTEM_NAMES = (
 )
 ROUND_YEARS = (2024, 2025, 2026)
 # Newest round's status per system, in system order (XA first: a draft for the demo accounts to work on).
-NEWEST_STATUS = (
-    "draft",
-    "published",
-    "in_review",
-    "published",
-    "submitted",
-    "published",
-    "published",
-    "draft",
-    "published",
-    "in_review",
-    "published",
-    "published",
-    "submitted",
-    "published",
-)
+_D, _R, _S, _P = RoundStatus.DRAFT, RoundStatus.IN_REVIEW, RoundStatus.SUBMITTED, RoundStatus.PUBLISHED
+NEWEST_STATUS = (_D, _P, _R, _P, _S, _P, _P, _D, _P, _R, _P, _P, _S, _P)
 THREE_ROUNDS = 10  # the first ten systems have rounds 2024-2026, the others 2025-2026
 
 FIRST_NAMES = (
@@ -257,7 +242,7 @@ class _Planner:
         years = ROUND_YEARS if index < THREE_ROUNDS else ROUND_YEARS[1:]
         for year in years:
             newest = year == years[-1]
-            status = NEWEST_STATUS[index % len(NEWEST_STATUS)] if newest else "published"
+            status = NEWEST_STATUS[index % len(NEWEST_STATUS)] if newest else RoundStatus.PUBLISHED
             size = rng.choice((3, 3, 4, 4, 4))
             invited = [plan.experts[0], *rng.sample(plan.experts[1:], min(size, len(plan.experts)) - 1)]
             date = dt.date(year, rng.randint(2, 6), rng.randint(1, 28))
@@ -293,7 +278,7 @@ class _Planner:
         invited: Sequence[_Person],
     ) -> None:
         rng, year = self.rng, round_.date.year
-        draft = round_.status == "draft"
+        draft = round_.status == RoundStatus.DRAFT
         given: list[RatingRow] = []
         for expert in invited:
             if domain_id not in expert.domains:
@@ -312,13 +297,13 @@ class _Planner:
                 level = _clip(latent + expert.bias + rng.gauss(0, 0.45))
             given.append(RatingRow(indicator_id, expert.username, level, False, *self.evidence(domain_id, level, year)))
         round_.ratings.extend(given)
-        if draft or (round_.status == "in_review" and rng.random() < 0.3):
+        if draft or (round_.status == RoundStatus.IN_REVIEW and rng.random() < 0.3):
             return  # no consensus yet
         agreed = self.consensus(indicator_id, domain_id, latent, given, year)
         if agreed is None:
             return
         round_.consensus.append(agreed)
-        if agreed.level is not None and rng.random() < (0.9 if round_.status != "in_review" else 0.7):
+        if agreed.level is not None and rng.random() < (0.9 if round_.status != RoundStatus.IN_REVIEW else 0.7):
             round_.targets.append(TargetRow(indicator_id, min(5, agreed.level + rng.choice((1, 1, 1, 2)))))
 
     def evidence(self, domain_id: str, level: int, year: int) -> tuple[str, tuple[str, ...]]:
@@ -372,8 +357,7 @@ def plan_demo(questionnaire: Questionnaire, seed: int = 2026) -> list[_SystemPla
 
 
 def _count_systems(services: Services) -> int:
-    with services.db.transaction() as session:
-        return int(session.scalar(select(func.count()).select_from(HealthSystem)) or 0)
+    return services.count(HealthSystem)
 
 
 def is_demo_loaded(services: Services) -> bool:
@@ -404,8 +388,8 @@ def load_demo(services: Services, actor_id: int, *, seed: int = 2026) -> DemoSum
     plans = plan_demo(load_bundled(), seed)
 
     accounts = [
-        NewAccount("demo-admin", f"Demo administrator{DEMO_SUFFIX}", "admin"),
-        NewAccount("demo-analyst", f"Demo analyst{DEMO_SUFFIX}", "analyst"),
+        NewAccount("demo-admin", f"Demo administrator{DEMO_SUFFIX}", GlobalRole.ADMIN),
+        NewAccount("demo-analyst", f"Demo analyst{DEMO_SUFFIX}", GlobalRole.ANALYST),
     ]
     for plan in plans:
         accounts.append(NewAccount(plan.coordinator.username, plan.coordinator.display_name))
@@ -418,12 +402,12 @@ def load_demo(services: Services, actor_id: int, *, seed: int = 2026) -> DemoSum
     statuses: Counter[str] = Counter()
     for plan in plans:
         services.add_health_system(actor_id, plan.code, demo_name=plan.name)
-        services.grant(actor_id, plan.coordinator.username, plan.code, "coordinator")
+        services.grant(actor_id, plan.coordinator.username, plan.code, SystemRole.COORDINATOR)
         coordinator = ids[plan.coordinator.username]
         for expert in plan.experts:
-            services.grant(coordinator, expert.username, plan.code, "expert")
+            services.grant(coordinator, expert.username, plan.code, SystemRole.EXPERT)
         if plan.viewer:
-            services.grant(coordinator, plan.viewer, plan.code, "viewer")
+            services.grant(coordinator, plan.viewer, plan.code, SystemRole.VIEWER)
         for round_plan in plan.rounds:
             round_ = services.open_round(coordinator, plan.code, round_plan.label, round_plan.date)
             for username in round_plan.experts:
@@ -441,11 +425,11 @@ def load_demo(services: Services, actor_id: int, *, seed: int = 2026) -> DemoSum
                 consensus + written.consensus,
                 targets + written.targets,
             )
-            if round_plan.status != "draft":
+            if round_plan.status != RoundStatus.DRAFT:
                 services.start_review(coordinator, round_.id)
-            if round_plan.status in ("submitted", "published"):
+            if round_plan.status in CLOSED_STATUSES:
                 services.submit(coordinator, round_.id)
-            if round_plan.status == "published":
+            if round_plan.status == RoundStatus.PUBLISHED:
                 services.publish(actor_id, round_.id)
             statuses[round_plan.status] += 1
 
@@ -464,11 +448,11 @@ def load_demo(services: Services, actor_id: int, *, seed: int = 2026) -> DemoSum
 def named_accounts(first_code: str = "XA") -> tuple[DemoAccount, ...]:
     """The demo accounts, one per role (the per-system ones belong to the first demo system)."""
     return (
-        DemoAccount("demo-admin", "admin", DEMO_PASSWORD),
-        DemoAccount("demo-analyst", "analyst", DEMO_PASSWORD),
-        DemoAccount("demo-coordinator", f"coordinator of {first_code}", DEMO_PASSWORD, first_code),
-        DemoAccount("demo-expert", f"expert of {first_code}", DEMO_PASSWORD, first_code),
-        DemoAccount("demo-viewer", f"viewer of {first_code}", DEMO_PASSWORD, first_code),
+        DemoAccount("demo-admin", GlobalRole.ADMIN.value, DEMO_PASSWORD),
+        DemoAccount("demo-analyst", GlobalRole.ANALYST.value, DEMO_PASSWORD),
+        DemoAccount("demo-coordinator", f"{SystemRole.COORDINATOR} of {first_code}", DEMO_PASSWORD, first_code),
+        DemoAccount("demo-expert", f"{SystemRole.EXPERT} of {first_code}", DEMO_PASSWORD, first_code),
+        DemoAccount("demo-viewer", f"{SystemRole.VIEWER} of {first_code}", DEMO_PASSWORD, first_code),
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -22,6 +24,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from b1mg_maturity.domain import GlobalRole, RoundStatus, SystemRole
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -30,9 +34,17 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-GLOBAL_ROLES = ("none", "admin", "analyst")
-MEMBER_ROLES = ("coordinator", "expert", "viewer")
-ROUND_STATUSES = ("draft", "in_review", "submitted", "published")
+
+def _one_of(column: str, values: Iterable[StrEnum]) -> str:
+    """A check constraint's text: the column holds one of the values (in the order the migrations wrote them)."""
+    quoted = ", ".join(f"'{v.value}'" for v in values)
+    return f"{column} in ({quoted})"
+
+
+# The stored values come from b1mg_maturity.domain; the order keeps the constraint text of the migrations.
+GLOBAL_ROLE_CHECK = _one_of("global_role", (GlobalRole.NONE, GlobalRole.ADMIN, GlobalRole.ANALYST))
+MEMBER_ROLE_CHECK = _one_of("role", SystemRole)
+ROUND_STATUS_CHECK = _one_of("status", RoundStatus)
 
 
 def utcnow() -> dt.datetime:
@@ -83,14 +95,14 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    global_role: Mapped[str] = mapped_column(String(16), default="none")
+    global_role: Mapped[str] = mapped_column(String(16), default=GlobalRole.NONE.value)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
-    __table_args__ = (CheckConstraint("global_role in ('none', 'admin', 'analyst')", name="global_role"),)
+    __table_args__ = (CheckConstraint(GLOBAL_ROLE_CHECK, name="global_role"),)
 
 
 class Membership(Base):
@@ -108,7 +120,7 @@ class Membership(Base):
 
     __table_args__ = (
         UniqueConstraint("user_id", "health_system_id", "role", name="uq_memberships_user_system_role"),
-        CheckConstraint("role in ('coordinator', 'expert', 'viewer')", name="role"),
+        CheckConstraint(MEMBER_ROLE_CHECK, name="role"),
     )
 
 
@@ -136,7 +148,7 @@ class AssessmentRound(Base):
     questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"))
     label: Mapped[str] = mapped_column(String(120))
     round_date: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=RoundStatus.DRAFT.value)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -149,7 +161,7 @@ class AssessmentRound(Base):
 
     __table_args__ = (
         UniqueConstraint("health_system_id", "label", name="uq_rounds_system_label"),
-        CheckConstraint("status in ('draft', 'in_review', 'submitted', 'published')", name="status"),
+        CheckConstraint(ROUND_STATUS_CHECK, name="status"),
         Index("ix_rounds_status", "status"),
     )
 

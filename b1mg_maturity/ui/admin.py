@@ -13,16 +13,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from b1mg_maturity.domain import GlobalRole, RoundStatus, SystemRole
 from b1mg_maturity.errors import Problem, QuestionnaireError
-from b1mg_maturity.questionnaire_registry import list_questionnaire_versions
+from b1mg_maturity.permissions import NOTHING
 from b1mg_maturity.services import AuditView, RoundView, Services, UserView
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
-from b1mg_maturity.ui.widgets import STATUS_LABELS, round_label
+from b1mg_maturity.ui.widgets import round_label
 
-GLOBAL_ROLES = ("none", "analyst", "admin")
-GLOBAL_ROLE_LABELS = {"none": "None (roles per health system only)", "analyst": "Analyst", "admin": "Administrator"}
-SYSTEM_ROLES = ("coordinator", "expert", "viewer")
+GLOBAL_ROLES = [role.value for role in GlobalRole]
+SYSTEM_ROLES = [role.value for role in SystemRole]
 _FLASH = "admin-flash"
 AUDIT_LIMITS = (100, 500, 2000)
 
@@ -99,7 +99,7 @@ def _users(services: Services, actor_id: int, users: Sequence[UserView]) -> None
         display_name = st.text_input("Full name")
         email = st.text_input("E-mail (optional)", help="Used to match a single sign-on account, when configured.")
         password = st.text_input("Password", type="password", autocomplete="new-password")
-        role = st.selectbox("Global role", GLOBAL_ROLES, format_func=GLOBAL_ROLE_LABELS.__getitem__)
+        role = st.selectbox("Global role", GLOBAL_ROLES, format_func=_global_role_label)
         if st.form_submit_button("Add user", type="primary"):
             _done(
                 lambda: services.add_user(
@@ -123,7 +123,7 @@ def _users(services: Services, actor_id: int, users: Sequence[UserView]) -> None
                 format_func=lambda code: next((f"{s.name} ({s.code})" for s in systems if s.code == code), code),
                 key="admin-role-system",
             )
-            what = st.selectbox("Role", SYSTEM_ROLES, key="admin-role-role")
+            what = st.selectbox("Role", SYSTEM_ROLES, format_func=_system_role_label, key="admin-role-role")
             grant_col, revoke_col = st.columns(2)
             if grant_col.button("Grant", type="primary", key="admin-grant", width="stretch") and who and where:
                 _done(lambda: services.grant(actor_id, who, where, what), f"{who} is now {what} of {where}.")
@@ -132,12 +132,12 @@ def _users(services: Services, actor_id: int, users: Sequence[UserView]) -> None
         with st.container(border=True):
             st.markdown("**Global role**")
             whose = st.selectbox("User", usernames, key="admin-global-user")
-            current = next((u.global_role for u in users if u.username == whose), "none")
+            current = next((u.global_role for u in users if u.username == whose), GlobalRole.NONE.value)
             new_role = st.selectbox(
                 "Global role",
                 GLOBAL_ROLES,
                 index=GLOBAL_ROLES.index(current) if current in GLOBAL_ROLES else 0,
-                format_func=GLOBAL_ROLE_LABELS.__getitem__,
+                format_func=_global_role_label,
                 key=f"admin-global-role-{whose}",
             )
             if st.button("Set global role", key="admin-set-global", type="primary") and whose:
@@ -146,6 +146,14 @@ def _users(services: Services, actor_id: int, users: Sequence[UserView]) -> None
                     f"{whose}'s global role is now {new_role}.",
                 )
     _account(services, actor_id, users)
+
+
+def _global_role_label(role: str) -> str:
+    return GlobalRole(role).label
+
+
+def _system_role_label(role: str) -> str:
+    return SystemRole(role).label
 
 
 def _account(services: Services, actor_id: int, users: Sequence[UserView]) -> None:
@@ -213,7 +221,7 @@ def _health_systems(services: Services, actor_id: int) -> None:
 
 
 def _questionnaires(services: Services, actor_id: int) -> None:
-    versions = attempt(lambda: list_questionnaire_versions(services, actor_id)) or []
+    versions = attempt(lambda: services.list_questionnaire_versions(actor_id)) or []
     st.dataframe(
         pd.DataFrame(
             [
@@ -265,13 +273,14 @@ def _yaml_text(raw: bytes, name: str) -> str:
 
 def _rounds(services: Services, actor_id: int) -> None:
     rounds = attempt(lambda: services.list_rounds(actor_id)) or []
-    counts = {status: sum(1 for r in rounds if r.status == status) for status in STATUS_LABELS}
-    st.caption(" · ".join(f"{STATUS_LABELS[s]}: {n}" for s, n in counts.items()))
+    offers = attempt(lambda: services.capabilities_by_round(actor_id)) or {}
+    counts = {status: sum(1 for r in rounds if r.status == status) for status in RoundStatus}
+    st.caption(" · ".join(f"{status.label}: {n}" for status, n in counts.items()))
     publish_col, reopen_col = st.columns(2, gap="large")
     with publish_col, st.container(border=True):
         st.markdown("**Publish a submitted round**")
         st.caption("Published rounds are visible to analysts and count in other health systems' benchmarks.")
-        submitted = [r for r in rounds if r.status == "submitted"]
+        submitted = [r for r in rounds if offers.get(r.id, NOTHING).may_publish]
         if not submitted:
             st.caption("No round is waiting for publication.")
         else:
@@ -281,7 +290,7 @@ def _rounds(services: Services, actor_id: int) -> None:
     with reopen_col, st.container(border=True):
         st.markdown("**Reopen a round**")
         st.caption("Moves a submitted or published round back to consensus review, so it can change again.")
-        closed = [r for r in rounds if r.status in ("submitted", "published")]
+        closed = [r for r in rounds if offers.get(r.id, NOTHING).may_reopen]
         if not closed:
             st.caption("No round is submitted or published.")
         else:
@@ -304,7 +313,7 @@ def _round_table(rounds: Sequence[RoundView]) -> pd.DataFrame:
                 "Health system": f"{r.health_system.name} ({r.health_system.code})",
                 "Round": r.label,
                 "Date": r.round_date,
-                "Status": STATUS_LABELS.get(r.status, r.status),
+                "Status": RoundStatus.label_of(r.status),
                 "Questionnaire": f"{r.questionnaire_id} {r.questionnaire_version}",
                 "Last change": r.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
                 "Id": r.id,

@@ -17,22 +17,24 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from b1mg_maturity.consensus import DISAGREEMENT, disagree, is_recorded, lower_median, spread
+from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.edits import CONSENSUS, TARGET, FieldEdit, LevelChoice
 from b1mg_maturity.edits import NOT_APPLICABLE as NA
+from b1mg_maturity.permissions import NOTHING, Capabilities
 from b1mg_maturity.questionnaire import Indicator, Questionnaire
-from b1mg_maturity.services import ConsensusView, RatingView, RoundView, Services, TargetView, UserView
+from b1mg_maturity.services import ConsensusView, RatingView, RoundView, Services, TargetView
 from b1mg_maturity.ui import autosave
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
 from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, focus_heading_after_a_move, next_domain_button
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
 from b1mg_maturity.ui.field_state import BoundField, conflict_choice, status_region
 from b1mg_maturity.ui.rate import card_key
-from b1mg_maturity.ui.widgets import STATUS_LABELS, round_picker
+from b1mg_maturity.ui.widgets import round_picker
 
 NOT_DECIDED = "not-decided"
 NOT_APPLICABLE = "not-applicable"
 NO_TARGET = "no-target"  # not None: a selectbox shows None as "nothing chosen yet"
-DISAGREEMENT = 2  # experts this many levels apart (or more) are highlighted
 
 
 @dataclass(frozen=True)
@@ -43,25 +45,15 @@ class RoundData:
     targets: Mapping[str, TargetView]
     experts: Sequence[str]  # invited experts' usernames
 
+    def levels(self, indicator_id: str) -> list[int]:
+        """The levels the experts gave an indicator ("not applicable" is not a level)."""
+        return [r.level for r in self.ratings.get(indicator_id, ()) if r.level is not None]
 
-def spread(ratings: Sequence[RatingView]) -> int | None:
-    """Highest minus lowest level among the experts' levels ("not applicable" left out); None below two levels."""
-    levels = [r.level for r in ratings if r.level is not None]
-    return max(levels) - min(levels) if len(levels) >= 2 else None
+    def split(self, indicator_id: str) -> bool:
+        return disagree(self.levels(indicator_id))
 
-
-def disagree(ratings: Sequence[RatingView]) -> bool:
-    value = spread(ratings)
-    return value is not None and value >= DISAGREEMENT
-
-
-def recorded(view: ConsensusView | None) -> bool:
-    return view is not None and (view.level is not None or view.not_applicable)
-
-
-def coordinates(user: UserView, round_: RoundView) -> bool:
-    """Whether the user runs this round's consensus (the services check it again on every call)."""
-    return user.global_role == "admin" or (round_.health_system.code, "coordinator") in user.memberships
+    def agreed(self, indicator_id: str) -> bool:
+        return is_recorded(self.consensus.get(indicator_id))
 
 
 def render() -> None:
@@ -71,9 +63,10 @@ def render() -> None:
         return
     st.title("Consensus")
     rounds = attempt(lambda: services.list_rounds(user.id))
-    if rounds is None:
+    offers = attempt(lambda: services.capabilities_by_round(user.id))
+    if rounds is None or offers is None:
         return
-    mine = [r for r in rounds if coordinates(user, r)]
+    mine = [r for r in rounds if offers.get(r.id, NOTHING).may_coordinate]
     round_ = round_picker(mine, key="consensus-round")
     if round_ is None:
         if not mine and selected_round_id() is None:
@@ -86,8 +79,9 @@ def render() -> None:
     data = attempt(lambda: _load(services, user.id, round_.id))
     if data is None:
         return
+    may = offers.get(round_.id, NOTHING)
     autosave.install()
-    _round_actions(services, user.id, round_, data)
+    _round_actions(services, user.id, round_, may, data)
     domain_id, only_disagreements = _domain_menu(round_, data)
     questionnaire = data.questionnaire
     domains = (
@@ -97,14 +91,12 @@ def render() -> None:
         st.header(escape_markdown(domain.title), divider="gray")
         shown = 0
         for sub in domain.subdomains:
-            indicators = [
-                ind for ind in sub.indicators if not only_disagreements or disagree(data.ratings.get(ind.id, ()))
-            ]
+            indicators = [ind for ind in sub.indicators if not only_disagreements or data.split(ind.id)]
             if not indicators:
                 continue
             st.subheader(escape_markdown(sub.name))
             for indicator in indicators:
-                _indicator_card(services, user.id, round_, data, indicator)
+                _indicator_card(services, user.id, round_, may, data, indicator)
                 shown += 1
         if shown == 0:
             st.caption(f"No indicator in this domain has experts {DISAGREEMENT} or more levels apart.")
@@ -194,22 +186,22 @@ def _fields(
 # --- round status: start the review, submit -----------------------------------------------------
 
 
-def _round_actions(services: Services, user_id: int, round_: RoundView, data: RoundData) -> None:
+def _round_actions(services: Services, user_id: int, round_: RoundView, may: Capabilities, data: RoundData) -> None:
     questionnaire = data.questionnaire
     total = len(questionnaire.indicators)
-    done = sum(1 for ind in questionnaire.indicators if recorded(data.consensus.get(ind.id)))
-    split = sum(1 for ind in questionnaire.indicators if disagree(data.ratings.get(ind.id, ())))
+    done = sum(1 for ind in questionnaire.indicators if data.agreed(ind.id))
+    split = sum(1 for ind in questionnaire.indicators if data.split(ind.id))
     just_submitted = st.session_state.pop("consensus-just-submitted", None) == round_.id
     if just_submitted:
         st.success("The round is submitted.", icon=":material/check_circle:")
-    if not round_.editable:
+    if not may.may_run_consensus:
         st.info(
-            f"This round is **{STATUS_LABELS.get(round_.status, round_.status).lower()}** and locked: the ratings, "
+            f"This round is **{RoundStatus.label_of(round_.status).lower()}** and locked: the ratings, "
             "the consensus and the targets can no longer change. An administrator can reopen it.",
             icon=":material/lock:",
         )
     with st.container(border=True):
-        if round_.editable:
+        if may.may_run_consensus:
             progress_col, actions_col = st.columns([1, 1], gap="medium", vertical_alignment="center")
         else:
             progress_col, actions_col = st.container(), None
@@ -217,13 +209,13 @@ def _round_actions(services: Services, user_id: int, round_: RoundView, data: Ro
             st.progress(done / max(total, 1), text=f"Consensus recorded for **{done} of {total}** indicators")
             experts = ", ".join(data.experts) if data.experts else "none invited yet"
             st.caption(
-                f"Status: {STATUS_LABELS.get(round_.status, round_.status)} · "
+                f"Status: {RoundStatus.label_of(round_.status)} · "
                 f"{split} indicators with experts {DISAGREEMENT}+ levels apart · experts: {escape_markdown(experts)}"
             )
         if actions_col is not None:
             with actions_col:
-                _status_buttons(services, user_id, round_, total - done)
-    if round_.editable:
+                _status_buttons(services, user_id, round_, may, total - done)
+    if may.may_run_consensus:
         st.caption(
             "Choose the agreed level and the target for each indicator: they are saved at once. The rationale is "
             "saved as you type (a moment after you pause) and when you leave the field. Indicators without a "
@@ -231,7 +223,7 @@ def _round_actions(services: Services, user_id: int, round_: RoundView, data: Ro
         )
 
 
-def _status_buttons(services: Services, user_id: int, round_: RoundView, missing: int) -> None:
+def _status_buttons(services: Services, user_id: int, round_: RoundView, may: Capabilities, missing: int) -> None:
     confirm_key = f"consensus-confirm-submit-{round_.id}"
     if st.session_state.get(confirm_key):
         open_words = (
@@ -253,7 +245,7 @@ def _status_buttons(services: Services, user_id: int, round_: RoundView, missing
             st.rerun()
         return
     buttons = st.container(horizontal=True, horizontal_alignment="right")
-    start = round_.status == "draft" and buttons.button(
+    start = may.may_start_review and buttons.button(
         "Start consensus review",
         key=f"consensus-start-{round_.id}",
         icon=":material/forum:",
@@ -261,7 +253,7 @@ def _status_buttons(services: Services, user_id: int, round_: RoundView, missing
     )
     if start and attempt(lambda: services.start_review(user_id, round_.id)) is not None:
         st.rerun()
-    if buttons.button(
+    if may.may_submit and buttons.button(
         "Submit round",
         type="primary",
         key=f"consensus-submit-{round_.id}",
@@ -282,12 +274,12 @@ def _domain_menu(round_: RoundView, data: RoundData) -> tuple[str, bool]:
     titles = {d.id: d.title for d in questionnaire.domains} | {ALL_DOMAINS: "All domains"}
     progress: dict[str, str] = {}
     for domain in questionnaire.domains:
-        count = sum(1 for ind in domain.indicators if recorded(data.consensus.get(ind.id)))
-        split = sum(1 for ind in domain.indicators if disagree(data.ratings.get(ind.id, ())))
+        count = sum(1 for ind in domain.indicators if data.agreed(ind.id))
+        split = sum(1 for ind in domain.indicators if data.split(ind.id))
         mark = " ✓" if count == len(domain.indicators) else ""
         flag = f" · {split} ⚠ apart" if split else ""
         progress[domain.id] = f"{count} of {len(domain.indicators)} agreed{mark}{flag}"
-    done = sum(1 for ind in questionnaire.indicators if recorded(data.consensus.get(ind.id)))
+    done = sum(1 for ind in questionnaire.indicators if data.agreed(ind.id))
     progress[ALL_DOMAINS] = f"{done} of {len(questionnaire.indicators)} agreed"
     st.sidebar.markdown(f"**{escape_markdown(round_.health_system.name)} · {escape_markdown(round_.label)}**")
     choice = domain_picker("consensus", round_.id, options, titles, progress, "Domain")
@@ -358,22 +350,22 @@ def _experts_table(questionnaire: Questionnaire, ratings: Sequence[RatingView], 
     )
 
 
-def _spread_line(questionnaire: Questionnaire, ratings: Sequence[RatingView]) -> None:
-    levels = sorted(r.level for r in ratings if r.level is not None)
-    value = spread(ratings)
-    if not levels:
+def _spread_line(levels: Sequence[int]) -> None:
+    median = lower_median(levels)
+    if median is None:
         return
-    median = levels[(len(levels) - 1) // 2]  # the lower median, as the results use it
-    text = f"Experts' median (lower): level {median} · spread {value if value is not None else 0}"
-    if value is not None and value >= DISAGREEMENT:
+    value = spread(levels)
+    if disagree(levels):
         st.badge(f"Experts {value} levels apart", icon=":material/warning:", color="orange")
-    st.caption(text)
+    st.caption(f"Experts' median (lower): level {median} · spread {value if value is not None else 0}")
 
 
-def _indicator_card(services: Services, user_id: int, round_: RoundView, data: RoundData, indicator: Indicator) -> None:
+def _indicator_card(
+    services: Services, user_id: int, round_: RoundView, may: Capabilities, data: RoundData, indicator: Indicator
+) -> None:
     questionnaire = data.questionnaire
     ratings = data.ratings.get(indicator.id, ())
-    locked = not round_.editable
+    locked = not may.may_run_consensus
     fields = _fields(services, user_id, round_.id, indicator.id, questionnaire)
     consensus, target = data.consensus.get(indicator.id), data.targets.get(indicator.id)
     if not locked:
@@ -384,7 +376,7 @@ def _indicator_card(services: Services, user_id: int, round_: RoundView, data: R
         st.markdown(f"**{indicator.id}** · {escape_markdown(indicator.statement)}")
         experts_col, decision_col = st.columns([5, 3], gap="medium")
         with experts_col:
-            _spread_line(questionnaire, ratings)
+            _spread_line(data.levels(indicator.id))
             _experts_table(questionnaire, ratings, data.experts)
             with st.expander("What each level means"):
                 for level, description in indicator.levels.items():

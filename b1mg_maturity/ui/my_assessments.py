@@ -8,11 +8,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.permissions import NOTHING, Capabilities, Page
 from b1mg_maturity.services import RoundView, Services
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
 from b1mg_maturity.ui.page_registry import link
-from b1mg_maturity.ui.widgets import STATUS_LABELS
 
 
 def render() -> None:
@@ -32,10 +33,11 @@ def render() -> None:
         )
         return
     changes = attempt(lambda: services.last_changes(user.id)) or {}
+    offers = attempt(lambda: services.capabilities_by_round(user.id)) or {}
     st.dataframe(_overview(services, user.id, rounds, changes), hide_index=True, width="stretch")
     st.subheader("Open a round")
     for round_ in rounds[:30]:
-        _round_card(services, user.id, round_, coordinated_codes={s.code for s in coordinated})
+        _round_card(services, user.id, round_, offers.get(round_.id, NOTHING))
 
 
 def _overview(
@@ -52,7 +54,7 @@ def _overview(
                 "Health system": f"{round_.health_system.name} ({round_.health_system.code})",
                 "Round": round_.label,
                 "Date": round_.round_date,
-                "Status": STATUS_LABELS.get(round_.status, round_.status),
+                "Status": RoundStatus.label_of(round_.status),
                 "Answered": done / total if total else 0.0,
                 "Per domain": " · ".join(f"{d}/{t}" for d, t in progress.values()),
                 "Last change": last.strftime("%Y-%m-%d %H:%M UTC") if last else "",
@@ -62,21 +64,22 @@ def _overview(
     return frame
 
 
-def _round_card(services: Services, user_id: int, round_: RoundView, coordinated_codes: set[str]) -> None:
+def _round_card(services: Services, user_id: int, round_: RoundView, may: Capabilities) -> None:
     with st.container(border=True):
         title, actions = st.columns([3, 2])
         title.markdown(
             f"**{escape_markdown(round_.health_system.name)} · {escape_markdown(round_.label)}**  \n"
-            f"{STATUS_LABELS.get(round_.status, round_.status)} · {round_.round_date.isoformat()} · "
+            f"{RoundStatus.label_of(round_.status)} · {round_.round_date.isoformat()} · "
             f"{round_.questionnaire_id} {round_.questionnaire_version}"
         )
         with actions:
-            if round_.editable:
-                link("rate", "Rate", round_id=round_.id, icon=":material/rate_review:")
-            if round_.health_system.code in coordinated_codes:
-                link("consensus", "Consensus", round_id=round_.id, icon=":material/handshake:")
-            link("results", "Results", round_id=round_.id, icon=":material/insights:")
-        if round_.health_system.code in coordinated_codes and round_.editable:
+            if may.may_rate:
+                link(Page.RATE, "Rate", round_id=round_.id, icon=":material/rate_review:")
+            if may.may_coordinate:
+                link(Page.CONSENSUS, "Consensus", round_id=round_.id, icon=":material/handshake:")
+            if may.may_see_results:
+                link(Page.RESULTS, "Results", round_id=round_.id, icon=":material/insights:")
+        if may.may_invite:
             _invite(services, user_id, round_)
 
 
@@ -113,7 +116,9 @@ def _open_round_form(services: Services, user_id: int, systems: list, rounds: li
         copy_from = st.selectbox(
             "Start from the answers of",
             [None, *earlier],
-            format_func=lambda r: "Nothing: start empty" if r is None else f"{r.label} ({r.status})",
+            format_func=lambda r: (
+                "Nothing: start empty" if r is None else f"{r.label} ({RoundStatus.label_of(r.status).lower()})"
+            ),
             help="Copies the consensus levels (or the experts' median where none was agreed), "
             "rationales and targets of an earlier round as this round's starting point.",
             key="open-round-copy",

@@ -1,5 +1,5 @@
-"""Which pages a signed-in user sees.  The services decide what each page may show; this only
-keeps menus free of pages that could only ever say "not allowed"."""
+"""The menu: each page's title and icon.  Who sees which page is :func:`b1mg_maturity.permissions.pages_for`;
+the services decide what each page may show."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from b1mg_maturity import permissions
+from b1mg_maturity.permissions import Page
 from b1mg_maturity.services import UserView
 from b1mg_maturity.ui import (
     admin,
@@ -29,41 +31,18 @@ class PageSpec:
     render: Callable[[], None]
     title: str
     icon: str
-    url_path: str
-    visible: Callable[[UserView], bool]
-
-
-def _roles(user: UserView) -> set[str]:
-    return {role for _, role in user.memberships}
-
-
-def _everyone(_: UserView) -> bool:
-    return True
+    page: Page  # its address, and who sees it (permissions.pages_for)
 
 
 PAGES = (
-    PageSpec(my_assessments.render, "My assessments", ":material/assignment:", "assessments", _everyone),
-    PageSpec(rate.render, "Rate", ":material/rate_review:", "rate", lambda u: "expert" in _roles(u)),
-    PageSpec(
-        consensus.render,
-        "Consensus",
-        ":material/handshake:",
-        "consensus",
-        lambda u: u.global_role == "admin" or "coordinator" in _roles(u),
-    ),
-    PageSpec(results.render, "Results", ":material/insights:", "results", _everyone),
-    PageSpec(compare.render, "Compare", ":material/compare_arrows:", "compare", _everyone),
-    PageSpec(
-        overview.render,
-        "Programme overview",
-        ":material/public:",
-        "overview",
-        lambda u: u.global_role in ("admin", "analyst"),
-    ),
-    PageSpec(
-        admin.render, "Administration", ":material/admin_panel_settings:", "admin", lambda u: u.global_role == "admin"
-    ),
-    PageSpec(quick_assessment.render, "Quick assessment", ":material/checklist:", "quick", _everyone),
+    PageSpec(my_assessments.render, "My assessments", ":material/assignment:", Page.MY_ASSESSMENTS),
+    PageSpec(rate.render, "Rate", ":material/rate_review:", Page.RATE),
+    PageSpec(consensus.render, "Consensus", ":material/handshake:", Page.CONSENSUS),
+    PageSpec(results.render, "Results", ":material/insights:", Page.RESULTS),
+    PageSpec(compare.render, "Compare", ":material/compare_arrows:", Page.COMPARE),
+    PageSpec(overview.render, "Programme overview", ":material/public:", Page.OVERVIEW),
+    PageSpec(admin.render, "Administration", ":material/admin_panel_settings:", Page.ADMIN),
+    PageSpec(quick_assessment.render, "Quick assessment", ":material/checklist:", Page.QUICK_ASSESSMENT),
 )
 
 
@@ -82,9 +61,10 @@ def _sign_out_page() -> None:
 def pages_for(user: UserView | None) -> list[st.Page]:
     if user is None:
         return [st.Page(sign_in.render, title="Sign in", icon=":material/login:", url_path="sign-in", default=True)]
+    shown = set(permissions.pages_for(user))
     pages = [
-        st.Page(spec.render, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=index == 0)
-        for index, spec in enumerate(p for p in PAGES if p.visible(user))
+        st.Page(spec.render, title=spec.title, icon=spec.icon, url_path=spec.page.value, default=index == 0)
+        for index, spec in enumerate(p for p in PAGES if p.page in shown)
     ]
     pages.append(st.Page(_sign_out_page, title="Sign out", icon=":material/logout:", url_path="sign-out"))
     remember(pages)

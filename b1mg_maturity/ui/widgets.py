@@ -6,23 +6,17 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import GroupScore, ScoreCard
 from b1mg_maturity.services import RoundView
 from b1mg_maturity.ui.context import select_round, selected_round_id
 
-STATUS_LABELS = {
-    "draft": "Draft",
-    "in_review": "In review (consensus)",
-    "submitted": "Submitted",
-    "published": "Published",
-}
-
 
 def round_label(round_: RoundView) -> str:
     return (
         f"{round_.health_system.name} ({round_.health_system.code}) · {round_.label} · "
-        f"{STATUS_LABELS.get(round_.status, round_.status)}"
+        f"{RoundStatus.label_of(round_.status)}"
     )
 
 
