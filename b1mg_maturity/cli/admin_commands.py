@@ -9,15 +9,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+from b1mg_maturity.cli.options import DatabaseOption
 from b1mg_maturity.cli.output import out, run_safely, say
 
 users = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
 systems = typer.Typer(help="Health systems (ISO 3166 countries and regions).", no_args_is_help=True)
 
-DatabaseOption = Annotated[
-    str | None, typer.Option("--database-url", help="SQLAlchemy URL (default: B1MG_DATABASE_URL or the SQLite file).")
-]
 GLOBAL_ROLES = ("none", "admin", "analyst")
 SYSTEM_ROLES = ("coordinator", "expert", "viewer")
 
@@ -48,6 +45,8 @@ def add_user(
     """Create an account."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         services = operator_services(database_url)
         global_role = role if role in GLOBAL_ROLES else "none"
         if role not in GLOBAL_ROLES and role not in SYSTEM_ROLES:
@@ -69,6 +68,8 @@ def list_users(database_url: DatabaseOption = None) -> None:
     """List accounts with their roles."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         table = Table("username", "name", "global role", "health-system roles")
         for user in operator_services(database_url).list_users(OPERATOR_ID):
             roles = ", ".join(f"{role} of {code}" for code, role in user.memberships)
@@ -89,6 +90,8 @@ def set_role(
     """Change a user's global role, or give (or --revoke) a role in a health system."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         services = operator_services(database_url)
         if role in GLOBAL_ROLES:
             services.set_global_role(OPERATOR_ID, username, role)
@@ -117,6 +120,8 @@ def set_password(
     """Give a user a new password; every session of theirs ends (they sign in again everywhere)."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         operator_services(database_url).change_password(OPERATOR_ID, username, _password(password))
         say(out, f"new password set for {username.strip().lower()}; their sessions have ended")
 
@@ -128,6 +133,8 @@ def deactivate(username: str, database_url: DatabaseOption = None) -> None:
     """Stop an account from signing in; every session of theirs ends at once. Its history is kept."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         operator_services(database_url).set_active(OPERATOR_ID, username, False)
         say(out, f"{username.strip().lower()} is deactivated; their sessions have ended")
 
@@ -139,6 +146,8 @@ def activate(username: str, database_url: DatabaseOption = None) -> None:
     """Let a deactivated account sign in again (no old session comes back)."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         operator_services(database_url).set_active(OPERATOR_ID, username, True)
         say(out, f"{username.strip().lower()} is active again")
 
@@ -150,6 +159,8 @@ def end_sessions(username: str, database_url: DatabaseOption = None) -> None:
     """Sign a user out everywhere (for example after a lost laptop): every session of theirs ends."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         ended = operator_services(database_url).end_sessions(OPERATOR_ID, username)
         say(out, f"ended {ended} session{'' if ended == 1 else 's'} of {username.strip().lower()}")
 
@@ -164,6 +175,8 @@ def add_system(
     """Add a health system; its name comes from the ISO standard."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         system = operator_services(database_url).add_health_system(OPERATOR_ID, code)
         say(out, f"added {system.code}: {system.name} ({system.kind})")
 
@@ -175,6 +188,8 @@ def list_systems(database_url: DatabaseOption = None) -> None:
     """List health systems."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         table = Table("code", "name", "kind", "demo")
         for system in operator_services(database_url).list_health_systems(OPERATOR_ID):
             table.add_row(system.code, system.name, system.kind, "yes" if system.is_demo else "")
