@@ -11,12 +11,13 @@ from rich.table import Table
 
 from b1mg_maturity.cli.options import DatabaseOption
 from b1mg_maturity.cli.output import out, run_safely, say
+from b1mg_maturity.domain import GlobalRole, SystemRole
 
 users = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
 systems = typer.Typer(help="Health systems (ISO 3166 countries and regions).", no_args_is_help=True)
 
-GLOBAL_ROLES = ("none", "admin", "analyst")
-SYSTEM_ROLES = ("coordinator", "expert", "viewer")
+GLOBAL_ROLES = tuple(role.value for role in GlobalRole)
+SYSTEM_ROLES = tuple(role.value for role in SystemRole)
 
 
 def _password(given: str | None) -> str:
@@ -33,7 +34,7 @@ def add_user(
     username: str,
     role: Annotated[
         str, typer.Option(help="none, admin or analyst; or coordinator/expert/viewer with --system")
-    ] = "none",
+    ] = GlobalRole.NONE.value,
     system: Annotated[str | None, typer.Option(help="Health system code for a coordinator/expert/viewer role.")] = None,
     display_name: Annotated[str, typer.Option(help="Name shown in the app.")] = "",
     email: Annotated[str | None, typer.Option(help="E-mail (for single sign-on matching).")] = None,
@@ -48,7 +49,7 @@ def add_user(
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 
         services = operator_services(database_url)
-        global_role = role if role in GLOBAL_ROLES else "none"
+        global_role = role if role in GLOBAL_ROLES else GlobalRole.NONE.value
         if role not in GLOBAL_ROLES and role not in SYSTEM_ROLES:
             raise typer.BadParameter(f"role must be one of {', '.join(GLOBAL_ROLES + SYSTEM_ROLES)}")
         if role in SYSTEM_ROLES and not system:
