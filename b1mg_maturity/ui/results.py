@@ -250,7 +250,7 @@ def _file_stem(round_: RoundView) -> str:
 
 def may_export(user: UserView, round_: RoundView) -> bool:
     """The round JSON holds every expert's own ratings: for the round's coordinator and administrators."""
-    return user.global_role == "admin" or (round_.health_system.code, "coordinator") in user.memberships
+    return bool(attempt(lambda: app_services().capabilities(user.id, round_.id).may_export))
 
 
 def _downloads(services: Services, user: UserView, round_: RoundView) -> None:
