@@ -56,7 +56,7 @@ def export(
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
         from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes
         from b1mg_maturity.interchange.fhir_export import fhir_json, questionnaire_to_fhir, round_to_fhir_response
-        from b1mg_maturity.transfer import export_round, round_json
+        from b1mg_maturity.services.round_transfer import export_round, round_json
 
         services = operator_services(database_url)
         kind = format or _format_of(output)
@@ -99,13 +99,8 @@ def import_(
     def body() -> None:
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
         from b1mg_maturity.interchange.answers_file import read_answers
-        from b1mg_maturity.transfer import (
-            describe_value,
-            import_answers,
-            import_round,
-            parse_round_json,
-            plan_answers_import,
-        )
+        from b1mg_maturity.services.answers_import import describe_value, import_answers, plan_answers_import
+        from b1mg_maturity.services.round_transfer import import_round, parse_round_json
 
         services = operator_services(database_url)
         if path.suffix.lower() == ".json":
