@@ -50,14 +50,20 @@ def main() -> None:
         # one full report, cold: the chart browser starts here
         stop_chart_server()
         started = time.perf_counter()
-        first = render_report(context_for_round(services, OPERATOR_ID, chosen[0].id))
+        first = render_report(
+            context_for_round(services, OPERATOR_ID, chosen[0].id, min_group_size=services.settings.min_group_size)
+        )
         single = time.perf_counter() - started
 
         # a batch of reports: one browser for all of them
         results = []
         started = time.perf_counter()
         for view in chosen[1:]:
-            results.append(render_report(context_for_round(services, OPERATOR_ID, view.id)))
+            results.append(
+                render_report(
+                    context_for_round(services, OPERATOR_ID, view.id, min_group_size=services.settings.min_group_size)
+                )
+            )
         batch = time.perf_counter() - started
 
         # baseline: WeasyPrint alone on the same final HTML

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 from b1mg_maturity.cli.output import out, run_safely, say
-
-if TYPE_CHECKING:
-    from b1mg_maturity.demo import DemoAccount
+from b1mg_maturity.demo import DemoAccount, ensure_demo, load_demo, named_accounts
 
 app = typer.Typer()
 
@@ -34,9 +33,6 @@ def demo(
     """Fill an empty database with synthetic demo data."""
 
     def body() -> None:
-        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
-        from b1mg_maturity.demo import ensure_demo, load_demo, named_accounts
-
         services = operator_services(database_url)
         try:
             started = time.perf_counter()

@@ -6,18 +6,21 @@ import datetime as dt
 import zipfile
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from b1mg_maturity.cli.options import DatabaseOption
+from b1mg_maturity.cli.admin_commands import DatabaseOption
+from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 from b1mg_maturity.cli.output import EXIT_INVALID, err, out, run_safely, say
 from b1mg_maturity.errors import B1mgError, Problem, ValidationFailed
-from b1mg_maturity.questionnaire import BUNDLED_MLM
-
-if TYPE_CHECKING:
-    from b1mg_maturity.report.context import ReportContext
+from b1mg_maturity.interchange.answers_file import read_answers
+from b1mg_maturity.questionnaire import BUNDLED_MLM, load_questionnaire
+from b1mg_maturity.report.context import IndicatorNotes, ReportContext, RoundInfo, build_report_context
+from b1mg_maturity.report.render import render_pdf, report_file_name
+from b1mg_maturity.report.rounds import context_for_round
+from b1mg_maturity.scoring import score
 
 app = typer.Typer()
 
@@ -63,10 +66,6 @@ def report(
     """Write the PDF readiness report: of a round (--round), of an answers file (-a), or of every round (--all)."""
 
     def body() -> None:
-        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
-        from b1mg_maturity.report.render import render_pdf
-        from b1mg_maturity.report.rounds import context_for_round
-
         chosen = [
             name
             for name, given in (("--round", round_id is not None), ("--answers", answers), ("--all", all_rounds))
@@ -88,7 +87,9 @@ def report(
             assert round_id is not None
             services = operator_services(database_url)
             try:
-                context = context_for_round(services, OPERATOR_ID, round_id)
+                context = context_for_round(
+                    services, OPERATOR_ID, round_id, min_group_size=services.settings.min_group_size
+                )
             finally:
                 services.db.dispose()
         _write(output, render_pdf(context, charts=charts))
@@ -105,11 +106,6 @@ def _file_context(
     date: dt.datetime | None,
     status: FileStatus,
 ) -> ReportContext:
-    from b1mg_maturity.interchange.answers_file import read_answers
-    from b1mg_maturity.questionnaire import load_questionnaire
-    from b1mg_maturity.report.context import IndicatorNotes, RoundInfo, build_report_context
-    from b1mg_maturity.scoring import score
-
     questionnaire = load_questionnaire(questionnaire_path)
     answers = read_answers(answers_path, questionnaire)
     notes = {iid: IndicatorNotes(evidence=(a.evidence.strip(),)) for iid, a in answers.items() if a.evidence.strip()}
@@ -142,10 +138,6 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
         raise ValidationFailed(
             "cannot create", (Problem(str(directory), f"cannot create the directory: {exc.strerror or exc}"),)
         ) from None
-    from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
-    from b1mg_maturity.report.render import render_pdf, report_file_name
-    from b1mg_maturity.report.rounds import context_for_round
-
     services = operator_services(database_url)
     try:
         rounds = [r for r in services.list_rounds(OPERATOR_ID) if not published or r.status == "published"]
@@ -166,7 +158,9 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
             for view in rounds:
                 progress.update(task, description=f"{view.health_system.code} {view.label}")
                 try:
-                    context = context_for_round(services, OPERATOR_ID, view.id)
+                    context = context_for_round(
+                        services, OPERATOR_ID, view.id, min_group_size=services.settings.min_group_size
+                    )
                     path = directory / report_file_name(context)
                     _write(path, render_pdf(context, charts=charts))
                     written.append(path)

@@ -1,38 +1,61 @@
 """The PDF readiness report: context (what it says), charts (kaleido SVG), rendering (Jinja2 + WeasyPrint).
 
 The same :class:`ReportContext` feeds the PDF and the Results page: ``context_for_round(services,
-user_id, round_id)`` (permission checked; a viewer may have it) and ``render_pdf(context)`` for the
-download button; its attributes (``overall``, ``pillars``, ``domains`` with their indicator rows,
+user_id, round_id, min_group_size=...)`` (read in one snapshot by ``Services.report_inputs``,
+permission checked; a viewer may have it) and ``render_pdf(context)`` for the download button;
+its attributes (``overall``, ``pillars``, ``domains`` with their indicator rows,
 ``strongest``, ``weakest``, ``action_plan``, ``change``, ``benchmark``, ``key_messages``,
 ``methodology``) are what the page shows.
+
+The names below are imported on first use: importing this package loads neither WeasyPrint,
+plotly nor Jinja2 until a report is actually built or rendered.
 """
 
-from b1mg_maturity.report.context import (
-    DRAFT_WATERMARK,
-    IndicatorNotes,
-    PeerMedians,
-    PreviousRound,
-    ReportContext,
-    RoundInfo,
-    build_report_context,
-)
-from b1mg_maturity.report.figures import ChartExportError, stop_chart_server
-from b1mg_maturity.report.render import (
-    AssetRefused,
-    ReportAssetFetcher,
-    html_to_pdf,
-    render_html,
-    render_pdf,
-    render_report,
-    report_file_name,
-)
-from b1mg_maturity.report.rounds import context_for_round
-from b1mg_maturity.services import Services
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from b1mg_maturity.report.context import DRAFT_WATERMARK, ReportContext, build_report_context, report_context_of
+    from b1mg_maturity.report.figures import ChartExportError, stop_chart_server
+    from b1mg_maturity.report.inputs import IndicatorNotes, PeerMedians, PreviousRound, ReportInputs, RoundInfo
+    from b1mg_maturity.report.render import (
+        AssetRefused,
+        ReportAssetFetcher,
+        html_to_pdf,
+        render_html,
+        render_pdf,
+        render_report,
+        report_file_name,
+    )
+    from b1mg_maturity.report.rounds import context_for_round
+
+_HOMES: dict[str, tuple[str, ...]] = {
+    "context": ("DRAFT_WATERMARK", "ReportContext", "build_report_context", "report_context_of"),
+    "inputs": ("IndicatorNotes", "PeerMedians", "PreviousRound", "ReportInputs", "RoundInfo"),
+    "figures": ("ChartExportError", "stop_chart_server"),
+    "render": (
+        "AssetRefused",
+        "ReportAssetFetcher",
+        "html_to_pdf",
+        "render_html",
+        "render_pdf",
+        "render_report",
+        "report_file_name",
+    ),
+    "rounds": ("context_for_round",),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 
-def pdf_for_round(services: Services, actor_id: int, round_id: int) -> bytes:
-    """The PDF report of a round as this user may see it (the permission check is in context_for_round)."""
-    return render_pdf(context_for_round(services, actor_id, round_id))
+def __getattr__(name: str) -> Any:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = [
@@ -44,14 +67,15 @@ __all__ = [
     "PreviousRound",
     "ReportAssetFetcher",
     "ReportContext",
+    "ReportInputs",
     "RoundInfo",
     "build_report_context",
     "context_for_round",
     "html_to_pdf",
-    "pdf_for_round",
     "render_html",
     "render_pdf",
     "render_report",
+    "report_context_of",
     "report_file_name",
     "stop_chart_server",
 ]

@@ -1,10 +1,11 @@
 """The report context: everything the PDF readiness report (and the Results page) shows, as frozen values.
 
 :func:`build_report_context` is pure: questionnaire, scorecard and round facts
-in, :class:`ReportContext` out.  :func:`context_for_round` gathers those facts
-for a round in the database through :class:`~b1mg_maturity.services.Services`
-(so every permission check happens there: whoever may open the round's
-results, a viewer included, gets its report).
+in, :class:`ReportContext` out.  For a round in the database those facts are
+read in one snapshot by ``Services.report_inputs`` (:mod:`.inputs`; every
+permission check happens there: whoever may open the round's results, a
+viewer included, gets its report) and turned into the context by
+:func:`report_context_of`.
 
 Choices made here (and said in the report's methodology):
 
@@ -34,21 +35,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from b1mg_maturity.charts import level_colour, text_colour_on
+from b1mg_maturity.domain import Basis, RoundStatus
 from b1mg_maturity.questionnaire import Questionnaire, Source
+from b1mg_maturity.report.inputs import IndicatorNotes, PeerMedians, PreviousRound, ReportInputs, RoundInfo
 from b1mg_maturity.scoring import Aggregation, Coverage, GroupScore, IndicatorResult, ScoreCard
 
-STATUS_LABELS: Mapping[str, str] = {
-    "draft": "Draft",
-    "in_review": "In review",
-    "submitted": "Submitted",
-    "published": "Published",
-}
-PUBLISHED = "published"
 DRAFT_WATERMARK = "DRAFT"
 MIN_PEERS = 3
 STRONGEST = 3
 WEAKEST = 5
-PREVIOUS_STATUSES = frozenset({"submitted", "published"})
 
 AGGREGATION_WORDS: Mapping[Aggregation, str] = {
     Aggregation.MEAN: "weighted mean",
@@ -60,54 +55,6 @@ AGGREGATION_WORDS: Mapping[Aggregation, str] = {
 def long_date(day: dt.date) -> str:
     """``3 March 2026``."""
     return f"{day.day} {day:%B %Y}"
-
-
-# --- inputs --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RoundInfo:
-    """Who and what the report is about."""
-
-    health_system_name: str
-    label: str
-    date: dt.date
-    status: str = "draft"
-    health_system_code: str | None = None
-    round_id: int | None = None
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status.replace("_", " ").capitalize())
-
-
-@dataclass(frozen=True)
-class PeerMedians:
-    """The median score per domain of other health systems' published rounds."""
-
-    medians: Mapping[str, float]
-    count: int  # other health systems behind the medians
-    label: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.label or f"Median of {self.count} other health systems"
-
-
-@dataclass(frozen=True)
-class PreviousRound:
-    label: str
-    date: dt.date
-    card: ScoreCard
-
-
-@dataclass(frozen=True)
-class IndicatorNotes:
-    """What the team wrote about one indicator: the experts' evidence and the agreed rationale."""
-
-    evidence: tuple[str, ...] = ()
-    links: tuple[str, ...] = ()
-    rationale: str = ""
 
 
 # --- the context ---------------------------------------------------------------------------------
@@ -192,6 +139,16 @@ class IndicatorRow:
     @property
     def has_notes(self) -> bool:
         return bool(self.evidence or self.links or self.rationale)
+
+    @property
+    def basis_label(self) -> str:
+        """What the level rests on, in words (a basis given by hand, such as "answers file", as it is)."""
+        if not self.basis:
+            return Basis.NONE.label
+        try:
+            return Basis(self.basis).label
+        except ValueError:
+            return self.basis
 
 
 @dataclass(frozen=True)
@@ -347,7 +304,7 @@ class ReportContext:
 
     @property
     def draft(self) -> bool:
-        return self.round.status != PUBLISHED
+        return self.round.status != RoundStatus.PUBLISHED
 
     @property
     def watermark(self) -> str | None:
@@ -365,6 +322,16 @@ class ReportContext:
     @property
     def priorities_count(self) -> int:
         return sum(len(group.items) for group in self.action_plan)
+
+    @property
+    def gaps(self) -> tuple[ActionItem, ...]:
+        """Every indicator below its target, in priority order (the action plan without its pillar groups)."""
+        return tuple(sorted((item for group in self.action_plan for item in group.items), key=lambda i: i.rank))
+
+    @property
+    def rows(self) -> tuple[IndicatorRow, ...]:
+        """Every indicator's row, in questionnaire order."""
+        return tuple(row for domain in self.domains for row in domain.rows)
 
     def domain(self, domain_id: str) -> DomainSection:
         return next(d for d in self.domains if d.id == domain_id)
@@ -749,3 +716,55 @@ def build_report_context(
         card=card,
         questionnaire=questionnaire,
     )
+
+
+def report_context_of(
+    inputs: ReportInputs,
+    *,
+    benchmark: PeerMedians | None = None,
+    min_peers: int = MIN_PEERS,
+    generated_on: dt.date | None = None,
+) -> ReportContext:
+    """The report context of what :meth:`~b1mg_maturity.services.Services.report_inputs` read.  Pure."""
+    return build_report_context(
+        inputs.questionnaire,
+        inputs.card,
+        inputs.round,
+        basis_summary=inputs.basis_summary,
+        basis=inputs.basis,
+        notes=inputs.notes,
+        evidence_included=inputs.evidence_included,
+        benchmark=benchmark,
+        previous=inputs.previous,
+        min_peers=min_peers,
+        generated_on=generated_on,
+    )
+
+
+__all__ = [
+    "AGGREGATION_WORDS",
+    "DRAFT_WATERMARK",
+    "MIN_PEERS",
+    "STRONGEST",
+    "WEAKEST",
+    "ActionItem",
+    "Change",
+    "ChangeSummary",
+    "DomainSection",
+    "IndicatorNotes",
+    "IndicatorRow",
+    "LevelBand",
+    "MethodSection",
+    "NamedChange",
+    "PeerMedians",
+    "PillarActions",
+    "PreviousRound",
+    "ReportContext",
+    "ReportInputs",
+    "RoundInfo",
+    "Score",
+    "build_report_context",
+    "long_date",
+    "questionnaire_domain_title",
+    "report_context_of",
+]

@@ -1,4 +1,4 @@
-"""A round's results: effective answers, scores, progress."""
+"""A round's results: effective answers, scores, progress, and what its report rests on."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from b1mg_maturity.consensus import effective_answers
 from b1mg_maturity.domain import Basis
 from b1mg_maturity.permissions import require_read
 from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.report.inputs import ReportInputs
 from b1mg_maturity.scoring import Aggregation, Answer, score
 from b1mg_maturity.services.base import UseCases
 from b1mg_maturity.services.questionnaires import questionnaire_of
+from b1mg_maturity.services.report_inputs import one_snapshot, read_report_inputs
 from b1mg_maturity.services.views import RoundScores
 from b1mg_maturity.storage.models import Consensus, Rating, Target
 
@@ -46,3 +48,20 @@ class ResultUseCases(UseCases):
             )
             result[domain.id] = (done, len(domain.indicators))
         return result
+
+    def report_inputs(
+        self, actor_id: int, round_id: int, *, aggregation: Aggregation = Aggregation.MEAN
+    ) -> ReportInputs:
+        """What the round's report (and the Results page) rests on, read in one read-only snapshot.
+
+        Refused with :class:`~b1mg_maturity.errors.PermissionDenied` unless the user
+        may open the round (a viewer may, once it is submitted or published).  The
+        experts' own evidence is included when the user may read every expert's
+        ratings (coordinator, admin); the agreed rationale always; experts' names never.
+        """
+        with self.db.reading() as session:
+            one_snapshot(session)
+            actor = self.load_actor(session, actor_id)
+            round_, facts = self.load_round(session, round_id)
+            require_read(actor, facts)
+            return read_report_inputs(session, actor, round_, facts, aggregation)

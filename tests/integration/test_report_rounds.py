@@ -13,11 +13,18 @@ from typer.testing import CliRunner
 
 from b1mg_maturity.cli import app
 from b1mg_maturity.errors import PermissionDenied
+from b1mg_maturity.report.context import ReportContext
 from b1mg_maturity.report.render import render_report
 from b1mg_maturity.report.rounds import context_for_round
+from b1mg_maturity.services import Services
 from tests.integration.world import World
 
 runner = CliRunner()
+
+
+def report_of(services: Services, actor_id: int, round_id: int, generated_on: dt.date | None = None) -> ReportContext:
+    """The round's report context, with the default smallest group (three health systems)."""
+    return context_for_round(services, actor_id, round_id, min_group_size=3, generated_on=generated_on)
 
 
 def fill_and_publish(world: World, code: str = "DE") -> int:
@@ -49,7 +56,7 @@ def fill_and_publish(world: World, code: str = "DE") -> int:
 
 def test_viewer_gets_the_published_report_without_experts_evidence(world: World) -> None:
     round_id = fill_and_publish(world)
-    context = context_for_round(world.services, world.id("viewer-de"), round_id, generated_on=dt.date(2026, 3, 2))
+    context = report_of(world.services, world.id("viewer-de"), round_id, generated_on=dt.date(2026, 3, 2))
     assert (context.round.health_system_code, context.round.label, context.round.status) == (
         "DE",
         "Round 2026",
@@ -72,7 +79,7 @@ def test_viewer_gets_the_published_report_without_experts_evidence(world: World)
 
 def test_coordinator_report_includes_the_experts_evidence_without_names(world: World) -> None:
     round_id = fill_and_publish(world)
-    context = context_for_round(world.services, world.id("coordinator-de"), round_id)
+    context = report_of(world.services, world.id("coordinator-de"), round_id)
     assert context.evidence_included
     row = next(r for r in context.domain("D1").rows if r.indicator_id == "D1.1.1")
     assert row.evidence == ("Board minutes <b>2025</b>", "Strategy draft p. 4")
@@ -85,14 +92,14 @@ def test_coordinator_report_includes_the_experts_evidence_without_names(world: W
 def test_outsiders_are_refused(world: World, outsider: str) -> None:
     round_id = fill_and_publish(world)
     with pytest.raises(PermissionDenied):
-        context_for_round(world.services, world.id(outsider), round_id)
+        report_of(world.services, world.id(outsider), round_id)
 
 
 def test_a_draft_round_is_refused_to_viewers_and_marked_for_its_team(world: World) -> None:
     round_id = world.rounds["DE"]
     with pytest.raises(PermissionDenied):
-        context_for_round(world.services, world.id("viewer-de"), round_id)
-    context = context_for_round(world.services, world.id("coordinator-de"), round_id)
+        report_of(world.services, world.id("viewer-de"), round_id)
+    context = report_of(world.services, world.id("coordinator-de"), round_id)
     assert context.draft and context.watermark == "DRAFT"
 
 
@@ -103,12 +110,12 @@ def test_the_previous_submitted_or_published_round_is_compared(world: World) -> 
     copied = services.consensus_of(coordinator, later.id)["D1.2.1"]  # the copy of the 2026 level
     services.set_consensus(coordinator, later.id, "D1.2.1", level=5, rationale="done", expected_version=copied.version)
     draft_between = services.open_round(coordinator, "DE", "Interim", dt.date(2026, 9, 1))
-    context = context_for_round(services, coordinator, later.id)
+    context = report_of(services, coordinator, later.id)
     assert context.change is not None and context.change.previous_label == "Round 2026"
     assert (context.change.improved, context.change.declined) == (1, 0)
     governance = context.domain("D1").change
     assert governance is not None and governance.direction == "up"
-    assert context_for_round(services, coordinator, draft_between.id).change is not None  # compares with 2026 too
+    assert report_of(services, coordinator, draft_between.id).change is not None  # compares with 2026 too
 
 
 def test_cli_reports_a_round_and_all_published_rounds_with_a_zip(

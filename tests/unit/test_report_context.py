@@ -14,8 +14,10 @@ from b1mg_maturity.report.context import (
     PeerMedians,
     PreviousRound,
     ReportContext,
+    ReportInputs,
     RoundInfo,
     build_report_context,
+    report_context_of,
 )
 from b1mg_maturity.scoring import Answer, score
 
@@ -80,6 +82,12 @@ def test_action_plan_follows_the_priorities_grouped_by_pillar_largest_gap_first(
     first = context.action_plan[1].items[0]
     assert (first.next_level, first.next_level_label, first.next_step) == (2, "Two", "e2")
     assert context.priorities_count == 4
+    assert [(i.rank, i.row.indicator_id) for i in context.gaps] == [
+        (1, "C.1.1"),
+        (2, "A.1.1"),
+        (3, "A.1.2"),
+        (4, "B.1.1"),
+    ]
 
 
 def test_weakest_come_first_and_strongest_never_repeat_them(tiny: Questionnaire) -> None:
@@ -167,3 +175,25 @@ def test_key_messages_and_methodology_say_the_essentials(tiny: Questionnaire) ->
 def test_scorecard_of_another_questionnaire_is_refused(tiny: Questionnaire, mlm: Questionnaire) -> None:
     with pytest.raises(ValueError, match="not of"):
         build_report_context(mlm, score(tiny, ANSWERS), ROUND)
+
+
+def test_inputs_read_from_the_database_build_the_same_context(tiny: Questionnaire) -> None:
+    card = score(tiny, ANSWERS)
+    notes = {"A.1.1": IndicatorNotes(rationale="agreed")}
+    inputs = ReportInputs(tiny, card, ROUND, "consensus levels", {"A.1.1": "consensus"}, notes, False)
+    made = report_context_of(inputs, min_peers=3, generated_on=dt.date(2026, 3, 2))
+    by_hand = build(tiny, basis_summary="consensus levels", basis={"A.1.1": "consensus"}, notes=notes)
+    assert made.overall == by_hand.overall and made.rows[0].rationale == "agreed"
+    assert not made.evidence_included
+    assert [row.indicator_id for row in made.rows] == [ind.id for ind in tiny.indicators]
+
+
+def test_basis_is_shown_in_words(tiny: Questionnaire) -> None:
+    context = build(tiny, basis={"A.1.1": "consensus", "A.1.2": "experts' median", "B.1.1": "answers file"})
+    labels = {row.indicator_id: row.basis_label for row in context.rows}
+    assert (labels["A.1.1"], labels["A.1.2"], labels["B.1.1"], labels["C.1.1"]) == (
+        "Consensus",
+        "Experts' median",
+        "answers file",
+        "Not rated",
+    )
