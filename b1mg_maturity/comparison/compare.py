@@ -3,7 +3,7 @@
 :func:`plan` chooses, from the published rounds and what the viewer may see,
 the rounds a comparison needs (before any is scored); :func:`assemble` turns
 their scorecards into the :class:`Comparison` the Compare page shows.  The
-database side (reading rounds, scoring them) is :func:`b1mg_maturity.comparison.reading.compare`;
+database side (reading rounds, scoring them) is :func:`b1mg_maturity.services.comparison.compare`;
 the rules of who sees what are in the package docstring.
 """
 

@@ -1,5 +1,5 @@
 """Compare health systems and rounds.  The page only draws: what may be seen, and every number, comes
-from :func:`b1mg_maturity.comparison.reading.compare`; the figures from :mod:`b1mg_maturity.charts.comparison`.
+from :func:`b1mg_maturity.services.comparison.compare`; the figures from :mod:`b1mg_maturity.charts.comparison`.
 
 The view lives in the address (``?view=heatmap&rounds=label&label=Round+2025...``), so a link
 reproduces it.  Widget values win over the address within a session; the address is rewritten
@@ -22,8 +22,8 @@ from b1mg_maturity.charts import comparison as cc
 from b1mg_maturity.charts import describe
 from b1mg_maturity.charts import distributions as dc
 from b1mg_maturity.comparison import MAX_OVERLAY, OVERALL, Comparison, Filters, domain_label
-from b1mg_maturity.comparison.reading import compare
 from b1mg_maturity.interchange.table_export import table_csv, table_xlsx
+from b1mg_maturity.services.comparison import compare
 from b1mg_maturity.ui.compare_address import filters_from_query, filters_to_query
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt, escape_markdown

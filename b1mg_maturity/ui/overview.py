@@ -1,5 +1,5 @@
 """The programme at a glance (analysts and administrators): health systems assessed, rounds, coverage,
-overall maturity levels.  Numbers come from :func:`b1mg_maturity.comparison.reading.programme_overview`."""
+overall maturity levels.  Numbers come from :func:`b1mg_maturity.services.comparison.programme_overview`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import streamlit as st
 
 from b1mg_maturity.charts import describe
 from b1mg_maturity.charts import distributions as dc
-from b1mg_maturity.comparison.reading import programme_overview
 from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.interchange.table_export import table_csv, table_xlsx
+from b1mg_maturity.services.comparison import programme_overview
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt
 

@@ -17,8 +17,8 @@ import datetime as dt
 import pandas as pd
 
 from b1mg_maturity.comparison import Filters
-from b1mg_maturity.comparison.reading import compare
 from b1mg_maturity.services import Services
+from b1mg_maturity.services.comparison import compare
 from tests.integration.world import World
 
 # three other systems, published one after the other, with very different scores

@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 
 from b1mg_maturity.comparison import Comparison, Filters
-from b1mg_maturity.comparison.reading import compare, peer_domain_medians, programme_overview, published_scorecards
 from b1mg_maturity.errors import PermissionDenied
 from b1mg_maturity.interchange.table_export import table_csv, table_xlsx
 from b1mg_maturity.services import Services
+from b1mg_maturity.services.comparison import compare, peer_domain_medians, programme_overview, published_scorecards
 from tests.integration.world import World
 
 # code -> [(label, date, D1.1.1 level, D2.1.1 level or "NA")]

@@ -10,11 +10,11 @@ from collections.abc import Callable
 
 import pytest
 
-from b1mg_maturity.comparison.reading import published_scorecards
-from b1mg_maturity.services.bulk import RatingRow, write_round_answers
 from b1mg_maturity.errors import PermissionDenied
 from b1mg_maturity.interchange.answers_file import parse_answers_csv
 from b1mg_maturity.services.answers_import import import_answers
+from b1mg_maturity.services.bulk import RatingRow, write_round_answers
+from b1mg_maturity.services.comparison import published_scorecards
 from tests.integration.world import World
 
 

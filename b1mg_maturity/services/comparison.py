@@ -1,8 +1,6 @@
 """The comparison use cases over the database: every read and permission check of comparisons, in one place.
 
-This module moves into :mod:`b1mg_maturity.services` (the one layer that opens
-units of work); its functions take ``services`` for that reason.  Everything
-else in :mod:`b1mg_maturity.comparison` is pure: this module reads published
+Everything in :mod:`b1mg_maturity.comparison` is pure: this module reads published
 rounds, checks who may see what (:func:`b1mg_maturity.permissions.sees_names`,
 :func:`~b1mg_maturity.permissions.can_read_round`), scores the rounds (with a
 cache), and hands plain values to the pure steps.
@@ -13,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +26,7 @@ from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.errors import PermissionDenied
 from b1mg_maturity.permissions import Actor, RoundFacts, can_read_round, sees_names
 from b1mg_maturity.scoring import ScoreCard, score
-from b1mg_maturity.services import Services, questionnaire_of
+from b1mg_maturity.services.questionnaires import questionnaire_of
 from b1mg_maturity.storage.models import (
     AssessmentRound,
     Consensus,
@@ -38,6 +36,9 @@ from b1mg_maturity.storage.models import (
     RoundExpert,
     Target,
 )
+
+if TYPE_CHECKING:
+    from b1mg_maturity.services import Services
 
 __all__ = ["compare", "peer_domain_medians", "programme_overview", "published_scorecards"]
 
