@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from b1mg_maturity.comparison.reading import peer_domain_medians
 from b1mg_maturity.report.context import MIN_PEERS, ReportContext, report_context_of
 from b1mg_maturity.report.inputs import PeerMedians
 from b1mg_maturity.scoring import Aggregation
 from b1mg_maturity.services import Services
+from b1mg_maturity.services.comparison import peer_domain_medians
 
 
 def context_for_round(
