@@ -1,5 +1,8 @@
 """The report context: everything the PDF readiness report (and the Results page) shows, as frozen values.
 
+The values themselves are defined in :mod:`.model`, the inputs in :mod:`.inputs`;
+this module builds the one from the other (and exports all of them).
+
 :func:`build_report_context` is pure: questionnaire, scorecard and round facts
 in, :class:`ReportContext` out.  For a round in the database those facts are
 read in one snapshot by ``Services.report_inputs`` (:mod:`.inputs`; every
@@ -31,16 +34,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
 
 from b1mg_maturity.charts import level_colour, text_colour_on
-from b1mg_maturity.domain import Basis, RoundStatus
-from b1mg_maturity.questionnaire import Questionnaire, Source
+from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.report.inputs import IndicatorNotes, PeerMedians, PreviousRound, ReportInputs, RoundInfo
-from b1mg_maturity.scoring import Aggregation, Coverage, GroupScore, IndicatorResult, ScoreCard
+from b1mg_maturity.report.model import (
+    DRAFT_WATERMARK,
+    ActionItem,
+    Change,
+    ChangeSummary,
+    DomainSection,
+    IndicatorRow,
+    LevelBand,
+    MethodSection,
+    NamedChange,
+    PillarActions,
+    ReportContext,
+    Score,
+    count,
+    long_date,
+)
+from b1mg_maturity.scoring import Aggregation, GroupScore, IndicatorResult, ScoreCard
 
-DRAFT_WATERMARK = "DRAFT"
 MIN_PEERS = 3
 STRONGEST = 3
 WEAKEST = 5
@@ -50,291 +65,6 @@ AGGREGATION_WORDS: Mapping[Aggregation, str] = {
     Aggregation.MEDIAN: "median",
     Aggregation.MINIMUM: "lowest value (the weakest link)",
 }
-
-
-def long_date(day: dt.date) -> str:
-    """``3 March 2026``."""
-    return f"{day.day} {day:%B %Y}"
-
-
-# --- the context ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LevelBand:
-    level: int
-    label: str
-    description: str
-    colour: str
-    text_colour: str
-
-
-@dataclass(frozen=True)
-class Score:
-    """A group's score (overall, pillar or domain) ready to show."""
-
-    id: str
-    name: str
-    score: float | None
-    band: int | None
-    band_label: str
-    target: float | None
-    gap: float | None
-    coverage: Coverage
-    colour: str
-    text_colour: str
-
-    @property
-    def score_text(self) -> str:
-        return "not rated" if self.score is None else f"{self.score:.1f}"
-
-    @property
-    def band_text(self) -> str:
-        return "not rated" if self.band is None else f"Level {self.band} · {self.band_label}"
-
-    @property
-    def target_text(self) -> str:
-        return "–" if self.target is None else f"{self.target:.1f}"
-
-    @property
-    def gap_text(self) -> str:
-        return "–" if self.gap is None else f"{self.gap:.1f}"
-
-    @property
-    def coverage_text(self) -> str:
-        c = self.coverage
-        return f"{c.answered} of {c.applicable} applicable indicators answered ({c.ratio:.0%})"
-
-
-IndicatorStatus = Literal["answered", "not_applicable", "unanswered"]
-
-
-@dataclass(frozen=True)
-class IndicatorRow:
-    indicator_id: str
-    domain_id: str
-    domain_title: str
-    pillar_id: str
-    subdomain_name: str
-    statement: str
-    level: int | None
-    level_label: str
-    status: IndicatorStatus
-    target: int | None
-    gap: int | None
-    next_step: str | None
-    evidence: tuple[str, ...]
-    links: tuple[str, ...]
-    rationale: str
-    basis: str
-    colour: str
-    text_colour: str
-
-    @property
-    def level_text(self) -> str:
-        if self.level is not None:
-            return f"{self.level} · {self.level_label}"
-        return "not applicable" if self.status == "not_applicable" else "not answered"
-
-    @property
-    def has_notes(self) -> bool:
-        return bool(self.evidence or self.links or self.rationale)
-
-    @property
-    def basis_label(self) -> str:
-        """What the level rests on, in words (a basis given by hand, such as "answers file", as it is)."""
-        if not self.basis:
-            return Basis.NONE.label
-        try:
-            return Basis(self.basis).label
-        except ValueError:
-            return self.basis
-
-
-@dataclass(frozen=True)
-class Change:
-    previous: float | None
-    current: float | None
-
-    @property
-    def delta(self) -> float | None:
-        if self.previous is None or self.current is None:
-            return None
-        return self.current - self.previous
-
-    @property
-    def text(self) -> str:
-        delta = self.delta
-        if delta is None:
-            return "new" if self.previous is None and self.current is not None else "–"
-        if abs(delta) < 0.05:
-            return "±0.0"
-        return f"+{delta:.1f}" if delta > 0 else f"−{abs(delta):.1f}"
-
-    @property
-    def direction(self) -> Literal["up", "down", "same", "none"]:
-        delta = self.delta
-        if delta is None:
-            return "none"
-        if abs(delta) < 0.05:
-            return "same"
-        return "up" if delta > 0 else "down"
-
-
-@dataclass(frozen=True)
-class DomainSection:
-    score: Score
-    code: str | None
-    name: str
-    title: str
-    pillar_id: str
-    pillar_name: str
-    description: str | None
-    rows: tuple[IndicatorRow, ...]
-    benchmark: float | None
-    change: Change | None
-
-    @property
-    def id(self) -> str:
-        return self.score.id
-
-    @property
-    def anchor(self) -> str:
-        return f"domain-{self.score.id}"
-
-    @property
-    def noted_rows(self) -> tuple[IndicatorRow, ...]:
-        return tuple(row for row in self.rows if row.has_notes)
-
-
-@dataclass(frozen=True)
-class ActionItem:
-    rank: int
-    row: IndicatorRow
-    gap: int
-    next_level: int
-    next_level_label: str
-    next_step: str | None
-
-
-@dataclass(frozen=True)
-class PillarActions:
-    pillar: Score
-    items: tuple[ActionItem, ...]
-
-    @property
-    def largest_gap(self) -> int:
-        return max((item.gap for item in self.items), default=0)
-
-    @property
-    def total_gap(self) -> int:
-        return sum(item.gap for item in self.items)
-
-
-@dataclass(frozen=True)
-class NamedChange:
-    id: str
-    name: str
-    change: Change
-
-
-@dataclass(frozen=True)
-class ChangeSummary:
-    previous_label: str
-    previous_date: dt.date
-    overall: Change
-    pillars: tuple[NamedChange, ...]
-    domains: tuple[NamedChange, ...]
-    improved: int  # indicators whose level rose
-    declined: int
-    unchanged: int
-
-    @property
-    def sentence(self) -> str:
-        o = self.overall
-        if o.delta is None:
-            return (
-                f"Compared with {self.previous_label} ({long_date(self.previous_date)}): no overall score to compare."
-            )
-        verb = {"up": "rose by", "down": "fell by", "same": "is unchanged at"}[o.direction]
-        amount = (
-            f"{abs(o.delta):.1f} ({o.previous:.1f} → {o.current:.1f})" if o.direction != "same" else f"{o.current:.1f}"
-        )
-        return (
-            f"Since {self.previous_label} ({long_date(self.previous_date)}) the overall score {verb} {amount}; "
-            f"{_count(self.improved, 'indicator')} improved, {self.declined} declined and {self.unchanged} stayed "
-            "at the same level."
-        )
-
-
-@dataclass(frozen=True)
-class MethodSection:
-    heading: str
-    paragraphs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ReportContext:
-    """Everything one readiness report shows; built by :func:`build_report_context`."""
-
-    title: str
-    language: str
-    round: RoundInfo
-    questionnaire_id: str
-    questionnaire_version: str
-    questionnaire_title: str
-    source: Source
-    aggregation: Aggregation
-    basis_summary: str
-    evidence_included: bool
-    levels: tuple[LevelBand, ...]
-    overall: Score
-    pillars: tuple[Score, ...]
-    domains: tuple[DomainSection, ...]
-    strongest: tuple[IndicatorRow, ...]
-    weakest: tuple[IndicatorRow, ...]
-    action_plan: tuple[PillarActions, ...]
-    change: ChangeSummary | None
-    benchmark: PeerMedians | None
-    key_messages: tuple[str, ...]
-    methodology: tuple[MethodSection, ...]
-    generated_on: dt.date
-    card: ScoreCard = field(repr=False)
-    questionnaire: Questionnaire = field(repr=False)
-
-    @property
-    def draft(self) -> bool:
-        return self.round.status != RoundStatus.PUBLISHED
-
-    @property
-    def watermark(self) -> str | None:
-        return DRAFT_WATERMARK if self.draft else None
-
-    @property
-    def status_label(self) -> str:
-        return self.round.status_label
-
-    @property
-    def subject(self) -> str:
-        """``Health system · round label``: the running header."""
-        return f"{self.round.health_system_name} · {self.round.label}"
-
-    @property
-    def priorities_count(self) -> int:
-        return sum(len(group.items) for group in self.action_plan)
-
-    @property
-    def gaps(self) -> tuple[ActionItem, ...]:
-        """Every indicator below its target, in priority order (the action plan without its pillar groups)."""
-        return tuple(sorted((item for group in self.action_plan for item in group.items), key=lambda i: i.rank))
-
-    @property
-    def rows(self) -> tuple[IndicatorRow, ...]:
-        """Every indicator's row, in questionnaire order."""
-        return tuple(row for domain in self.domains for row in domain.rows)
-
-    def domain(self, domain_id: str) -> DomainSection:
-        return next(d for d in self.domains if d.id == domain_id)
 
 
 # --- building it ---------------------------------------------------------------------------------
@@ -385,10 +115,6 @@ def _row(
         colour=colour,
         text_colour=text_colour_on(colour),
     )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _strongest_and_weakest(rows: Sequence[IndicatorRow]) -> tuple[tuple[IndicatorRow, ...], tuple[IndicatorRow, ...]]:
@@ -498,7 +224,7 @@ def _key_messages(
     if gaps:
         first = min((item for group in action_plan for item in group.items), key=lambda i: i.rank)
         messages.append(
-            f"{_count(gaps, 'indicator')} below target; the first priority is {first.row.indicator_id} "
+            f"{count(gaps, 'indicator')} below target; the first priority is {first.row.indicator_id} "
             f"({first.row.subdomain_name}), {first.gap} level{'s' if first.gap != 1 else ''} below its target."
         )
     elif overall.target is not None:
@@ -562,7 +288,7 @@ def _methodology(
                 "every indicator not marked not applicable. It is given for every score so that a score resting on "
                 "few answers can be recognised.",
                 f"In this round {cov.answered} of {cov.applicable} applicable indicators are answered "
-                f"({cov.ratio:.0%}); {_count(cov.not_applicable, 'indicator')} "
+                f"({cov.ratio:.0%}); {count(cov.not_applicable, 'indicator')} "
                 f"{'is' if cov.not_applicable == 1 else 'are'} marked not applicable and {cov.unanswered} "
                 f"{'is' if cov.unanswered == 1 else 'are'} not yet answered.",
             ),

@@ -1,0 +1,305 @@
+"""What a readiness report shows, as frozen values: scores, indicator rows, changes, the action plan.
+
+Built by :func:`b1mg_maturity.report.context.build_report_context`; rendered by
+the PDF template and the Results page alike.  Pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from b1mg_maturity.domain import Basis, RoundStatus
+from b1mg_maturity.questionnaire import Questionnaire, Source
+from b1mg_maturity.report.inputs import PeerMedians, RoundInfo
+from b1mg_maturity.scoring import Aggregation, Coverage, ScoreCard
+
+DRAFT_WATERMARK = "DRAFT"
+
+
+def long_date(day: dt.date) -> str:
+    """``3 March 2026``."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def count(n: int, noun: str) -> str:
+    """``1 indicator``, ``2 indicators``."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+@dataclass(frozen=True)
+class LevelBand:
+    level: int
+    label: str
+    description: str
+    colour: str
+    text_colour: str
+
+
+@dataclass(frozen=True)
+class Score:
+    """A group's score (overall, pillar or domain) ready to show."""
+
+    id: str
+    name: str
+    score: float | None
+    band: int | None
+    band_label: str
+    target: float | None
+    gap: float | None
+    coverage: Coverage
+    colour: str
+    text_colour: str
+
+    @property
+    def score_text(self) -> str:
+        return "not rated" if self.score is None else f"{self.score:.1f}"
+
+    @property
+    def band_text(self) -> str:
+        return "not rated" if self.band is None else f"Level {self.band} · {self.band_label}"
+
+    @property
+    def target_text(self) -> str:
+        return "–" if self.target is None else f"{self.target:.1f}"
+
+    @property
+    def gap_text(self) -> str:
+        return "–" if self.gap is None else f"{self.gap:.1f}"
+
+    @property
+    def coverage_text(self) -> str:
+        c = self.coverage
+        return f"{c.answered} of {c.applicable} applicable indicators answered ({c.ratio:.0%})"
+
+
+IndicatorStatus = Literal["answered", "not_applicable", "unanswered"]
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    indicator_id: str
+    domain_id: str
+    domain_title: str
+    pillar_id: str
+    subdomain_name: str
+    statement: str
+    level: int | None
+    level_label: str
+    status: IndicatorStatus
+    target: int | None
+    gap: int | None
+    next_step: str | None
+    evidence: tuple[str, ...]
+    links: tuple[str, ...]
+    rationale: str
+    basis: str
+    colour: str
+    text_colour: str
+
+    @property
+    def level_text(self) -> str:
+        if self.level is not None:
+            return f"{self.level} · {self.level_label}"
+        return "not applicable" if self.status == "not_applicable" else "not answered"
+
+    @property
+    def has_notes(self) -> bool:
+        return bool(self.evidence or self.links or self.rationale)
+
+    @property
+    def basis_label(self) -> str:
+        """What the level rests on, in words (a basis given by hand, such as "answers file", as it is)."""
+        if not self.basis:
+            return Basis.NONE.label
+        try:
+            return Basis(self.basis).label
+        except ValueError:
+            return self.basis
+
+
+@dataclass(frozen=True)
+class Change:
+    previous: float | None
+    current: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.previous is None or self.current is None:
+            return None
+        return self.current - self.previous
+
+    @property
+    def text(self) -> str:
+        delta = self.delta
+        if delta is None:
+            return "new" if self.previous is None and self.current is not None else "–"
+        if abs(delta) < 0.05:
+            return "±0.0"
+        return f"+{delta:.1f}" if delta > 0 else f"−{abs(delta):.1f}"
+
+    @property
+    def direction(self) -> Literal["up", "down", "same", "none"]:
+        delta = self.delta
+        if delta is None:
+            return "none"
+        if abs(delta) < 0.05:
+            return "same"
+        return "up" if delta > 0 else "down"
+
+
+@dataclass(frozen=True)
+class DomainSection:
+    score: Score
+    code: str | None
+    name: str
+    title: str
+    pillar_id: str
+    pillar_name: str
+    description: str | None
+    rows: tuple[IndicatorRow, ...]
+    benchmark: float | None
+    change: Change | None
+
+    @property
+    def id(self) -> str:
+        return self.score.id
+
+    @property
+    def anchor(self) -> str:
+        return f"domain-{self.score.id}"
+
+    @property
+    def noted_rows(self) -> tuple[IndicatorRow, ...]:
+        return tuple(row for row in self.rows if row.has_notes)
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    rank: int
+    row: IndicatorRow
+    gap: int
+    next_level: int
+    next_level_label: str
+    next_step: str | None
+
+
+@dataclass(frozen=True)
+class PillarActions:
+    pillar: Score
+    items: tuple[ActionItem, ...]
+
+    @property
+    def largest_gap(self) -> int:
+        return max((item.gap for item in self.items), default=0)
+
+    @property
+    def total_gap(self) -> int:
+        return sum(item.gap for item in self.items)
+
+
+@dataclass(frozen=True)
+class NamedChange:
+    id: str
+    name: str
+    change: Change
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    previous_label: str
+    previous_date: dt.date
+    overall: Change
+    pillars: tuple[NamedChange, ...]
+    domains: tuple[NamedChange, ...]
+    improved: int  # indicators whose level rose
+    declined: int
+    unchanged: int
+
+    @property
+    def sentence(self) -> str:
+        o = self.overall
+        if o.delta is None:
+            return (
+                f"Compared with {self.previous_label} ({long_date(self.previous_date)}): no overall score to compare."
+            )
+        verb = {"up": "rose by", "down": "fell by", "same": "is unchanged at"}[o.direction]
+        amount = (
+            f"{abs(o.delta):.1f} ({o.previous:.1f} → {o.current:.1f})" if o.direction != "same" else f"{o.current:.1f}"
+        )
+        return (
+            f"Since {self.previous_label} ({long_date(self.previous_date)}) the overall score {verb} {amount}; "
+            f"{count(self.improved, 'indicator')} improved, {self.declined} declined and {self.unchanged} stayed "
+            "at the same level."
+        )
+
+
+@dataclass(frozen=True)
+class MethodSection:
+    heading: str
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything one readiness report shows; built by :func:`build_report_context`."""
+
+    title: str
+    language: str
+    round: RoundInfo
+    questionnaire_id: str
+    questionnaire_version: str
+    questionnaire_title: str
+    source: Source
+    aggregation: Aggregation
+    basis_summary: str
+    evidence_included: bool
+    levels: tuple[LevelBand, ...]
+    overall: Score
+    pillars: tuple[Score, ...]
+    domains: tuple[DomainSection, ...]
+    strongest: tuple[IndicatorRow, ...]
+    weakest: tuple[IndicatorRow, ...]
+    action_plan: tuple[PillarActions, ...]
+    change: ChangeSummary | None
+    benchmark: PeerMedians | None
+    key_messages: tuple[str, ...]
+    methodology: tuple[MethodSection, ...]
+    generated_on: dt.date
+    card: ScoreCard = field(repr=False)
+    questionnaire: Questionnaire = field(repr=False)
+
+    @property
+    def draft(self) -> bool:
+        return self.round.status != RoundStatus.PUBLISHED
+
+    @property
+    def watermark(self) -> str | None:
+        return DRAFT_WATERMARK if self.draft else None
+
+    @property
+    def status_label(self) -> str:
+        return self.round.status_label
+
+    @property
+    def subject(self) -> str:
+        """``Health system · round label``: the running header."""
+        return f"{self.round.health_system_name} · {self.round.label}"
+
+    @property
+    def priorities_count(self) -> int:
+        return sum(len(group.items) for group in self.action_plan)
+
+    @property
+    def gaps(self) -> tuple[ActionItem, ...]:
+        """Every indicator below its target, in priority order (the action plan without its pillar groups)."""
+        return tuple(sorted((item for group in self.action_plan for item in group.items), key=lambda i: i.rank))
+
+    @property
+    def rows(self) -> tuple[IndicatorRow, ...]:
+        """Every indicator's row, in questionnaire order."""
+        return tuple(row for domain in self.domains for row in domain.rows)
+
+    def domain(self, domain_id: str) -> DomainSection:
+        return next(d for d in self.domains if d.id == domain_id)
