@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -116,6 +117,40 @@ def test_the_previous_submitted_or_published_round_is_compared(world: World) -> 
     governance = context.domain("D1").change
     assert governance is not None and governance.direction == "up"
     assert report_of(services, coordinator, draft_between.id).change is not None  # compares with 2026 too
+
+
+def test_an_expert_sees_no_previous_round_they_may_not_open(world: World) -> None:
+    services, coordinator, admin = world.services, world.id("coordinator-de"), world.id("admin")
+    first = fill_and_publish(world)
+    later = services.open_round(coordinator, "DE", "Round 2027", dt.date(2027, 3, 1), copy_from_round_id=first)
+    newcomer = services.add_user(admin, "expert3-de", "test-password-123").id
+    services.grant(admin, "expert3-de", "DE", "expert")
+    services.invite_expert(coordinator, later.id, "expert3-de")
+    assert services.report_inputs(coordinator, later.id).previous is not None
+    theirs = services.report_inputs(newcomer, later.id)  # not invited to the 2026 round: may not open it
+    assert theirs.previous is None and not theirs.evidence_included
+
+
+def test_the_report_is_read_in_one_unit_of_work(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One read-only transaction for everything the report rests on (the peers' medians apart)."""
+    round_id = fill_and_publish(world)
+    db = world.services.db
+    opened: list[str] = []
+    reading, transaction = db.reading, db.transaction
+
+    def counted_reading() -> Any:
+        opened.append("reading")
+        return reading()
+
+    def counted_transaction() -> Any:
+        opened.append("transaction")
+        return transaction()
+
+    monkeypatch.setattr(db, "reading", counted_reading)
+    monkeypatch.setattr(db, "transaction", counted_transaction)
+    inputs = world.services.report_inputs(world.id("coordinator-de"), round_id)
+    assert opened == ["reading"]
+    assert inputs.evidence_included and inputs.round.status == "published" and inputs.card.overall.score == 3.0
 
 
 def test_cli_reports_a_round_and_all_published_rounds_with_a_zip(
