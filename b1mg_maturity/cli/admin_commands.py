@@ -9,17 +9,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+from b1mg_maturity.cli.options import DatabaseOption
 from b1mg_maturity.cli.output import out, run_safely, say
+from b1mg_maturity.domain import GlobalRole, SystemRole
 
 users = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
 systems = typer.Typer(help="Health systems (ISO 3166 countries and regions).", no_args_is_help=True)
 
-DatabaseOption = Annotated[
-    str | None, typer.Option("--database-url", help="SQLAlchemy URL (default: B1MG_DATABASE_URL or the SQLite file).")
-]
-GLOBAL_ROLES = ("none", "admin", "analyst")
-SYSTEM_ROLES = ("coordinator", "expert", "viewer")
+GLOBAL_ROLES = tuple(role.value for role in GlobalRole)
+SYSTEM_ROLES = tuple(role.value for role in SystemRole)
 
 
 def _password(given: str | None) -> str:
@@ -36,7 +34,7 @@ def add_user(
     username: str,
     role: Annotated[
         str, typer.Option(help="none, admin or analyst; or coordinator/expert/viewer with --system")
-    ] = "none",
+    ] = GlobalRole.NONE.value,
     system: Annotated[str | None, typer.Option(help="Health system code for a coordinator/expert/viewer role.")] = None,
     display_name: Annotated[str, typer.Option(help="Name shown in the app.")] = "",
     email: Annotated[str | None, typer.Option(help="E-mail (for single sign-on matching).")] = None,
@@ -48,8 +46,10 @@ def add_user(
     """Create an account."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         services = operator_services(database_url)
-        global_role = role if role in GLOBAL_ROLES else "none"
+        global_role = role if role in GLOBAL_ROLES else GlobalRole.NONE.value
         if role not in GLOBAL_ROLES and role not in SYSTEM_ROLES:
             raise typer.BadParameter(f"role must be one of {', '.join(GLOBAL_ROLES + SYSTEM_ROLES)}")
         if role in SYSTEM_ROLES and not system:
@@ -69,6 +69,8 @@ def list_users(database_url: DatabaseOption = None) -> None:
     """List accounts with their roles."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         table = Table("username", "name", "global role", "health-system roles")
         for user in operator_services(database_url).list_users(OPERATOR_ID):
             roles = ", ".join(f"{role} of {code}" for code, role in user.memberships)
@@ -89,6 +91,8 @@ def set_role(
     """Change a user's global role, or give (or --revoke) a role in a health system."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         services = operator_services(database_url)
         if role in GLOBAL_ROLES:
             services.set_global_role(OPERATOR_ID, username, role)
@@ -117,6 +121,8 @@ def set_password(
     """Give a user a new password; every session of theirs ends (they sign in again everywhere)."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         operator_services(database_url).change_password(OPERATOR_ID, username, _password(password))
         say(out, f"new password set for {username.strip().lower()}; their sessions have ended")
 
@@ -128,6 +134,8 @@ def deactivate(username: str, database_url: DatabaseOption = None) -> None:
     """Stop an account from signing in; every session of theirs ends at once. Its history is kept."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         operator_services(database_url).set_active(OPERATOR_ID, username, False)
         say(out, f"{username.strip().lower()} is deactivated; their sessions have ended")
 
@@ -139,6 +147,8 @@ def activate(username: str, database_url: DatabaseOption = None) -> None:
     """Let a deactivated account sign in again (no old session comes back)."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         operator_services(database_url).set_active(OPERATOR_ID, username, True)
         say(out, f"{username.strip().lower()} is active again")
 
@@ -150,6 +160,8 @@ def end_sessions(username: str, database_url: DatabaseOption = None) -> None:
     """Sign a user out everywhere (for example after a lost laptop): every session of theirs ends."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         ended = operator_services(database_url).end_sessions(OPERATOR_ID, username)
         say(out, f"ended {ended} session{'' if ended == 1 else 's'} of {username.strip().lower()}")
 
@@ -164,6 +176,8 @@ def add_system(
     """Add a health system; its name comes from the ISO standard."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         system = operator_services(database_url).add_health_system(OPERATOR_ID, code)
         say(out, f"added {system.code}: {system.name} ({system.kind})")
 
@@ -175,6 +189,8 @@ def list_systems(database_url: DatabaseOption = None) -> None:
     """List health systems."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         table = Table("code", "name", "kind", "demo")
         for system in operator_services(database_url).list_health_systems(OPERATOR_ID):
             table.add_row(system.code, system.name, system.kind, "yes" if system.is_demo else "")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from b1mg_maturity.cli.options import configured_database_url
 from b1mg_maturity.services import OPERATOR_ID, Services
-from b1mg_maturity.settings import get_settings
 from b1mg_maturity.storage.database import Database
 from b1mg_maturity.storage.migrate import upgrade_to_head
 
@@ -12,7 +12,6 @@ __all__ = ["OPERATOR_ID", "operator_services"]
 
 def operator_services(database_url: str | None = None) -> Services:
     """Services over the configured database (``B1MG_DATABASE_URL``), brought to the newest schema."""
-    url = database_url or get_settings().database_url
-    db = Database(url)
+    db = Database(configured_database_url(database_url))
     upgrade_to_head(db.engine)
     return Services(db, operator=True)

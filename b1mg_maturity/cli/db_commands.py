@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from b1mg_maturity.cli.admin_commands import DatabaseOption
+from b1mg_maturity.cli.options import DatabaseOption, configured_database_url
 from b1mg_maturity.cli.output import out, run_safely, say
-from b1mg_maturity.settings import get_settings
 
 db = typer.Typer(help="The database: schema upgrades and the app's least-privilege role.", no_args_is_help=True)
 
@@ -20,7 +19,7 @@ def upgrade(database_url: DatabaseOption = None) -> None:
     def body() -> None:
         from b1mg_maturity.storage.migrate import upgrade_to_head
 
-        upgrade_to_head(database_url or get_settings().database_url)
+        upgrade_to_head(configured_database_url(database_url))
         say(out, "the database schema is up to date")
 
     run_safely(body)
@@ -37,7 +36,7 @@ def grant_runtime(
     def body() -> None:
         from b1mg_maturity.storage.runtime_role import grant_runtime as grant
 
-        for line in grant(database_url or get_settings().database_url, role).summary():
+        for line in grant(configured_database_url(database_url), role).summary():
             say(out, line)
 
     run_safely(body)

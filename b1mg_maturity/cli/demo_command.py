@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 from b1mg_maturity.cli.output import out, run_safely, say
-from b1mg_maturity.demo import DemoAccount, ensure_demo, load_demo, named_accounts
+
+if TYPE_CHECKING:
+    from b1mg_maturity.demo import DemoAccount
 
 app = typer.Typer()
 
@@ -33,6 +34,9 @@ def demo(
     """Fill an empty database with synthetic demo data."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+        from b1mg_maturity.demo import ensure_demo, load_demo, named_accounts
+
         services = operator_services(database_url)
         try:
             started = time.perf_counter()

@@ -11,8 +11,7 @@ import typer
 from rich.table import Table
 
 from b1mg_maturity.cli.output import EXIT_INVALID, err, out, run_safely, say
-from b1mg_maturity.interchange.answers_file import read_answers, write_answers
-from b1mg_maturity.questionnaire import BUNDLED_MLM, check_questionnaire, load_questionnaire
+from b1mg_maturity.questionnaire import BUNDLED_MLM
 from b1mg_maturity.scoring import Aggregation, GroupScore, ScoreCard, score
 
 app = typer.Typer()
@@ -27,6 +26,8 @@ QuestionnaireOption = Annotated[
 @app.command()
 def validate(paths: Annotated[list[Path], typer.Argument(help="Questionnaire YAML files to check.")]) -> None:
     """Check questionnaire files; print every problem as PATH:LINE:COL: message."""
+    from b1mg_maturity.questionnaire import check_questionnaire
+
     bad = 0
     for path in paths:
         problems = check_questionnaire(path)
@@ -52,6 +53,9 @@ def score_command(
     """Score an answers file against a questionnaire."""
 
     def body() -> None:
+        from b1mg_maturity.interchange.answers_file import read_answers
+        from b1mg_maturity.questionnaire import load_questionnaire
+
         q = load_questionnaire(questionnaire)
         card = score(q, read_answers(answers, q), aggregation)
         if as_json:
@@ -70,6 +74,9 @@ def template(
     """Write the blank answers file for offline filling."""
 
     def body() -> None:
+        from b1mg_maturity.interchange.answers_file import write_answers
+        from b1mg_maturity.questionnaire import load_questionnaire
+
         q = load_questionnaire(questionnaire)
         write_answers(output, q)
         say(out, f"wrote {output} ({len(q.indicators)} indicators)")

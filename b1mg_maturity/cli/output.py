@@ -17,7 +17,6 @@ import typer
 from rich.console import Console
 
 from b1mg_maturity.errors import B1mgError, Conflict, ValidationFailed
-from b1mg_maturity.storage.failures import database_failure
 from b1mg_maturity.text_rules import strip_controls
 
 out = Console()
@@ -54,6 +53,8 @@ def run_safely(action: Callable[[], T]) -> T:
 
 def explain_database_failure(exc: BaseException) -> None:
     """Say a database failure (disk full, read-only ...) in plain words and exit 1; return for anything else."""
+    from b1mg_maturity.storage.failures import database_failure  # SQLAlchemy: not for --help
+
     failure = database_failure(exc)
     if failure is None:
         return

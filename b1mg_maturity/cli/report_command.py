@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from b1mg_maturity.cli.admin_commands import DatabaseOption
 from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+from b1mg_maturity.cli.options import DatabaseOption
 from b1mg_maturity.cli.output import EXIT_INVALID, err, out, run_safely, say
 from b1mg_maturity.errors import B1mgError, Problem, ValidationFailed
 from b1mg_maturity.interchange.answers_file import read_answers

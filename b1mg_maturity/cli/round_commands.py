@@ -9,21 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from b1mg_maturity.cli.admin_commands import DatabaseOption
-from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+from b1mg_maturity.cli.options import DatabaseOption
 from b1mg_maturity.cli.output import out, run_safely, say
 from b1mg_maturity.errors import ImportFailed, Problem, ValidationFailed
-from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes, read_answers
-from b1mg_maturity.interchange.fhir_export import fhir_json, questionnaire_to_fhir, round_to_fhir_response
-from b1mg_maturity.transfer import (
-    describe_value,
-    export_round,
-    import_answers,
-    import_round,
-    parse_round_json,
-    plan_answers_import,
-    round_json,
-)
 
 rounds = typer.Typer(help="Assessment rounds.", no_args_is_help=True)
 
@@ -41,6 +29,8 @@ def list_rounds(database_url: DatabaseOption = None) -> None:
     """List every round with its status."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
         table = Table("id", "health system", "label", "date", "status", "questionnaire")
         for r in operator_services(database_url).list_rounds(OPERATOR_ID):
             table.add_row(
@@ -63,6 +53,11 @@ def export(
     """Export a round: the whole round as JSON, its answers as CSV/XLSX, or FHIR R4 resources."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+        from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes
+        from b1mg_maturity.interchange.fhir_export import fhir_json, questionnaire_to_fhir, round_to_fhir_response
+        from b1mg_maturity.services.round_transfer import export_round, round_json
+
         services = operator_services(database_url)
         kind = format or _format_of(output)
         if kind in (ExportFormat.CSV, ExportFormat.XLSX):
@@ -102,6 +97,11 @@ def import_(
     """
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+        from b1mg_maturity.interchange.answers_file import read_answers
+        from b1mg_maturity.services.answers_import import describe_value, import_answers, plan_answers_import
+        from b1mg_maturity.services.round_transfer import import_round, parse_round_json
+
         services = operator_services(database_url)
         if path.suffix.lower() == ".json":
             try:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 
 import streamlit as st
 
+from b1mg_maturity.consensus import is_recorded
 from b1mg_maturity.edits import NOT_APPLICABLE as NA
 from b1mg_maturity.edits import RATING, FieldEdit, LevelChoice
 from b1mg_maturity.glossary import terms_in
@@ -24,7 +25,7 @@ from b1mg_maturity.services import RatingView, RoundView, Services
 from b1mg_maturity.ui import autosave
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, focus_heading_after_a_move, next_domain_button
-from b1mg_maturity.ui.feedback import escape_markdown, show_error
+from b1mg_maturity.ui.feedback import attempt, escape_markdown
 from b1mg_maturity.ui.field_state import BoundField, conflict_choice, status_region
 from b1mg_maturity.ui.widgets import round_picker
 
@@ -112,23 +113,24 @@ def render() -> None:
     if user is None:
         return
     st.title("Rate")
-    try:
-        rounds = services.rounds_to_rate(user.id)
-    except Exception as exc:  # noqa: BLE001 - shown, not raised
-        show_error(exc)
+    rounds = attempt(lambda: services.rounds_to_rate(user.id))
+    if rounds is None:
         return
     round_ = round_picker(rounds, key="rate-round")
     if round_ is None:
         if not rounds:
             st.info("You have no round to rate. A coordinator invites you to a round.", icon=":material/info:")
         return
-    try:
-        questionnaire = services.questionnaire_for_round(user.id, round_.id)
-        mine = services.my_ratings(user.id, round_.id)
-        targets = services.targets_of(user.id, round_.id)
-    except Exception as exc:  # noqa: BLE001
-        show_error(exc)
+    loaded = attempt(
+        lambda: (
+            services.questionnaire_for_round(user.id, round_.id),
+            services.my_ratings(user.id, round_.id),
+            services.targets_of(user.id, round_.id),
+        )
+    )
+    if loaded is None:
         return
+    questionnaire, mine, targets = loaded
     autosave.install()
     domain_id = _domain_menu(round_, questionnaire, mine)
     st.caption(
@@ -162,7 +164,7 @@ def card_key(indicator_id: str) -> str:
 
 def _domain_menu(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[str, RatingView]) -> str:
     """The side list of domains with this expert's progress in each."""
-    done = {i for i, r in mine.items() if r.level is not None or r.not_applicable}
+    done = {i for i, r in mine.items() if is_recorded(r)}
     options = [d.id for d in questionnaire.domains] + [ALL_DOMAINS]
     titles = {d.id: d.title for d in questionnaire.domains} | {ALL_DOMAINS: "All domains"}
     progress: dict[str, str] = {}
