@@ -35,6 +35,7 @@ __all__ = [
     "create_database",
     "drop_database",
     "find_bindir",
+    "freeze_template",
     "running_postgres",
 ]
 
@@ -308,10 +309,34 @@ def _run_autocommit(admin: str, statements: Sequence[str]) -> None:
         engine.dispose()
 
 
-def create_database(admin: str, name: str) -> str:
-    """Create an empty database ``name`` on the server of ``admin``; return its URL (same credentials)."""
-    _run_autocommit(admin, [f"CREATE DATABASE \"{_check_name(name)}\" TEMPLATE template0 ENCODING 'UTF8'"])
+def create_database(admin: str, name: str, *, template: str = "template0") -> str:
+    """Create database ``name`` on the server of ``admin``, a copy of ``template``; return its URL (same credentials).
+
+    The default template is PostgreSQL's empty ``template0``; a database frozen with
+    :func:`freeze_template` gives a copy of its schema and rows (a file copy inside
+    the server: far quicker than building it again).
+    """
+    statement = f'CREATE DATABASE "{_check_name(name)}" TEMPLATE "{_check_name(template)}"'
+    if template == "template0":
+        statement += " ENCODING 'UTF8'"
+    _run_autocommit(admin, [statement])
     return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+def freeze_template(admin: str, name: str) -> None:
+    """Make database ``name`` a template that nobody can connect to (so nobody can change it).
+
+    ``CREATE DATABASE ... TEMPLATE`` needs the template free of connections; this
+    closes any left open.
+    """
+    checked = _check_name(name)
+    _run_autocommit(
+        admin,
+        [
+            f'ALTER DATABASE "{checked}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true',
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{checked}'",
+        ],
+    )
 
 
 def drop_database(admin: str, name: str) -> None:

@@ -56,14 +56,18 @@ class RunningApp:
 
 
 @contextmanager
-def _serve(database_url: str, folder: Path) -> Iterator[RunningApp]:
-    """The app on a fresh demo database at ``database_url``, served by a real Streamlit server."""
-    from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
-    from b1mg_maturity.demo import load_demo
+def _serve(database_url: str, folder: Path, *, load: bool = True) -> Iterator[RunningApp]:
+    """The app on a fresh demo database at ``database_url``, served by a real Streamlit server.
 
-    services = operator_services(database_url)
-    load_demo(services, OPERATOR_ID)
-    services.db.dispose()
+    ``load=False``: the database already holds the demo world (a copy of the demo template).
+    """
+    if load:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+        from b1mg_maturity.demo import load_demo
+
+        services = operator_services(database_url)
+        load_demo(services, OPERATOR_ID)
+        services.db.dispose()
     port = _free_port()
     log = folder / "streamlit.log"
     env = {**os.environ, "B1MG_DATABASE_URL": database_url}
@@ -96,10 +100,12 @@ def _serve(database_url: str, folder: Path) -> Iterator[RunningApp]:
 
 
 @pytest.fixture(scope="session")
-def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    """The app on a fresh demo database in a SQLite file."""
+def running_app(tmp_path_factory: pytest.TempPathFactory, demo_database: Path) -> Iterator[RunningApp]:
+    """The app on a fresh demo database in a SQLite file (a copy of the demo template)."""
+    from tests.apptest import copy_sqlite
+
     folder = tmp_path_factory.mktemp("app")
-    with _serve(f"sqlite:///{folder / 'demo.sqlite3'}", folder) as app:
+    with _serve(copy_sqlite(demo_database, folder), folder, load=False) as app:
         yield app
 
 

@@ -1,10 +1,13 @@
-"""The synthetic demo world, loaded once per database kind (SQLite and PostgreSQL)."""
+"""The synthetic demo world, loaded once per database kind (SQLite and PostgreSQL).
+
+What the database must hold is read from the demo plan (``plan_demo``, the
+world as data, which ``load_demo`` writes), not from numbers copied here.
+"""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -12,42 +15,50 @@ import pycountry
 import pytest
 from typer.testing import CliRunner
 
-from b1mg_maturity.demo import DEMO_PASSWORD, DemoSummary, ensure_demo, is_demo_loaded, load_demo
-from b1mg_maturity.demo_bulk import RatingRow, write_round_answers
+from b1mg_maturity.demo import DEMO_PASSWORD, DemoSummary, ensure_demo, is_demo_loaded, load_demo, plan_demo
 from b1mg_maturity.errors import InvalidState, PermissionDenied, ValidationFailed
 from b1mg_maturity.geography import USER_ASSIGNED
+from b1mg_maturity.questionnaire import load_bundled
 from b1mg_maturity.services import OPERATOR_ID, RoundView, Services
+from b1mg_maturity.services.bulk import RatingRow, write_round_answers
 from b1mg_maturity.storage.database import Database
-from b1mg_maturity.storage.migrate import upgrade_to_head
-from b1mg_maturity.storage.models import AuditEntry, HealthSystem, Rating
-from tests.integration.conftest import DATABASE_KINDS
+from b1mg_maturity.storage.models import AuditEntry, Consensus, HealthSystem, Rating, Target
+from tests.apptest import copy_sqlite
+from tests.conftest import DemoDatabase
+from tests.integration.conftest import DATABASE_KINDS, MIGRATED, database_template
 from tests.pg_server import create_database, drop_database
+
+MLM = load_bundled()
+PLANS = plan_demo(MLM)  # the seed load_demo uses by default
+FIRST = PLANS[0].code  # the demo accounts' health system
 
 
 @dataclass
 class Loaded:
     services: Services
     summary: DemoSummary
-    seconds: float
     kind: str
 
 
 @pytest.fixture(scope="module", params=DATABASE_KINDS)
 def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
-    """One demo load per database kind for the whole module (the tests below only read)."""
+    """One demo load per database kind for the whole module (the tests below only read).
+
+    SQLite: a copy of the demo database the suite loads once per worker (``demo_load``), with what
+    ``load_demo`` said it wrote; PostgreSQL: a load of its own.
+    """
     admin: str | None = None
     name = f"demo_{uuid.uuid4().hex[:12]}"
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
+        demo: DemoDatabase = request.getfixturevalue("demo_load")
+        db = Database(copy_sqlite(demo.path, tmp_path_factory.mktemp("demo")))
+        yield Loaded(Services(db, operator=True), demo.summary, request.param)
     else:
         admin = request.getfixturevalue("postgres_admin_url")
-        url = create_database(admin, name)
-    upgrade_to_head(url)
-    db = Database(url)
-    services = Services(db, operator=True)
-    started = time.perf_counter()
-    summary = load_demo(services, OPERATOR_ID)
-    yield Loaded(services, summary, time.perf_counter() - started, request.param)
+        template = database_template(request, request.param, MIGRATED)
+        db = Database(create_database(admin, name, template=template.source))
+        services = Services(db, operator=True)
+        yield Loaded(services, load_demo(services, OPERATOR_ID), request.param)
     db.dispose()
     if admin is not None:
         drop_database(admin, name)
@@ -66,17 +77,23 @@ def test_counts(loaded: Loaded) -> None:
     # No time limit here (tests never assert wall-clock time): how long `make run` waits is for a benchmark.
     services, summary = loaded.services, loaded.summary
     rounds = _rounds(loaded)
-    assert summary.systems >= 12 and len(services.list_health_systems(OPERATOR_ID)) == summary.systems
-    assert summary.rounds == len(rounds)
-    per_system: dict[str, int] = defaultdict(int)
+    planned = {(plan.code, r.label): r for plan in PLANS for r in plan.rounds}
+    assert summary.systems == len(PLANS) == len(services.list_health_systems(OPERATOR_ID))
+    assert [s.code for s in services.list_health_systems(OPERATOR_ID)] == [plan.code for plan in PLANS]
+    assert summary.rounds == len(rounds) == len(planned)
+    assert {(r.health_system.code, r.label) for r in rounds} == set(planned)
     for round_ in rounds:
-        per_system[round_.health_system.code] += 1
-        assert 3 <= len(services.experts_of(OPERATOR_ID, round_.id)) <= 4, round_
-    assert set(per_system.values()) <= {2, 3} and len(per_system) == summary.systems
-    assert summary.ratings == services.count(Rating) > 12 * 2 * 3 * 20
-    assert {r.status for r in rounds} == {"draft", "in_review", "submitted", "published"}
-    assert summary.rounds_by_status["published"] > summary.rounds / 2
-    assert services.count(AuditEntry) > summary.ratings + summary.consensus + summary.targets
+        plan = planned[round_.health_system.code, round_.label]
+        assert round_.status == plan.status, round_
+        experts = set(services.experts_of(OPERATOR_ID, round_.id))
+        assert experts == set(plan.experts), round_
+    statuses = Counter(r.status for r in planned.values())
+    assert summary.rounds_by_status == dict(statuses)
+    assert set(statuses) == {"draft", "in_review", "submitted", "published"}
+    assert summary.ratings == services.count(Rating) == sum(len(r.ratings) for r in planned.values())
+    assert summary.consensus == services.count(Consensus) == sum(len(r.consensus) for r in planned.values())
+    assert summary.targets == services.count(Target) == sum(len(r.targets) for r in planned.values())
+    assert services.count(AuditEntry) > summary.ratings + summary.consensus + summary.targets  # each one audited
 
 
 def test_systems_are_obviously_fictional(loaded: Loaded) -> None:
@@ -113,7 +130,7 @@ def test_experts_disagree_and_rounds_are_published_across_systems(loaded: Loaded
     draft = next(r for r in rounds if r.status == "draft")
     assert services.consensus_of(OPERATOR_ID, draft.id) == {}
     _, answers, _ = services.round_answers(OPERATOR_ID, draft.id)
-    assert sum(1 for a in answers.values() if a.answered or a.not_applicable) < 49  # some left unanswered
+    assert sum(1 for a in answers.values() if a.answered or a.not_applicable) < len(MLM.indicators)  # some unanswered
 
 
 def test_demo_accounts_have_their_roles_and_published_rounds_score(loaded: Loaded) -> None:
@@ -124,10 +141,10 @@ def test_demo_accounts_have_their_roles_and_published_rounds_score(loaded: Loade
     admin = services.actor(_user_id(services, "demo-admin"))
     analyst = services.actor(_user_id(services, "demo-analyst"))
     assert admin.is_admin and analyst.is_analyst
-    xa = next(s for s in services.list_health_systems(OPERATOR_ID) if s.code == "XA")
+    first = next(s for s in services.list_health_systems(OPERATOR_ID) if s.code == FIRST)
     for username, role in (("demo-coordinator", "coordinator"), ("demo-expert", "expert"), ("demo-viewer", "viewer")):
         actor = services.actor(_user_id(services, username))
-        assert actor.roles == {xa.id: frozenset({role})}, username
+        assert actor.roles == {first.id: frozenset({role})}, username
 
     analyst_rounds = services.list_rounds(analyst.user_id)
     assert analyst_rounds and all(r.status == "published" for r in analyst_rounds)
@@ -138,7 +155,7 @@ def test_demo_accounts_have_their_roles_and_published_rounds_score(loaded: Loade
 
     expert = _user_id(services, "demo-expert")
     mine = [r for r in services.list_rounds(expert) if r.editable]
-    assert mine and mine[0].health_system.code == "XA"
+    assert mine and mine[0].health_system.code == FIRST
     assert services.my_ratings(expert, mine[0].id)  # part-filled draft to go on with
 
 

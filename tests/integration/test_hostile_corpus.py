@@ -1,12 +1,15 @@
 """The hostile-file corpus (``tests/hostile_files.py``) through every entry point that takes a file.
 
-The command line (``validate``, ``score``, ``report``, ``import``) runs in a
-child process under resource limits (address space and CPU seconds, set with
-``setrlimit`` before it starts): a file that made it unpack gigabytes or
-recurse without end would be killed by the limit and fail the test, where a
-bounded reader answers with a located message.  The Administration page's
-questionnaire upload runs in AppTest.  Each must give a located message,
-exit 2 (or show the error), and write nothing.
+The command line (``validate``, ``score``, ``report``, ``import``) reads every
+file of the corpus in this process (Typer's ``CliRunner``, the same
+application the console script runs) with the address space capped while it
+runs (``setrlimit``): a file that made it unpack gigabytes would hit the cap
+and fail the test, where a bounded reader answers with a located message.  A
+few runs per command, the bombs among them, go through the real
+``b1mg-maturity`` program in a child process under address-space and CPU
+limits (its exit status, its stderr, its error formatter in ``main``).  The
+Administration page's questionnaire upload runs in AppTest.  Each must give a
+located message, exit 2 (or show the error), and write nothing.
 """
 
 from __future__ import annotations
@@ -16,18 +19,17 @@ import resource
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
-from streamlit.util import calc_hash
+from typer.testing import CliRunner
 
+from b1mg_maturity.cli import app as cli_app
 from b1mg_maturity.services import Services
-from b1mg_maturity.settings import get_settings
 from b1mg_maturity.storage.database import Database
-from b1mg_maturity.storage.migrate import upgrade_to_head
 from b1mg_maturity.storage.models import (
     AssessmentRound,
     AuditEntry,
@@ -36,16 +38,25 @@ from b1mg_maturity.storage.models import (
     Rating,
     Target,
 )
-from b1mg_maturity.ui.context import SESSION_KEY
 from tests import hostile_files
+from tests.apptest import app_database, copy_sqlite, open_app
 from tests.hostile_files import Hostile
-from tests.integration.world import PASSWORD, build_world
+from tests.integration.conftest import WORLD, database_template
 
 CLI = Path(sys.executable).parent / "b1mg-maturity"
 APP = Path(__file__).resolve().parents[2] / "app.py"
 MEMORY_LIMIT = 1536 * 1024 * 1024  # address space of the child: far below what the bombs used to take
+IN_PROCESS_HEADROOM = 1024 * 1024 * 1024  # address space an in-process run may add to what the worker holds
 CPU_SECONDS = 120
 COUNTED = (AssessmentRound, Rating, Consensus, Target, QuestionnaireVersion, AuditEntry)
+
+
+@dataclass(frozen=True)
+class Run:
+    """How a command ended: its exit status and what it wrote to stderr."""
+
+    returncode: int
+    stderr: str
 
 
 def _limits() -> None:
@@ -53,11 +64,47 @@ def _limits() -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_program(*args: str) -> Run:
+    """The real console script in a child process, under address-space and CPU limits."""
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
-    return subprocess.run(
+    done = subprocess.run(
         [str(CLI), *args], capture_output=True, text=True, check=False, preexec_fn=_limits, env=env, timeout=600
     )
+    return Run(done.returncode, done.stderr)
+
+
+def _address_space() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        kib = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
+    return kib * 1024
+
+
+@contextmanager
+def capped_address_space(headroom: int = IN_PROCESS_HEADROOM) -> Iterator[None]:
+    """Within the block this process may map at most ``headroom`` bytes more than it has mapped now."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = _address_space() + headroom
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def run_cli(*args: str) -> Run:
+    """The command line's Typer application in this process, with the address space capped while it runs.
+
+    An exception that escaped the command (a MemoryError at the cap, say) ends with exit status 1
+    and its traceback in ``stderr``, so the checks below fail on it.
+    """
+    with capped_address_space():
+        result = CliRunner().invoke(cli_app, list(args))
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += f"\nTraceback: {type(result.exception).__name__}: {result.exception}"
+    return Run(result.exit_code, stderr)
 
 
 @dataclass
@@ -75,13 +122,11 @@ class Installation:
 
 
 @pytest.fixture(scope="module")
-def installation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('corpus') / 'db.sqlite3'}"
-    upgrade_to_head(url)
-    services = Services(Database(url))
-    world = build_world(services)
-    services.db.dispose()
-    yield Installation(url, world.rounds["DE"], world.id("admin"))
+def installation(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Installation:
+    """A copy of the small world of ``world.py`` (its SQLite template, built once per worker)."""
+    template = database_template(request, "sqlite", WORLD)
+    url = copy_sqlite(Path(template.source), tmp_path_factory.mktemp("corpus"))
+    return Installation(url, template.rounds["DE"], template.users["admin"])
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +135,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {hostile.name: hostile_files.write(folder, hostile) for hostile in hostile_files.ALL}
 
 
-def _assert_refused(done: subprocess.CompletedProcess[str], path: Path, hostile: Hostile) -> None:
+def _assert_refused(done: Run, path: Path, hostile: Hostile) -> None:
     assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr[-2000:]
     lines = done.stderr.strip().splitlines()
@@ -145,30 +190,46 @@ def test_cli_report_writes_no_pdf(name: str, corpus: dict[str, Path], tmp_path: 
     assert not output.exists()
 
 
+# --- the real program, in a child process under limits -----------------------------------------
+
+
+def _by_name(name: str) -> Hostile:
+    (hostile,) = [f for f in hostile_files.ALL if f.name == name]
+    return hostile
+
+
+# One run per command, bombs that a trusting reader would blow up on (the row bomb is refused only after
+# reading rows, slowly, so it runs in-process only): the console script's own exit status and stderr.
+PROGRAM_RUNS = [
+    pytest.param(["validate", "{path}"], "alias-bomb.yaml", id="validate-alias-bomb"),
+    pytest.param(["score", "-a", "{path}"], "text-bomb.xlsx", id="score-text-bomb"),
+    pytest.param(["import", "{path}", "--round", "{round}", "--database-url", "{url}"], "claimed-huge.xlsx",
+                 id="import-answers-claimed-huge"),
+    pytest.param(["import", "{path}", "--database-url", "{url}"], "deep-100000.json", id="import-round-deep"),
+    pytest.param(["report", "-a", "{path}", "-o", "{output}", "--no-charts"], "blank-lines.csv",
+                 id="report-blank-lines"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "name"), PROGRAM_RUNS)
+def test_the_program_refuses_under_limits(
+    args: list[str], name: str, corpus: dict[str, Path], installation: Installation, tmp_path: Path
+) -> None:
+    path, output = corpus[name], tmp_path / "report.pdf"
+    values = {"path": str(path), "round": str(installation.round_id), "url": installation.url, "output": str(output)}
+    before = installation.counts()
+    _assert_refused(run_program(*(arg.format(**values) for arg in args)), path, _by_name(name))
+    assert installation.counts() == before
+    assert not output.exists()
+
+
 # --- the Administration page's questionnaire upload --------------------------------------------
 
 
 @pytest.fixture
 def admin_page(installation: Installation) -> Iterator[AppTest]:
-    saved = os.environ.get("B1MG_DATABASE_URL")
-    os.environ["B1MG_DATABASE_URL"] = installation.url
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    services = Services(Database(installation.url))
-    session = services.start_session(services.sign_in("admin", PASSWORD))
-    services.db.dispose()
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state[SESSION_KEY] = session
-    at._page_hash = calc_hash("admin")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    yield at
-    if saved is None:
-        os.environ.pop("B1MG_DATABASE_URL", None)
-    else:
-        os.environ["B1MG_DATABASE_URL"] = saved
-    get_settings.cache_clear()
-    st.cache_resource.clear()
+    with app_database():
+        yield open_app(installation.url, "admin", "admin")
 
 
 @pytest.mark.parametrize("hostile", hostile_files.YAML_FILES, ids=_ids(hostile_files.YAML_FILES))

@@ -10,25 +10,20 @@ demo-expert belong to XA.  Downloads are captured where Streamlit stores them
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-import streamlit as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
-from streamlit.util import calc_hash
 
-from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
-from b1mg_maturity.demo import SYSTEM_NAMES, load_demo
-from b1mg_maturity.services import Services
+from b1mg_maturity.demo import SYSTEM_NAMES
 from b1mg_maturity.settings import get_settings
-from b1mg_maturity.ui.context import SESSION_KEY
+from tests.apptest import app_database, copy_sqlite, open_app
+from tests.apptest import walk as _walk
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
 CODES = [f"X{chr(ord('A') + i)}" for i in range(len(SYSTEM_NAMES))]
 OTHERS = [f"{code} ·" for code in CODES[1:]] + [f"{name} (demo)" for name in SYSTEM_NAMES[1:]]
 MEMBERS_OF_XA = ["demo-viewer", "demo-coordinator", "demo-expert"]
@@ -36,19 +31,9 @@ VIEWS = ["radar", "heatmap", "indicators", "distribution", "trends", "gaps"]
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('compare') / 'demo.sqlite3'}"
-    services = operator_services(url)
-    load_demo(services, OPERATOR_ID)
-    services.db.dispose()
-    saved = os.environ.get("B1MG_DATABASE_URL")
-    yield url
-    if saved is None:
-        os.environ.pop("B1MG_DATABASE_URL", None)
-    else:
-        os.environ["B1MG_DATABASE_URL"] = saved
-    get_settings.cache_clear()
-    st.cache_resource.clear()
+def demo_url(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with app_database():
+        yield copy_sqlite(demo_database, tmp_path_factory.mktemp("compare"))
 
 
 @pytest.fixture
@@ -66,37 +51,8 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     return captured
 
 
-def _session_of(url: str, username: str) -> str:
-    """A server-side session for ``username``, as signing in starts one."""
-    services = operator_services(url)
-    try:
-        with services.db.transaction() as session:
-            user_id = Services.user_by_name(session, username).id
-        return services.start_session(user_id)
-    finally:
-        services.db.dispose()
-
-
 def open_page(url: str, username: str, query: dict[str, str] | None = None, page: str = "compare") -> AppTest:
-    os.environ["B1MG_DATABASE_URL"] = url
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state[SESSION_KEY] = _session_of(url, username)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at._page_hash = calc_hash(page)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    yield node
-    children = getattr(node, "children", None)
-    if isinstance(children, dict):
-        for child in children.values():
-            yield from _walk(child)
+    return open_app(url, username, page, query=query)
 
 
 def page_texts(at: AppTest) -> list[str]:

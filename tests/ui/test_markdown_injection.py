@@ -11,24 +11,17 @@ bare web address that GitHub-flavoured markdown would turn into a link.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-import streamlit as st
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
-from streamlit.util import calc_hash
 
 from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
-from b1mg_maturity.settings import get_settings
-from b1mg_maturity.ui.context import SESSION_KEY
 from b1mg_maturity.ui.feedback import escape_markdown
+from tests.apptest import app_database, nodes, open_app
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
 PASSWORD = "injection-test-1"
 LINK = "[Your session expired: sign in again here](https://evil.example/login)"
 IMAGE = "![](https://evil.example/pixel.png)"
@@ -52,46 +45,14 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     services.submit(coordinator, round_.id)
     services.publish(admin, round_.id)
     services.db.dispose()
-    saved = os.environ.get("B1MG_DATABASE_URL")
-    yield url
-    if saved is None:
-        os.environ.pop("B1MG_DATABASE_URL", None)
-    else:
-        os.environ["B1MG_DATABASE_URL"] = saved
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-
-
-def _open(url: str, username: str, query: dict[str, str]) -> AppTest:
-    os.environ["B1MG_DATABASE_URL"] = url
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    services = operator_services(url)
-    user_id = services.whoami(services.sign_in(username, PASSWORD)).id
-    session = services.start_session(user_id)
-    services.db.dispose()
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state[SESSION_KEY] = session
-    for key, value in query.items():
-        at.query_params[key] = value
-    at._page_hash = calc_hash("compare")
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    yield node
-    children = getattr(node, "children", None)
-    if isinstance(children, dict):
-        for child in children.values():
-            yield from _walk(child)
+    with app_database():
+        yield url
 
 
 def markdown_sources(at: AppTest) -> list[str]:
     """Every text the page hands to the markdown renderer: bodies, widget labels and help texts."""
     sources = []
-    for node in [*_walk(at.main), *_walk(at.sidebar)]:
+    for node in nodes(at):
         proto = getattr(node, "proto", None)
         for attribute in ("body", "label", "help"):
             value = getattr(proto, attribute, None)
@@ -126,7 +87,7 @@ def dangerous(source: str) -> list[str]:
     ids=["label", "q", "pillar", "systems", "members"],
 )
 def test_a_crafted_compare_address_shows_as_text(database: str, username: str, query: dict[str, str]) -> None:
-    at = _open(database, username, query)
+    at = open_app(database, username, "compare", query=query)
     sources = markdown_sources(at)
     problems = [problem for source in sources for problem in dangerous(source)]
     assert not problems, problems

@@ -2,39 +2,35 @@
 
 Every page loads for every role without an exception, and shows only what
 that role may see; the Consensus, Results and Administration pages do their
-work; free text with HTML and script is shown as text.
-
-Pages are callables registered by ``st.navigation`` with their own
-``url_path``.  ``AppTest.switch_page`` only reaches pages that are files, so
-:func:`Site.open` asks for a page the way the browser does: by the hash
-Streamlit gives the page's ``url_path`` (``calc_hash(url_path)``).
+work; free text with HTML and script is shown as text.  How a page is opened
+for a signed-in user: ``tests/apptest.py``.
 """
 
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
-from streamlit.util import calc_hash
 
 from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
-from b1mg_maturity.demo import load_demo
+from b1mg_maturity.demo import plan_demo
+from b1mg_maturity.questionnaire import load_bundled
 from b1mg_maturity.services import RoundView, Services
-from b1mg_maturity.settings import get_settings
 from b1mg_maturity.ui import autosave
-from b1mg_maturity.ui.context import SESSION_KEY
-from b1mg_maturity.ui.navigation import PAGES
+from tests.apptest import app_database, copy_sqlite, nodes, open_app
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
+MLM = load_bundled()
+# Health systems of the demo world, from its plan (the world as data): the demo accounts belong to the first.
+PLANS = plan_demo(MLM)
+MINE = PLANS[0].code
+OTHER_WITH_DRAFT = next(p.code for p in PLANS[1:] if any(r.status == "draft" for r in p.rounds))
+OTHER_PUBLISHED = next(p.code for p in PLANS[1:] if any(r.status == "published" for r in p.rounds))
 ROLES = {
     "admin": "demo-admin",
     "analyst": "demo-analyst",
@@ -53,6 +49,16 @@ PAGE_TITLES = {
     "admin": "Administration",
     "quick": "Quick assessment",
 }
+# Each role's menu, written out by hand (url paths; "assessments" is the first page, served at "/").
+EVERYONE = {"assessments", "results", "compare", "quick", "sign-out"}
+MENUS = {
+    "admin": EVERYONE | {"consensus", "overview", "admin"},
+    "analyst": EVERYONE | {"overview"},
+    "coordinator": EVERYONE | {"consensus"},
+    "expert": EVERYONE | {"rate"},
+    "viewer": EVERYONE,
+    "no role": EVERYONE,
+}
 REFUSAL = "you may not open it here"
 SCRIPT = "<script>alert('xss')</script>"
 IMG = '<img src=x onerror="alert(1)">'
@@ -66,22 +72,13 @@ def _dispose(services: Services) -> None:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo database (plus one account without any role), built once and copied by each user of it."""
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    services = operator_services(f"sqlite:///{path}")
-    load_demo(services, OPERATOR_ID)
+def template(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo database plus one account without any role, built once and copied by each user of it."""
+    url = copy_sqlite(demo_database, tmp_path_factory.mktemp("demo"))
+    services = operator_services(url)
     services.add_user(OPERATOR_ID, "nobody", "nobody-password-1", display_name="Nobody in particular")
     _dispose(services)
-    return path
-
-
-def _copy(template: Path, folder: Path) -> str:
-    for suffix in ("", "-wal", "-shm"):
-        source = Path(f"{template}{suffix}")
-        if source.exists():
-            shutil.copy(source, folder / f"{template.name}{suffix}")
-    return f"sqlite:///{folder / template.name}"
+    return Path(url.removeprefix("sqlite:///"))
 
 
 @dataclass
@@ -90,12 +87,6 @@ class Site:
 
     url: str
     services: Services  # operator services: test set-up and checks, never the app's own
-
-    def activate(self) -> None:
-        """Point the app at this database: the settings and the cached services are read afresh."""
-        os.environ["B1MG_DATABASE_URL"] = self.url
-        get_settings.cache_clear()
-        st.cache_resource.clear()
 
     def user_id(self, username: str) -> int:
         with self.services.db.transaction() as session:
@@ -109,56 +100,30 @@ class Site:
         ]
 
     def open(self, username: str, page: str | None = None, *, round_id: int | None = None) -> AppTest:
-        self.activate()
-        at = AppTest.from_file(str(APP), default_timeout=120)
-        at.session_state[SESSION_KEY] = self.services.start_session(self.user_id(username))  # as signing in does
-        if round_id is not None:
-            at.query_params["round"] = str(round_id)
-        if page is not None and page != "assessments":  # the default page needs no asking
-            at._page_hash = calc_hash(page)  # what the browser asks for at /<url_path>
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
+        query = {} if round_id is None else {"round": str(round_id)}
+        return open_app(self.url, username, page, query=query, services=self.services)
 
 
 @pytest.fixture(scope="module")
 def shared_site(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """For tests that only look: one copy of the demo database for the whole module."""
-    saved = os.environ.get("B1MG_DATABASE_URL")
-    url = _copy(template, tmp_path_factory.mktemp("shared"))
+    url = copy_sqlite(template, tmp_path_factory.mktemp("shared"))
     services = operator_services(url)
-    yield Site(url, services)
+    with app_database():
+        yield Site(url, services)
     _dispose(services)
-    if saved is None:
-        os.environ.pop("B1MG_DATABASE_URL", None)
-    else:
-        os.environ["B1MG_DATABASE_URL"] = saved
-    get_settings.cache_clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture
 def site(template: Path, tmp_path: Path, shared_site: Site) -> Iterator[Site]:
     """For tests that change things: a fresh copy of the demo database."""
-    url = _copy(template, tmp_path)
+    url = copy_sqlite(template, tmp_path)
     services = operator_services(url)
     yield Site(url, services)
     _dispose(services)
 
 
 # --- reading the page ---------------------------------------------------------------------------
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    yield node
-    children = getattr(node, "children", None)
-    if isinstance(children, dict):
-        for child in children.values():
-            yield from _walk(child)
-
-
-def nodes(at: AppTest) -> list[Any]:
-    return [*_walk(at.main), *_walk(at.sidebar)]
 
 
 def markdown_bodies(at: AppTest) -> list[str]:
@@ -204,31 +169,16 @@ def download_labels(at: AppTest) -> list[str]:
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_in_the_menu_loads_for_every_role(shared_site: Site, role: str) -> None:
-    username = ROLES[role]
-    home = shared_site.open(username)
+    """Each role's menu is exactly the hand-written one, and every page in it loads."""
+    home = shared_site.open(ROLES[role])
     pages = menu(home)
-    expected = {
-        spec.url_path for spec in PAGES if spec.visible(shared_site.services.whoami(shared_site.user_id(username)))
-    } | {"sign-out"}
-    assert pages == expected
-    assert {"assessments", "results", "quick"} <= pages
+    assert pages == MENUS[role]
     for page in sorted(pages - {"sign-out"}):
-        at = shared_site.open(username, page)
+        at = shared_site.open(ROLES[role], page)
         wanted = PAGE_TITLES.get(page)
         if wanted is not None:
             assert wanted in title(at), (page, title(at))
         assert not [e for e in nodes(at) if getattr(e, "type", None) == "exception"]
-
-
-def test_menus_follow_the_roles(shared_site: Site) -> None:
-    menus = {role: menu(shared_site.open(username)) for role, username in ROLES.items()}
-    assert "admin" in menus["admin"]
-    for role in ("analyst", "coordinator", "expert", "viewer", "no role"):
-        assert "admin" not in menus[role], role
-    assert "consensus" in menus["coordinator"] and "consensus" in menus["admin"]
-    for role in ("analyst", "expert", "viewer", "no role"):
-        assert "consensus" not in menus[role], role
-    assert "rate" in menus["expert"] and "rate" not in menus["viewer"]
 
 
 def test_a_page_outside_the_menu_is_not_shown(shared_site: Site) -> None:
@@ -244,9 +194,9 @@ def test_a_page_outside_the_menu_is_not_shown(shared_site: Site) -> None:
 def test_viewer_results_list_only_their_systems_submitted_or_published_rounds(shared_site: Site) -> None:
     at = shared_site.open("demo-viewer", "results")
     options = at.selectbox(key="results-round").options
-    expected = [r for r in shared_site.rounds("XA") if r.status in ("submitted", "published")]
+    expected = [r for r in shared_site.rounds(MINE) if r.status in ("submitted", "published")]
     assert len(options) == len(expected) >= 1
-    assert all("(XA)" in o and ("Published" in o or "Submitted" in o) for o in options), options
+    assert all(f"({MINE})" in o and ("Published" in o or "Submitted" in o) for o in options), options
     assert "Round (JSON)" not in download_labels(at)
     assert {"Answers (CSV)", "Answers (XLSX)"} <= set(download_labels(at))
 
@@ -260,7 +210,11 @@ def test_analyst_results_list_only_published_rounds(shared_site: Site) -> None:
 
 @pytest.mark.parametrize(
     ("username", "code", "status"),
-    [("demo-viewer", "XA", "draft"), ("demo-viewer", "XH", "draft"), ("demo-expert", "XB", "published")],
+    [
+        ("demo-viewer", MINE, "draft"),
+        ("demo-viewer", OTHER_WITH_DRAFT, "draft"),
+        ("demo-expert", OTHER_PUBLISHED, "published"),
+    ],
 )
 def test_results_of_a_round_not_yours_are_refused_by_link(
     shared_site: Site, username: str, code: str, status: str
@@ -273,27 +227,27 @@ def test_results_of_a_round_not_yours_are_refused_by_link(
 
 
 def test_results_show_scores_radar_gaps_table_and_downloads(shared_site: Site) -> None:
-    published = shared_site.rounds("XA", "published")[0]
+    published = shared_site.rounds(MINE, "published")[0]
     at = shared_site.open("demo-coordinator", "results", round_id=published.id)
     metrics = {m.label: m.value for m in at.metric}
     headline = {"Overall score", "Maturity level", "Coverage", "Overall target"}
     pillars = {"Ethical, legal and social issues", "Standards and guidelines", "Data infrastructure"}
-    assert headline | pillars <= set(metrics) and len(metrics) == 8
+    assert headline | pillars <= set(metrics) and len(metrics) == len(headline) + len(MLM.pillars)
     assert re.fullmatch(r"\d\.\d\d", metrics["Overall score"])
     assert "Scores are based on consensus levels" in texts(at.caption)
     assert [s.value for s in at.subheader][:4] == ["Domains", "Pillars", "Domain scores", "Largest gaps and next steps"]
     assert "Next step (level" in texts(at.markdown)
     table = at.dataframe[-1].value
-    assert len(table) == 49
+    assert len(table) == len(MLM.indicators)
     assert list(table.columns) == ["Indicator", "Statement", "Level", "Target", "Gap", "Next step", "Basis"]
     domains = at.dataframe[0].value
-    assert len(domains) == 8 and {"Score", "Level", "Target", "Gap", "Coverage"} <= set(domains.columns)
+    assert len(domains) == len(MLM.domains) and {"Score", "Level", "Target", "Gap", "Coverage"} <= set(domains.columns)
     assert {"Answers (CSV)", "Answers (XLSX)", "Round (JSON)"} <= set(download_labels(at))
     assert [n for n in nodes(at) if getattr(n, "type", None) == "plotly_chart"]
 
 
 def test_results_of_a_draft_say_they_are_provisional(shared_site: Site) -> None:
-    draft = shared_site.rounds("XA", "draft")[0]
+    draft = shared_site.rounds(MINE, "draft")[0]
     at = shared_site.open("demo-coordinator", "results", round_id=draft.id)
     assert "provisional" in texts(at.caption)
     assert "the median of the experts' levels" in texts(at.caption)
@@ -306,7 +260,7 @@ def test_no_role_results_page_explains_why_it_is_empty(shared_site: Site) -> Non
 
 
 def test_peer_median_trace_when_enough_other_systems_published(shared_site: Site) -> None:
-    published = shared_site.rounds("XA", "published")[0]
+    published = shared_site.rounds(MINE, "published")[0]
     at = shared_site.open("demo-coordinator", "results", round_id=published.id)
     chart = next(n for n in nodes(at) if getattr(n, "type", None) == "plotly_chart")
     spec = chart.proto.spec
@@ -320,8 +274,8 @@ def test_peer_median_trace_when_enough_other_systems_published(shared_site: Site
 def test_consensus_lists_only_rounds_the_user_coordinates(shared_site: Site) -> None:
     at = shared_site.open("demo-coordinator", "consensus")
     options = at.selectbox(key="consensus-round").options
-    assert options and all("(XA)" in o for o in options)
-    other = shared_site.rounds("XB")[0]
+    assert options and all(f"({MINE})" in o for o in options)
+    other = shared_site.rounds(OTHER_PUBLISHED)[0]
     at = shared_site.open("demo-coordinator", "consensus", round_id=other.id)
     assert REFUSAL in texts(at.error)
     assert not at.radio
@@ -332,13 +286,13 @@ def _consensus_of(site: Site, round_id: int, indicator_id: str) -> Any:
 
 
 def test_consensus_shows_experts_spread_and_saves_at_once(site: Site) -> None:
-    draft = site.rounds("XA", "draft")[0]
+    draft = site.rounds(MINE, "draft")[0]
     at = site.open("demo-coordinator", "consensus", round_id=draft.id)
     experts_table = next(h.proto.body for h in at.get("html") if "b1mg-experts" in h.proto.body)
     assert '<th scope="col">Expert</th><th scope="col">Level</th><th scope="col">Evidence and links</th>' in (
         experts_table
     )
-    assert len(at.radio(key="consensus-domain-" + str(draft.id)).options) == 9  # 8 domains and "all"
+    assert len(at.radio(key="consensus-domain-" + str(draft.id)).options) == len(MLM.domains) + 1  # and "all"
     level = at.radio(key=f"consensus:{draft.id}:D1.1.1:level")
     assert level.options[0] == "Not decided yet" and level.options[-1] == "Not applicable"
     level.set_value(3).run()
@@ -360,17 +314,17 @@ def indicator_cards(at: AppTest) -> list[str]:
 
 
 def test_only_disagreements_filter_on_a_locked_round(site: Site) -> None:
-    published = site.rounds("XA", "published")[0]
+    published = site.rounds(MINE, "published")[0]
     at = site.open("demo-admin", "consensus", round_id=published.id)
     at.radio(key=f"consensus-domain-{published.id}").set_value("all").run()
-    assert len(indicator_cards(at)) == 49
+    assert len(indicator_cards(at)) == len(MLM.indicators)
     at.toggle(key=f"consensus-only-disagreements-{published.id}").set_value(True).run()
     ratings: dict[str, list[int]] = {}
     for rating in site.services.all_ratings(OPERATOR_ID, published.id):
         if rating.level is not None:
             ratings.setdefault(rating.indicator_id, []).append(rating.level)
     expected = sorted(i for i, levels in ratings.items() if max(levels) - min(levels) >= 2)
-    assert 0 < len(expected) < 49
+    assert 0 < len(expected) < len(MLM.indicators)
     assert sorted(indicator_cards(at)) == expected
     # a published round is locked: the decisions are shown as text, nothing can change
     assert "locked" in texts(at.info)
@@ -379,7 +333,7 @@ def test_only_disagreements_filter_on_a_locked_round(site: Site) -> None:
 
 
 def test_consensus_conflict_keep_mine_and_take_theirs(site: Site) -> None:
-    draft = site.rounds("XA", "draft")[0]
+    draft = site.rounds(MINE, "draft")[0]
     coordinator = site.user_id("demo-coordinator")
     at = site.open("demo-coordinator", "consensus", round_id=draft.id)
     # someone else (another tab) records a consensus after this page was opened
@@ -402,7 +356,7 @@ def test_consensus_conflict_keep_mine_and_take_theirs(site: Site) -> None:
 
 
 def test_start_review_then_submit_with_confirmation_locks_the_round(site: Site) -> None:
-    draft = site.rounds("XA", "draft")[0]
+    draft = site.rounds(MINE, "draft")[0]
     at = site.open("demo-coordinator", "consensus", round_id=draft.id)
     at.button(key=f"consensus-start-{draft.id}").click().run()
     assert site.services.get_round(OPERATOR_ID, draft.id).status == "in_review"
@@ -488,11 +442,11 @@ def test_admin_publishes_and_reopens_with_a_reason(site: Site) -> None:
 def test_admin_grants_a_role(site: Site) -> None:
     at = site.open("demo-admin", "admin")
     at.selectbox(key="admin-role-user").set_value("nobody")
-    at.selectbox(key="admin-role-system").set_value("XB")
+    at.selectbox(key="admin-role-system").set_value(OTHER_PUBLISHED)
     at.selectbox(key="admin-role-role").set_value("viewer")
     at.button(key="admin-grant").click().run()
-    assert ("XB", "viewer") in site.services.whoami(site.user_id("nobody")).memberships
-    assert "nobody is now viewer of XB." in unescaped(texts(at.success))
+    assert (OTHER_PUBLISHED, "viewer") in site.services.whoami(site.user_id("nobody")).memberships
+    assert f"nobody is now viewer of {OTHER_PUBLISHED}." in unescaped(texts(at.success))
 
 
 # --- free text is shown as text ----------------------------------------------------------------
@@ -522,7 +476,7 @@ def test_html_and_script_in_evidence_and_names_are_shown_as_text(site: Site) -> 
     services.grant(OPERATOR_ID, "demo-coordinator", "XZ", "coordinator")
     services.add_user(OPERATOR_ID, "mallory", "mallory-password-1", display_name=f"Mallory {IMG}")
     services.grant(OPERATOR_ID, "mallory", "XZ", "expert")
-    round_ = services.open_round(coordinator, system.code, f"Round {SCRIPT}", site.rounds("XA")[0].round_date)
+    round_ = services.open_round(coordinator, system.code, f"Round {SCRIPT}", site.rounds(MINE)[0].round_date)
     services.invite_expert(coordinator, round_.id, "mallory")
     services.rate(
         site.user_id("mallory"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from b1mg_maturity.errors import ScoringError
@@ -166,8 +166,7 @@ def test_raising_one_indicator_never_lowers_any_score(
 ) -> None:
     answers = data.draw(answer_sets(mlm))
     answered = [i for i, a in answers.items() if a.level is not None and a.level < 5]
-    if not answered:
-        return
+    assume(answered)  # an example with nothing to raise proves nothing: Hypothesis draws another
     chosen = data.draw(st.sampled_from(answered))
     old = answers[chosen]
     assert old.level is not None
