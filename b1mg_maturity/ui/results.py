@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from b1mg_maturity.charts import describe, domain_radar
-from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.domain import EDITABLE_STATUSES, RoundStatus
 from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes
 from b1mg_maturity.report.context import ReportContext, Score
 from b1mg_maturity.report.rounds import context_for_round
@@ -68,7 +68,7 @@ def render() -> None:
 def status_note(status: str) -> str:
     """What the round's status means for its results."""
     label = f"Status **{RoundStatus.label_of(status)}**"
-    if status in (RoundStatus.DRAFT, RoundStatus.IN_REVIEW):
+    if status in EDITABLE_STATUSES:
         return f"{label}: the results are provisional and change until the round is submitted."
     if status == RoundStatus.SUBMITTED:
         return f"{label}: the round is locked; an administrator publishes it."
