@@ -35,10 +35,12 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from b1mg_maturity.errors import Problem, ScoringError
-from b1mg_maturity.questionnaire import Questionnaire
+
+if TYPE_CHECKING:
+    from b1mg_maturity.questionnaire import Questionnaire
 
 NOT_APPLICABLE = "NA"
 _EPSILON = 1e-9

@@ -6,21 +6,18 @@ import datetime as dt
 import zipfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 from b1mg_maturity.cli.options import DatabaseOption
 from b1mg_maturity.cli.output import EXIT_INVALID, err, out, run_safely, say
 from b1mg_maturity.errors import B1mgError, Problem, ValidationFailed
-from b1mg_maturity.interchange.answers_file import read_answers
-from b1mg_maturity.questionnaire import BUNDLED_MLM, load_questionnaire
-from b1mg_maturity.report.context import IndicatorNotes, ReportContext, RoundInfo, build_report_context
-from b1mg_maturity.report.render import render_pdf, report_file_name
-from b1mg_maturity.report.rounds import context_for_round
-from b1mg_maturity.scoring import score
+from b1mg_maturity.questionnaire import BUNDLED_MLM
+
+if TYPE_CHECKING:
+    from b1mg_maturity.report.context import ReportContext
 
 app = typer.Typer()
 
@@ -66,6 +63,10 @@ def report(
     """Write the PDF readiness report: of a round (--round), of an answers file (-a), or of every round (--all)."""
 
     def body() -> None:
+        from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+        from b1mg_maturity.report.render import render_pdf
+        from b1mg_maturity.report.rounds import context_for_round
+
         chosen = [
             name
             for name, given in (("--round", round_id is not None), ("--answers", answers), ("--all", all_rounds))
@@ -106,6 +107,11 @@ def _file_context(
     date: dt.datetime | None,
     status: FileStatus,
 ) -> ReportContext:
+    from b1mg_maturity.interchange.answers_file import read_answers
+    from b1mg_maturity.questionnaire import load_questionnaire
+    from b1mg_maturity.report.context import IndicatorNotes, RoundInfo, build_report_context
+    from b1mg_maturity.scoring import score
+
     questionnaire = load_questionnaire(questionnaire_path)
     answers = read_answers(answers_path, questionnaire)
     notes = {iid: IndicatorNotes(evidence=(a.evidence.strip(),)) for iid, a in answers.items() if a.evidence.strip()}
@@ -138,6 +144,10 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
         raise ValidationFailed(
             "cannot create", (Problem(str(directory), f"cannot create the directory: {exc.strerror or exc}"),)
         ) from None
+    from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+    from b1mg_maturity.report.render import render_pdf, report_file_name
+    from b1mg_maturity.report.rounds import context_for_round
+
     services = operator_services(database_url)
     try:
         rounds = [r for r in services.list_rounds(OPERATOR_ID) if not published or r.status == "published"]

@@ -13,8 +13,9 @@ plotly nor Jinja2 until a report is actually built or rendered.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from b1mg_maturity.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from b1mg_maturity.report.context import DRAFT_WATERMARK, ReportContext, build_report_context, report_context_of
@@ -31,31 +32,24 @@ if TYPE_CHECKING:
     )
     from b1mg_maturity.report.rounds import context_for_round
 
-_HOMES: dict[str, tuple[str, ...]] = {
-    "context": ("DRAFT_WATERMARK", "ReportContext", "build_report_context", "report_context_of"),
-    "inputs": ("IndicatorNotes", "PeerMedians", "PreviousRound", "ReportInputs", "RoundInfo"),
-    "figures": ("ChartExportError", "stop_chart_server"),
-    "render": (
-        "AssetRefused",
-        "ReportAssetFetcher",
-        "html_to_pdf",
-        "render_html",
-        "render_pdf",
-        "render_report",
-        "report_file_name",
-    ),
-    "rounds": ("context_for_round",),
-}
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "context": ("DRAFT_WATERMARK", "ReportContext", "build_report_context", "report_context_of"),
+        "inputs": ("IndicatorNotes", "PeerMedians", "PreviousRound", "ReportInputs", "RoundInfo"),
+        "figures": ("ChartExportError", "stop_chart_server"),
+        "render": (
+            "AssetRefused",
+            "ReportAssetFetcher",
+            "html_to_pdf",
+            "render_html",
+            "render_pdf",
+            "render_report",
+            "report_file_name",
+        ),
+        "rounds": ("context_for_round",),
+    },
+)
 
 
 __all__ = [

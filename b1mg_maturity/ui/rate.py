@@ -19,8 +19,8 @@ import streamlit as st
 from b1mg_maturity.consensus import is_recorded
 from b1mg_maturity.edits import NOT_APPLICABLE as NA
 from b1mg_maturity.edits import RATING, FieldEdit, LevelChoice
-from b1mg_maturity.glossary import terms_in
 from b1mg_maturity.questionnaire import Indicator, Questionnaire
+from b1mg_maturity.questionnaire.glossary import terms_in
 from b1mg_maturity.services import RatingView, RoundView, Services
 from b1mg_maturity.ui import autosave
 from b1mg_maturity.ui.context import app_services, current_user

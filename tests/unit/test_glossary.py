@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from b1mg_maturity.glossary import terms_in
 from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.questionnaire.glossary import terms_in
 
 
 def test_terms_found_as_whole_words_in_any_case(mlm: Questionnaire, tiny: Questionnaire) -> None:

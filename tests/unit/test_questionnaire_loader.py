@@ -8,7 +8,7 @@ import pytest
 
 from b1mg_maturity.errors import QuestionnaireError
 from b1mg_maturity.questionnaire import BUNDLED_MLM, Questionnaire, check_questionnaire, load_questionnaire
-from b1mg_maturity.yaml_source import MAX_YAML_BYTES
+from b1mg_maturity.questionnaire.yaml_source import MAX_YAML_BYTES
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TINY = (FIXTURES / "tiny.yaml").read_text(encoding="utf-8")

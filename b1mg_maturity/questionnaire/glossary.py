@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from b1mg_maturity.questionnaire import GlossaryTerm, Indicator, Questionnaire
+from b1mg_maturity.questionnaire.schema import GlossaryTerm, Indicator, Questionnaire
 
 
 @lru_cache(maxsize=8)

@@ -1,0 +1,47 @@
+"""Importing the light parts of the package loads none of the heavy libraries.
+
+Each import runs in a fresh interpreter (a test process has imported everything
+already), and what it loaded is read from ``sys.modules``.  The command line
+answers ``--help`` fast because of this, and a notebook can score without
+WeasyPrint, plotly, pandas or streamlit installed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("weasyprint", "plotly", "pandas", "streamlit", "jinja2", "kaleido", "openpyxl")
+
+
+def loaded_by(statement: str, watched: tuple[str, ...]) -> list[str]:
+    script = f"import json, sys\n{statement}\nprint(json.dumps([m for m in {watched!r} if m in sys.modules]))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    result: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import b1mg_maturity",
+        "import b1mg_maturity.scoring",
+        "import b1mg_maturity.questionnaire",
+        "import b1mg_maturity.report",
+        "from b1mg_maturity.questionnaire import load_bundled; load_bundled()",
+    ],
+)
+def test_the_core_imports_no_report_chart_or_web_machinery(statement: str) -> None:
+    assert loaded_by(statement, HEAVY) == []
+
+
+def test_the_command_line_loads_no_database_or_questionnaire_machinery_to_show_its_help() -> None:
+    assert loaded_by("import b1mg_maturity.cli", (*HEAVY, "sqlalchemy", "pydantic", "yaml")) == []
