@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from b1mg_maturity.ui.context import app_services, current_user
+from b1mg_maturity.ui.context import current_user, demo_data_present
 from b1mg_maturity.ui.feedback import escape_markdown
 from b1mg_maturity.ui.navigation import pages_for
 from b1mg_maturity.ui.session_cookie import restore_sign_in
@@ -10,7 +10,7 @@ from b1mg_maturity.ui.session_cookie import restore_sign_in
 st.set_page_config(page_title="B1MG maturity self-assessment", page_icon="🧬", layout="wide")
 restore_sign_in()
 user = current_user()
-if app_services().has_demo_data():
+if demo_data_present():
     st.info(
         "**Demo installation: every health system, round and rating here is synthetic demo data**, "
         "made up for trying the tool. None of it is any real country's result.",

@@ -12,6 +12,7 @@ from b1mg_maturity.services import Services, UserView
 from b1mg_maturity.settings import get_settings
 from b1mg_maturity.storage.database import Database
 from b1mg_maturity.storage.migrate import upgrade_to_head
+from b1mg_maturity.ui.feedback import or_stop
 
 SESSION_KEY = "signed_in_session"  # the id of this browser's server-side session (see user_sessions)
 
@@ -19,9 +20,10 @@ SESSION_KEY = "signed_in_session"  # the id of this browser's server-side sessio
 @st.cache_resource(show_spinner="Opening the database…")
 def app_services() -> Services:
     """One engine per server process; the database is migrated to the newest schema on start."""
-    db = Database(get_settings().database_url)
+    settings = get_settings()  # read once, here at the edge, and passed in
+    db = Database(settings.database_url)
     upgrade_to_head(db.engine)
-    return Services(db)
+    return Services(db, settings=settings)
 
 
 def signed_in_session() -> str | None:
@@ -43,15 +45,21 @@ def current_user() -> UserView | None:
 
     A session ended on the server (sign-out elsewhere, password change,
     deactivation, a role taken away, an administrator) signs this browser out
-    at its next click.
+    at its next click.  A database that cannot be read signs nobody out: the
+    page says so in plain words and stops, and the next click tries again.
     """
     session_id = signed_in_session()
     if session_id is None:
         return None
-    user = app_services().session_user(session_id)
+    user = or_stop(lambda: app_services().session_user(session_id))
     if user is None:
         sign_out()
     return user
+
+
+def demo_data_present() -> bool:
+    """Whether the database holds synthetic demo data (the app's banner says so)."""
+    return or_stop(lambda: app_services().has_demo_data())
 
 
 def selected_round_id() -> int | None:

@@ -51,6 +51,16 @@ def attempt(action: Callable[[], T]) -> T | None:
         return None
 
 
+def or_stop(action: Callable[[], T]) -> T:
+    """Run what the rest of the run cannot do without (who is signed in, say); on an error show it, in
+    plain words, and stop this run.  A database outage is said as such: it never signs anyone out."""
+    try:
+        return action()
+    except Exception as exc:  # noqa: BLE001 - every error ends here, shown as a message
+        show_error(exc)
+        st.stop()
+
+
 def escape_markdown(text: str) -> str:
     """Text from a user, a file or an address, for use inside markdown: shown as typed, never run.
 

@@ -3,6 +3,7 @@ the services decide what each page may show."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,19 +12,19 @@ import streamlit as st
 from b1mg_maturity import permissions
 from b1mg_maturity.permissions import Page
 from b1mg_maturity.services import UserView
-from b1mg_maturity.ui import (
-    admin,
-    compare,
-    consensus,
-    my_assessments,
-    overview,
-    quick_assessment,
-    rate,
-    results,
-    sign_in,
-)
 from b1mg_maturity.ui.page_registry import remember
 from b1mg_maturity.ui.session_cookie import forget_sign_in
+
+
+def _page(module: str) -> Callable[[], None]:
+    """The ``render`` of the page module ``b1mg_maturity.ui.<module>``, imported when the page runs: the
+    sign-in page loads no tables, charts or report machinery, and each page only its own."""
+
+    def render() -> None:
+        importlib.import_module(f"b1mg_maturity.ui.{module}").render()
+
+    render.__name__ = render.__qualname__ = module
+    return render
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,14 @@ class PageSpec:
 
 
 PAGES = (
-    PageSpec(my_assessments.render, "My assessments", ":material/assignment:", Page.MY_ASSESSMENTS),
-    PageSpec(rate.render, "Rate", ":material/rate_review:", Page.RATE),
-    PageSpec(consensus.render, "Consensus", ":material/handshake:", Page.CONSENSUS),
-    PageSpec(results.render, "Results", ":material/insights:", Page.RESULTS),
-    PageSpec(compare.render, "Compare", ":material/compare_arrows:", Page.COMPARE),
-    PageSpec(overview.render, "Programme overview", ":material/public:", Page.OVERVIEW),
-    PageSpec(admin.render, "Administration", ":material/admin_panel_settings:", Page.ADMIN),
-    PageSpec(quick_assessment.render, "Quick assessment", ":material/checklist:", Page.QUICK_ASSESSMENT),
+    PageSpec(_page("my_assessments"), "My assessments", ":material/assignment:", Page.MY_ASSESSMENTS),
+    PageSpec(_page("rate"), "Rate", ":material/rate_review:", Page.RATE),
+    PageSpec(_page("consensus"), "Consensus", ":material/handshake:", Page.CONSENSUS),
+    PageSpec(_page("results"), "Results", ":material/insights:", Page.RESULTS),
+    PageSpec(_page("compare"), "Compare", ":material/compare_arrows:", Page.COMPARE),
+    PageSpec(_page("overview"), "Programme overview", ":material/public:", Page.OVERVIEW),
+    PageSpec(_page("admin"), "Administration", ":material/admin_panel_settings:", Page.ADMIN),
+    PageSpec(_page("quick_assessment"), "Quick assessment", ":material/checklist:", Page.QUICK_ASSESSMENT),
 )
 
 
@@ -60,7 +61,7 @@ def _sign_out_page() -> None:
 
 def pages_for(user: UserView | None) -> list[st.Page]:
     if user is None:
-        return [st.Page(sign_in.render, title="Sign in", icon=":material/login:", url_path="sign-in", default=True)]
+        return [st.Page(_page("sign_in"), title="Sign in", icon=":material/login:", url_path="sign-in", default=True)]
     shown = set(permissions.pages_for(user))
     pages = [
         st.Page(spec.render, title=spec.title, icon=spec.icon, url_path=spec.page.value, default=index == 0)

@@ -19,6 +19,7 @@ from b1mg_maturity import session_tokens
 from b1mg_maturity.session_tokens import SigningKeyProblem
 from b1mg_maturity.settings import get_settings
 from b1mg_maturity.ui.context import app_services, sign_in_as, sign_out, signed_in_session
+from b1mg_maturity.ui.feedback import or_stop
 
 COOKIE = "b1mg_session"
 SECRET_NAME = "session-signing-key"  # noqa: S105 - the name of a stored secret, not a secret
@@ -52,11 +53,7 @@ def forget_sign_in() -> None:
 
 def restore_sign_in() -> None:
     """At the start of every run: sign in from a valid cookie, and write any pending cookie change."""
-    try:
-        key = signing_key()
-    except SigningKeyProblem as problem:
-        st.error(f"The app is not configured to run: {problem}", icon=":material/key_off:")
-        st.stop()
+    key = or_stop(_configured_signing_key)
     pending = st.session_state.pop(_PENDING, None)
     if pending is not None:
         _write_cookie(pending)
@@ -66,10 +63,18 @@ def restore_sign_in() -> None:
     if not token:
         return
     session_id = session_tokens.verify(token, key)
-    if session_id is not None and app_services().session_user(session_id) is not None:
+    if session_id is not None and or_stop(lambda: app_services().session_user(session_id)) is not None:
         sign_in_as(session_id)  # current_user() checks again on every run: a session can end at any time
     else:
         _write_cookie("")  # expired, ended or forged: the browser need not send it again
+
+
+def _configured_signing_key() -> str:
+    try:
+        return signing_key()
+    except SigningKeyProblem as problem:
+        st.error(f"The app is not configured to run: {problem}", icon=":material/key_off:")
+        st.stop()
 
 
 def _write_cookie(token: str) -> None:

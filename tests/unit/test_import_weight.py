@@ -45,3 +45,9 @@ def test_the_core_imports_no_report_chart_or_web_machinery(statement: str) -> No
 
 def test_the_command_line_loads_no_database_or_questionnaire_machinery_to_show_its_help() -> None:
     assert loaded_by("import b1mg_maturity.cli", (*HEAVY, "sqlalchemy", "pydantic", "yaml")) == []
+
+
+def test_the_app_shell_and_the_sign_in_page_load_no_tables_or_report_machinery() -> None:
+    """Each page's module is imported when the page runs (plotly is left out: streamlit itself imports it)."""
+    shell = "import b1mg_maturity.ui.navigation, b1mg_maturity.ui.sign_in"
+    assert loaded_by(shell, ("pandas", "weasyprint", "jinja2", "kaleido", "openpyxl")) == []
