@@ -79,3 +79,4 @@ class ReportInputs:
     notes: Mapping[str, IndicatorNotes] = field(default_factory=dict)
     evidence_included: bool = True
     previous: PreviousRound | None = None
+    peers: PeerMedians | None = None  # read in the same snapshot when asked for

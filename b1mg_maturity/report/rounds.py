@@ -1,8 +1,8 @@
 """The report context of a round in the database: one snapshot read by the services, then the pure build.
 
 No transaction is opened here: ``Services.report_inputs`` reads everything the
-report rests on in one read-only unit of work (and applies the permission
-rules); the peers' medians come from the comparison use case.
+report rests on, the peers' medians included, in one read-only unit of work
+(and applies the permission rules).
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from b1mg_maturity.report.context import MIN_PEERS, ReportContext, report_context_of
-from b1mg_maturity.report.inputs import PeerMedians
 from b1mg_maturity.scoring import Aggregation
 from b1mg_maturity.services import Services
-from b1mg_maturity.services.comparison import peer_domain_medians
 
 
 def context_for_round(
@@ -34,12 +32,8 @@ def context_for_round(
     app or the command line); the benchmark needs at least :data:`MIN_PEERS` peers
     whatever it says.
     """
-    inputs = services.report_inputs(actor_id, round_id, aggregation=aggregation)  # the permission check first
     min_peers = max(MIN_PEERS, min_group_size)
-    benchmark = None
-    if with_benchmark:
-        # A read of its own: the comparison use case does not take the caller's session (yet).
-        peers = peer_domain_medians(services, actor_id, round_id, min_group_size=min_peers)
-        if peers is not None:
-            benchmark = PeerMedians(dict(peers.medians), peers.count, peers.label, tuple(peers.withheld))
-    return report_context_of(inputs, benchmark=benchmark, min_peers=min_peers, generated_on=generated_on)
+    inputs = services.report_inputs(  # the permission check first; the peers in the same snapshot
+        actor_id, round_id, aggregation=aggregation, peer_group_size=min_peers if with_benchmark else None
+    )
+    return report_context_of(inputs, benchmark=inputs.peers, min_peers=min_peers, generated_on=generated_on)

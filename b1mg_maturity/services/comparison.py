@@ -24,8 +24,9 @@ from b1mg_maturity.comparison.rounds import PublishedRound, ScoredRound
 from b1mg_maturity.consensus import effective_answers
 from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.errors import PermissionDenied
-from b1mg_maturity.permissions import Actor, RoundFacts, can_read_round, sees_names
+from b1mg_maturity.permissions import Actor, RoundFacts, can_read_round, require_read, sees_names
 from b1mg_maturity.scoring import ScoreCard, score
+from b1mg_maturity.services.base import UseCases
 from b1mg_maturity.services.questionnaires import questionnaire_of
 from b1mg_maturity.storage.models import (
     AssessmentRound,
@@ -73,13 +74,19 @@ def peer_domain_medians(
     The user must be allowed to open the round.
     """
     threshold = _threshold(services, min_group_size)
-    own = services.get_round(actor_id, round_id)  # checks that the user may open the round
-    with services.db.reading() as session:
-        candidates = [
-            r for r in _published_rounds(session, own.questionnaire_id) if r.health_system_id != own.health_system.id
-        ]
-        peers = _score_rounds(services, session, candidates)
-    return peer_medians(peers, services.questionnaire_for_round(actor_id, round_id), threshold)
+    with services.reading_as(actor_id) as (session, actor):
+        own, facts = services.load_round(session, round_id)
+        require_read(actor, facts)
+        return read_peer_medians(services, session, own, threshold)
+
+
+def read_peer_medians(
+    services: UseCases, session: Session, own: AssessmentRound, threshold: int
+) -> PeerBenchmark | None:
+    """The peers' medians for ``own`` (whose reader was checked), inside the caller's unit of work."""
+    questionnaire = questionnaire_of(own.questionnaire_version)
+    candidates = [r for r in _published_rounds(session, questionnaire.id) if r.health_system_id != own.health_system_id]
+    return peer_medians(_score_rounds(services, session, candidates), questionnaire, threshold)
 
 
 def compare(
@@ -225,7 +232,7 @@ class _CardCache:
 _cards = _CardCache()
 
 
-def _cache_key(services: Services, round_: AssessmentRound) -> tuple[Any, ...]:
+def _cache_key(services: UseCases, round_: AssessmentRound) -> tuple[Any, ...]:
     return (
         services.db.url,
         round_.id,
@@ -240,7 +247,7 @@ def _scored(round_: AssessmentRound, card: ScoreCard) -> ScoredRound:
     return ScoredRound(_record(round_), card, round_.health_system_id, questionnaire_of(round_.questionnaire_version))
 
 
-def _score_rounds(services: Services, session: Session, rounds: Sequence[AssessmentRound]) -> list[ScoredRound]:
+def _score_rounds(services: UseCases, session: Session, rounds: Sequence[AssessmentRound]) -> list[ScoredRound]:
     """Scorecards of ``rounds`` (no permission check here: callers decide what leaves this module)."""
     result: dict[int, ScoredRound] = {}
     missing: list[AssessmentRound] = []

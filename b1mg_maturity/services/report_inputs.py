@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from b1mg_maturity.consensus import effective_answers
@@ -31,16 +31,6 @@ from b1mg_maturity.storage.models import (
     Target,
     User,
 )
-
-
-def one_snapshot(session: Session) -> None:
-    """Make every statement of this read-only transaction see the same snapshot.
-
-    Call it before the first query.  SQLite's read transaction is one snapshot
-    already; PostgreSQL's default (read committed) takes a new one per statement.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
 
 
 def read_report_inputs(

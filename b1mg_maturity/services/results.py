@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import select
 
 from b1mg_maturity.consensus import effective_answers
 from b1mg_maturity.domain import Basis
 from b1mg_maturity.permissions import require_read
 from b1mg_maturity.questionnaire import Questionnaire
-from b1mg_maturity.report.inputs import ReportInputs
+from b1mg_maturity.report.inputs import PeerMedians, ReportInputs
 from b1mg_maturity.scoring import Aggregation, Answer, score
 from b1mg_maturity.services.base import UseCases
+from b1mg_maturity.services.comparison import read_peer_medians
 from b1mg_maturity.services.questionnaires import questionnaire_of
-from b1mg_maturity.services.report_inputs import one_snapshot, read_report_inputs
+from b1mg_maturity.services.report_inputs import read_report_inputs
 from b1mg_maturity.services.views import RoundScores
 from b1mg_maturity.storage.models import Consensus, Rating, Target
 
@@ -50,7 +53,12 @@ class ResultUseCases(UseCases):
         return result
 
     def report_inputs(
-        self, actor_id: int, round_id: int, *, aggregation: Aggregation = Aggregation.MEAN
+        self,
+        actor_id: int,
+        round_id: int,
+        *,
+        aggregation: Aggregation = Aggregation.MEAN,
+        peer_group_size: int | None = None,
     ) -> ReportInputs:
         """What the round's report (and the Results page) rests on, read in one read-only snapshot.
 
@@ -58,10 +66,18 @@ class ResultUseCases(UseCases):
         may open the round (a viewer may, once it is submitted or published).  The
         experts' own evidence is included when the user may read every expert's
         ratings (coordinator, admin); the agreed rationale always; experts' names never.
+        With ``peer_group_size``, the peers' medians (at least that many other
+        health systems per domain) are read in the same snapshot.
         """
         with self.db.reading() as session:
-            one_snapshot(session)
             actor = self.load_actor(session, actor_id)
             round_, facts = self.load_round(session, round_id)
             require_read(actor, facts)
-            return read_report_inputs(session, actor, round_, facts, aggregation)
+            inputs = read_report_inputs(session, actor, round_, facts, aggregation)
+            if peer_group_size is None:
+                return inputs
+            peers = read_peer_medians(self, session, round_, peer_group_size)
+            if peers is None:
+                return inputs
+            found = PeerMedians(dict(peers.medians), peers.count, peers.label, tuple(peers.withheld))
+            return dataclasses.replace(inputs, peers=found)

@@ -8,7 +8,8 @@ Two kinds of unit of work:
 * ``Database.reading()`` for use cases that only read.  On SQLite it starts
   with a plain (deferred) ``BEGIN`` and never takes the write lock, so readers
   are not held up by writers (WAL journalling); on both databases the
-  transaction is read-only, and a write in it is refused.
+  transaction is read-only (a write in it is refused) and every statement in
+  it sees the same snapshot (PostgreSQL: repeatable read).
 
 Slow work (password hashing, parsing files) belongs outside both: read, close,
 compute, then write the outcome in a short transaction.
@@ -74,7 +75,9 @@ def _configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if _reading(connection):
-            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+            # One snapshot for the whole read (a report, a comparison), as SQLite gives anyway; a read-only
+            # repeatable-read transaction never fails with a serialization error.
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
 
 
 class Database:
