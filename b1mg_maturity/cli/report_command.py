@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from b1mg_maturity.cli.options import DatabaseOption
 from b1mg_maturity.cli.output import EXIT_INVALID, err, out, run_safely, say
+from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.errors import B1mgError, Problem, ValidationFailed
 from b1mg_maturity.questionnaire import BUNDLED_MLM
 
@@ -20,13 +20,6 @@ if TYPE_CHECKING:
     from b1mg_maturity.report.context import ReportContext
 
 app = typer.Typer()
-
-
-class FileStatus(StrEnum):
-    DRAFT = "draft"
-    IN_REVIEW = "in_review"
-    SUBMITTED = "submitted"
-    PUBLISHED = "published"
 
 
 @app.command()
@@ -53,8 +46,8 @@ def report(
         dt.datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="With --answers: the round's date.")
     ] = None,
     status: Annotated[
-        FileStatus, typer.Option("--status", help="With --answers: anything but published is marked DRAFT.")
-    ] = FileStatus.DRAFT,
+        RoundStatus, typer.Option("--status", help="With --answers: anything but published is marked DRAFT.")
+    ] = RoundStatus.DRAFT,
     charts: Annotated[
         bool, typer.Option("--charts/--no-charts", help="Draw the charts (needs Chromium) or print them as text.")
     ] = True,
@@ -105,7 +98,7 @@ def _file_context(
     system: str | None,
     label: str | None,
     date: dt.datetime | None,
-    status: FileStatus,
+    status: RoundStatus,
 ) -> ReportContext:
     from b1mg_maturity.interchange.answers_file import read_answers
     from b1mg_maturity.questionnaire import load_questionnaire
@@ -150,7 +143,7 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
 
     services = operator_services(database_url)
     try:
-        rounds = [r for r in services.list_rounds(OPERATOR_ID) if not published or r.status == "published"]
+        rounds = [r for r in services.list_rounds(OPERATOR_ID) if not published or r.status == RoundStatus.PUBLISHED]
         rounds.sort(key=lambda r: (r.health_system.code, r.round_date, r.id))
         if not rounds:
             say(out, f"no {'published ' if published else ''}rounds: nothing written")

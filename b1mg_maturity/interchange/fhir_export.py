@@ -38,6 +38,7 @@ from fhir.resources.R4B.questionnaireresponse import (
 )
 from fhir.resources.R4B.reference import Reference
 
+from b1mg_maturity.domain import CLOSED_STATUSES
 from b1mg_maturity.errors import B1mgError, Problem
 from b1mg_maturity.interchange.round_document import ConsensusEntry, RoundDocument
 from b1mg_maturity.questionnaire import Domain, Indicator, Questionnaire, Subdomain
@@ -46,7 +47,6 @@ from b1mg_maturity.scoring import NOT_APPLICABLE
 FHIR_RELEASE = "4.3.0"  # R4B
 QUESTIONNAIRE_SYSTEM = "urn:b1mg-maturity:questionnaire"
 LEVEL_SYSTEM = "urn:b1mg-maturity:level"
-_COMPLETED_STATUSES = frozenset({"submitted", "published"})
 
 
 def questionnaire_url(q: Questionnaire) -> str:
@@ -164,7 +164,7 @@ def round_to_fhir_response(doc: RoundDocument, q: Questionnaire) -> dict[str, An
 
     resource = QuestionnaireResponse(
         questionnaire=questionnaire_canonical(q),
-        status="completed" if doc.round.status in _COMPLETED_STATUSES else "in-progress",
+        status="completed" if doc.round.status in CLOSED_STATUSES else "in-progress",
         authored=_aware(doc.exported_at),
         language=q.language,
         subject=health_system,

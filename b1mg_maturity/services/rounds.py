@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit
 from b1mg_maturity.consensus import effective_answers
-from b1mg_maturity.domain import CLOSED_STATUSES, EDITABLE_STATUSES, RATING_ROLES, GlobalRole, RoundStatus, SystemRole
+from b1mg_maturity.domain import EDITABLE_STATUSES, RATING_ROLES, RoundStatus
 from b1mg_maturity.errors import InvalidState, NotFound, Problem, ValidationFailed
 from b1mg_maturity.permissions import (
+    PUBLISH,
+    REOPEN,
+    START_REVIEW,
+    SUBMIT,
     Actor,
     RoundFacts,
+    StatusMove,
     can_read_round,
     require_admin,
     require_coordinate,
@@ -246,25 +250,17 @@ class RoundUseCases(QuestionnaireUseCases):
                 )
             )
 
-    def _change_status(
-        self,
-        actor_id: int,
-        round_id: int,
-        *,
-        allowed_from: set[RoundStatus],
-        to: RoundStatus,
-        who: Literal[SystemRole.COORDINATOR, GlobalRole.ADMIN],
-        reason: str = "",
-    ) -> RoundView:
+    def _change_status(self, actor_id: int, round_id: int, move: StatusMove, *, reason: str = "") -> RoundView:
+        to = move.to
         with self.writing_as(actor_id) as (session, actor):
             round_, facts = self.load_round(session, round_id, lock=True)
-            if who == GlobalRole.ADMIN:
-                require_admin(actor, f"move rounds to {to.replace('_', ' ')}")
+            if move.admin_only:
+                require_admin(actor, f"move rounds to {to.label.lower()}")
             else:
-                require_coordinate(actor, facts, f"move this round to {to.replace('_', ' ')}")
-            if round_.status not in allowed_from:
+                require_coordinate(actor, facts, f"move this round to {to.label.lower()}")
+            if round_.status not in move.allowed_from:
                 raise InvalidState(
-                    f"A round that is {round_.status.replace('_', ' ')} cannot move to {to.replace('_', ' ')}."
+                    f"A round that is {RoundStatus.label_of(round_.status).lower()} cannot move to {to.label.lower()}."
                 )
             old = round_.status
             now = utcnow()
@@ -290,33 +286,16 @@ class RoundUseCases(QuestionnaireUseCases):
             return round_view(round_)
 
     def start_review(self, actor_id: int, round_id: int) -> RoundView:
-        return self._change_status(
-            actor_id, round_id, allowed_from={RoundStatus.DRAFT}, to=RoundStatus.IN_REVIEW, who=SystemRole.COORDINATOR
-        )
+        return self._change_status(actor_id, round_id, START_REVIEW)
 
     def submit(self, actor_id: int, round_id: int) -> RoundView:
-        return self._change_status(
-            actor_id,
-            round_id,
-            allowed_from={RoundStatus.DRAFT, RoundStatus.IN_REVIEW},
-            to=RoundStatus.SUBMITTED,
-            who=SystemRole.COORDINATOR,
-        )
+        return self._change_status(actor_id, round_id, SUBMIT)
 
     def publish(self, actor_id: int, round_id: int) -> RoundView:
-        return self._change_status(
-            actor_id, round_id, allowed_from={RoundStatus.SUBMITTED}, to=RoundStatus.PUBLISHED, who=GlobalRole.ADMIN
-        )
+        return self._change_status(actor_id, round_id, PUBLISH)
 
     def reopen(self, actor_id: int, round_id: int, reason: str) -> RoundView:
         reason = clean_text(reason, "reason", 2_000)
         if not reason.strip():
             raise ValidationFailed("reason needed", (Problem("reason", "say why the round is reopened"),))
-        return self._change_status(
-            actor_id,
-            round_id,
-            allowed_from=set(CLOSED_STATUSES),
-            to=RoundStatus.IN_REVIEW,
-            who=GlobalRole.ADMIN,
-            reason=reason,
-        )
+        return self._change_status(actor_id, round_id, REOPEN, reason=reason)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from b1mg_maturity import audit
-from b1mg_maturity.domain import SystemRole
 from b1mg_maturity.errors import Problem, ValidationFailed
 from b1mg_maturity.geography import resolve
-from b1mg_maturity.permissions import require_admin
+from b1mg_maturity.permissions import coordinates, require_admin
 from b1mg_maturity.services.base import UseCases
 from b1mg_maturity.services.views import HealthSystemView, system_view
 from b1mg_maturity.storage.models import HealthSystem
@@ -57,4 +56,4 @@ class SystemUseCases(UseCases):
         """Health systems whose rounds this user may open (all, for an admin)."""
         with self.reading_as(actor_id) as (session, actor):
             systems = session.scalars(select(HealthSystem).order_by(HealthSystem.code))
-            return [system_view(s) for s in systems if actor.is_admin or actor.holds(s.id, SystemRole.COORDINATOR)]
+            return [system_view(s) for s in systems if coordinates(actor, s.id)]

@@ -89,8 +89,8 @@ class RoundScores:
 
     @property
     def summary(self) -> str:
-        agreed = sum(1 for v in self.basis.values() if v == "consensus")
-        median = sum(1 for v in self.basis.values() if v == "experts' median")
+        agreed = sum(1 for v in self.basis.values() if v == Basis.CONSENSUS)
+        median = sum(1 for v in self.basis.values() if v == Basis.EXPERTS_MEDIAN)
         if agreed and not median:
             return "consensus levels"
         if median and not agreed:
