@@ -212,7 +212,7 @@ def pages_for(user: Member) -> list[Page]:
     admin = user.global_role == GlobalRole.ADMIN
     shown = {
         Page.MY_ASSESSMENTS: True,
-        Page.RATE: SystemRole.EXPERT in roles,
+        Page.RATE: bool(roles & RATING_ROLES),  # a coordinator may invite themselves to rate
         Page.CONSENSUS: admin or SystemRole.COORDINATOR in roles,
         Page.RESULTS: True,
         Page.COMPARE: True,

@@ -122,7 +122,7 @@ EVERYONE = [Page.MY_ASSESSMENTS, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSME
         (_User("none"), EVERYONE),
         (
             _User("none", (("XA", "coordinator"),)),
-            [Page.MY_ASSESSMENTS, Page.CONSENSUS, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSMENT],
+            [Page.MY_ASSESSMENTS, Page.RATE, Page.CONSENSUS, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSMENT],
         ),
         (
             _User("none", (("XA", "expert"),)),
