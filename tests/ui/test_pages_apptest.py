@@ -54,7 +54,7 @@ EVERYONE = {"assessments", "results", "compare", "quick", "sign-out"}
 MENUS = {
     "admin": EVERYONE | {"consensus", "overview", "admin"},
     "analyst": EVERYONE | {"overview"},
-    "coordinator": EVERYONE | {"consensus"},
+    "coordinator": EVERYONE | {"consensus", "rate"},  # a coordinator may invite themselves to rate
     "expert": EVERYONE | {"rate"},
     "viewer": EVERYONE,
     "no role": EVERYONE,
