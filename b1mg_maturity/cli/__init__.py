@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from b1mg_maturity.cli import (
@@ -14,7 +12,7 @@ from b1mg_maturity.cli import (
     report_command,
     round_commands,
 )
-from b1mg_maturity.cli.output import err, explain_database_failure, say
+from b1mg_maturity.cli.output import run_command_line
 
 app = typer.Typer(
     name="b1mg-maturity",
@@ -36,18 +34,7 @@ app.command("import")(round_commands.import_)
 
 def main() -> None:
     """Console-script entry point; no Python traceback ever reaches the user."""
-    try:
-        app()
-    except SystemExit:
-        raise
-    except Exception as exc:  # noqa: BLE001 - last line of defence
-        try:
-            explain_database_failure(exc)  # a full disk or a read-only database is no internal error
-        except typer.Exit as done:
-            sys.exit(done.exit_code)
-        say(err, f"internal error: {type(exc).__name__}: {exc}")
-        say(err, "Please report this with the command you ran.")
-        sys.exit(1)
+    run_command_line(app)
 
 
 __all__ = ["app", "main"]

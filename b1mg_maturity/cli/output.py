@@ -10,6 +10,7 @@ name must not recolour or rewrite the terminal).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -49,6 +50,22 @@ def run_safely(action: Callable[[], T]) -> T:
     except Exception as exc:
         explain_database_failure(exc)
         raise
+
+
+def run_command_line(app: Callable[[], object]) -> None:
+    """Run the whole command line: the last line of defence, so that no Python traceback reaches the user."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last line of defence
+        try:
+            explain_database_failure(exc)  # a full disk or a read-only database is no internal error
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
+        say(err, f"internal error: {type(exc).__name__}: {exc}")
+        say(err, "Please report this with the command you ran.")
+        sys.exit(1)
 
 
 def explain_database_failure(exc: BaseException) -> None:

@@ -13,7 +13,7 @@ from b1mg_maturity.ui.session_cookie import remember_sign_in
 def _sso_configured() -> bool:
     try:
         return "auth" in st.secrets
-    except Exception:  # noqa: BLE001 - no secrets.toml at all
+    except FileNotFoundError:  # no secrets.toml, or one that cannot be parsed (StreamlitSecretNotFoundError)
         return False
 
 
