@@ -13,7 +13,6 @@ from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.report.inputs import PeerMedians, ReportInputs
 from b1mg_maturity.scoring import Aggregation, Answer, score
 from b1mg_maturity.services.base import UseCases
-from b1mg_maturity.services.comparison import read_peer_medians
 from b1mg_maturity.services.questionnaires import questionnaire_of
 from b1mg_maturity.services.report_inputs import read_report_inputs
 from b1mg_maturity.services.views import RoundScores
@@ -76,6 +75,9 @@ class ResultUseCases(UseCases):
             inputs = read_report_inputs(session, actor, round_, facts, aggregation)
             if peer_group_size is None:
                 return inputs
+            # Imported here: the comparison pipeline brings pandas, which signing in does not need.
+            from b1mg_maturity.services.comparison import read_peer_medians
+
             peers = read_peer_medians(self, session, round_, peer_group_size)
             if peers is None:
                 return inputs
