@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 
 from b1mg_maturity import auth
 from b1mg_maturity.errors import AuthenticationFailed
@@ -199,7 +200,7 @@ def test_sign_in_spray_does_not_block_readers(world: World, impatient_services: 
 
 
 def test_reading_refuses_writes(services: Services) -> None:
-    with pytest.raises(Exception, match=r"(?i)read.?only"), services.db.reading() as session:
+    with pytest.raises(DBAPIError, match=r"(?i)read.?only"), services.db.reading() as session:
         session.add(User(username="sneaky", display_name="sneaky", password_hash=None))
         session.flush()
     assert services.count(User) == 0

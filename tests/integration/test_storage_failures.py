@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 
 from b1mg_maturity.errors import StorageFailed
 from b1mg_maturity.services import Services
@@ -135,7 +136,7 @@ def test_read_only_database_is_plain_in_the_cli_and_loses_nothing(tmp_path: Path
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.replace("\n", " ").strip() == READ_ONLY
     services = Services(Database(read_only_url))
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(DBAPIError) as caught:
         services.open_round(world.id("coordinator-de"), "DE", "Round 2027", dt.date(2027, 1, 1))
     explained = database_failure(caught.value)
     assert isinstance(explained, StorageFailed) and explained.message == READ_ONLY
@@ -173,7 +174,7 @@ def test_read_only_postgresql_is_plain(postgres_admin_url: str) -> None:
             connection.execute(text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'))
         admin_engine.dispose()
         services = Services(Database(url))
-        with pytest.raises(Exception) as caught:
+        with pytest.raises(DBAPIError) as caught:
             services.open_round(world.id("coordinator-de"), "DE", "Round 2027", dt.date(2027, 1, 1))
         explained = database_failure(caught.value)
         assert isinstance(explained, StorageFailed) and explained.message == READ_ONLY
@@ -197,7 +198,7 @@ def test_the_web_app_shows_the_plain_message(tmp_path: Path) -> None:
     path = tmp_path / "ro.sqlite3"
     upgrade_to_head(f"sqlite:///{path}")
     services = Services(Database(f"sqlite:///file:{path}?mode=ro&uri=true"))
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(DBAPIError) as caught:
         services.add_user(None, "admin", PASSWORD, global_role="admin")
     services.db.dispose()
     failure = caught.value

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from b1mg_maturity.errors import QuestionnaireError
 from b1mg_maturity.questionnaire import BUNDLED_MLM, Questionnaire, check_questionnaire, load_questionnaire
@@ -28,7 +29,7 @@ def test_tiny_fixture_loads_frozen(tiny: Questionnaire) -> None:
     assert [i.id for i in tiny.indicators] == ["A.1.1", "A.1.2", "A.2.1", "B.1.1", "C.1.1", "C.1.2"]
     assert tiny.domain_of("C.1.2").id == "C"
     assert tiny.indicator("A.1.2").weight == 2.0
-    with pytest.raises(Exception, match="frozen"):
+    with pytest.raises(ValidationError, match="frozen"):
         tiny.indicators[0].statement = "changed"  # type: ignore[misc]
     assert len(tiny.content_hash) == 64
 
