@@ -10,6 +10,11 @@ Baseline, in the same run: WeasyPrint alone rendering the very same final
 HTML (charts already inline) to PDF with the same options.  The ratio says
 what the pipeline adds on top of the unavoidable typesetting.
 
+Charts, in the same run: the charts of the first reports of the batch
+exported again by a second browser that behaves as stock kaleido 1.x (its
+page, and so plotly.js, reloaded after every chart), against our kept page
+(plotly.js loaded once per tab).  Both browsers are warm when timed.
+
 Run: ``python -m benchmarks.bench_report [--batch N]`` (demo data is loaded
 into a temporary SQLite database; Chromium must be installed).
 """
@@ -27,8 +32,8 @@ from pypdf import PdfReader
 
 from b1mg_maturity.cli.database import operator_services
 from b1mg_maturity.demo import load_demo
-from b1mg_maturity.report.figures import chart_server, stop_chart_server
-from b1mg_maturity.report.render import html_to_pdf, render_report
+from b1mg_maturity.report.figures import ChartServer, chart_server, stop_chart_server
+from b1mg_maturity.report.render import html_to_pdf, render_report, report_charts
 from b1mg_maturity.report.rounds import context_for_round
 from b1mg_maturity.services import OPERATOR_ID
 
@@ -36,6 +41,9 @@ from b1mg_maturity.services import OPERATOR_ID
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch", type=int, default=12, help="reports in the batch (default 12)")
+    parser.add_argument(
+        "--chart-reports", type=int, default=3, help="reports whose charts are timed against stock kaleido (default 3)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,14 +65,28 @@ def main() -> None:
 
         # a batch of reports: one browser for all of them
         results = []
+        contexts = []
         started = time.perf_counter()
         for view in chosen[1:]:
-            results.append(
-                render_report(
-                    context_for_round(services, OPERATOR_ID, view.id, min_group_size=services.settings.min_group_size)
-                )
+            contexts.append(
+                context_for_round(services, OPERATOR_ID, view.id, min_group_size=services.settings.min_group_size)
             )
+            results.append(render_report(contexts[-1]))
         batch = time.perf_counter() - started
+
+        # charts: stock kaleido (page reloaded per chart) against our kept page, both warm, same figures
+        sample = contexts[: args.chart_reports]
+        stock = ChartServer(keep_page=False)
+        try:
+            report_charts(sample[0], stock)  # its browser's start is not timed
+            started = time.perf_counter()
+            exported = sum(len(report_charts(context, stock)) for context in sample)
+            stock_chart = (time.perf_counter() - started) / exported
+        finally:
+            stock.stop()
+        started = time.perf_counter()
+        exported = sum(len(report_charts(context)) for context in sample)
+        kept_chart = (time.perf_counter() - started) / exported
 
         # baseline: WeasyPrint alone on the same final HTML
         weasy = []
@@ -85,6 +107,9 @@ def main() -> None:
     print(f"  of which WeasyPrint inside the pipeline:     {pdf:6.2f} s a report")
     print(f"baseline, WeasyPrint alone on the same HTML:   {baseline:6.2f} s a report")
     print(f"ratio full pipeline / WeasyPrint alone:        {per_report / baseline:6.2f}")
+    print(f"a chart, stock kaleido (plotly.js reloaded per chart): {stock_chart:6.3f} s")
+    print(f"a chart, ours (page kept, plotly.js loaded once a tab): {kept_chart:6.3f} s")
+    print(f"ratio a chart ours / stock kaleido:                     {kept_chart / stock_chart:6.3f}")
     print(f"browsers started for {1 + len(results)} reports: {chart_server().starts}")
     print(f"pages a report (mean): {pages:.1f}")
     stop_chart_server()

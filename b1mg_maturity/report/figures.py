@@ -13,6 +13,18 @@ result, so concurrent reports never receive each other's charts.
 The browser is found as kaleido does (``BROWSER_PATH``, else the ``PATH``),
 unless ``B1MG_CHROMIUM`` names it; Debian's ``/usr/bin/chromium`` is preferred
 when present.  MathJax is switched off (no network is ever needed).
+
+Kept page: plotly.js loaded once per tab
+----------------------------------------
+Each tab's page holds plotly.js (4.8 MB), read from the installed ``plotly``
+package (never from the network).  Stock kaleido 1.x reloads the tab after
+every chart, which parses plotly.js again (~0.5 s a chart).  Plotly's
+``toImage``, which kaleido's page calls, draws each figure in a fresh
+detached ``<div>`` and purges it, so nothing of one chart survives into the
+next; the server therefore keeps the page loaded between charts and reloads a
+tab only every :data:`RELOAD_EVERY` charts (to bound the page's memory).  A
+chart that fails closes the whole browser, as before, so a page in an unknown
+state is never used again.
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ from b1mg_maturity.errors import B1mgError
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 RENDER_TIMEOUT_SECONDS = 90.0
 TABS = 2  # charts rendered side by side by the one browser
+RELOAD_EVERY = 200  # charts a tab draws on one page load before it is reloaded
 
 
 class ChartExportError(B1mgError):
@@ -62,12 +75,54 @@ def chromium_path() -> str | None:
     return str(DEBIAN_CHROMIUM) if DEBIAN_CHROMIUM.exists() else None
 
 
+def local_plotly_js() -> Path:
+    """The plotly.js bundled with the installed ``plotly`` package (kaleido must never fetch it from a CDN)."""
+    import plotly  # lazy: only the PDF needs it
+
+    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if not path.is_file():
+        raise ChartExportError(f"The charts cannot be drawn: plotly.js is missing from the plotly package ({path}).")
+    return path
+
+
+def _kaleido_class(keep_page: bool) -> Any:
+    """kaleido's ``Kaleido``, or (``keep_page``) a subclass that returns a tab without reloading its page.
+
+    kaleido 1.x reloads a tab in ``Kaleido._return_kaleido_tab`` after each chart (pinned: kaleido==1.5.0).
+    Should a later kaleido drop that hook, the stock class is used: slower, never wrong.
+    """
+    import kaleido  # lazy: importing kaleido is not free, and only the PDF needs it
+
+    stock = kaleido.Kaleido
+    if not keep_page or not hasattr(stock, "_return_kaleido_tab"):
+        return stock
+
+    class KeptPageKaleido(stock):  # type: ignore[misc, valid-type]
+        """Kaleido whose tabs keep plotly.js loaded between charts (reloaded every RELOAD_EVERY charts)."""
+
+        _charts_since_load: dict[int, int]
+
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            counts = self.__dict__.setdefault("_charts_since_load", {})
+            drawn = counts.get(id(tab), 0) + 1
+            if drawn >= RELOAD_EVERY:
+                counts[id(tab)] = 0
+                await super()._return_kaleido_tab(tab)  # reloads the page, then queues the tab
+                return
+            counts[id(tab)] = drawn
+            await self.tabs_ready.put(tab)
+
+    return KeptPageKaleido
+
+
 class ChartServer:
     """One kaleido browser in a background thread; :meth:`svg` is safe to call from any thread."""
 
-    def __init__(self, *, tabs: int = TABS, timeout: float = RENDER_TIMEOUT_SECONDS) -> None:
+    def __init__(self, *, tabs: int = TABS, timeout: float = RENDER_TIMEOUT_SECONDS, keep_page: bool = True) -> None:
+        """``keep_page=False`` is kaleido's stock behaviour (the page reloaded after every chart): the benchmark's baseline."""
         self._tabs = tabs
         self._timeout = timeout
+        self._keep_page = keep_page
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -87,11 +142,12 @@ class ChartServer:
         with self._lock:
             if self._loop is not None and self._kaleido is not None:
                 return self._loop, self._kaleido
+            plotly_js = local_plotly_js()
             loop = asyncio.new_event_loop()
             thread = threading.Thread(target=loop.run_forever, name="kaleido-chart-server", daemon=True)
             thread.start()
             try:
-                kaleido_instance = asyncio.run_coroutine_threadsafe(self._open(), loop).result(self._timeout)
+                kaleido_instance = asyncio.run_coroutine_threadsafe(self._open(plotly_js), loop).result(self._timeout)
             except Exception as exc:  # noqa: BLE001 - any browser start failure becomes one readable error
                 loop.call_soon_threadsafe(loop.stop)
                 thread.join(timeout=5)
@@ -105,14 +161,12 @@ class ChartServer:
             self._starts += 1
             return loop, kaleido_instance
 
-    async def _open(self) -> Any:
-        import kaleido  # lazy: importing kaleido is not free, and only the PDF needs it
-
-        options: dict[str, Any] = {"n": self._tabs, "timeout": self._timeout, "mathjax": False}
+    async def _open(self, plotly_js: Path) -> Any:
+        options: dict[str, Any] = {"n": self._tabs, "timeout": self._timeout, "mathjax": False, "plotlyjs": plotly_js}
         path = chromium_path()
         if path is not None:
             options["path"] = path
-        instance = kaleido.Kaleido(**options)
+        instance = _kaleido_class(self._keep_page)(**options)
         await instance.open()
         return instance
 

@@ -9,13 +9,14 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from pypdf import PdfReader
 
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.report.context import IndicatorNotes, ReportContext, RoundInfo, build_report_context
-from b1mg_maturity.report.figures import ChartServer, chromium_path
+from b1mg_maturity.report.figures import ChartExportError, ChartServer, chromium_path
 from b1mg_maturity.report.render import (
     REPORT_ASSETS,
     AssetRefused,
@@ -178,6 +179,49 @@ def test_the_chart_server_starts_one_browser_for_many_charts(
     assert chart_server.starts == 1
     assert sorted(charts) == sorted(["radar", *(d.id for d in context.domains)])
     assert all(chart.svg.startswith("<svg") and "<title>" in chart.svg for chart in charts.values())
+
+
+def uid_free(svg: str) -> str:
+    """The SVG in canonical XML (attributes sorted) without plotly's random ids (``clip1a2b3c``).
+
+    Plotly gives every export fresh random ids, and a page drawing its first legend may set the same
+    attributes in another order: neither changes what the chart shows.
+    """
+    return re.sub(r"[0-9a-f]{6,}", "~", ElementTree.canonicalize(svg))
+
+
+def test_the_kept_page_draws_each_chart_without_reloading_plotly_and_the_same_svg(
+    full: tuple[ReportContext, ScoreCard, RenderResult], chart_server: ChartServer
+) -> None:
+    context, _, _ = full
+    kept = report_charts(context, chart_server)
+    kaleido = chart_server._kaleido  # the browser, to look at its page bookkeeping
+    assert type(kaleido).__name__ == "KeptPageKaleido"
+    assert sum(kaleido._charts_since_load.values()) >= 2 * len(kept)  # no tab reloaded
+    stock = ChartServer(keep_page=False)  # kaleido's own behaviour: the page reloaded after every chart
+    try:
+        reloaded = report_charts(context, stock)
+        assert type(stock._kaleido).__name__ == "Kaleido"
+    finally:
+        stock.stop()
+    assert {key: uid_free(chart.svg) for key, chart in kept.items()} == {
+        key: uid_free(chart.svg) for key, chart in reloaded.items()
+    }
+
+
+def test_a_chart_that_fails_is_a_plain_error_and_the_next_chart_gets_a_fresh_browser(
+    full: tuple[ReportContext, ScoreCard, RenderResult],
+) -> None:
+    context, _, _ = full
+    server = ChartServer()
+    try:
+        with pytest.raises(ChartExportError, match=r"^A chart could not be drawn \(KaleidoError: "):
+            server.svgs([({"data": "not a list", "layout": {}}, 100, 100)])
+        assert not server.running  # the page that failed is not used again
+        assert sorted(report_charts(context, server)) == sorted(["radar", *(d.id for d in context.domains)])
+        assert server.starts == 2
+    finally:
+        server.stop()
 
 
 # --- without charts: cheap renders of the tiny questionnaire -------------------------------------
