@@ -28,6 +28,7 @@ from b1mg_maturity.storage.database import Database
 from b1mg_maturity.storage.migrate import upgrade_to_head
 from b1mg_maturity.storage.models import Rating
 from tests.pg_server import PostgresNotAvailable, create_database, running_postgres
+from tests.statement_count import StatementCounter
 
 THREADS = 20
 
@@ -104,26 +105,55 @@ def _ours_threads(services: Services, round_id: int, experts: list[int], saves: 
     return time.perf_counter() - start
 
 
-def _baseline(db: Database, round_id: int, expert: int, saves: int) -> float:
+def _baseline(db: Database, round_id: int, expert: int, saves: int, prefix: str = "X") -> float:
     start = time.perf_counter()
     for n in range(saves):
         with db.engine.begin() as connection:
             connection.execute(
                 insert(Rating).values(
-                    round_id=round_id, indicator_id=f"X{n}", expert_id=expert, level=1 + n % 5, evidence=f"save {n}",
+                    round_id=round_id, indicator_id=f"{prefix}{n}", expert_id=expert, level=1 + n % 5, evidence=f"save {n}",
                     links="[]", version=1, not_applicable=False, updated_at=dt.datetime.now(dt.UTC),
                 )
             )  # fmt: skip
     return time.perf_counter() - start
 
 
+def _statements_per_save(services: Services, round_id: int, expert: int) -> tuple[float, float, float]:
+    """Statements (and commits) per save, counted apart from the timed runs: whole record, one field, bare insert.
+
+    Warmed first (the questionnaire is parsed once per process), then 10 of each
+    on indicators this expert has not rated (inserts) and again (updates).
+    """
+    indicators = [i.id for i in load_bundled().indicators][-10:]
+    services.edit_rating(expert, round_id, indicators[0], FieldEdit("evidence", "", "warm"))
+    counts = []
+    for kind in ("rate", "field", "bare"):
+        with StatementCounter(services.db.engine) as counter:
+            for n, indicator in enumerate(indicators[1:] * 2):
+                if kind == "rate":
+                    version = 0 if n < 9 else 1
+                    services.rate(expert, round_id, indicator, level=2, evidence="c", expected_version=version)
+                elif kind == "field":
+                    seen, text = ("c", f"f{n}") if n < 9 else (f"f{n - 9}", f"g{n}")
+                    services.edit_rating(expert, round_id, indicator, FieldEdit("evidence", seen, text))
+                else:
+                    _baseline(services.db, round_id, expert, 1, prefix=f"C{n}-")
+        counts.append(counter.count / 18)
+    return counts[0], counts[1], counts[2]
+
+
 def bench(label: str, url: str, saves: int) -> None:
-    services, round_id, experts = _setup(url, THREADS + 2)
-    ours = _ours_sequential(services, round_id, experts[-1], saves)
-    base = _baseline(services.db, round_id, experts[-1], saves)
+    services, round_id, experts = _setup(url, THREADS + 3)
+    per_rate, per_field, per_bare = _statements_per_save(services, round_id, experts[THREADS + 2])
+    ours = _ours_sequential(services, round_id, experts[THREADS + 1], saves)
+    base = _baseline(services.db, round_id, experts[THREADS + 1], saves)
     threaded = _ours_threads(services, round_id, experts[:THREADS], saves)
     fields = _ours_field_edits(services, round_id, experts[THREADS], saves)
     print(f"{label}:")
+    print(
+        f"  statements per save (commit included): Services.rate {per_rate:.1f}, "
+        f"edit_rating (1 field) {per_field:.1f}, bare insert {per_bare:.1f}"
+    )
     print(f"  bare SQLAlchemy insert loop:   {saves / base:8.0f} saves/s")
     print(f"  Services.rate, 1 thread:       {saves / ours:8.0f} saves/s   (ratio to baseline {base / ours:5.2f})")
     print(f"  Services.rate, {THREADS} threads:     {saves / threaded:8.0f} saves/s   (ratio {base / threaded:5.2f})")

@@ -246,7 +246,7 @@ class AnswerUseCases(UseCases):
         try:
             with self.writing_as(actor_id) as (session, actor):
                 # The round row is share-locked: saves run side by side, a submit waits for them (and they for it).
-                round_, facts = self.load_round(session, round_id, lock="share")
+                round_, facts = self.load_round(session, round_id, lock="share", with_questionnaire=True)
                 if record.experts_own:
                     require_rate(actor, facts)
                 else:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from b1mg_maturity.domain import EDITABLE_STATUSES, GlobalRole
 from b1mg_maturity.errors import InvalidState, NotFound, PermissionDenied
@@ -43,7 +43,12 @@ class UseCases:
     def load_actor(self, session: Session, user_id: int) -> Actor:
         if user_id == OPERATOR_ID and self.operator:
             return Actor(OPERATOR_ID, "operator", GlobalRole.ADMIN)
-        user = session.get(User, user_id)
+        # The user and its memberships in one statement (a lazy load of the memberships would be a second).
+        user = (
+            session.scalars(select(User).options(joinedload(User.memberships)).where(User.id == user_id))
+            .unique()
+            .one_or_none()
+        )
         if user is None or not user.is_active:
             raise PermissionDenied("Your account is not active; sign in again.")
         roles: dict[int, set[str]] = {}
@@ -57,7 +62,11 @@ class UseCases:
 
     @staticmethod
     def load_round(
-        session: Session, round_id: int, *, lock: bool | Literal["share"] = False
+        session: Session,
+        round_id: int,
+        *,
+        lock: bool | Literal["share"] = False,
+        with_questionnaire: bool = False,
     ) -> tuple[AssessmentRound, RoundFacts]:
         """The round and what the permission rules need to know about it.
 
@@ -67,11 +76,17 @@ class UseCases:
         ``True`` (``FOR UPDATE``) for the status change itself, ``"share"``
         (``FOR SHARE``; many holders at once) for a save that checks the round is
         editable and then writes.  Under a lock the status read is the committed
-        one, also when this session had loaded the round before.
+        one, also when this session had loaded the round before.  ``with_questionnaire``
+        loads the round's questionnaire version in the same statement (joined; the
+        lock still covers the round's row only).
         """
         query = select(AssessmentRound).where(AssessmentRound.id == round_id)
+        if with_questionnaire:
+            query = query.options(joinedload(AssessmentRound.questionnaire_version, innerjoin=True))
         if lock:
-            query = query.with_for_update(read=lock == "share").execution_options(populate_existing=True)
+            query = query.with_for_update(read=lock == "share", of=AssessmentRound).execution_options(
+                populate_existing=True
+            )
         round_ = session.scalars(query).one_or_none()
         if round_ is None:
             # Same words as a refusal: a missing round and someone else's round look alike.
