@@ -9,7 +9,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from b1mg_maturity.domain import EDITABLE_STATUSES, GlobalRole
+from b1mg_maturity.domain import EDITABLE_STATUSES, GlobalRole, RoundStatus
 from b1mg_maturity.errors import InvalidState, NotFound, PermissionDenied
 from b1mg_maturity.permissions import Actor, RoundFacts
 from b1mg_maturity.settings import Settings, get_settings
@@ -57,8 +57,8 @@ class UseCases:
         return Actor(user.id, user.username, user.global_role, {k: frozenset(v) for k, v in roles.items()})
 
     def actor(self, user_id: int) -> Actor:
-        with self.db.reading() as session:
-            return self.load_actor(session, user_id)
+        with self.reading_as(user_id) as (_, actor):
+            return actor
 
     @staticmethod
     def load_round(
@@ -98,7 +98,7 @@ class UseCases:
     def require_editable(round_: AssessmentRound) -> None:
         if round_.status not in EDITABLE_STATUSES:
             raise InvalidState(
-                f"This round is {round_.status.replace('_', ' ')} and locked; an administrator can reopen it."
+                f"This round is {RoundStatus.label_of(round_.status).lower()} and locked; an administrator can reopen it."
             )
 
     @staticmethod

@@ -24,15 +24,15 @@ from sqlalchemy import func, select
 from b1mg_maturity import audit
 from b1mg_maturity.auth import hash_password
 from b1mg_maturity.domain import RATING_ROLES, GlobalRole
-from b1mg_maturity.errors import InvalidState, PermissionDenied, Problem, ValidationFailed, located
+from b1mg_maturity.errors import InvalidState, PermissionDenied, Problem, ValidationFailed
 from b1mg_maturity.permissions import require_admin, require_coordinate
 from b1mg_maturity.services.checks import (
     MAX_EVIDENCE_CHARS,
     MAX_RATIONALE_CHARS,
-    answer_problems,
-    check_text,
-    clean_links,
+    answer_problems_at,
     global_role_problem,
+    links_at,
+    text_at,
     username_problem,
 )
 from b1mg_maturity.storage.models import Consensus, Membership, Rating, Target, User, utcnow
@@ -156,31 +156,24 @@ def write_round_answers(
     questionnaire = services.questionnaire_for_round(actor_id, round_id)
     problems: list[Problem] = []
 
-    def check(where: str, indicator_id: str, **values: int | bool | None) -> None:
-        problems.extend(located(where, answer_problems(questionnaire, indicator_id, **values)))  # type: ignore[arg-type]
-
-    def check_length(where: str, text: str, field: str, limit: int) -> None:
-        try:
-            check_text(text, field, limit)
-        except ValidationFailed as exc:
-            problems.extend(exc.located(where))
-
     links_of: list[tuple[str, ...]] = []
     for index, r in enumerate(ratings, start=1):
         where = f"ratings[{index}] {r.indicator_id}/{r.expert}"
-        check(where, r.indicator_id, level=r.level, not_applicable=r.not_applicable)
-        check_length(where, r.evidence, "evidence", MAX_EVIDENCE_CHARS)
-        try:
-            links_of.append(clean_links(r.links))
-        except ValidationFailed as exc:
-            problems.extend(Problem(where, p.message) for p in exc.problems)
-            links_of.append(())
+        problems += answer_problems_at(
+            where, questionnaire, r.indicator_id, level=r.level, not_applicable=r.not_applicable
+        )
+        text_at(where, r.evidence, "evidence", MAX_EVIDENCE_CHARS, problems)
+        links_of.append(links_at(where, r.links, problems))
     for index, c in enumerate(consensus, start=1):
         where = f"consensus[{index}] {c.indicator_id}"
-        check(where, c.indicator_id, level=c.level, not_applicable=c.not_applicable)
-        check_length(where, c.rationale, "rationale", MAX_RATIONALE_CHARS)
+        problems += answer_problems_at(
+            where, questionnaire, c.indicator_id, level=c.level, not_applicable=c.not_applicable
+        )
+        text_at(where, c.rationale, "rationale", MAX_RATIONALE_CHARS, problems)
     for index, t in enumerate(targets, start=1):
-        check(f"targets[{index}] {t.indicator_id}", t.indicator_id, target=t.target)
+        problems += answer_problems_at(
+            f"targets[{index}] {t.indicator_id}", questionnaire, t.indicator_id, target=t.target
+        )
     for kind, keys in (
         ("ratings", [(r.indicator_id, r.expert.strip().lower()) for r in ratings]),
         ("consensus", [(c.indicator_id, "") for c in consensus]),

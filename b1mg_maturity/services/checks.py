@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from b1mg_maturity import text_rules
 from b1mg_maturity.domain import GlobalRole, SystemRole
 from b1mg_maturity.edits import normalise_links
-from b1mg_maturity.errors import Problem, ValidationFailed
+from b1mg_maturity.errors import Problem, ValidationFailed, located
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.text_rules import clean_text
 
@@ -51,6 +51,38 @@ def require_valid_answer(
     problems = answer_problems(questionnaire, indicator_id, level=level, not_applicable=not_applicable, target=target)
     if problems:
         raise ValidationFailed("invalid answer", tuple(problems))
+
+
+def answer_problems_at(
+    where: str,
+    questionnaire: Questionnaire,
+    indicator_id: str,
+    *,
+    level: int | None = None,
+    not_applicable: bool = False,
+    target: int | None = None,
+) -> list[Problem]:
+    """:func:`answer_problems` placed inside ``where`` (an entry of an imported file or a bulk write)."""
+    found = answer_problems(questionnaire, indicator_id, level=level, not_applicable=not_applicable, target=target)
+    return located(where, found)
+
+
+def text_at(where: str, value: str, field: str, limit: int, problems: list[Problem]) -> str:
+    """The text as it would be stored; a refused text adds its problems (placed at ``where``) and comes back as given."""
+    try:
+        return check_text(value, field, limit)
+    except ValidationFailed as exc:
+        problems.extend(exc.located(where))
+        return value
+
+
+def links_at(where: str, links: Sequence[str], problems: list[Problem]) -> tuple[str, ...]:
+    """The links as they would be stored; refused links add their problems (placed at ``where``) and give none."""
+    try:
+        return clean_links(links)
+    except ValidationFailed as exc:
+        problems.extend(exc.located(where))
+        return ()
 
 
 def check_text(value: str, field: str, limit: int) -> str:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit
 from b1mg_maturity.domain import CLOSED_STATUSES, RATING_ROLES, RoundStatus
-from b1mg_maturity.errors import ImportFailed, PermissionDenied, Problem, QuestionnaireError, ValidationFailed, located
+from b1mg_maturity.errors import ImportFailed, PermissionDenied, Problem, QuestionnaireError
 from b1mg_maturity.interchange.round_document import (
     ConsensusEntry,
     ExpertRating,
@@ -38,9 +38,9 @@ from b1mg_maturity.questionnaire import Questionnaire, load_questionnaire
 from b1mg_maturity.services.checks import (
     MAX_EVIDENCE_CHARS,
     MAX_RATIONALE_CHARS,
-    answer_problems,
-    check_text,
-    clean_links,
+    answer_problems_at,
+    links_at,
+    text_at,
 )
 from b1mg_maturity.services.questionnaires import questionnaire_of
 from b1mg_maturity.services.views import RoundView, round_view
@@ -359,22 +359,14 @@ def _check_entries(
 ) -> _Checked:
     listed = {_name(p.username) for p in document.experts}
 
-    def check_answer(where: str, indicator_id: str, **values: Any) -> None:
-        problems.extend(located(where, answer_problems(questionnaire, indicator_id, **values)))
-
-    def stored_text(value: str, where: str, field: str, limit: int) -> str:
-        try:
-            return check_text(value, field, limit)
-        except ValidationFailed as exc:
-            problems.extend(exc.located(where))
-            return value
-
     checked = _Checked([], [])
     seen: set[tuple[str, str]] = set()
     for number, rating in enumerate(document.ratings, start=1):
         where = f"rating {number} (indicator {rating.indicator_id})"
         expert = _name(rating.expert)
-        check_answer(where, rating.indicator_id, level=rating.level, not_applicable=rating.not_applicable)
+        problems += answer_problems_at(
+            where, questionnaire, rating.indicator_id, level=rating.level, not_applicable=rating.not_applicable
+        )
         if expert not in listed:
             problems.append(Problem(where, f"'{rating.expert}' is not listed under experts"))
         elif expert not in experts:
@@ -382,13 +374,8 @@ def _check_entries(
         if (rating.indicator_id, expert) in seen:
             problems.append(Problem(where, f"a second rating of {rating.indicator_id} by {rating.expert}"))
         seen.add((rating.indicator_id, expert))
-        evidence = stored_text(rating.evidence, where, "evidence", MAX_EVIDENCE_CHARS)
-        try:
-            links = clean_links(rating.links)
-        except ValidationFailed as exc:
-            problems.extend(exc.located(where))
-            links = ()
-        checked.ratings.append((evidence, links))
+        evidence = text_at(where, rating.evidence, "evidence", MAX_EVIDENCE_CHARS, problems)
+        checked.ratings.append((evidence, links_at(where, rating.links, problems)))
     entries: list[tuple[str, ConsensusEntry | TargetEntry]] = [
         *((f"consensus {n} (indicator {e.indicator_id})", e) for n, e in enumerate(document.consensus, start=1)),
         *((f"target {n} (indicator {e.indicator_id})", e) for n, e in enumerate(document.targets, start=1)),
@@ -396,10 +383,12 @@ def _check_entries(
     once: set[tuple[type, str]] = set()
     for where, entry in entries:
         if isinstance(entry, ConsensusEntry):
-            check_answer(where, entry.indicator_id, level=entry.level, not_applicable=entry.not_applicable)
-            checked.rationales.append(stored_text(entry.rationale, where, "rationale", MAX_RATIONALE_CHARS))
+            problems += answer_problems_at(
+                where, questionnaire, entry.indicator_id, level=entry.level, not_applicable=entry.not_applicable
+            )
+            checked.rationales.append(text_at(where, entry.rationale, "rationale", MAX_RATIONALE_CHARS, problems))
         else:
-            check_answer(where, entry.indicator_id, target=entry.target)
+            problems += answer_problems_at(where, questionnaire, entry.indicator_id, target=entry.target)
         if (type(entry), entry.indicator_id) in once:
             problems.append(Problem(where, f"{entry.indicator_id} appears twice"))
         once.add((type(entry), entry.indicator_id))
