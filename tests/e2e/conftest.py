@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -22,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.streamlit_server import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("B1MG_CHROMIUM", "/usr/bin/chromium")
@@ -34,12 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _missing(reason: str) -> None:
@@ -68,35 +60,10 @@ def _serve(database_url: str, folder: Path, *, load: bool = True) -> Iterator[Ru
         services = operator_services(database_url)
         load_demo(services, OPERATOR_ID)
         services.db.dispose()
-    port = _free_port()
-    log = folder / "streamlit.log"
     env = {**os.environ, "B1MG_DATABASE_URL": database_url}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    with log.open("w") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the app did not start; its log:\n{log.read_text()}")
-            time.sleep(0.3)
-        yield RunningApp(f"http://127.0.0.1:{port}", database_url, log)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    log = folder / "streamlit.log"
+    with serving(ROOT / "app.py", env, log) as url:
+        yield RunningApp(url, database_url, log)
 
 
 @pytest.fixture(scope="session")
