@@ -6,16 +6,17 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Connection, Insert, Select, Table, Update, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from b1mg_maturity import audit
 from b1mg_maturity.edits import CONSENSUS, RATING, TARGET, FieldEdit, RecordFields, normalise_links
 from b1mg_maturity.errors import Conflict, PermissionDenied
 from b1mg_maturity.permissions import Actor, can_read_all_ratings, require_coordinate, require_rate, require_read
-from b1mg_maturity.services.base import UseCases
+from b1mg_maturity.services.base import AnyRow, RoundAccess, UseCases, round_access_query
 from b1mg_maturity.services.checks import (
     MAX_EVIDENCE_CHARS,
     MAX_RATIONALE_CHARS,
@@ -23,14 +24,28 @@ from b1mg_maturity.services.checks import (
     clean_links,
     require_valid_answer,
 )
-from b1mg_maturity.services.questionnaires import questionnaire_of
+from b1mg_maturity.services.questionnaires import questionnaire_by_hash
 from b1mg_maturity.services.views import ConsensusView, RatingView, TargetView, rating_view
-from b1mg_maturity.storage.models import Consensus, Rating, Target, User, utcnow
+from b1mg_maturity.storage.models import Consensus, QuestionnaireVersion, Rating, Target, User, utcnow
+
+
+@dataclass(frozen=True)
+class _Current:
+    """A stored record as a save read it."""
+
+    id: int
+    version: int
+    columns: dict[str, Any]  # the record's columns of :attr:`RecordFields.blank`
 
 
 @dataclass(frozen=True)
 class _VersionedRecord:
-    """One kind of per-indicator record with a version counter (rating, consensus, target)."""
+    """One kind of per-indicator record with a version counter (rating, consensus, target), and its statements.
+
+    The statements are built once per process (SQLAlchemy then reuses their
+    compiled form); their bind parameters are ``round_id``, ``indicator_id`` and,
+    for a record each expert owns, ``actor_id``.
+    """
 
     model: Any
     entity: str
@@ -54,6 +69,55 @@ class _VersionedRecord:
             described["links"] = json.loads(described["links"] or "[]")
         return described
 
+    @cached_property
+    def table(self) -> Table:
+        return cast(Table, self.model.__table__)
+
+    @cached_property
+    def _is_this_record(self) -> ColumnElement[bool]:
+        t = self.table
+        clauses = [t.c.round_id == bindparam("round_id"), t.c.indicator_id == bindparam("indicator_id")]
+        if self.experts_own:
+            clauses.append(t.c.expert_id == bindparam("actor_id"))
+        return and_(*clauses)
+
+    @cached_property
+    def _read_columns(self) -> tuple[ColumnElement[Any], ...]:
+        t = self.table
+        columns = [t.c[column].label(f"record_{column}") for column in self.fields.blank]
+        return (t.c.id.label("record_id"), t.c.version.label("record_version"), *columns)
+
+    @cached_property
+    def access_query(self) -> Select[Any]:
+        """The actor and the round (share-locked) with this record as stored, unlocked (None columns: none yet)."""
+        return round_access_query(*self._read_columns).outerjoin(self.table, self._is_this_record)
+
+    @cached_property
+    def locked_query(self) -> Select[Any]:
+        """This record alone, locked until the transaction ends (``FOR UPDATE`` on PostgreSQL)."""
+        return select(*self._read_columns).where(self._is_this_record).with_for_update()
+
+    @cached_property
+    def insert_query(self) -> Insert:
+        return insert(self.table)  # the columns come from the values given
+
+    @cached_property
+    def update_query(self) -> Update:
+        """The columns given, only on the version that was read (``read_version``): a save meanwhile wins."""
+        t = self.table
+        return update(t).where(t.c.id == bindparam("record_id"), t.c.version == bindparam("read_version"))
+
+    def current_in(self, row: AnyRow) -> _Current | None:
+        """The record in a row of :attr:`access_query` or :attr:`locked_query`; None when there is none yet."""
+        values = row._mapping
+        if values["record_id"] is None:
+            return None
+        columns = {column: values[f"record_{column}"] for column in self.fields.blank}
+        return _Current(values["record_id"], values["record_version"], columns)
+
+    def columns_or_blank(self, current: _Current | None) -> dict[str, Any]:
+        return dict(self.fields.blank) if current is None else dict(current.columns)
+
 
 @dataclass(frozen=True)
 class _Saved:
@@ -70,6 +134,42 @@ _CONSENSUS = _VersionedRecord(Consensus, "consensus", "set_consensus", CONSENSUS
 
 
 _TARGETS = _VersionedRecord(Target, "target", "set_target", TARGET)
+
+_QUESTIONNAIRE_VERSIONS = cast(Table, QuestionnaireVersion.__table__)
+_QUESTIONNAIRE_TEXT = select(_QUESTIONNAIRE_VERSIONS.c.yaml_text).where(
+    _QUESTIONNAIRE_VERSIONS.c.id == bindparam("version_id")
+)
+
+
+@dataclass(frozen=True)
+class _SaveRequest:
+    """One save of one per-indicator record, as asked (see :meth:`AnswerUseCases._save_versioned`)."""
+
+    record: _VersionedRecord
+    round_id: int
+    indicator_id: str
+    stored: dict[str, Any]
+    shown: dict[str, Any]
+    expected_version: int | None
+    seen: Mapping[str, Any] | None
+
+    def is_stale(self, current: _Current | None) -> bool:
+        """Whether the author did not see the record as it is stored (the version, or the saved field's value)."""
+        if self.seen is None:
+            return self.expected_version != (0 if current is None else current.version)
+        before = self.record.describe(self.record.columns_or_blank(current))
+        return any(before[column] != value for column, value in self.record.describe(self.seen).items())
+
+    def conflict(self, current: _Current | None) -> Conflict:
+        entity = self.record.entity
+        return Conflict(
+            f"This {entity} was removed since you opened it."
+            if current is None
+            else f"Someone changed this {entity} since you opened it.",
+            yours=self.shown,
+            theirs=None if current is None else self.record.describe(current.columns),
+            current_version=0 if current is None else current.version,
+        )
 
 
 class AnswerUseCases(UseCases):
@@ -243,73 +343,15 @@ class AnswerUseCases(UseCases):
         coordinators (and admins) the round's consensus and targets.
         """
         assert (expected_version is None) != (seen is None), "give exactly one guard"
+        save = _SaveRequest(record, round_id, indicator_id, stored, shown, expected_version, seen)
         try:
-            with self.writing_as(actor_id) as (session, actor):
-                # The round row is share-locked: saves run side by side, a submit waits for them (and they for it).
-                round_, facts = self.load_round(session, round_id, lock="share", with_questionnaire=True)
-                if record.experts_own:
-                    require_rate(actor, facts)
-                else:
-                    require_coordinate(actor, facts, f"set the {record.entity} in this round")
-                self.require_editable(round_)
-                questionnaire = questionnaire_of(round_.questionnaire_version)
-                require_valid_answer(
-                    questionnaire,
-                    indicator_id,
-                    level=stored.get("level"),
-                    not_applicable=bool(stored.get("not_applicable")),
-                    target=stored.get("target"),
-                )
-                keys = record.keys(round_id, indicator_id, actor)
-                model = record.model
-                current = session.scalars(select(model).filter_by(**keys).with_for_update()).first()
-                before = dict(record.fields.blank) if current is None else record.columns_of(current)
-                stale = (
-                    expected_version != (0 if current is None else current.version)
-                    if seen is None
-                    else any(record.describe(before)[c] != v for c, v in record.describe(seen).items())
-                )
-                if stale:
-                    raise Conflict(
-                        f"This {record.entity} was removed since you opened it."
-                        if current is None
-                        else f"Someone changed this {record.entity} since you opened it.",
-                        yours=shown,
-                        theirs=None if current is None else record.describe(before),
-                        current_version=0 if current is None else current.version,
-                    )
-                now = utcnow()
-                who = {} if record.experts_own else {"updated_by": actor.user_ref}
-                if current is None:
-                    version = 1
-                    session.add(model(**keys, **{**before, **stored}, **who, version=version, updated_at=now))
-                    session.flush()
-                    old = None
-                else:
-                    version = current.version + 1
-                    session.execute(
-                        update(model)
-                        .where(model.id == current.id)
-                        .values(**stored, **who, version=version, updated_at=now)
-                        .execution_options(synchronize_session=False)
-                    )
-                    session.expunge(current)  # stale after the UPDATE; what was written is known
-                    old = record.describe({column: before[column] for column in stored})
-                key_text = "/".join(str(v) for v in (round_id, indicator_id)) + (
-                    f"/{actor.username}" if record.experts_own else ""
-                )
-                audit.record(
-                    session,
-                    actor,
-                    record.action,
-                    record.entity,
-                    key_text,
-                    old=old,
-                    new=shown,
-                    health_system_id=round_.health_system_id,
-                    round_id=round_id,
-                )
-                return _Saved(version, now, actor.username, {**before, **stored})
+            with self.db.transaction() as session:
+                # One statement: the actor, the round share-locked (saves run side by side, a submit waits for them
+                # and they for it), and the record as stored.
+                access = self.load_access(session, actor_id, round_id, record.access_query, indicator_id=indicator_id)
+                connection = session.connection()
+                self._require_may_write(connection, save, access)
+                return self._write(connection, save, access)
         except IntegrityError:
             # Two first saves raced (PostgreSQL): the other one won; show it.
             theirs = self._current(record, round_id, indicator_id, actor_id)
@@ -319,6 +361,82 @@ class AnswerUseCases(UseCases):
                 theirs=theirs[0] if theirs else None,
                 current_version=theirs[1] if theirs else 0,
             ) from None
+
+    def _require_may_write(self, connection: Connection, save: _SaveRequest, access: RoundAccess) -> None:
+        """The permission rule, the round still editable (read under its share lock), an answer the questionnaire has."""
+        if save.record.experts_own:
+            require_rate(access.actor, access.facts)
+        else:
+            require_coordinate(access.actor, access.facts, f"set the {save.record.entity} in this round")
+        self.require_editable(access.facts)
+        questionnaire = questionnaire_by_hash(
+            access.questionnaire_hash,
+            lambda: connection.execute(
+                _QUESTIONNAIRE_TEXT, {"version_id": access.questionnaire_version_id}
+            ).scalar_one(),
+        )
+        require_valid_answer(
+            questionnaire,
+            save.indicator_id,
+            level=save.stored.get("level"),
+            not_applicable=bool(save.stored.get("not_applicable")),
+            target=save.stored.get("target"),
+        )
+
+    def _write(self, connection: Connection, save: _SaveRequest, access: RoundAccess) -> _Saved:
+        """Write the record (refused when stale) and its audit entry.
+
+        The record was read without a lock, and the write lands only on the
+        version that was read.  When another save of it landed in between (on
+        PostgreSQL; SQLite writers take turns), it is read again, locked this
+        time, and checked again: a save of another field still goes through.
+        """
+        record, actor = save.record, access.actor
+        current = record.current_in(access.row)
+        now = utcnow()
+        version = self._write_once(connection, save, actor, current, now)
+        if version is None:
+            params = {"round_id": save.round_id, "indicator_id": save.indicator_id, "actor_id": actor.user_id}
+            locked = connection.execute(record.locked_query, params).first()
+            current = None if locked is None else record.current_in(locked)
+            version = self._write_once(connection, save, actor, current, now)
+            assert version is not None, "a locked record changed"
+        before = record.columns_or_blank(current)
+        key_text = f"{save.round_id}/{save.indicator_id}" + (f"/{actor.username}" if record.experts_own else "")
+        entry = audit.entry(
+            actor,
+            record.action,
+            record.entity,
+            key_text,
+            old=None if current is None else record.describe({column: before[column] for column in save.stored}),
+            new=save.shown,
+            health_system_id=access.facts.health_system_id,
+            round_id=save.round_id,
+        )
+        audit.write(connection, entry)
+        return _Saved(version, now, actor.username, {**before, **save.stored})
+
+    @staticmethod
+    def _write_once(
+        connection: Connection, save: _SaveRequest, actor: Actor, current: _Current | None, now: dt.datetime
+    ) -> int | None:
+        """The record's new version once written; None when it changed since ``current`` was read."""
+        if save.is_stale(current):
+            raise save.conflict(current)
+        record = save.record
+        who = {} if record.experts_own else {"updated_by": actor.user_ref}
+        if current is None:
+            keys = record.keys(save.round_id, save.indicator_id, actor)
+            values = {**keys, **record.fields.blank, **save.stored, **who, "version": 1, "updated_at": now}
+            connection.execute(record.insert_query, values)
+            return 1
+        version = current.version + 1
+        written = connection.execute(
+            record.update_query,
+            {**save.stored, **who, "version": version, "updated_at": now}
+            | {"record_id": current.id, "read_version": current.version},
+        )
+        return version if written.rowcount == 1 else None
 
     def _current(
         self, record: _VersionedRecord, round_id: int, indicator_id: str, actor_id: int

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeAlias, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, Table, bindparam, exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from b1mg_maturity.domain import EDITABLE_STATUSES, GlobalRole, RoundStatus
@@ -14,10 +15,99 @@ from b1mg_maturity.errors import InvalidState, NotFound, PermissionDenied
 from b1mg_maturity.permissions import Actor, RoundFacts
 from b1mg_maturity.settings import Settings, get_settings
 from b1mg_maturity.storage.database import Database
-from b1mg_maturity.storage.models import AssessmentRound, HealthSystem, RoundExpert, User
+from b1mg_maturity.storage.models import (
+    AssessmentRound,
+    HealthSystem,
+    Membership,
+    QuestionnaireVersion,
+    RoundExpert,
+    User,
+)
 from b1mg_maturity.text_rules import find_control
 
 OPERATOR_ID = 0
+
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]  # a result row of any columns
+
+_USERS = cast(Table, User.__table__)
+_MEMBERSHIPS = cast(Table, Membership.__table__)
+_ROUNDS = cast(Table, AssessmentRound.__table__)
+_ROUND_EXPERTS = cast(Table, RoundExpert.__table__)
+_QUESTIONNAIRE_VERSIONS = cast(Table, QuestionnaireVersion.__table__)
+
+_ACTOR_COLUMNS = (
+    _USERS.c.id.label("user_id"),
+    _USERS.c.username,
+    _USERS.c.global_role,
+    _USERS.c.is_active,
+    _MEMBERSHIPS.c.health_system_id.label("member_of"),
+    _MEMBERSHIPS.c.role,
+)
+
+# The acting user with every role they hold: one row per membership (one row with no role when they hold none).
+_ACTOR_QUERY = (
+    select(*_ACTOR_COLUMNS)
+    .select_from(_USERS)
+    .outerjoin(_MEMBERSHIPS, _MEMBERSHIPS.c.user_id == _USERS.c.id)
+    .where(_USERS.c.id == bindparam("actor_id"))
+)
+
+
+def round_access_query(*columns: Any) -> Select[Any]:
+    """One statement for what a write in a round checks first; :meth:`UseCases.load_access` runs it.
+
+    The round (its row share-locked: ``FOR SHARE OF rounds`` on PostgreSQL, so a
+    status change waits for the write and the write for it), its questionnaire's
+    content hash, the acting user with every role they hold, and whether they
+    are invited to the round.  Bind parameters ``round_id`` and ``actor_id``;
+    one row per role the user holds.  ``columns`` are the caller's own, from
+    tables it outer-joins onto the result (``.outerjoin(...)``), at most one
+    row each, so that they repeat unchanged on every row.
+    """
+    invited = exists().where(
+        _ROUND_EXPERTS.c.round_id == _ROUNDS.c.id, _ROUND_EXPERTS.c.user_id == bindparam("actor_id")
+    )
+    return (
+        select(
+            _ROUNDS.c.health_system_id,
+            _ROUNDS.c.status,
+            _ROUNDS.c.questionnaire_version_id,
+            _QUESTIONNAIRE_VERSIONS.c.content_hash.label("questionnaire_hash"),
+            invited.label("invited"),
+            *_ACTOR_COLUMNS,
+            *columns,
+        )
+        .select_from(_ROUNDS)
+        .join(_QUESTIONNAIRE_VERSIONS, _QUESTIONNAIRE_VERSIONS.c.id == _ROUNDS.c.questionnaire_version_id)
+        .outerjoin(_USERS, _USERS.c.id == bindparam("actor_id"))
+        .outerjoin(_MEMBERSHIPS, _MEMBERSHIPS.c.user_id == _USERS.c.id)
+        .where(_ROUNDS.c.id == bindparam("round_id"))
+        .with_for_update(read=True, of=_ROUNDS)
+    )
+
+
+_ROUND_ACCESS_QUERY = round_access_query()
+
+
+@dataclass(frozen=True)
+class RoundAccess:
+    """The acting user and one round, as a write in that round checks them (read in one statement).
+
+    ``facts.expert_ids`` holds the acting user when they are invited, and no one
+    else: every rule in :mod:`~b1mg_maturity.permissions` asks only whether the
+    actor is among the invited, so the answers are those the full list gives.
+    """
+
+    actor: Actor
+    facts: RoundFacts
+    questionnaire_version_id: int
+    questionnaire_hash: str
+    row: AnyRow  # the statement's first row, for the caller's own columns
+
+
+class _HasStatus(Protocol):
+    @property
+    def status(self) -> str: ...
 
 
 class UseCases:
@@ -41,20 +131,22 @@ class UseCases:
             yield session, self.load_actor(session, actor_id)
 
     def load_actor(self, session: Session, user_id: int) -> Actor:
+        rows = session.connection().execute(_ACTOR_QUERY, {"actor_id": user_id}).all()
+        return self._actor_of(user_id, rows)
+
+    def _actor_of(self, user_id: int, rows: Iterable[AnyRow]) -> Actor:
+        """The actor from rows of :data:`_ACTOR_COLUMNS` (the user's columns None: no such user)."""
         if user_id == OPERATOR_ID and self.operator:
             return Actor(OPERATOR_ID, "operator", GlobalRole.ADMIN)
-        # The user and its memberships in one statement (a lazy load of the memberships would be a second).
-        user = (
-            session.scalars(select(User).options(joinedload(User.memberships)).where(User.id == user_id))
-            .unique()
-            .one_or_none()
-        )
-        if user is None or not user.is_active:
+        rows = list(rows)
+        if not rows or rows[0].user_id is None or not rows[0].is_active:
             raise PermissionDenied("Your account is not active; sign in again.")
         roles: dict[int, set[str]] = {}
-        for membership in user.memberships:
-            roles.setdefault(membership.health_system_id, set()).add(membership.role)
-        return Actor(user.id, user.username, user.global_role, {k: frozenset(v) for k, v in roles.items()})
+        for row in rows:
+            if row.role is not None:
+                roles.setdefault(row.member_of, set()).add(row.role)
+        user = rows[0]
+        return Actor(user.user_id, user.username, user.global_role, _frozen(roles))
 
     def actor(self, user_id: int) -> Actor:
         with self.reading_as(user_id) as (_, actor):
@@ -89,13 +181,42 @@ class UseCases:
             )
         round_ = session.scalars(query).one_or_none()
         if round_ is None:
-            # Same words as a refusal: a missing round and someone else's round look alike.
-            raise PermissionDenied("You may not open this round.")
+            raise _no_round()
         experts = frozenset(session.scalars(select(RoundExpert.user_id).where(RoundExpert.round_id == round_id)))
         return round_, RoundFacts(round_.id, round_.health_system_id, round_.status, experts)
 
+    def load_access(
+        self,
+        session: Session,
+        actor_id: int,
+        round_id: int,
+        query: Select[Any] = _ROUND_ACCESS_QUERY,
+        **params: Any,
+    ) -> RoundAccess:
+        """The acting user and the round, share-locked, in one statement (for a write in the round).
+
+        ``query`` is :func:`round_access_query` with the caller's columns (their
+        bind parameters in ``params``).  The refusals are :meth:`load_actor`'s and
+        :meth:`load_round`'s, with the same words.
+        """
+        rows = session.connection().execute(query, {"actor_id": actor_id, "round_id": round_id, **params}).all()
+        if not rows:
+            self.load_actor(session, actor_id)  # an inactive account is told so before anything about the round
+            raise _no_round()
+        actor = self._actor_of(actor_id, rows)
+        first = rows[0]
+        invited = frozenset({actor.user_id}) if first.invited else frozenset()
+        return RoundAccess(
+            actor,
+            RoundFacts(round_id, first.health_system_id, first.status, invited),
+            first.questionnaire_version_id,
+            first.questionnaire_hash,
+            first,
+        )
+
     @staticmethod
-    def require_editable(round_: AssessmentRound) -> None:
+    def require_editable(round_: _HasStatus) -> None:
+        """Refused unless the round (an :class:`AssessmentRound` or its :class:`RoundFacts`) may still change."""
         if round_.status not in EDITABLE_STATUSES:
             raise InvalidState(
                 f"This round is {RoundStatus.label_of(round_.status).lower()} and locked; an administrator can reopen it."
@@ -118,3 +239,12 @@ class UseCases:
         if system is None:
             raise NotFound(f"No health system '{code}'.")
         return system
+
+
+def _no_round() -> PermissionDenied:
+    # Same words as a refusal: a missing round and someone else's round look alike.
+    return PermissionDenied("You may not open this round.")
+
+
+def _frozen(roles: Mapping[int, set[str]]) -> dict[int, frozenset[str]]:
+    return {system: frozenset(held) for system, held in roles.items()}

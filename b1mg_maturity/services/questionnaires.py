@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from sqlalchemy import func, select
@@ -30,9 +31,14 @@ def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
     Registered versions never change (the content hash is unique), so the parse
     is kept per hash and the deferred YAML text is only fetched the first time.
     """
-    cached = _by_hash.get(version.content_hash)
+    return questionnaire_by_hash(version.content_hash, lambda: version.yaml_text)
+
+
+def questionnaire_by_hash(content_hash: str, yaml_text: Callable[[], str]) -> Questionnaire:
+    """The parsed questionnaire with this content hash; ``yaml_text`` is called only when this process has not parsed it."""
+    cached = _by_hash.get(content_hash)
     if cached is None:
-        cached = _by_hash[version.content_hash] = _parse_questionnaire(version.yaml_text)
+        cached = _by_hash[content_hash] = _parse_questionnaire(yaml_text())
     return cached
 
 

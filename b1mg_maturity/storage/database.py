@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 READING = "b1mg_reading"  # execution option marking a read-only unit of work
+_QUERY_ONLY = "b1mg_sqlite_query_only"  # a pooled SQLite connection's query_only setting, as last set
 
 
 def make_engine(url: str, *, sqlite_busy_timeout: float | None = None, **kwargs: Any) -> Engine:
@@ -51,7 +52,7 @@ def _reading(connection: Any) -> bool:
 
 def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -59,16 +60,29 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        record.info[_QUERY_ONLY] = False  # SQLite's default for a new connection
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # query_only is a per-connection switch (no I/O): on for reading, off before a write transaction.
         if _reading(connection):
             connection.exec_driver_sql("BEGIN")
-            connection.exec_driver_sql("PRAGMA query_only=ON")
+            _set_query_only(connection, True)
         else:
-            connection.exec_driver_sql("PRAGMA query_only=OFF")
+            _set_query_only(connection, False)
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _set_query_only(connection: Any, on: bool) -> None:
+    """SQLite's ``query_only`` switch: on for reading, off before a write transaction.
+
+    A per-connection setting that stays until changed, so it is sent only when
+    this connection last had the other value (a run of writes, or of reads, on
+    one pooled connection sends it once).  The value is remembered beside the
+    connection in the pool, and set afresh for every new connection.
+    """
+    if connection.info.get(_QUERY_ONLY) is not on:
+        connection.exec_driver_sql(f"PRAGMA query_only={'ON' if on else 'OFF'}")
+        connection.info[_QUERY_ONLY] = on
 
 
 def _configure_postgresql(engine: Engine) -> None:
