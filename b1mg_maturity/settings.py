@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     production: bool = Field(default=False, description="a real installation: refuse to run without a session key")
     session_key: SecretStr | None = Field(default=None, description="key that signs session cookies (32+ chars)")
     session_key_file: Path | None = Field(default=None, description="file holding that key (e.g. a mounted secret)")
+    # PDF reports: made in a pool of worker processes, kept in a cache on disk (b1mg_maturity.report.jobs).
+    report_workers: int = Field(default=2, ge=1, le=32, description="worker processes that make PDF reports")
+    report_cache_dir: Path | None = Field(
+        default=None, description="where made PDF reports are kept (default: report-cache beside the SQLite file)"
+    )
+    report_cache_mib: int = Field(default=512, ge=1, description="the report cache's size; the oldest used go first")
 
 
 @lru_cache(maxsize=1)

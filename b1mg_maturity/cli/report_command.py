@@ -18,6 +18,7 @@ from b1mg_maturity.questionnaire import BUNDLED_MLM
 
 if TYPE_CHECKING:
     from b1mg_maturity.report.context import ReportContext
+    from b1mg_maturity.services import RoundView
 
 app = typer.Typer()
 
@@ -131,24 +132,34 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _report_all(directory: Path, *, published: bool, charts: bool, database_url: str | None) -> None:
+    """One report per round, made by the report worker pool (every core) and written as each is ready.
+
+    The rounds' contexts are read here one after another while the workers render; a report made
+    before (the cache, keyed by everything it shows) is written at once.
+    """
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValidationFailed(
             "cannot create", (Problem(str(directory), f"cannot create the directory: {exc.strerror or exc}"),)
         ) from None
+    from concurrent.futures import Future, as_completed
+
     from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
-    from b1mg_maturity.report.render import render_pdf, report_file_name
-    from b1mg_maturity.report.rounds import context_for_round
+    from b1mg_maturity.cli.options import configured_database_url, settings
+    from b1mg_maturity.report.files import report_file_name
+    from b1mg_maturity.report.jobs import PreparedReport, jobs_for
+    from b1mg_maturity.report.rounds import context_for_round, report_date
 
     services = operator_services(database_url)
+    jobs = jobs_for(settings(), database_url=configured_database_url(database_url))
     try:
         rounds = [r for r in services.list_rounds(OPERATOR_ID) if not published or r.status == RoundStatus.PUBLISHED]
         rounds.sort(key=lambda r: (r.health_system.code, r.round_date, r.id))
         if not rounds:
             say(out, f"no {'published ' if published else ''}rounds: nothing written")
             return
-        written: list[Path] = []
+        written: dict[int, Path] = {}
         failed: list[str] = []
         columns = (
             TextColumn("{task.description}"),
@@ -158,26 +169,43 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
         )
         with Progress(*columns, console=err, transient=False) as progress:
             task = progress.add_task("Writing reports", total=len(rounds))
+            asked: dict[Future[PreparedReport], tuple[RoundView, Path]] = {}
+
+            def located(view: RoundView, lines: list[str]) -> None:
+                failed.extend(f"round {view.id} ({view.health_system.code} {view.label}): {line}" for line in lines)
+                progress.advance(task)
+
             for view in rounds:
-                progress.update(task, description=f"{view.health_system.code} {view.label}")
                 try:
                     context = context_for_round(
-                        services, OPERATOR_ID, view.id, min_group_size=services.settings.min_group_size
+                        services,
+                        OPERATOR_ID,
+                        view.id,
+                        min_group_size=services.settings.min_group_size,
+                        generated_on=report_date(view),
                     )
-                    path = directory / report_file_name(context)
-                    _write(path, render_pdf(context, charts=charts))
-                    written.append(path)
                 except B1mgError as exc:
-                    failed.extend(
-                        f"round {view.id} ({view.health_system.code} {view.label}): {line}" for line in exc.lines()
-                    )
+                    located(view, exc.lines())
+                    continue
+                asked[jobs.submit(context, charts=charts)] = (view, directory / report_file_name(context))
+            for future in as_completed(asked):
+                view, path = asked[future]
+                progress.update(task, description=f"{view.health_system.code} {view.label}")
+                try:
+                    _write(path, future.result().pdf)
+                except B1mgError as exc:
+                    located(view, exc.lines())
+                    continue
+                written[view.id] = path
                 progress.advance(task)
     finally:
+        jobs.shutdown()
         services.db.dispose()
     archive = directory / f"readiness-reports{'-published' if published else ''}-{dt.date.today():%Y%m%d}.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        for path in written:
-            bundle.write(path, arcname=path.name)
+        for view in rounds:  # in the rounds' order, whatever order the reports were made in
+            if view.id in written:
+                bundle.write(written[view.id], arcname=written[view.id].name)
     say(out, f"wrote {len(written)} reports to {directory} and {archive.name}")
     for line in failed:
         say(err, line)

@@ -20,6 +20,7 @@ from b1mg_maturity.lazy_exports import lazy_exports
 if TYPE_CHECKING:
     from b1mg_maturity.report.context import DRAFT_WATERMARK, ReportContext, build_report_context, report_context_of
     from b1mg_maturity.report.figures import ChartExportError, stop_chart_server
+    from b1mg_maturity.report.files import report_file_name
     from b1mg_maturity.report.inputs import IndicatorNotes, PeerMedians, PreviousRound, ReportInputs, RoundInfo
     from b1mg_maturity.report.render import (
         AssetRefused,
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
         render_html,
         render_pdf,
         render_report,
-        report_file_name,
     )
     from b1mg_maturity.report.rounds import context_for_round
 
@@ -45,8 +45,8 @@ __getattr__, __dir__ = lazy_exports(
             "render_html",
             "render_pdf",
             "render_report",
-            "report_file_name",
         ),
+        "files": ("report_file_name",),
         "rounds": ("context_for_round",),
     },
 )

@@ -138,6 +138,10 @@ class ChartServer:
     def running(self) -> bool:
         return self._kaleido is not None
 
+    def start(self) -> None:
+        """Start the browser now (a report worker's warm-up), so that no chart waits for it."""
+        self._ensure_started()
+
     def _ensure_started(self) -> tuple[asyncio.AbstractEventLoop, Any]:
         with self._lock:
             if self._loop is not None and self._kaleido is not None:

@@ -14,8 +14,7 @@ import datetime as dt
 import logging
 import threading
 import time
-import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -29,8 +28,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from b1mg_maturity.charts import describe, domain_radar, indicator_bars
 from b1mg_maturity.report.context import ReportContext, long_date
 from b1mg_maturity.report.figures import ChartServer, SvgChart, export_svgs
+from b1mg_maturity.report.files import REPORT_ASSETS, report_file_name
 
-REPORT_ASSETS = Path(__file__).resolve().parent.parent.parent / "reports"
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
 PDF_VARIANT = "pdf/ua-1"
@@ -248,21 +247,6 @@ def render_report(
 def render_pdf(context: ReportContext, *, charts: bool = True, server: ChartServer | None = None) -> bytes:
     """The readiness report of ``context`` as PDF bytes (the Results page's download button uses this)."""
     return render_report(context, charts=charts, server=server).pdf
-
-
-def report_file_name(context: ReportContext, suffix: str = ".pdf") -> str:
-    """A safe file name: ``readiness-report-XA-round-2026.pdf``."""
-    parts: Sequence[str] = [
-        "readiness-report",
-        context.round.health_system_code or context.round.health_system_name,
-        context.round.label,
-    ]
-    text = "-".join(parts)
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    safe = "".join(c if c.isalnum() or c == "_" else "-" for c in ascii_text)
-    while "--" in safe:
-        safe = safe.replace("--", "-")
-    return safe.strip("-")[:120] + suffix
 
 
 __all__ = [

@@ -7,11 +7,17 @@ report rests on, the peers' medians included, in one read-only unit of work
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from typing import TYPE_CHECKING
 
+from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.report.context import MIN_PEERS, ReportContext, report_context_of
+from b1mg_maturity.report.inputs import IndicatorNotes, ReportInputs
 from b1mg_maturity.scoring import Aggregation
-from b1mg_maturity.services import Services
+
+if TYPE_CHECKING:
+    from b1mg_maturity.services import RoundView, Services
 
 
 def context_for_round(
@@ -30,10 +36,45 @@ def context_for_round(
     may open the round (a viewer may, once it is submitted or published).
     ``min_group_size`` is the installation's setting, passed in by the caller (the
     app or the command line); the benchmark needs at least :data:`MIN_PEERS` peers
-    whatever it says.
+    whatever it says.  ``generated_on``: see :func:`report_date`.
     """
     min_peers = max(MIN_PEERS, min_group_size)
     inputs = services.report_inputs(  # the permission check first; the peers in the same snapshot
         actor_id, round_id, aggregation=aggregation, peer_group_size=min_peers if with_benchmark else None
     )
     return report_context_of(inputs, benchmark=inputs.peers, min_peers=min_peers, generated_on=generated_on)
+
+
+def report_date(view: RoundView) -> dt.date | None:
+    """The date a round's report says it was made: a published round's is the day it was published.
+
+    A published round cannot change without being reopened (a status change), so
+    its last change is its publication, and its report is the same every day
+    after: dated by the publication, the PDF made when it was published stays
+    valid in the cache (its key holds the date), instead of going stale at
+    midnight.  Any other round's report is dated the day it is made (None: today).
+    """
+    if view.status != RoundStatus.PUBLISHED:
+        return None
+    return view.updated_at.date()
+
+
+def without_evidence(inputs: ReportInputs) -> ReportInputs:
+    """The inputs as a user who may not read every expert's ratings (a viewer) has them: the agreed
+    rationale only, none of the experts' evidence or links (see ``services.report_inputs``)."""
+    notes = {iid: IndicatorNotes(rationale=n.rationale) for iid, n in inputs.notes.items() if n.rationale}
+    return dataclasses.replace(inputs, notes=notes, evidence_included=False)
+
+
+def published_contexts(
+    services: Services, actor_id: int, view: RoundView, *, min_group_size: int
+) -> tuple[ReportContext, ReportContext]:
+    """The two reports a published round is read in, read in one snapshot by the administrator who published it:
+    the coordinators' and administrators' copy (with the experts' evidence) and everyone else's (a viewer's)."""
+    min_peers = max(MIN_PEERS, min_group_size)
+    inputs = services.report_inputs(actor_id, view.id, peer_group_size=min_peers)
+    generated_on = report_date(view)
+    return tuple(  # type: ignore[return-value]
+        report_context_of(copy, benchmark=inputs.peers, min_peers=min_peers, generated_on=generated_on)
+        for copy in (inputs, without_evidence(inputs))
+    )

@@ -16,6 +16,7 @@ import streamlit as st
 from b1mg_maturity.domain import GlobalRole, RoundStatus, SystemRole
 from b1mg_maturity.errors import Problem, QuestionnaireError
 from b1mg_maturity.permissions import NOTHING
+from b1mg_maturity.report.jobs import publish_and_prepare
 from b1mg_maturity.services import AuditView, RoundView, Services, UserView
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
@@ -286,7 +287,9 @@ def _rounds(services: Services, actor_id: int) -> None:
         else:
             chosen = st.selectbox("Submitted round", submitted, format_func=round_label, key="admin-publish-round")
             if st.button("Publish", type="primary", key="admin-publish") and chosen is not None:
-                _done(lambda: services.publish(actor_id, chosen.id), f"Published {round_label(chosen)}.")
+                _done(  # its reports are made now, so that the first download is served from the cache
+                    lambda: publish_and_prepare(services, actor_id, chosen.id), f"Published {round_label(chosen)}."
+                )
     with reopen_col, st.container(border=True):
         st.markdown("**Reopen a round**")
         st.caption("Moves a submitted or published round back to consensus review, so it can change again.")

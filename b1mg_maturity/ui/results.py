@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -19,11 +22,13 @@ from b1mg_maturity.charts import describe, domain_radar
 from b1mg_maturity.domain import EDITABLE_STATUSES, RoundStatus
 from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes
 from b1mg_maturity.report.context import ReportContext, Score
-from b1mg_maturity.report.rounds import context_for_round
+from b1mg_maturity.report.files import report_file_name
+from b1mg_maturity.report.jobs import PreparedReport, report_jobs
+from b1mg_maturity.report.rounds import context_for_round, report_date
 from b1mg_maturity.services import RoundView, Services, UserView
 from b1mg_maturity.services.round_transfer import export_round, round_json
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
-from b1mg_maturity.ui.feedback import attempt, escape_markdown
+from b1mg_maturity.ui.feedback import attempt, escape_markdown, show_error
 from b1mg_maturity.ui.widgets import headline_metrics, round_picker, score_text
 
 log = logging.getLogger("b1mg_maturity.ui")
@@ -50,7 +55,13 @@ def render() -> None:
             )
         return
     context = attempt(
-        lambda: context_for_round(services, user.id, round_.id, min_group_size=services.settings.min_group_size)
+        lambda: context_for_round(
+            services,
+            user.id,
+            round_.id,
+            min_group_size=services.settings.min_group_size,
+            generated_on=report_date(round_),
+        )
     )
     if context is None:
         return
@@ -278,24 +289,83 @@ def _downloads(services: Services, user: UserView, round_: RoundView, context: R
             "another installation.",
         )
     with columns[3]:
-        _pdf_download(context)
+        _pdf_report(services, context)
 
 
-def _pdf_download(context: ReportContext) -> None:
-    """The PDF readiness report of the context this page shows, rendered only when clicked."""
+# --- the PDF report: made by a worker process, never inside this page's run ----------------------
 
-    def pdf() -> bytes:
-        from b1mg_maturity.report.render import render_pdf  # WeasyPrint: loaded only for a download
+PDF_POLL_SECONDS = 1.0
+_PDF_JOBS = "results-pdf-jobs"  # per session: round id -> the job making its report
 
-        return render_pdf(context)
 
+@dataclass(frozen=True)
+class _PdfJob:
+    key: str  # the report's cache key: everything it shows
+    future: Future[PreparedReport]
+    started: float  # time.monotonic() when asked for
+
+
+def _pdf_jobs() -> dict[int | None, _PdfJob]:
+    jobs: dict[int | None, _PdfJob] = st.session_state.setdefault(_PDF_JOBS, {})
+    return jobs
+
+
+def _pdf_report(services: Services, context: ReportContext) -> None:
+    """The PDF of the context this page shows: at once when made already (the cache, or this session's job),
+    else a button that has it made by a worker while the person goes on working; a message until it is ready."""
+    jobs = report_jobs(services.settings)
     round_id = context.round.round_id
-    st.download_button(
-        "Report (PDF)",
-        data=pdf,
-        file_name=f"round-{round_id}-report.pdf",
-        mime="application/pdf",
+    key = jobs.key(context)
+    job = _pdf_jobs().get(round_id)
+    if job is not None and job.key != key:
+        job = None  # made from what the page showed before (a rating changed since): not this report
+    data = jobs.cached(key)
+    if data is None and job is not None and job.future.done() and job.future.exception() is None:
+        data = job.future.result().pdf  # made, though the cache could not keep it
+    if data is not None:
+        st.download_button(
+            "Report (PDF)",
+            data=data,
+            file_name=report_file_name(context),
+            mime="application/pdf",
+            icon=":material/picture_as_pdf:",
+            key=f"results-pdf-{round_id}",
+            on_click="ignore",
+            type="primary",
+        )
+        return
+    if job is not None and not job.future.done():
+        _pdf_progress(round_id)
+        return
+    if job is not None and (failure := job.future.exception()) is not None:
+        show_error(failure)  # plain words: the worker's errors are ReportFailed
+    st.button(
+        "Prepare the PDF report",
+        key=f"results-pdf-prepare-{round_id}",
         icon=":material/picture_as_pdf:",
-        key=f"results-pdf-{round_id}",
-        on_click="ignore",
+        on_click=_start_pdf,
+        args=(services, context, key),
+        help="The report is made in the background: you can keep working, here or on another page, "
+        "and download it when it is ready.",
+    )
+
+
+def _start_pdf(services: Services, context: ReportContext, key: str) -> None:
+    """The button's callback: runs before the page's rerun, so that the rerun already shows the progress."""
+    future = report_jobs(services.settings).submit(context)
+    _pdf_jobs()[context.round.round_id] = _PdfJob(key, future, time.monotonic())
+
+
+@st.fragment(run_every=PDF_POLL_SECONDS)
+def _pdf_progress(round_id: int | None) -> None:
+    """Reruns alone every second while the report is made; when it is ready, the whole page shows the download."""
+    job = _pdf_jobs().get(round_id)
+    if job is None or job.future.done():
+        st.rerun()
+    assert job is not None
+    elapsed = int(time.monotonic() - job.started)
+    st.info(
+        f"Preparing the report… this takes about half a minute ({elapsed} s so far). You can keep working, "
+        "here or on another page: it will be ready here when you come back.",
+        icon=":material/hourglass_top:",
     )

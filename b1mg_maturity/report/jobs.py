@@ -1,0 +1,296 @@
+"""PDF reports made off the person's wait path: a pool of warm worker processes, and a cache in front of it.
+
+:func:`report_jobs` is the process's one :class:`ReportJobs`; ``submit(context)``
+returns a :class:`~concurrent.futures.Future` of a :class:`PreparedReport` at
+once.  A report already in the cache (:mod:`.cache`, keyed by everything it
+shows) is served from there without rendering; one being made already is not
+made twice; anything else is made by a worker process.
+
+The workers (``report_workers`` of the settings, 2 by default: a batch uses
+both cores) each warm themselves once when they start: WeasyPrint imported and
+its fonts loaded by a first tiny document, the kaleido browser started and its
+page holding plotly.js drawn once.  The server calls :func:`warm_up` when it
+starts, so no cold browser start lands in anyone's wait; a report asked for
+before that starts the pool itself.  The workers run at a lower priority
+(``nice``) than the server, so that a report being made in the background
+never slows a person's clicks.
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures as cf
+import contextlib
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections import Counter
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from b1mg_maturity.errors import B1mgError
+from b1mg_maturity.report.cache import ReportCache, default_directory, report_key
+
+if TYPE_CHECKING:
+    from b1mg_maturity.report.model import ReportContext
+    from b1mg_maturity.services import RoundView, Services
+    from b1mg_maturity.settings import Settings
+
+log = logging.getLogger(__name__)
+
+WORKER_NICENESS = 5  # the workers yield to the server's own work (people's clicks)
+_WARM_HTML = '<html lang="en"><head><link rel="stylesheet" href="report.css"></head><body><p>warm</p></body></html>'
+
+
+class ReportFailed(B1mgError):
+    """A report could not be made; the message says why in plain words (never a traceback)."""
+
+
+@dataclass(frozen=True)
+class PreparedReport:
+    """A made report: its PDF, its cache key, and where it came from."""
+
+    pdf: bytes
+    key: str
+    from_cache: bool
+    worker_pid: int | None = None  # the process that rendered it (None: served from the cache)
+    seconds: float = 0.0  # rendering time in the worker
+
+
+# --- in the worker process ---------------------------------------------------------------------
+
+
+def _warm_worker(niceness: int) -> None:
+    """A worker's start: lower its priority, load WeasyPrint and its fonts, start the chart browser.
+
+    Never raises (a failing initializer would break the whole pool): what failed
+    here fails again, and is reported, when a report is made.
+    """
+    with contextlib.suppress(OSError):
+        os.nice(niceness)
+    try:
+        import plotly.graph_objects as go
+
+        from b1mg_maturity.report.figures import chart_server, export_svgs
+        from b1mg_maturity.report.render import html_to_pdf
+
+        html_to_pdf(_WARM_HTML)
+        chart_server().start()
+        export_svgs([(go.Figure(go.Bar(x=[1], y=[1])), 120, 80)])
+    except Exception:  # reported when a report is made
+        log.warning("report worker %s: warm-up failed", os.getpid(), exc_info=True)
+
+
+def _worker_pid() -> int:
+    return os.getpid()
+
+
+def _render(context: ReportContext, charts: bool) -> tuple[bytes, int, float]:
+    """In a worker: the PDF of ``context``, the worker's pid and the seconds it took."""
+    from b1mg_maturity.report.render import render_pdf
+
+    started = time.perf_counter()
+    try:
+        pdf = render_pdf(context, charts=charts)
+    except B1mgError as exc:
+        raise ReportFailed(" ".join(exc.lines())) from None  # a plain, picklable message
+    except Exception as exc:  # logged here with its traceback; the person reads plain words
+        log.exception("report worker %s: the report of %s failed", os.getpid(), context.subject)
+        raise ReportFailed(f"The report could not be made ({type(exc).__name__}).") from None
+    return pdf, os.getpid(), time.perf_counter() - started
+
+
+# --- in the server (or the command line) -------------------------------------------------------
+
+
+@dataclass
+class _Pool:
+    executor: cf.ProcessPoolExecutor
+    workers: int
+    broken: bool = False
+
+
+@dataclass
+class ReportJobs:
+    """The cache, the worker pool behind it (started on first use or by :meth:`warm_up`), and the reports in hand."""
+
+    cache: ReportCache
+    workers: int = 2
+    counts: Counter[str] = field(default_factory=Counter)  # "cached" (served from the cache), "rendered"
+    _pool: _Pool | None = field(default=None, repr=False)
+    _pending: dict[str, cf.Future[PreparedReport]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @staticmethod
+    def key(context: ReportContext, *, charts: bool = True) -> str:
+        return report_key(context, charts=charts)
+
+    def cached(self, key: str) -> bytes | None:
+        """The PDF already made for ``key`` (cheap: no worker involved), else None."""
+        return self.cache.get(key)
+
+    def submit(self, context: ReportContext, *, charts: bool = True) -> cf.Future[PreparedReport]:
+        """The report of ``context``, at once from the cache, else made by a worker (never twice at a time)."""
+        key = report_key(context, charts=charts)
+        data = self.cache.get(key)
+        if data is not None:
+            with self._lock:
+                self.counts["cached"] += 1
+            done: cf.Future[PreparedReport] = cf.Future()
+            done.set_result(PreparedReport(data, key, from_cache=True))
+            return done
+        with self._lock:
+            pending = self._pending.get(key)
+            if pending is not None:
+                return pending
+            outer: cf.Future[PreparedReport] = cf.Future()
+            outer.set_running_or_notify_cancel()
+            self._pending[key] = outer
+            self.counts["rendered"] += 1
+            try:
+                inner = self._executor().submit(_render, context, charts)
+            except Exception as exc:  # a pool that cannot start: said through the future
+                del self._pending[key]
+                log.exception("the report pool could not take a report")
+                outer.set_exception(ReportFailed(f"The report could not be started ({type(exc).__name__})."))
+                return outer
+        inner.add_done_callback(lambda finished: self._finish(key, finished, outer))
+        return outer
+
+    def _finish(self, key: str, inner: cf.Future[tuple[bytes, int, float]], outer: cf.Future[PreparedReport]) -> None:
+        """Keep the made PDF in the cache, then hand it over (so whoever sees it done finds it cached)."""
+        try:
+            pdf, pid, seconds = inner.result()
+        except Exception as exc:  # noqa: BLE001 - every failure reaches the waiting person as plain words
+            if isinstance(exc, BrokenProcessPool):
+                self._mark_broken()
+                exc = ReportFailed("The report could not be made: its worker stopped. Please try again.")
+            elif not isinstance(exc, B1mgError):
+                exc = ReportFailed(f"The report could not be made ({type(exc).__name__}).")
+            with self._lock:
+                self._pending.pop(key, None)
+            outer.set_exception(exc)
+            return
+        try:
+            self.cache.put(key, pdf)
+        except OSError as exc:  # a full or read-only disk: the report is still handed over
+            log.warning("report cache: cannot keep %s (%s)", key, exc)
+        with self._lock:
+            self._pending.pop(key, None)
+        outer.set_result(PreparedReport(pdf, key, from_cache=False, worker_pid=pid, seconds=seconds))
+
+    def _executor(self) -> cf.ProcessPoolExecutor:
+        """The pool (the caller holds the lock), started now if need be, or again after a worker died."""
+        if self._pool is None or self._pool.broken:
+            if self._pool is not None:
+                self._pool.executor.shutdown(wait=False, cancel_futures=True)
+            executor = cf.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded server
+                initializer=_warm_worker,
+                initargs=(WORKER_NICENESS,),
+            )
+            self._pool = _Pool(executor, self.workers)
+        return self._pool.executor
+
+    def _mark_broken(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.broken = True
+
+    def warm_up(self) -> list[cf.Future[int]]:
+        """Start every worker now (each warms itself as it starts); returns at once, with futures of their pids."""
+        with self._lock:
+            executor = self._executor()
+            return [executor.submit(_worker_pid) for _ in range(self.workers)]
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.executor.shutdown(wait=wait, cancel_futures=True)
+
+
+def jobs_for(settings: Settings, *, database_url: str | None = None) -> ReportJobs:
+    """A new :class:`ReportJobs` as the settings say (the process's own one is :func:`report_jobs`).
+
+    ``database_url``: the database actually used, when not the settings' (the CLI's ``--database-url``):
+    the cache's default directory is beside it.
+    """
+    directory = settings.report_cache_dir or default_directory(database_url or settings.database_url)
+    return ReportJobs(ReportCache(directory, settings.report_cache_mib * 1024 * 1024), workers=settings.report_workers)
+
+
+_jobs: ReportJobs | None = None
+_jobs_lock = threading.Lock()
+
+
+def report_jobs(settings: Settings | None = None) -> ReportJobs:
+    """The process's one :class:`ReportJobs`, made from the settings on first call (none given: the environment's)."""
+    global _jobs
+    with _jobs_lock:
+        if _jobs is None:
+            if settings is None:
+                from b1mg_maturity.settings import get_settings
+
+                settings = get_settings()
+            _jobs = jobs_for(settings)
+        return _jobs
+
+
+def warm_up(settings: Settings | None = None) -> None:
+    """Start the report workers in the background (the server calls this when it starts); returns at once."""
+    report_jobs(settings).warm_up()
+
+
+def prepare_published(services: Services, actor_id: int, view: RoundView) -> list[cf.Future[PreparedReport]]:
+    """Have the reports of a just-published round made now, so that the first download is served from the cache.
+
+    Both copies are made (see :func:`~b1mg_maturity.report.rounds.published_contexts`).
+    A report that cannot be prepared is logged and made again when asked for: the
+    publication itself stands.
+    """
+    from b1mg_maturity.report.rounds import published_contexts
+
+    try:
+        contexts = published_contexts(services, actor_id, view, min_group_size=services.settings.min_group_size)
+    except Exception:  # the round is published; its report is made when first asked for
+        log.warning("the report of published round %s could not be prepared", view.id, exc_info=True)
+        return []
+    jobs = report_jobs(services.settings)
+    return [jobs.submit(context) for context in contexts]
+
+
+def publish_and_prepare(services: Services, actor_id: int, round_id: int) -> RoundView:
+    """Publish a round (the use case, with its permission checks), then have its reports made.
+
+    The reports' inputs are read on a thread of their own: the administrator's page does not wait for them.
+    """
+    view = services.publish(actor_id, round_id)
+    threading.Thread(
+        target=prepare_published, args=(services, actor_id, view), name=f"prepare-report-{view.id}", daemon=True
+    ).start()
+    return view
+
+
+def _stop_at_exit() -> None:
+    if _jobs is not None:
+        _jobs.shutdown(wait=False)
+
+
+atexit.register(_stop_at_exit)
+
+
+__all__ = [
+    "PreparedReport",
+    "ReportFailed",
+    "ReportJobs",
+    "jobs_for",
+    "prepare_published",
+    "publish_and_prepare",
+    "report_jobs",
+    "warm_up",
+]
