@@ -59,7 +59,7 @@ def report(
     def body() -> None:
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
         from b1mg_maturity.report.render import render_pdf
-        from b1mg_maturity.report.rounds import context_for_round
+        from b1mg_maturity.report.rounds import context_for_round, report_date
 
         chosen = [
             name
@@ -83,7 +83,11 @@ def report(
             services = operator_services(database_url)
             try:
                 context = context_for_round(
-                    services, OPERATOR_ID, round_id, min_group_size=services.settings.min_group_size
+                    services,
+                    OPERATOR_ID,
+                    round_id,
+                    min_group_size=services.settings.min_group_size,
+                    generated_on=report_date(services.get_round(OPERATOR_ID, round_id)),
                 )
             finally:
                 services.db.dispose()
