@@ -17,10 +17,11 @@ $(STAMP): pyproject.toml requirements.lock
 setup: $(STAMP)
 
 # The app on the embedded SQLite database (or B1MG_DATABASE_URL), filled with demo data when empty.
+# `serve` migrates the database and loads the sign-in page once, then starts Streamlit (b1mg_maturity/startup.py).
 run: setup
 	$(BIN)/b1mg-maturity demo --if-empty
 	@echo "Open http://localhost:$(PORT) and sign in with one of the accounts above."
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/b1mg-maturity serve --server.port $(PORT) --server.headless true
 
 lint: setup
 	$(BIN)/ruff check .
@@ -40,10 +41,10 @@ unit: setup test-deps
 
 test: lint types unit
 
-# Every speed benchmark; each prints its figures beside a baseline run in the same process.
+# Every speed benchmark (benchmarks/bench_*.py), each beside a baseline measured in the same run, then one
+# table of all of them; exits non-zero when one failed (benchmarks/__main__.py).
 bench: setup test-deps
-	set -e; for bench in benchmarks/bench_*.py; do \
-		name=$$(basename $$bench .py); echo "== $$name"; $(BIN)/python -m benchmarks.$$name; done
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

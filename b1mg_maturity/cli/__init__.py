@@ -11,6 +11,7 @@ from b1mg_maturity.cli import (
     file_commands,
     report_command,
     round_commands,
+    serve_command,
 )
 from b1mg_maturity.cli.output import run_command_line
 
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.registered_commands.extend(file_commands.app.registered_commands)
 app.registered_commands.extend(demo_command.app.registered_commands)
 app.registered_commands.extend(report_command.app.registered_commands)
+app.registered_commands.extend(serve_command.app.registered_commands)
 app.add_typer(admin_commands.users, name="users")
 app.add_typer(admin_commands.systems, name="systems")
 app.add_typer(round_commands.rounds, name="rounds")

@@ -17,9 +17,10 @@ from b1mg_maturity.ui.feedback import or_stop
 SESSION_KEY = "signed_in_session"  # the id of this browser's server-side session (see user_sessions)
 
 
-@st.cache_resource(show_spinner="Opening the database…")
+@st.cache_resource(show_spinner=False)  # no spinner: `b1mg-maturity serve` calls this before any session runs
 def app_services() -> Services:
-    """One engine per server process; the database is migrated to the newest schema on start."""
+    """One engine per server process; the database is migrated to the newest schema once per process, when
+    the server starts (:mod:`b1mg_maturity.startup`), or else in the first session."""
     settings = get_settings()  # read once, here at the edge, and passed in
     db = Database(settings.database_url)
     upgrade_to_head(db.engine)
