@@ -7,10 +7,9 @@ import getpass
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from b1mg_maturity.cli.options import DatabaseOption
-from b1mg_maturity.cli.output import out, run_safely, say
+from b1mg_maturity.cli.output import new_table, out, run_safely, say
 from b1mg_maturity.domain import GlobalRole, SystemRole
 
 users = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
@@ -71,7 +70,7 @@ def list_users(database_url: DatabaseOption = None) -> None:
     def body() -> None:
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 
-        table = Table("username", "name", "global role", "health-system roles")
+        table = new_table("username", "name", "global role", "health-system roles")
         for user in operator_services(database_url).list_users(OPERATOR_ID):
             roles = ", ".join(f"{role} of {code}" for code, role in user.memberships)
             table.add_row(user.username, user.display_name, user.global_role, roles or "-")
@@ -191,7 +190,7 @@ def list_systems(database_url: DatabaseOption = None) -> None:
     def body() -> None:
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 
-        table = Table("code", "name", "kind", "demo")
+        table = new_table("code", "name", "kind", "demo")
         for system in operator_services(database_url).list_health_systems(OPERATOR_ID):
             table.add_row(system.code, system.name, system.kind, "yes" if system.is_demo else "")
         out.print(table)

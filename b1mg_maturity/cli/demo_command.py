@@ -6,9 +6,8 @@ import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from b1mg_maturity.cli.output import out, run_safely, say
+from b1mg_maturity.cli.output import new_table, out, run_safely, say
 
 if TYPE_CHECKING:
     from b1mg_maturity.demo import DemoAccount
@@ -56,7 +55,7 @@ def demo(
             return
         say(out, "SYNTHETIC DEMO DATA: fictional health systems (codes XA-XZ, names ending in '(demo)').")
         say(out, "Not a real assessment of any country or region; do not use this database for real data.")
-        counts = Table(title="Loaded")
+        counts = new_table(title="Loaded")
         counts.add_column("what")
         counts.add_column("count", justify="right")
         for what, count in (
@@ -77,7 +76,7 @@ def demo(
 
 
 def _print_accounts(accounts: tuple[DemoAccount, ...]) -> None:
-    table = Table(title="Demo accounts (demo only: everyone knows this password)")
+    table = new_table(title="Demo accounts (demo only: everyone knows this password)")
     for column in ("username", "role", "password"):
         table.add_column(column)
     for account in accounts:

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from b1mg_maturity.cli.output import EXIT_INVALID, err, out, run_safely, say
+from b1mg_maturity.cli.output import EXIT_INVALID, err, new_table, out, run_safely, say
 from b1mg_maturity.questionnaire import BUNDLED_MLM
 from b1mg_maturity.scoring import Aggregation, GroupScore, ScoreCard, score
 
@@ -101,7 +100,7 @@ def _group_row(group: GroupScore) -> list[str]:
 
 
 def _print_scorecard(card: ScoreCard) -> None:
-    table = Table(title=f"{card.questionnaire_id} {card.questionnaire_version} ({card.aggregation.value})")
+    table = new_table(title=f"{card.questionnaire_id} {card.questionnaire_version} ({card.aggregation.value})")
     for column in ("", "score", "level", "target", "gap", "answered"):
         table.add_column(column, justify="left" if not column else "right")
     table.add_row(*_group_row(card.overall), style="bold")
@@ -113,7 +112,7 @@ def _print_scorecard(card: ScoreCard) -> None:
         table.add_row(*_group_row(domain))
     out.print(table)
     if card.priorities:
-        gaps = Table(title="Largest gaps to target")
+        gaps = new_table(title="Largest gaps to target")
         for column in ("#", "indicator", "level", "target", "gap", "next step"):
             gaps.add_column(column)
         for item in card.priorities[:10]:

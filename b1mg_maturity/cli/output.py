@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from b1mg_maturity.errors import B1mgError, Conflict, ValidationFailed
 from b1mg_maturity.text_rules import strip_controls
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 out = Console()
 err = Console(stderr=True)
@@ -31,6 +34,13 @@ T = TypeVar("T")
 def say(console: Console, text: str) -> None:
     """Print plain text: no markup, no colouring of numbers, no wrapping of long paths."""
     console.print(strip_controls(text), markup=False, highlight=False, soft_wrap=True)
+
+
+def new_table(*headers: str, **options: Any) -> Table:
+    """A rich table, imported when a command prints one (``validate`` prints none)."""
+    from rich.table import Table
+
+    return Table(*headers, **options)
 
 
 def run_safely(action: Callable[[], T]) -> T:

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from b1mg_maturity.cli.options import DatabaseOption
-from b1mg_maturity.cli.output import out, run_safely, say
+from b1mg_maturity.cli.output import new_table, out, run_safely, say
 from b1mg_maturity.errors import ImportFailed, Problem, ValidationFailed
 
 rounds = typer.Typer(help="Assessment rounds.", no_args_is_help=True)
@@ -31,7 +30,7 @@ def list_rounds(database_url: DatabaseOption = None) -> None:
     def body() -> None:
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 
-        table = Table("id", "health system", "label", "date", "status", "questionnaire")
+        table = new_table("id", "health system", "label", "date", "status", "questionnaire")
         for r in operator_services(database_url).list_rounds(OPERATOR_ID):
             table.add_row(
                 str(r.id), r.health_system.code, r.label, r.round_date.isoformat(), r.status,
