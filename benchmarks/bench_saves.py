@@ -1,10 +1,17 @@
-"""Benchmark: rating saves per second on SQLite and PostgreSQL.
+"""Benchmark: the time of one rating save, on SQLite and PostgreSQL, beside a bare insert.
 
-Ours: ``Services.rate`` (one transaction per save: actor and round loaded,
-permission and version checks, the row written, an audit entry written),
-sequentially and from 20 threads at once.  Baseline, in the same run and on
-the same database: a bare SQLAlchemy loop inserting the same number of rating
-rows, one transaction each.  Prints saves per second and the ratio.
+Ours: ``Services.edit_rating`` (one field, what the Rate page sends on each
+click) and ``Services.rate`` (the whole record), each one transaction: the
+actor and the round checked (the round share-locked), the record's version
+checked, the row written, an audit entry written.  Baseline, in the same run
+and on the same database and engine (so with the same transaction settings:
+``BEGIN IMMEDIATE`` on SQLite, the driver's read-committed transaction on
+PostgreSQL): a bare SQLAlchemy Core insert of one rating row, one transaction
+each.  The paths take turns in blocks and each figure is the median block's
+seconds per save, so a busy spell of a shared machine hits all of them alike.
+Reported with :func:`benchmarks.results.record` (ratio = ours / baseline; the
+goal of issue 15 is at most 3), with the SQL statements each save sends.  Then
+20 threads saving at once, beside 20 threads of bare inserts.
 
 Run: ``python -m benchmarks.bench_saves [--saves N]`` (PostgreSQL is started
 from the server binaries, as the tests do).
@@ -14,12 +21,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from itertools import count
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
 from b1mg_maturity.edits import FieldEdit
 from b1mg_maturity.questionnaire import load_bundled
@@ -27,10 +38,15 @@ from b1mg_maturity.services import Services
 from b1mg_maturity.storage.database import Database
 from b1mg_maturity.storage.migrate import upgrade_to_head
 from b1mg_maturity.storage.models import Rating
+from benchmarks.results import record
 from tests.pg_server import PostgresNotAvailable, create_database, running_postgres
 from tests.statement_count import StatementCounter
 
 THREADS = 20
+BLOCKS = 10  # turns each path takes
+BASELINE = "bare SQLAlchemy insert of one rating row, one transaction"
+
+Save = Callable[[int], None]  # the n-th save of one path
 
 
 def _setup(url: str, experts: int) -> tuple[Services, int, list[int]]:
@@ -48,11 +64,12 @@ def _setup(url: str, experts: int) -> tuple[Services, int, list[int]]:
     return services, round_id, ids
 
 
-def _ours_sequential(services: Services, round_id: int, expert: int, saves: int) -> float:
+def _rate_saves(services: Services, round_id: int, expert: int) -> Save:
+    """``Services.rate`` over the indicators in turn (a first save inserts, later ones update), on the version read."""
     indicators = [i.id for i in load_bundled().indicators]
     versions: dict[str, int] = {}
-    start = time.perf_counter()
-    for n in range(saves):
+
+    def save(n: int) -> None:
         indicator = indicators[n % len(indicators)]
         saved = services.rate(
             expert,
@@ -63,59 +80,78 @@ def _ours_sequential(services: Services, round_id: int, expert: int, saves: int)
             expected_version=versions.get(indicator, 0),
         )
         versions[indicator] = saved.version
-    return time.perf_counter() - start
+
+    return save
 
 
-def _ours_field_edits(services: Services, round_id: int, expert: int, saves: int) -> float:
+def _field_saves(services: Services, round_id: int, expert: int) -> Save:
     """What the Rate page does: one field per save (evidence), guarded by the value the page showed."""
     indicators = [i.id for i in load_bundled().indicators]
     shown: dict[str, str] = {}
-    start = time.perf_counter()
-    for n in range(saves):
+
+    def save(n: int) -> None:
         indicator = indicators[n % len(indicators)]
         text = f"edit {n}"
         services.edit_rating(expert, round_id, indicator, FieldEdit("evidence", shown.get(indicator, ""), text))
         shown[indicator] = text
-    return time.perf_counter() - start
+
+    return save
 
 
-def _ours_threads(services: Services, round_id: int, experts: list[int], saves: int) -> float:
-    indicators = [i.id for i in load_bundled().indicators]
-    per_thread = saves // THREADS
-    barrier = threading.Barrier(THREADS + 1)
-
-    def work(n: int) -> None:
-        expert = experts[n]  # one expert per thread: no conflicts, pure throughput
-        versions: dict[str, int] = {}
-        barrier.wait()
-        for k in range(per_thread):
-            indicator = indicators[k % len(indicators)]
-            saved = services.rate(
-                expert, round_id, indicator, level=1 + k % 5, evidence="t", expected_version=versions.get(indicator, 0)
-            )
-            versions[indicator] = saved.version
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    start = time.perf_counter()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - start
+_BARE_INSERT = insert(cast(Table, Rating.__table__))  # built once, as our saves' statements are
 
 
-def _baseline(db: Database, round_id: int, expert: int, saves: int, prefix: str = "X") -> float:
-    start = time.perf_counter()
-    for n in range(saves):
+def _bare_inserts(db: Database, round_id: int, expert: int, prefix: str) -> Save:
+    """The baseline: one new rating row per transaction (an indicator id of its own), through the same engine."""
+
+    def save(n: int) -> None:
         with db.engine.begin() as connection:
             connection.execute(
-                insert(Rating).values(
-                    round_id=round_id, indicator_id=f"{prefix}{n}", expert_id=expert, level=1 + n % 5, evidence=f"save {n}",
-                    links="[]", version=1, not_applicable=False, updated_at=dt.datetime.now(dt.UTC),
-                )
+                _BARE_INSERT,
+                {
+                    "round_id": round_id, "indicator_id": f"{prefix}{n}", "expert_id": expert, "level": 1 + n % 5,
+                    "evidence": f"save {n}", "links": "[]", "version": 1, "not_applicable": False,
+                    "updated_at": dt.datetime.now(dt.UTC),
+                },
             )  # fmt: skip
-    return time.perf_counter() - start
+
+    return save
+
+
+def _seconds_per_save(paths: dict[str, Save], saves: int) -> dict[str, float]:
+    """Each path's median seconds per save over ``BLOCKS`` blocks, the paths taking turns block by block."""
+    per_block = max(1, saves // BLOCKS)
+    numbers: dict[str, Iterator[int]] = {name: count() for name in paths}
+    for name, save in paths.items():  # unmeasured: statements compiled, connections opened, caches filled
+        for _ in range(10):
+            save(next(numbers[name]))
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(BLOCKS):
+        for name, save in paths.items():
+            start = time.perf_counter()
+            for _ in range(per_block):
+                save(next(numbers[name]))
+            times[name].append((time.perf_counter() - start) / per_block)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def _threaded_seconds_per_save(saves_of: list[Save], per_thread: int) -> float:
+    """Wall seconds per save while one thread per path saves at once (all started together)."""
+    barrier = threading.Barrier(len(saves_of) + 1)
+
+    def work(save: Save) -> None:
+        barrier.wait()
+        for k in range(per_thread):
+            save(k)
+
+    threads = [threading.Thread(target=work, args=(save,)) for save in saves_of]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return (time.perf_counter() - start) / (per_thread * len(saves_of))
 
 
 def _statements_per_save(services: Services, round_id: int, expert: int) -> tuple[float, float, float]:
@@ -126,6 +162,7 @@ def _statements_per_save(services: Services, round_id: int, expert: int) -> tupl
     """
     indicators = [i.id for i in load_bundled().indicators][-10:]
     services.edit_rating(expert, round_id, indicators[0], FieldEdit("evidence", "", "warm"))
+    bare = _bare_inserts(services.db, round_id, expert, prefix="C")
     counts = []
     for kind in ("rate", "field", "bare"):
         with StatementCounter(services.db.engine) as counter:
@@ -137,7 +174,7 @@ def _statements_per_save(services: Services, round_id: int, expert: int) -> tupl
                     seen, text = ("c", f"f{n}") if n < 9 else (f"f{n - 9}", f"g{n}")
                     services.edit_rating(expert, round_id, indicator, FieldEdit("evidence", seen, text))
                 else:
-                    _baseline(services.db, round_id, expert, 1, prefix=f"C{n}-")
+                    bare(n)
         counts.append(counter.count / 18)
     return counts[0], counts[1], counts[2]
 
@@ -145,19 +182,34 @@ def _statements_per_save(services: Services, round_id: int, expert: int) -> tupl
 def bench(label: str, url: str, saves: int) -> None:
     services, round_id, experts = _setup(url, THREADS + 3)
     per_rate, per_field, per_bare = _statements_per_save(services, round_id, experts[THREADS + 2])
-    ours = _ours_sequential(services, round_id, experts[THREADS + 1], saves)
-    base = _baseline(services.db, round_id, experts[THREADS + 1], saves)
-    threaded = _ours_threads(services, round_id, experts[:THREADS], saves)
-    fields = _ours_field_edits(services, round_id, experts[THREADS], saves)
     print(f"{label}:")
     print(
-        f"  statements per save (commit included): Services.rate {per_rate:.1f}, "
-        f"edit_rating (1 field) {per_field:.1f}, bare insert {per_bare:.1f}"
+        f"  statements per save (commit included): Services.edit_rating (1 field) {per_field:.1f}, "
+        f"Services.rate {per_rate:.1f}, bare insert {per_bare:.1f}"
     )
-    print(f"  bare SQLAlchemy insert loop:   {saves / base:8.0f} saves/s")
-    print(f"  Services.rate, 1 thread:       {saves / ours:8.0f} saves/s   (ratio to baseline {base / ours:5.2f})")
-    print(f"  Services.rate, {THREADS} threads:     {saves / threaded:8.0f} saves/s   (ratio {base / threaded:5.2f})")
-    print(f"  Services.edit_rating (1 field): {saves / fields:8.0f} saves/s   (ratio {base / fields:5.2f})")
+    seconds = _seconds_per_save(
+        {
+            "bare": _bare_inserts(services.db, round_id, experts[THREADS + 1], prefix="X"),
+            "field": _field_saves(services, round_id, experts[THREADS]),
+            "rate": _rate_saves(services, round_id, experts[THREADS + 1]),
+        },
+        saves,
+    )
+    record(
+        f"saves, {label}: Services.edit_rating (one field)", seconds["field"], seconds["bare"], baseline_name=BASELINE
+    )
+    record(f"saves, {label}: Services.rate (whole record)", seconds["rate"], seconds["bare"], baseline_name=BASELINE)
+    per_thread = max(1, saves // THREADS)
+    ours = _threaded_seconds_per_save([_rate_saves(services, round_id, e) for e in experts[:THREADS]], per_thread)
+    bare = _threaded_seconds_per_save(
+        [_bare_inserts(services.db, round_id, e, prefix=f"T{n}-") for n, e in enumerate(experts[:THREADS])], per_thread
+    )
+    record(
+        f"saves, {label}: Services.rate, {THREADS} threads at once",
+        ours,
+        bare,
+        baseline_name=f"the same bare insert from {THREADS} threads at once",
+    )
     services.db.dispose()
 
 
@@ -166,10 +218,10 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=1000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        bench("SQLite (WAL, file)", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.saves)
+        bench("SQLite (WAL file)", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.saves)
     try:
         with running_postgres() as admin_url:
-            bench("PostgreSQL 15 (local, fsync off)", create_database(admin_url, "bench"), args.saves)
+            bench("PostgreSQL (local, fsync off)", create_database(admin_url, "bench"), args.saves)
     except PostgresNotAvailable as exc:
         print(f"PostgreSQL skipped: {exc}")
 

@@ -345,11 +345,12 @@ class AnswerUseCases(UseCases):
         assert (expected_version is None) != (seen is None), "give exactly one guard"
         save = _SaveRequest(record, round_id, indicator_id, stored, shown, expected_version, seen)
         try:
-            with self.db.transaction() as session:
+            with self.db.writing() as connection:
                 # One statement: the actor, the round share-locked (saves run side by side, a submit waits for them
                 # and they for it), and the record as stored.
-                access = self.load_access(session, actor_id, round_id, record.access_query, indicator_id=indicator_id)
-                connection = session.connection()
+                access = self.load_access(
+                    connection, actor_id, round_id, record.access_query, indicator_id=indicator_id
+                )
                 self._require_may_write(connection, save, access)
                 return self._write(connection, save, access)
         except IntegrityError:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeAlias, cast
 
-from sqlalchemy import Row, Select, Table, bindparam, exists, select
+from sqlalchemy import Connection, Row, Select, Table, bindparam, exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from b1mg_maturity.domain import EDITABLE_STATUSES, GlobalRole, RoundStatus
@@ -131,8 +131,10 @@ class UseCases:
             yield session, self.load_actor(session, actor_id)
 
     def load_actor(self, session: Session, user_id: int) -> Actor:
-        rows = session.connection().execute(_ACTOR_QUERY, {"actor_id": user_id}).all()
-        return self._actor_of(user_id, rows)
+        return self._load_actor(session.connection(), user_id)
+
+    def _load_actor(self, connection: Connection, user_id: int) -> Actor:
+        return self._actor_of(user_id, connection.execute(_ACTOR_QUERY, {"actor_id": user_id}).all())
 
     def _actor_of(self, user_id: int, rows: Iterable[AnyRow]) -> Actor:
         """The actor from rows of :data:`_ACTOR_COLUMNS` (the user's columns None: no such user)."""
@@ -187,7 +189,7 @@ class UseCases:
 
     def load_access(
         self,
-        session: Session,
+        connection: Connection,
         actor_id: int,
         round_id: int,
         query: Select[Any] = _ROUND_ACCESS_QUERY,
@@ -195,13 +197,14 @@ class UseCases:
     ) -> RoundAccess:
         """The acting user and the round, share-locked, in one statement (for a write in the round).
 
-        ``query`` is :func:`round_access_query` with the caller's columns (their
-        bind parameters in ``params``).  The refusals are :meth:`load_actor`'s and
-        :meth:`load_round`'s, with the same words.
+        Run in a write transaction (:meth:`Database.writing`, or a session's
+        ``connection()``).  ``query`` is :func:`round_access_query` with the
+        caller's columns (their bind parameters in ``params``).  The refusals are
+        :meth:`load_actor`'s and :meth:`load_round`'s, with the same words.
         """
-        rows = session.connection().execute(query, {"actor_id": actor_id, "round_id": round_id, **params}).all()
+        rows = connection.execute(query, {"actor_id": actor_id, "round_id": round_id, **params}).all()
         if not rows:
-            self.load_actor(session, actor_id)  # an inactive account is told so before anything about the round
+            self._load_actor(connection, actor_id)  # an inactive account is told so before anything about the round
             raise _no_round()
         actor = self._actor_of(actor_id, rows)
         first = rows[0]

@@ -5,6 +5,10 @@ Two kinds of unit of work:
 * ``Database.transaction()`` for changes.  On SQLite it starts with ``BEGIN
   IMMEDIATE``: concurrent writers queue for the write lock instead of failing
   half-way with "database is locked" on a lock upgrade.
+  ``Database.writing()`` is the same transaction as a Core connection, for a
+  hot path that writes through prebuilt statements (a rating save) and does
+  not need the ORM session's bookkeeping (which costs as much as the
+  transaction itself).
 * ``Database.reading()`` for use cases that only read.  On SQLite it starts
   with a plain (deferred) ``BEGIN`` and never takes the write lock, so readers
   are not held up by writers (WAL journalling); on both databases the
@@ -22,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -112,6 +116,12 @@ class Database:
         """A session in one transaction: committed on success, rolled back on any error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """The transaction of :meth:`transaction` as a Core connection (no ORM session): committed on success."""
+        with self.engine.begin() as connection:
+            yield connection
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
