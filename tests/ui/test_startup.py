@@ -36,7 +36,8 @@ def test_the_database_is_migrated_once_per_process_not_per_session(
     monkeypatch.setattr(context, "upgrade_to_head", counted_upgrade)
     with app_database(f"sqlite:///{tmp_path / 'app.sqlite3'}"):
         if served_by == "b1mg-maturity serve":
-            startup.warm_up()
+            assert startup.open_database in [step.run for step in startup.WARM_UPS]
+            startup.open_database()
             assert len(migrated) == 1, "serve migrates before any session runs"
         for _ in range(3):
             at = AppTest.from_file(str(APP), default_timeout=120)
@@ -77,11 +78,18 @@ def test_serve_refuses_to_start_in_production_without_a_session_key(
     assert started == []
 
 
-def test_serve_passes_streamlit_options_on_after_warming_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[list[str]] = []
-    monkeypatch.setattr(startup, "run_streamlit", lambda options: started.append(list(options)))
-    with app_database(f"sqlite:///{tmp_path / 'app.sqlite3'}"):
-        result = CliRunner().invoke(command_line, ["serve", "--server.port", "8599", "--server.headless", "true"])
+def test_serve_says_how_long_each_warm_up_took_then_passes_streamlit_options_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events: list[object] = []
+
+    def warm_up() -> list[startup.WarmedUp]:
+        events.append("warm-up")
+        return [startup.WarmedUp("step", 0.5)]
+
+    monkeypatch.setattr(startup, "warm_up", warm_up)
+    monkeypatch.setattr(startup, "run_streamlit", lambda options: events.append(list(options)))
+    result = CliRunner().invoke(command_line, ["serve", "--server.port", "8599", "--server.headless", "true"])
     assert result.exit_code == 0, result.output
-    assert "Warmed up before serving" in result.stderr
-    assert started == [["--server.port", "8599", "--server.headless", "true"]]
+    assert "Warmed up before serving: step 0.50 s." in result.stderr
+    assert events == ["warm-up", ["--server.port", "8599", "--server.headless", "true"]]
