@@ -23,9 +23,13 @@ import concurrent.futures as cf
 import contextlib
 import logging
 import multiprocessing
+import multiprocessing.connection
+import multiprocessing.context
 import os
+import sys
 import threading
 import time
+import types
 from collections import Counter
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -69,6 +73,9 @@ def _warm_worker(niceness: int) -> None:
     Never raises (a failing initializer would break the whole pool): what failed
     here fails again, and is reported, when a report is made.
     """
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), name="report-worker-watch", daemon=True).start()
     with contextlib.suppress(OSError):
         os.nice(niceness)
     try:
@@ -84,7 +91,24 @@ def _warm_worker(niceness: int) -> None:
         log.warning("report worker %s: warm-up failed", os.getpid(), exc_info=True)
 
 
+def _exit_with(parent_sentinel: int) -> None:
+    """End this worker, and its browser, when the server that started it is gone (killed, crashed): a pool's
+    worker would otherwise wait for work forever, holding its Chromium."""
+    multiprocessing.connection.wait([parent_sentinel])
+    with contextlib.suppress(Exception):  # leaving anyway
+        from b1mg_maturity.report.figures import stop_chart_server
+
+        stop_chart_server()
+    os._exit(0)
+
+
 def _worker_pid() -> int:
+    return os.getpid()
+
+
+def _meet(barrier: threading.Barrier, timeout: float) -> int:
+    """Wait at ``barrier`` (a manager's, shared by every worker): held until every worker is there."""
+    barrier.wait(timeout)
     return os.getpid()
 
 
@@ -104,6 +128,34 @@ def _render(context: ReportContext, charts: bool) -> tuple[bytes, int, float]:
 
 
 # --- in the server (or the command line) -------------------------------------------------------
+
+
+class _WorkerProcess(multiprocessing.context.SpawnProcess):
+    """A spawned worker that does not run the parent's main script.
+
+    A spawned process first runs the parent's ``__main__`` again (as ``__mp_main__``).  Inside
+    Streamlit that is the app's script itself, which must not run in a worker: while the
+    worker is started, ``__main__`` is a module with no file, which spawning skips.
+    """
+
+    def start(self) -> None:
+        with _MAIN_SWAP:
+            real = sys.modules.get("__main__")
+            blank = sys.modules["__main__"] = types.ModuleType("__main__")
+            try:
+                super().start()
+            finally:
+                if sys.modules.get("__main__") is blank and real is not None:
+                    sys.modules["__main__"] = real
+
+
+class _WorkerContext(multiprocessing.context.SpawnContext):
+    """Spawned (never forked: the server has threads), without the parent's main script."""
+
+    Process = _WorkerProcess
+
+
+_MAIN_SWAP = threading.Lock()
 
 
 @dataclass
@@ -189,7 +241,7 @@ class ReportJobs:
                 self._pool.executor.shutdown(wait=False, cancel_futures=True)
             executor = cf.ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded server
+                mp_context=_WorkerContext(),
                 initializer=_warm_worker,
                 initargs=(WORKER_NICENESS,),
             )
@@ -206,6 +258,18 @@ class ReportJobs:
         with self._lock:
             executor = self._executor()
             return [executor.submit(_worker_pid) for _ in range(self.workers)]
+
+    def wait_until_warm(self, timeout: float = 300) -> set[int]:
+        """Start every worker and wait until each has warmed itself (benchmarks, tests); returns their pids.
+
+        One task a worker, each waiting for the others at a barrier, so that no worker takes two.
+        """
+        with multiprocessing.get_context("spawn").Manager() as manager:
+            barrier = manager.Barrier(self.workers)
+            with self._lock:
+                executor = self._executor()
+                futures = [executor.submit(_meet, barrier, timeout) for _ in range(self.workers)]
+            return {future.result(timeout) for future in futures}
 
     def shutdown(self, *, wait: bool = True) -> None:
         with self._lock:

@@ -2,7 +2,9 @@
 
 The page renders the round's report context (:func:`b1mg_maturity.report.rounds.context_for_round`,
 read in one snapshot): the numbers, level texts, gaps and basis shown here are
-the PDF's, and the PDF offered for download is made from the same context.
+the PDF's, and the PDF offered for download is made from the same context, by
+a report worker process (:mod:`b1mg_maturity.report.jobs`) while the page stays
+usable, or served at once from the report cache.
 Any user who may open the round sees it; the round JSON (with every expert's
 own ratings) is offered only to its coordinator and administrators.
 """
