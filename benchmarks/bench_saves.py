@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 from typing import cast
@@ -118,21 +119,31 @@ def _bare_inserts(db: Database, round_id: int, expert: int, prefix: str) -> Save
     return save
 
 
-def _seconds_per_save(paths: dict[str, Save], saves: int) -> dict[str, float]:
-    """Each path's median seconds per save over ``BLOCKS`` blocks, the paths taking turns block by block."""
+@dataclass(frozen=True)
+class PerSave:
+    """A path's median seconds per save: wall clock, and CPU time of this process (less disturbed by a busy machine)."""
+
+    wall: float
+    cpu: float
+
+
+def _per_save(paths: dict[str, Save], saves: int) -> dict[str, PerSave]:
+    """Each path's medians per save over ``BLOCKS`` blocks, the paths taking turns block by block."""
     per_block = max(1, saves // BLOCKS)
     numbers: dict[str, Iterator[int]] = {name: count() for name in paths}
     for name, save in paths.items():  # unmeasured: statements compiled, connections opened, caches filled
         for _ in range(10):
             save(next(numbers[name]))
-    times: dict[str, list[float]] = {name: [] for name in paths}
+    wall: dict[str, list[float]] = {name: [] for name in paths}
+    cpu: dict[str, list[float]] = {name: [] for name in paths}
     for _ in range(BLOCKS):
         for name, save in paths.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             for _ in range(per_block):
                 save(next(numbers[name]))
-            times[name].append((time.perf_counter() - start) / per_block)
-    return {name: statistics.median(values) for name, values in times.items()}
+            wall[name].append((time.perf_counter() - start) / per_block)
+            cpu[name].append((time.process_time() - start_cpu) / per_block)
+    return {name: PerSave(statistics.median(wall[name]), statistics.median(cpu[name])) for name in paths}
 
 
 def _threaded_seconds_per_save(saves_of: list[Save], per_thread: int) -> float:
@@ -187,7 +198,7 @@ def bench(label: str, url: str, saves: int) -> None:
         f"  statements per save (commit included): Services.edit_rating (1 field) {per_field:.1f}, "
         f"Services.rate {per_rate:.1f}, bare insert {per_bare:.1f}"
     )
-    seconds = _seconds_per_save(
+    measured = _per_save(
         {
             "bare": _bare_inserts(services.db, round_id, experts[THREADS + 1], prefix="X"),
             "field": _field_saves(services, round_id, experts[THREADS]),
@@ -195,18 +206,22 @@ def bench(label: str, url: str, saves: int) -> None:
         },
         saves,
     )
-    record(
-        f"saves, {label}: Services.edit_rating (one field)", seconds["field"], seconds["bare"], baseline_name=BASELINE
-    )
-    record(f"saves, {label}: Services.rate (whole record)", seconds["rate"], seconds["bare"], baseline_name=BASELINE)
+    bare_save = measured["bare"]
+    for name, path in (("field", "Services.edit_rating (one field)"), ("rate", "Services.rate (whole record)")):
+        ours = measured[name]
+        record(f"saves, {label}: {path}", ours.wall, bare_save.wall, baseline_name=BASELINE)
+        print(
+            f"    CPU time of this process per save: ours {ours.cpu * 1000:.3f} ms, "
+            f"bare insert {bare_save.cpu * 1000:.3f} ms, ratio {ours.cpu / bare_save.cpu:.2f}"
+        )
     per_thread = max(1, saves // THREADS)
-    ours = _threaded_seconds_per_save([_rate_saves(services, round_id, e) for e in experts[:THREADS]], per_thread)
+    threaded = _threaded_seconds_per_save([_rate_saves(services, round_id, e) for e in experts[:THREADS]], per_thread)
     bare = _threaded_seconds_per_save(
         [_bare_inserts(services.db, round_id, e, prefix=f"T{n}-") for n, e in enumerate(experts[:THREADS])], per_thread
     )
     record(
         f"saves, {label}: Services.rate, {THREADS} threads at once",
-        ours,
+        threaded,
         bare,
         baseline_name=f"the same bare insert from {THREADS} threads at once",
     )
