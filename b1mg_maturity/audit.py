@@ -62,7 +62,7 @@ def record(
     session.add(AuditEntry(**values))
 
 
-_INSERT = insert(cast(Table, AuditEntry.__table__))
+_INSERT = insert(cast(Table, AuditEntry.__table__)).inline()  # inline: the new row's id is not fetched back
 
 
 def write(connection: Connection, values: dict[str, Any]) -> None:

@@ -99,7 +99,7 @@ def _field_saves(services: Services, round_id: int, expert: int) -> Save:
     return save
 
 
-_BARE_INSERT = insert(cast(Table, Rating.__table__))  # built once, as our saves' statements are
+_BARE_INSERT = insert(cast(Table, Rating.__table__)).inline()  # built once, no id fetched: as our saves' inserts
 
 
 def _bare_inserts(db: Database, round_id: int, expert: int, prefix: str) -> Save:

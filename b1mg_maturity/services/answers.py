@@ -99,7 +99,7 @@ class _VersionedRecord:
 
     @cached_property
     def insert_query(self) -> Insert:
-        return insert(self.table)  # the columns come from the values given
+        return insert(self.table).inline()  # the columns come from the values given; the new id is not fetched
 
     @cached_property
     def update_query(self) -> Update:
