@@ -156,7 +156,7 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
     from b1mg_maturity.report.rounds import context_for_round, report_date
 
     services = operator_services(database_url)
-    jobs = jobs_for(settings(), database_url=configured_database_url(database_url))
+    jobs = jobs_for(settings(), database_url=configured_database_url(database_url), warm_charts=charts)
     try:
         rounds = [r for r in services.list_rounds(OPERATOR_ID) if not published or r.status == RoundStatus.PUBLISHED]
         rounds.sort(key=lambda r: (r.health_system.code, r.round_date, r.id))

@@ -11,9 +11,10 @@ both cores) each warm themselves once when they start: WeasyPrint imported and
 its fonts loaded by a first tiny document, the kaleido browser started and its
 page holding plotly.js drawn once.  The server calls :func:`warm_up` when it
 starts, so no cold browser start lands in anyone's wait; a report asked for
-before that starts the pool itself.  The workers run at a lower priority
-(``nice``) than the server, so that a report being made in the background
-never slows a person's clicks.
+before that starts the pool itself.  The server's workers run at a lower
+priority (``nice``) than the server, so that a report being made in the
+background does not slow a person's clicks; a batch's (``report --all``) run
+at the normal priority, the batch being the work.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WORKER_NICENESS = 5  # the workers yield to the server's own work (people's clicks)
+WORKER_NICENESS = 5  # the server's workers yield to its own work (people's clicks); a batch's do not
 _WARM_HTML = '<html lang="en"><head><link rel="stylesheet" href="report.css"></head><body><p>warm</p></body></html>'
 
 
@@ -67,7 +68,7 @@ class PreparedReport:
 # --- in the worker process ---------------------------------------------------------------------
 
 
-def _warm_worker(niceness: int) -> None:
+def _warm_worker(niceness: int, charts: bool = True) -> None:
     """A worker's start: lower its priority, load WeasyPrint and its fonts, start the chart browser.
 
     Never raises (a failing initializer would break the whole pool): what failed
@@ -85,8 +86,9 @@ def _warm_worker(niceness: int) -> None:
         from b1mg_maturity.report.render import html_to_pdf
 
         html_to_pdf(_WARM_HTML)
-        chart_server().start()
-        export_svgs([(go.Figure(go.Bar(x=[1], y=[1])), 120, 80)])
+        if charts:
+            chart_server().start()
+            export_svgs([(go.Figure(go.Bar(x=[1], y=[1])), 120, 80)])
     except Exception:  # reported when a report is made
         log.warning("report worker %s: warm-up failed", os.getpid(), exc_info=True)
 
@@ -171,6 +173,8 @@ class ReportJobs:
 
     cache: ReportCache
     workers: int = 2
+    warm_charts: bool = True  # False: the workers start no browser (reports without charts)
+    niceness: int = 0  # the server's pool: WORKER_NICENESS (its workers yield to people's clicks)
     counts: Counter[str] = field(default_factory=Counter)  # "cached" (served from the cache), "rendered"
     _pool: _Pool | None = field(default=None, repr=False)
     _pending: dict[str, cf.Future[PreparedReport]] = field(default_factory=dict, repr=False)
@@ -243,7 +247,7 @@ class ReportJobs:
                 max_workers=self.workers,
                 mp_context=_WorkerContext(),
                 initializer=_warm_worker,
-                initargs=(WORKER_NICENESS,),
+                initargs=(self.niceness, self.warm_charts),
             )
             self._pool = _Pool(executor, self.workers)
         return self._pool.executor
@@ -271,21 +275,30 @@ class ReportJobs:
                 futures = [executor.submit(_meet, barrier, timeout) for _ in range(self.workers)]
             return {future.result(timeout) for future in futures}
 
-    def shutdown(self, *, wait: bool = True) -> None:
+    def shutdown(self, *, wait: bool = True, terminate: bool = False) -> None:
+        """Stop the pool; ``terminate``: end the workers now, even in the middle of a report (the server stops)."""
         with self._lock:
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.executor.shutdown(wait=wait, cancel_futures=True)
+        if pool is None:
+            return
+        if terminate:  # the executor has no public way (before Python 3.14) to end a busy worker
+            for process in list(getattr(pool.executor, "_processes", {}).values()):
+                with contextlib.suppress(Exception):
+                    process.terminate()
+        pool.executor.shutdown(wait=wait, cancel_futures=True)
 
 
-def jobs_for(settings: Settings, *, database_url: str | None = None) -> ReportJobs:
+def jobs_for(
+    settings: Settings, *, database_url: str | None = None, warm_charts: bool = True, niceness: int = 0
+) -> ReportJobs:
     """A new :class:`ReportJobs` as the settings say (the process's own one is :func:`report_jobs`).
 
     ``database_url``: the database actually used, when not the settings' (the CLI's ``--database-url``):
     the cache's default directory is beside it.
     """
     directory = settings.report_cache_dir or default_directory(database_url or settings.database_url)
-    return ReportJobs(ReportCache(directory, settings.report_cache_mib * 1024 * 1024), workers=settings.report_workers)
+    cache = ReportCache(directory, settings.report_cache_mib * 1024 * 1024)
+    return ReportJobs(cache, workers=settings.report_workers, warm_charts=warm_charts, niceness=niceness)
 
 
 _jobs: ReportJobs | None = None
@@ -301,7 +314,7 @@ def report_jobs(settings: Settings | None = None) -> ReportJobs:
                 from b1mg_maturity.settings import get_settings
 
                 settings = get_settings()
-            _jobs = jobs_for(settings)
+            _jobs = jobs_for(settings, niceness=WORKER_NICENESS)  # the server's: people's clicks go first
         return _jobs
 
 
@@ -342,10 +355,12 @@ def publish_and_prepare(services: Services, actor_id: int, round_id: int) -> Rou
 
 def _stop_at_exit() -> None:
     if _jobs is not None:
-        _jobs.shutdown(wait=False)
+        _jobs.shutdown(wait=False, terminate=True)
 
 
-atexit.register(_stop_at_exit)
+# Before the executor's own exit hook, which would wait for a report being made: a stopping server
+# ends its workers at once.  (Registered the way concurrent.futures registers that hook.)
+getattr(threading, "_register_atexit", atexit.register)(_stop_at_exit)
 
 
 __all__ = [
