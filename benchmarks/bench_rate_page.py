@@ -1,26 +1,42 @@
-"""Benchmark: server-side time of one rerun of the Rate page showing all 49 indicators.
+"""Benchmark: server time of a click on a level on the Rate page, with one domain and with all 49 indicators shown.
 
-Both pages run in Streamlit's AppTest (the real script runner, no browser),
-in the same process: the Rate page of a demo round with "All domains"
-selected, and beside it a minimal page (a title and one radio).  Prints the
-median rerun time of each and the ratio.
+Everything runs in Streamlit's AppTest (the real script runner with its
+fragment reruns, no browser), in one process, on a demo database.  The time
+measured is the server's: the script runs a click causes (its callbacks, the
+save, the fragments or the page rerun), summed; not the test harness's own
+work of reading the page back, which a browser does in a real session.
 
-Run: ``python -m benchmarks.bench_rate_page [--reruns N]``.
+
+- a click on a level of the Rate page (the save included) with the smallest
+  domain shown and with "All domains" shown;
+- a whole rerun of the Rate page with all 49 cards (what every click cost
+  before the cards became fragments);
+- the baseline: a click on a radio of a minimal page (a title and one radio).
+
+Each figure is the median of ``--clicks`` clicks; the ratios are to the baseline.
+
+Run: ``python -m benchmarks.bench_rate_page [--clicks N]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
+from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
 from streamlit.testing.v1 import AppTest
 
 from b1mg_maturity.storage.models import User
+from b1mg_maturity.ui.rate import NOT_ANSWERED
+from benchmarks.results import record
 
 
 def _rate_page() -> None:
@@ -36,19 +52,65 @@ def _minimal_page() -> None:
     st.radio("Level", [1, 2, 3, 4, 5], key="level")
 
 
-def _median_rerun(app: AppTest, reruns: int) -> float:
-    times = []
-    for _ in range(reruns):
+@contextlib.contextmanager
+def _script_run_times() -> Iterator[list[float]]:
+    """The duration of every script run (callbacks included) while inside: the server's work."""
+    times: list[float] = []
+    original: Callable[..., Any] = ScriptRunner._run_script
+
+    def timed(self: ScriptRunner, *args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
-        app.run()
-        times.append(time.perf_counter() - start)
-        assert not app.exception, app.exception
-    return statistics.median(times)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            times.append(time.perf_counter() - start)
+
+    ScriptRunner._run_script = timed  # type: ignore[method-assign]
+    try:
+        yield times
+    finally:
+        ScriptRunner._run_script = original  # type: ignore[method-assign]
+
+
+def _median_click(app: AppTest, key: str, clicks: int, options: tuple[object, object] = (2, 3)) -> float:
+    """Click the radio ``key`` to the other of two ``options`` each time; the median server time of a click."""
+    per_click = []
+    with _script_run_times() as runs:
+        for _ in range(clicks):
+            radio = app.radio(key=key)
+            level = options[1] if radio.value == options[0] else options[0]
+            before = len(runs)
+            radio.set_value(level).run()
+            per_click.append(sum(runs[before:]))
+            assert not app.exception, app.exception
+            assert app.radio(key=key).value == level  # the click was saved and drawn
+    return statistics.median(per_click)
+
+
+def _median_rerun(app: AppTest, reruns: int) -> float:
+    per_rerun = []
+    with _script_run_times() as runs:
+        for _ in range(reruns):
+            before = len(runs)
+            app.run()
+            per_rerun.append(sum(runs[before:]))
+            assert not app.exception, app.exception
+    return statistics.median(per_rerun)
+
+
+def _rate_app(session_token: str, round_id: int, domain: str) -> AppTest:
+    page = AppTest.from_function(_rate_page, default_timeout=120)
+    page.session_state["signed_in_session"] = session_token
+    page.query_params["round"] = str(round_id)
+    page.query_params["domain"] = domain
+    page.run()
+    assert not page.exception, page.exception
+    return page
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--reruns", type=int, default=15)
+    parser.add_argument("--clicks", type=int, default=15)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
@@ -58,28 +120,42 @@ def main() -> None:
 
         services = operator_services(url)
         load_demo(services, OPERATOR_ID)
-        rounds = services.list_rounds(OPERATOR_ID)
-        round_ = next(r for r in rounds if r.health_system.code == "XA" and r.status == "draft")
+        round_ = next(
+            r for r in services.list_rounds(OPERATOR_ID) if r.health_system.code == "XA" and r.status == "draft"
+        )
+        questionnaire = services.questionnaire_for_round(OPERATOR_ID, round_.id)
         with services.db.transaction() as session:
             expert = session.scalars(select(User.id).where(User.username == "demo-expert")).one()
+        smallest = min(questionnaire.domains, key=lambda d: len(d.indicators))
+        level_key = f"rate:{round_.id}:{smallest.indicators[0].id}:level"
 
-        page = AppTest.from_function(_rate_page, default_timeout=120)
-        page.session_state["signed_in_session"] = services.start_session(expert)
-        page.query_params["round"] = str(round_.id)
-        page.run()
-        page.query_params["domain"] = "all"
-        page.run()
-        shown = len(page.radio) - 1  # minus the domain menu
-        assert shown == 49, shown
-        rate_seconds = _median_rerun(page, args.reruns)
+        one_domain = _rate_app(services.start_session(expert), round_.id, smallest.id)
+        one_shown = len(one_domain.radio) - 1  # minus the domain menu
+        one_click = _median_click(one_domain, level_key, args.clicks)
+
+        everything = _rate_app(services.start_session(expert), round_.id, "all")
+        all_shown = len(everything.radio) - 1
+        assert all_shown == len(questionnaire.indicators), all_shown
+        all_click = _median_click(everything, level_key, args.clicks)
+        all_counted = _median_click(everything, level_key, args.clicks, options=(NOT_ANSWERED, 2))
+        all_rerun = _median_rerun(everything, args.clicks)
 
         minimal = AppTest.from_function(_minimal_page)
         minimal.run()
-        minimal_seconds = _median_rerun(minimal, args.reruns)
+        minimal_click = _median_click(minimal, "level", args.clicks)
+        services.db.dispose()
 
-    print(f"Rate page, all {shown} indicators, one rerun: {rate_seconds * 1e3:8.1f} ms (median of {args.reruns})")
-    print(f"minimal Streamlit page, one rerun:        {minimal_seconds * 1e3:8.1f} ms")
-    print(f"ratio:                                    {rate_seconds / minimal_seconds:8.1f}x")
+    print(f"Rate page server time per click, median of {args.clicks} (AppTest, SQLite demo database):")
+    baseline = "a click on a minimal page's radio"
+    record(f"Rate: a click on a level, {one_shown} indicators shown", one_click, minimal_click, baseline_name=baseline)
+    record(f"Rate: a click on a level, all {all_shown} shown", all_click, minimal_click, baseline_name=baseline)
+    record(
+        f"Rate: a level given or taken back (menu counts redrawn), all {all_shown} shown",
+        all_counted,
+        minimal_click,
+        baseline_name=baseline,
+    )
+    record(f"Rate: whole-page rerun, all {all_shown} shown", all_rerun, minimal_click, baseline_name=baseline)
 
 
 if __name__ == "__main__":

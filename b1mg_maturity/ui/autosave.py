@@ -29,7 +29,12 @@ SCRIPT = """
   const base = new WeakMap();  // textarea -> its text when last sent (or focused)
   const card = (el) => el.closest('[class*="st-key-card-"], [class*="st-key-consensus-card-"]');
   const statusOf = (el) => { const box = card(el); return box && box.querySelector('.b1mg-save-status'); };
-  const running = () => doc.querySelector('[data-testid="stStatusWidget"]') !== null;
+  // A rerun of some cards only (a fragment) shows no status widget; the app's script state says it too.
+  const running = () => {
+    const app = doc.querySelector('[data-testid="stApp"]');
+    return (app !== null && app.getAttribute('data-test-script-state') === 'running')
+      || doc.querySelector('[data-testid="stStatusWidget"]') !== null;
+  };
   let sentAt = 0;
   const whenIdle = (then) => {
     let calm = 0;

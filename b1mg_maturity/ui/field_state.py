@@ -45,6 +45,7 @@ class _Slot:
     pending: Any = _MISSING
     problem: Exception | None = None
     outcome: Saved | None = None
+    redraw: bool = False  # the stored form differs from what was typed: give it to the widget at its next draw
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,9 @@ class BoundField:
 
     ``to_widget``/``from_widget`` convert between the field's value and the
     widget's; ``save`` calls the use case and returns the field's stored value;
-    ``describe`` puts a field value into words for conflict messages.
+    ``describe`` puts a field value into words for conflict messages; ``rerun_after`` is given the
+    field's stored value before and after a save and names the fragments (``st.fragment(key=...)``)
+    to redraw then, in place of the default (the fragment holding the widget, or the whole page).
     """
 
     key: str
@@ -64,6 +67,7 @@ class BoundField:
     to_widget: Callable[[Any], Any] = lambda value: value
     from_widget: Callable[[Any], Any] = lambda value: value
     describe: Callable[[Any], str] = str
+    rerun_after: Callable[[Any, Any], tuple[str, ...]] = lambda before, after: ()
 
     # --- what the page knows of this field, beside the widget --------------------------------------
     #
@@ -88,9 +92,12 @@ class BoundField:
                 state[self.key] = slot.pending
             return
         shown = self.to_widget(stored)
-        if self.key not in state or slot.seen != stored or state[self.key] != shown:
+        # Written during the run, before the widget: only then does Streamlit send the value to the browser
+        # (a value written in a callback reaches it only if the same run draws the widget; a fragment rerun
+        # requested by the callback is a run of its own).
+        if slot.redraw or self.key not in state or slot.seen != stored or state[self.key] != shown:
             state[self.key] = shown
-            slot.seen = stored
+            slot.seen, slot.redraw = stored, False
 
     def problem(self) -> Exception | None:
         return self._slot().problem
@@ -107,16 +114,18 @@ class BoundField:
         value = self.from_widget(raw)
         if value == slot.seen and slot.problem is None:
             return
+        before = stored = slot.seen
         try:
             stored = self.save(FieldEdit(self.field, slot.seen, value))
         except Exception as exc:  # noqa: BLE001 - kept and shown in the card, with the person's value
             slot.problem, slot.pending, slot.outcome = exc, raw, None
-            return
-        slot.seen, slot.problem, slot.pending = stored, None, _MISSING
-        slot.outcome = Saved(dt.datetime.now(dt.UTC))
-        shown = self.to_widget(stored)
-        if shown != raw:
-            st.session_state[self.key] = shown  # the stored form, e.g. "https://" added to a bare web address
+        else:
+            slot.seen, slot.problem, slot.pending = stored, None, _MISSING
+            slot.outcome = Saved(dt.datetime.now(dt.UTC))
+            slot.redraw = self.to_widget(stored) != raw  # the stored form, e.g. "https://" added to a web address
+        redraw = self.rerun_after(before, stored)
+        if redraw:
+            st.rerun(list(redraw))
 
     def keep_mine(self) -> None:
         """After a conflict: save the person's value over the one saved meanwhile, knowingly."""
@@ -127,8 +136,14 @@ class BoundField:
 
     def take_theirs(self) -> None:
         """After a conflict or a refused value: drop the person's value; the next run shows the saved one."""
+        slot = self._slot()
+        mine = self.from_widget(st.session_state.get(self.key))
+        theirs = self.theirs(slot.problem) if isinstance(slot.problem, Conflict) else slot.seen
         st.session_state.setdefault(_SLOTS, {}).pop(self.key, None)
         st.session_state.pop(self.key, None)
+        redraw = self.rerun_after(mine, theirs)
+        if redraw:
+            st.rerun(list(redraw))
 
     def theirs(self, conflict: Conflict) -> Any:
         """The field's value saved meanwhile (blank when the record is gone)."""

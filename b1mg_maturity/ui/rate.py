@@ -8,6 +8,12 @@ page switch, a reload or a server restart loses nothing; when a field was
 changed meanwhile elsewhere (the same expert in another tab), the save is
 refused and both values are shown with a choice.  The chosen round and domain
 live in the address.
+
+Each indicator's card is a fragment of its own, and so is the side menu with
+the progress: a click in a card reruns that card (and, for a level, the
+menu's counts), not the page, so a click costs the same with 3 or 49 cards
+shown.  A fragment rerunning alone reads its data again (see
+:mod:`~b1mg_maturity.ui.fragment_runs`).
 """
 
 from __future__ import annotations
@@ -27,10 +33,12 @@ from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, focus_heading_after_a_move, next_domain_button
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
 from b1mg_maturity.ui.field_state import BoundField, conflict_choice, status_region
+from b1mg_maturity.ui.fragment_runs import rerunning_alone
 from b1mg_maturity.ui.widgets import round_picker
 
 NOT_ANSWERED = "not-answered"
 NOT_APPLICABLE = "not-applicable"
+MENU_FRAGMENT = "rate-menu"
 
 
 def _widget_level(choice: LevelChoice) -> str | int:
@@ -65,7 +73,22 @@ def _fields(
     """The three saved fields of one indicator's card, bound to their widgets."""
 
     def saver(field: str) -> Callable[[FieldEdit], object]:
-        return lambda edit: _rating_field(services.edit_rating(user_id, round_id, indicator.id, edit), field)
+        def save(edit: FieldEdit) -> object:
+            just_saved = _just_saved()  # taken before the save: nothing goes through st.session_state after it
+            view = services.edit_rating(user_id, round_id, indicator.id, edit)
+            just_saved[indicator.id] = view
+            return _rating_field(view, field)
+
+        return save
+
+    card = card_fragment(indicator.id)
+
+    def card_only(before: object, after: object) -> tuple[str, ...]:
+        return (card,)
+
+    def card_and_counts(before: object, after: object) -> tuple[str, ...]:
+        """A level given or taken back changes the menu's counts: redraw it beside the card."""
+        return (card, MENU_FRAGMENT) if (before is None) != (after is None) else (card,)
 
     def level_words(choice: object) -> str:
         if choice == NA:
@@ -85,6 +108,7 @@ def _fields(
             to_widget=_widget_level,
             from_widget=_level_choice,
             describe=level_words,
+            rerun_after=card_and_counts,
         ),
         "evidence": BoundField(
             f"{prefix}:evidence",
@@ -93,6 +117,7 @@ def _fields(
             RATING,
             "evidence",
             from_widget=lambda text: str(text or ""),
+            rerun_after=card_only,
         ),
         "links": BoundField(
             f"{prefix}:links",
@@ -103,6 +128,7 @@ def _fields(
             to_widget=_lines,
             from_widget=lambda text: tuple(str(text or "").splitlines()),
             describe=lambda links: "; ".join(links) if links else "no links",
+            rerun_after=card_only,
         ),
     }
 
@@ -131,8 +157,9 @@ def render() -> None:
     if loaded is None:
         return
     questionnaire, mine, targets = loaded
+    _just_saved().clear()  # this run shows what the database holds now
     autosave.install()
-    domain_id = _domain_menu(round_, questionnaire, mine)
+    domain_id = _domain_menu(services, user.id, round_, questionnaire, mine)
     st.caption(
         "Choose the level that describes your health system today. Every choice is saved at once; "
         "evidence and links are saved as you type (a moment after you pause) and when you leave the field."
@@ -148,9 +175,14 @@ def render() -> None:
             st.subheader(escape_markdown(sub.name))
             for indicator in sub.indicators:
                 target = targets.get(indicator.id)
-                fields = _fields(services, user.id, round_.id, indicator, questionnaire)
-                _indicator_card(
-                    round_, questionnaire, indicator, fields, mine.get(indicator.id), target.target if target else None
+                _card_fragment(
+                    services,
+                    user.id,
+                    round_,
+                    questionnaire,
+                    indicator,
+                    mine.get(indicator.id),
+                    target.target if target else None,
                 )
     if domain_id != ALL_DOMAINS:
         next_domain_button("rate", round_.id, questionnaire, domain_id)
@@ -162,8 +194,77 @@ def card_key(indicator_id: str) -> str:
     return "card-" + indicator_id.replace(".", "-")
 
 
-def _domain_menu(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[str, RatingView]) -> str:
-    """The side list of domains with this expert's progress in each."""
+_JUST_SAVED = "rate::just-saved"
+
+
+def _just_saved() -> dict[str, RatingView]:
+    """Each indicator's rating as its last save stored it, until its card is drawn again (a plain dict)."""
+    saved: dict[str, RatingView] = st.session_state.setdefault(_JUST_SAVED, {})
+    return saved
+
+
+def card_fragment(indicator_id: str) -> str:
+    """The fragment key of an indicator's card (what a level's save reruns)."""
+    return "rate-" + card_key(indicator_id)
+
+
+def _card_fragment(
+    services: Services,
+    user_id: int,
+    round_: RoundView,
+    questionnaire: Questionnaire,
+    indicator: Indicator,
+    saved: RatingView | None,
+    target: int | None,
+) -> None:
+    """One indicator's card as a fragment: a click inside it reruns only the card."""
+
+    @st.fragment(key=card_fragment(indicator.id))
+    def card() -> None:
+        current = saved
+        if rerunning_alone():  # a click here: the rating the last full run gave may be out of date
+            just_saved = _just_saved().pop(indicator.id, None)
+            if just_saved is not None:  # what the save stored, read back in its transaction
+                current = just_saved
+            else:  # no save (a choice after a conflict): read it
+                fresh = attempt(lambda: services.my_ratings(user_id, round_.id))
+                if fresh is None:
+                    return
+                current = fresh.get(indicator.id)
+        fields = _fields(services, user_id, round_.id, indicator, questionnaire)
+        _indicator_card(round_, questionnaire, indicator, fields, current, target)
+
+    card()
+
+
+def _domain_menu(
+    services: Services, user_id: int, round_: RoundView, questionnaire: Questionnaire, mine: Mapping[str, RatingView]
+) -> str:
+    """The side list of domains with this expert's progress in each: a fragment, redrawn after each level.
+
+    A domain chosen here while the menu reruns alone reruns the whole page, to show that domain.
+    """
+    shown: dict[str, str] = {}
+
+    @st.fragment(key=MENU_FRAGMENT)
+    def menu() -> None:
+        ratings = mine
+        if rerunning_alone():
+            fresh = attempt(lambda: services.my_ratings(user_id, round_.id))
+            if fresh is None:
+                return
+            ratings = fresh
+        chosen = _domain_list(round_, questionnaire, ratings)
+        if rerunning_alone() and chosen != shown.get("domain"):
+            st.rerun()
+        shown["domain"] = chosen
+
+    with st.sidebar:
+        menu()
+    return shown.get("domain", ALL_DOMAINS)
+
+
+def _domain_list(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[str, RatingView]) -> str:
     done = {i for i, r in mine.items() if is_recorded(r)}
     options = [d.id for d in questionnaire.domains] + [ALL_DOMAINS]
     titles = {d.id: d.title for d in questionnaire.domains} | {ALL_DOMAINS: "All domains"}
@@ -173,12 +274,11 @@ def _domain_menu(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[
         mark = " ✓" if count == len(domain.indicators) else ""
         progress[domain.id] = f"{count} of {len(domain.indicators)} rated{mark}"
     progress[ALL_DOMAINS] = f"{len(done)} of {len(questionnaire.indicators)} rated"
-    with st.sidebar:
-        st.markdown(f"**{escape_markdown(round_.health_system.name)} · {escape_markdown(round_.label)}**")
-        st.progress(
-            len(done) / max(len(questionnaire.indicators), 1),
-            text=f"{len(done)} of {len(questionnaire.indicators)} rated",
-        )
+    st.markdown(f"**{escape_markdown(round_.health_system.name)} · {escape_markdown(round_.label)}**")
+    st.progress(
+        len(done) / max(len(questionnaire.indicators), 1),
+        text=f"{len(done)} of {len(questionnaire.indicators)} rated",
+    )
     return domain_picker("rate", round_.id, options, titles, progress, "Domain")
 
 

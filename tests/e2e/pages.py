@@ -14,10 +14,28 @@ from b1mg_maturity.ui.rate import card_key
 LevelChoice = int | str | None
 
 
-def idle(page: Any) -> None:
-    """Wait until the app has finished its rerun (Streamlit shows a status widget while running)."""
-    page.wait_for_timeout(250)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
+QUIET_MS = 300  # a click may run the script twice (its callbacks, then the fragments they name), ~150 ms apart
+_RUNNING = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !app || app.getAttribute('data-test-script-state') === 'running'
+    || document.querySelector('[data-testid="stStatusWidget"]') !== null;
+}"""
+
+
+def idle(page: Any, seconds: float = 60) -> None:
+    """Wait until the app has finished running: the page's script state (set for fragment reruns too, which
+    show no status widget) has not said "running" for ``QUIET_MS``."""
+    deadline = time.monotonic() + seconds
+    quiet_since: float | None = None
+    while time.monotonic() < deadline:
+        if page.evaluate(_RUNNING):
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= QUIET_MS / 1000:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the app was still running after {seconds:.0f} s")
 
 
 def settle(page: Any) -> None:
@@ -204,3 +222,10 @@ class ConsensusPage:
         idle(self.page)
         self.page.get_by_test_id("stSidebar").get_by_text(domain.title, exact=True).click()
         self.wait_for_domain(domain_id)
+
+
+def shown_soon(page: RatePage, indicator_id: str, expected: Shown, seconds: float = 10) -> None:
+    """Wait (at most ``seconds``) until the card shows ``expected``; the caller then asserts what it shows."""
+    deadline = time.monotonic() + seconds
+    while page.shown(indicator_id) != expected and time.monotonic() < deadline:
+        page.page.wait_for_timeout(100)
