@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from b1mg_maturity.cli.options import DatabaseOption
 from b1mg_maturity.cli.output import EXIT_INVALID, err, out, run_safely, say
@@ -148,6 +147,8 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
             "cannot create", (Problem(str(directory), f"cannot create the directory: {exc.strerror or exc}"),)
         ) from None
     from concurrent.futures import Future, as_completed
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
     from b1mg_maturity.cli.options import configured_database_url, settings

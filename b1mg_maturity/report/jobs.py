@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WORKER_NICENESS = 5  # the server's workers yield to its own work (people's clicks); a batch's do not
+WORKER_NICENESS = 10  # the server's workers yield to its own work (people's clicks); a batch's do not
 _WARM_HTML = '<html lang="en"><head><link rel="stylesheet" href="report.css"></head><body><p>warm</p></body></html>'
 
 

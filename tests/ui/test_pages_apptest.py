@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -416,13 +417,22 @@ def test_admin_questionnaire_upload_lists_errors_with_line_numbers(site: Site) -
     assert all(re.match(r"broken\.yaml:\d+:\d+: ", line) for line in lines), lines
 
 
-def test_admin_publishes_and_reopens_with_a_reason(site: Site) -> None:
+def test_admin_publishes_and_reopens_with_a_reason(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from b1mg_maturity.report import jobs
+
+    prepared: list[int] = []  # the reports are asked for (made in tests/integration/test_report_publication.py)
+    monkeypatch.setattr(jobs, "prepare_published", lambda services, actor_id, view: prepared.append(view.id))
     submitted = site.rounds(status="submitted")[0]
     at = site.open("demo-admin", "admin")
     at.selectbox(key="admin-publish-round").set_value(submitted)
     at.button(key="admin-publish").click().run()
     assert site.services.get_round(OPERATOR_ID, submitted.id).status == "published"
     assert "Published" in texts(at.success)
+    wait = 0
+    while not prepared and wait < 100:  # asked for on a thread of its own
+        threading.Event().wait(0.1)
+        wait += 1
+    assert prepared == [submitted.id]
     published = site.services.get_round(OPERATOR_ID, submitted.id)
     at.selectbox(key="admin-reopen-round").set_value(published)
     at.button(key="admin-reopen").click().run()
