@@ -18,6 +18,7 @@ import pandas as pd
 
 from b1mg_maturity.questionnaire import load_bundled
 from b1mg_maturity.scoring import Answer, score
+from benchmarks.results import record
 
 
 def synthetic_answers(count: int, seed: int = 7) -> list[dict[str, Answer]]:
@@ -75,6 +76,12 @@ def main() -> None:
     print(f"b1mg-maturity score():         {ours_seconds:8.3f} s  ({ours_seconds / len(sets) * 1e3:.3f} ms each)")
     print(f"pandas groupby-mean baseline:  {baseline_seconds:8.3f} s")
     print(f"ratio (ours / baseline):       {ours_seconds / baseline_seconds:8.1f}x")
+    record(
+        f"Scoring: score() of {len(sets):,} assessments",
+        ours_seconds,
+        baseline_seconds,
+        baseline_name="pandas groupby mean",
+    )
 
 
 if __name__ == "__main__":
