@@ -80,7 +80,10 @@ WARM_UPS: tuple[WarmUp, ...] = (
     WarmUp("sign-in page modules", import_sign_in_modules),
     WarmUp("database (migrated once per process)", open_database),
     WarmUp("session key", read_session_key),
-    WarmUp("PDF report workers", lambda: importlib.import_module("b1mg_maturity.report.jobs").warm_up()),
+    WarmUp(
+        "PDF report workers (they start 30 s later)",
+        lambda: importlib.import_module("b1mg_maturity.report.jobs").warm_up(),
+    ),
 )
 
 

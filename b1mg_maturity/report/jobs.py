@@ -10,8 +10,9 @@ The workers (``report_workers`` of the settings, 2 by default: a batch uses
 both cores) each warm themselves once when they start: WeasyPrint imported and
 its fonts loaded by a first tiny document, the kaleido browser started and its
 page holding plotly.js drawn once.  The server calls :func:`warm_up` when it
-starts, so no cold browser start lands in anyone's wait; a report asked for
-before that starts the pool itself.  The server's workers run at a lower
+starts (half a minute later, so that the first visitors have both cores), so no
+cold browser start lands in anyone's wait; a report asked for before that
+starts the pool itself.  The server's workers run at a lower
 priority (``nice``) than the server, so that a report being made in the
 background does not slow a person's clicks; a batch's (``report --all``) run
 at the normal priority, the batch being the work.
@@ -318,9 +319,22 @@ def report_jobs(settings: Settings | None = None) -> ReportJobs:
         return _jobs
 
 
-def warm_up(settings: Settings | None = None) -> None:
-    """Start the report workers in the background (the server calls this when it starts); returns at once."""
-    report_jobs(settings).warm_up()
+WARM_UP_DELAY_SECONDS = 30.0
+
+
+def warm_up(settings: Settings | None = None, *, after_seconds: float = WARM_UP_DELAY_SECONDS) -> None:
+    """Start the report workers in the background, ``after_seconds`` from now; returns at once.
+
+    The server calls this when it starts.  The delay lets the first visitors after
+    a start have both cores: two workers warming themselves (WeasyPrint, a browser
+    each) doubled the time to the sign-in form even at a lower priority.  A report
+    asked for sooner starts the pool itself.
+    """
+    jobs = report_jobs(settings)
+    timer = threading.Timer(after_seconds, jobs.warm_up)
+    timer.daemon = True
+    timer.name = "report-workers-warm-up"
+    timer.start()
 
 
 def prepare_published(services: Services, actor_id: int, view: RoundView) -> list[cf.Future[PreparedReport]]:
