@@ -194,6 +194,7 @@ class Page(StrEnum):
     OVERVIEW = "overview"
     ADMIN = "admin"
     QUICK_ASSESSMENT = "quick"
+    ACCOUNT = "account"
 
 
 class Member(Protocol):
@@ -219,6 +220,7 @@ def pages_for(user: Member) -> list[Page]:
         Page.OVERVIEW: _sees_names(user.global_role),
         Page.ADMIN: admin,
         Page.QUICK_ASSESSMENT: True,
+        Page.ACCOUNT: True,
     }
     return [page for page in Page if shown[page]]
 

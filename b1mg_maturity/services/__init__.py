@@ -23,6 +23,8 @@ from b1mg_maturity.services.audit_log import AuditUseCases
 from b1mg_maturity.services.base import OPERATOR_ID
 from b1mg_maturity.services.capabilities import CapabilityUseCases
 from b1mg_maturity.services.checks import MAX_EVIDENCE_CHARS, MAX_RATIONALE_CHARS, clean_links
+from b1mg_maturity.services.mail import MailUseCases
+from b1mg_maturity.services.progress import ProgressUseCases
 from b1mg_maturity.services.questionnaires import QuestionnaireUseCases, questionnaire_of
 from b1mg_maturity.services.results import ResultUseCases
 from b1mg_maturity.services.rounds import RoundUseCases
@@ -43,12 +45,14 @@ from b1mg_maturity.services.views import (
 class Services(
     AccountUseCases,
     SystemUseCases,
+    ProgressUseCases,
     RoundUseCases,
     QuestionnaireUseCases,
     AnswerUseCases,
     ResultUseCases,
     AuditUseCases,
     CapabilityUseCases,
+    MailUseCases,
 ):
     """Every use case over one database.  Each public method takes the acting user's id first.
 

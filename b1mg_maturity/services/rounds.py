@@ -75,6 +75,7 @@ class RoundUseCases(QuestionnaireUseCases):
                 health_system_id=system.id,
                 questionnaire_version_id=qv_id,
                 label=label,
+                period_year=round_date.year,
                 round_date=round_date,
                 created_by=actor.user_ref,
             )

@@ -146,7 +146,10 @@ class AssessmentRound(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     health_system_id: Mapped[int] = mapped_column(ForeignKey("health_systems.id", ondelete="RESTRICT"))
     questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"))
-    label: Mapped[str] = mapped_column(String(120))
+    label: Mapped[str] = mapped_column(String(120))  # the round's unique name, composed from period and free label
+    period_year: Mapped[int] = mapped_column(Integer, server_default="0")
+    period_half: Mapped[int] = mapped_column(Integer, server_default="0")  # 0: the whole year; 1 or 2: a half
+    free_label: Mapped[str] = mapped_column(String(80), server_default="")
     round_date: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default=RoundStatus.DRAFT.value)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -176,6 +179,7 @@ class RoundExpert(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     invited_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column()  # the expert marked their part finished
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
@@ -308,3 +312,43 @@ class SignInFailures(Base):
     last_failure_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_sign_in_failures_last_failure_at", "last_failure_at"),)
+
+
+class PasswordReset(Base):
+    """A one-time link to set a new password.  Only the SHA-256 of its random token is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(Integer)  # no FK: the admin may be deleted later
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    used_at: Mapped[dt.datetime | None] = mapped_column()
+
+    __table_args__ = (Index("ix_password_resets_user", "user_id"),)
+
+
+class OutboxMail(Base):
+    """An e-mail written in the transaction of the action that causes it, delivered after that commits.
+
+    The action never waits for the mail server and is never lost with it: a
+    mail that could not be sent stays here with its error, to be sent again.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipients: Mapped[str] = mapped_column(Text)  # JSON list of addresses
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    health_system_id: Mapped[int | None] = mapped_column(Integer)
+    round_id: Mapped[int | None] = mapped_column(Integer)
+    sent_at: Mapped[dt.datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_outbox_sent_at", "sent_at"),)

@@ -44,6 +44,15 @@ PAGES = (
     PageSpec(_page("overview"), "Programme overview", ":material/public:", Page.OVERVIEW),
     PageSpec(_page("admin"), "Administration", ":material/admin_panel_settings:", Page.ADMIN),
     PageSpec(_page("quick_assessment"), "Quick assessment", ":material/checklist:", Page.QUICK_ASSESSMENT),
+    PageSpec(_page("account"), "My account", ":material/manage_accounts:", Page.ACCOUNT),
+)
+
+# What a visitor (not signed in) may open: signing in, a quick assessment that stores nothing, and the
+# page a one-time password-reset link leads to.
+VISITOR_PAGES = (
+    ("sign_in", "Sign in", ":material/login:", "sign-in"),
+    ("quick_assessment", "Quick assessment", ":material/checklist:", "quick"),
+    ("reset_password", "Set a new password", ":material/key:", "reset-password"),
 )
 
 
@@ -61,7 +70,12 @@ def _sign_out_page() -> None:
 
 def pages_for(user: UserView | None) -> list[st.Page]:
     if user is None:
-        return [st.Page(_page("sign_in"), title="Sign in", icon=":material/login:", url_path="sign-in", default=True)]
+        pages = [
+            st.Page(_page(module), title=title, icon=icon, url_path=url_path, default=index == 0)
+            for index, (module, title, icon, url_path) in enumerate(VISITOR_PAGES)
+        ]
+        remember(pages)
+        return pages
     shown = set(permissions.pages_for(user))
     pages = [
         st.Page(spec.render, title=spec.title, icon=spec.icon, url_path=spec.page.value, default=index == 0)

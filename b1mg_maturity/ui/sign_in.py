@@ -7,6 +7,7 @@ import streamlit as st
 from b1mg_maturity.errors import AuthenticationFailed
 from b1mg_maturity.ui.context import app_services
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
+from b1mg_maturity.ui.page_registry import link
 from b1mg_maturity.ui.session_cookie import remember_sign_in
 
 
@@ -42,6 +43,9 @@ def render() -> None:
                 st.rerun()
         if _sso_configured():
             _single_sign_on()
+        st.divider()
+        st.markdown("**No account?** Rate your health system on your own; nothing you enter is stored.")
+        link("quick", "Try a quick assessment", icon=":material/checklist:")
 
 
 def _single_sign_on() -> None:

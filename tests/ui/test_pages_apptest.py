@@ -49,9 +49,10 @@ PAGE_TITLES = {
     "overview": None,
     "admin": "Administration",
     "quick": "Quick assessment",
+    "account": "My account",
 }
 # Each role's menu, written out by hand (url paths; "assessments" is the first page, served at "/").
-EVERYONE = {"assessments", "results", "compare", "quick", "sign-out"}
+EVERYONE = {"assessments", "results", "compare", "quick", "account", "sign-out"}
 MENUS = {
     "admin": EVERYONE | {"consensus", "overview", "admin"},
     "analyst": EVERYONE | {"overview"},

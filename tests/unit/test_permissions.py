@@ -100,7 +100,7 @@ class _User:
     memberships: tuple[tuple[str, str], ...] = ()
 
 
-EVERYONE = [Page.MY_ASSESSMENTS, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSMENT]
+EVERYONE = [Page.MY_ASSESSMENTS, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSMENT, Page.ACCOUNT]
 
 
 @pytest.mark.parametrize(
@@ -116,22 +116,42 @@ EVERYONE = [Page.MY_ASSESSMENTS, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSME
                 Page.OVERVIEW,
                 Page.ADMIN,
                 Page.QUICK_ASSESSMENT,
+                Page.ACCOUNT,
             ],
         ),
-        (_User("analyst"), [Page.MY_ASSESSMENTS, Page.RESULTS, Page.COMPARE, Page.OVERVIEW, Page.QUICK_ASSESSMENT]),
+        (
+            _User("analyst"),
+            [Page.MY_ASSESSMENTS, Page.RESULTS, Page.COMPARE, Page.OVERVIEW, Page.QUICK_ASSESSMENT, Page.ACCOUNT],
+        ),
         (_User("none"), EVERYONE),
         (
             _User("none", (("XA", "coordinator"),)),
-            [Page.MY_ASSESSMENTS, Page.RATE, Page.CONSENSUS, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSMENT],
+            [
+                Page.MY_ASSESSMENTS,
+                Page.RATE,
+                Page.CONSENSUS,
+                Page.RESULTS,
+                Page.COMPARE,
+                Page.QUICK_ASSESSMENT,
+                Page.ACCOUNT,
+            ],
         ),
         (
             _User("none", (("XA", "expert"),)),
-            [Page.MY_ASSESSMENTS, Page.RATE, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSMENT],
+            [Page.MY_ASSESSMENTS, Page.RATE, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSMENT, Page.ACCOUNT],
         ),
         (_User("none", (("XA", "viewer"),)), EVERYONE),
         (
             _User("none", (("XA", "expert"), ("XB", "coordinator"))),
-            [Page.MY_ASSESSMENTS, Page.RATE, Page.CONSENSUS, Page.RESULTS, Page.COMPARE, Page.QUICK_ASSESSMENT],
+            [
+                Page.MY_ASSESSMENTS,
+                Page.RATE,
+                Page.CONSENSUS,
+                Page.RESULTS,
+                Page.COMPARE,
+                Page.QUICK_ASSESSMENT,
+                Page.ACCOUNT,
+            ],
         ),
     ],
 )
@@ -150,4 +170,5 @@ def test_page_addresses() -> None:
         "overview",
         "admin",
         "quick",
+        "account",
     ]
