@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     report_cache_dir: Path | None = Field(
         default=None, description="where made PDF reports are kept (default: report-cache beside the SQLite file)"
     )
+    # E-mail: notifications go out through this SMTP server when a host is set; without one the app shows
+    # each message and its link for the user to copy (b1mg_maturity.notify).
+    public_url: str = Field(default="http://localhost:8501", description="the app's address, for links in e-mails")
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset: no e-mail is sent")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = Field(default=None)
+    smtp_password: SecretStr | None = Field(default=None)
+    smtp_starttls: bool = Field(default=True, description="upgrade the connection with STARTTLS")
+    smtp_sender: str = Field(default="b1mg-maturity@localhost", description="the From address")
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
     report_cache_mib: int = Field(default=512, ge=1, description="the report cache's size; the oldest used go first")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from b1mg_maturity.domain import EDITABLE_STATUSES, GlobalRole, RoundStatus
 from b1mg_maturity.errors import InvalidState, NotFound, PermissionDenied
+from b1mg_maturity.notify import Mail
 from b1mg_maturity.permissions import Actor, RoundFacts
 from b1mg_maturity.settings import Settings, get_settings
 from b1mg_maturity.storage.database import Database
@@ -19,6 +21,7 @@ from b1mg_maturity.storage.models import (
     AssessmentRound,
     HealthSystem,
     Membership,
+    OutboxMail,
     QuestionnaireVersion,
     RoundExpert,
     User,
@@ -216,6 +219,31 @@ class UseCases:
             first.questionnaire_hash,
             first,
         )
+
+    def mail_configured(self) -> bool:
+        return bool(self.settings.smtp_host)
+
+    def queue_mail(
+        self, session: Session, mail: Mail, *, health_system_id: int | None = None, round_id: int | None = None
+    ) -> Mail:
+        """Hand a notification over in the transaction that causes it; returns it for the page to show.
+
+        With SMTP configured it is written to the outbox (delivered after the
+        commit, see ``services/mail.py``); without, nothing is stored.  A mail
+        with no recipients is never stored.
+        """
+        if self.mail_configured() and mail.recipients:
+            session.add(
+                OutboxMail(
+                    kind=mail.kind.value,
+                    recipients=json.dumps(list(mail.recipients)),
+                    subject=mail.subject,
+                    body=mail.body,
+                    health_system_id=health_system_id,
+                    round_id=round_id,
+                )
+            )
+        return mail
 
     @staticmethod
     def require_editable(round_: _HasStatus) -> None:
