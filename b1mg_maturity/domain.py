@@ -7,6 +7,7 @@ Each is a ``StrEnum``, so a stored string compares equal to its member.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -104,12 +105,31 @@ _BASIS_LABELS = {
     Basis.NONE: "Not rated",
 }
 
+@dataclass(frozen=True, order=True)
+class RoundPeriod:
+    """When a round takes stock: a year, or one half of it.  Rounds are grouped and compared by period."""
+
+    year: int
+    half: int = 0  # 0: the whole year; 1: January-June; 2: July-December
+
+    @property
+    def text(self) -> str:
+        """``2026`` or ``2026 H1``: also the period's part of file names."""
+        return f"{self.year} H{self.half}" if self.half else str(self.year)
+
+    @property
+    def slug(self) -> str:
+        """``2026`` or ``2026-h1``, for file names."""
+        return f"{self.year}-h{self.half}" if self.half else str(self.year)
+
+
 __all__ = [
     "CLOSED_STATUSES",
     "EDITABLE_STATUSES",
     "RATING_ROLES",
     "Basis",
     "GlobalRole",
+    "RoundPeriod",
     "RoundStatus",
     "SystemRole",
 ]

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from b1mg_maturity.domain import EDITABLE_STATUSES, Basis
+from b1mg_maturity.domain import EDITABLE_STATUSES, Basis, RoundPeriod
 from b1mg_maturity.scoring import ScoreCard
 from b1mg_maturity.storage.models import AssessmentRound, HealthSystem, Rating, User
 
@@ -48,6 +48,8 @@ class RoundView:
     content_hash: str
     version: int
     updated_at: dt.datetime
+    period: RoundPeriod
+    free_label: str
 
     @property
     def editable(self) -> bool:
@@ -158,6 +160,8 @@ def round_view(round_: AssessmentRound) -> RoundView:
         content_hash=q.content_hash,
         version=round_.version,
         updated_at=round_.updated_at,
+        period=RoundPeriod(round_.period_year, round_.period_half),
+        free_label=round_.free_label,
     )
 
 
