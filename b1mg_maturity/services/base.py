@@ -226,23 +226,26 @@ class UseCases:
     def queue_mail(
         self, session: Session, mail: Mail, *, health_system_id: int | None = None, round_id: int | None = None
     ) -> Mail:
-        """Hand a notification over in the transaction that causes it; returns it for the page to show.
+        """Write a notification to the outbox in the transaction that causes it; returns it.
 
-        With SMTP configured it is written to the outbox (delivered after the
-        commit, see ``services/mail.py``); without, nothing is stored.  A mail
-        with no recipients is never stored.
+        The outbox is the one record of what was said to whom: with SMTP
+        configured its mails are delivered after the commit (``services/mail.py``);
+        without, they stay unsent and the round's page shows them to copy.  A
+        mail holding a one-time link (``secret``) is stored only when it can be
+        sent; otherwise the use case shows the link to the person who asked.
         """
-        if self.mail_configured() and mail.recipients:
-            session.add(
-                OutboxMail(
-                    kind=mail.kind.value,
-                    recipients=json.dumps(list(mail.recipients)),
-                    subject=mail.subject,
-                    body=mail.body,
-                    health_system_id=health_system_id,
-                    round_id=round_id,
-                )
+        if mail.secret and not self.mail_configured():
+            return mail
+        session.add(
+            OutboxMail(
+                kind=mail.kind.value,
+                recipients=json.dumps(list(mail.recipients)),
+                subject=mail.subject,
+                body=mail.body,
+                health_system_id=health_system_id,
+                round_id=round_id,
             )
+        )
         return mail
 
     @staticmethod
