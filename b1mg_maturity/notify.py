@@ -9,6 +9,9 @@ returned mail for the user to copy.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlencode
@@ -40,3 +43,125 @@ def app_link(public_url: str, page: str, **query: str | int) -> str:
     base = public_url.rstrip("/")
     suffix = f"?{urlencode({k: str(v) for k, v in query.items()})}" if query else ""
     return f"{base}/{page}{suffix}"
+
+
+# --- What each notification says -------------------------------------------------------------
+#
+# Every name and label that reaches a mail passes through :func:`one_line` first: a carriage
+# return or line break in a subject would start a header of the attacker's choosing (header
+# injection), so every control character and Unicode line separator becomes a space.  Addresses
+# are checked by :func:`clean_recipients`: one that could carry a second header is left out.
+
+SUBJECT_MAX_CHARS = 250  # the outbox column holds 300
+_NAME_MAX_CHARS = 120
+_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_ADDRESS = re.compile(r"[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+")
+_SIGNATURE = "This message comes from the B1MG maturity self-assessment tool."
+
+_STATUS_WORDS: dict[MailKind, tuple[str, str]] = {
+    MailKind.IN_REVIEW: (
+        "{round} of {system} is ready for review",
+        "The coordinator has sent {round} of {system} to review.\n\n"
+        "Please look at the consensus levels and the results, and tell the coordinator\n"
+        "what should change before the round is submitted:",
+    ),
+    MailKind.SUBMITTED: (
+        "{round} of {system} has been submitted",
+        "{round} of {system} has been submitted. Its answers are now final.\n\n"
+        "An administrator will publish it. You can read the results here:",
+    ),
+    MailKind.PUBLISHED: (
+        "{round} of {system} is published",
+        "{round} of {system} is published.\n\nIts results and the PDF readiness report are ready to read and share:",
+    ),
+}
+
+
+def one_line(text: str, limit: int = _NAME_MAX_CHARS) -> str:
+    """``text`` safe inside a header: no control character or line break, blanks collapsed, shortened."""
+    flat = " ".join(_BREAKS.sub(" ", text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def clean_recipients(addresses: Iterable[str]) -> tuple[str, ...]:
+    """The plain addresses among ``addresses`` (``name@host``), each once; any other text is left out.
+
+    An address holding a line break, a comma or a second ``@`` could add recipients or
+    headers, so it is not written to the mail at all.
+    """
+    kept: list[str] = []
+    for address in addresses:
+        address = address.strip()
+        if _ADDRESS.fullmatch(address) and address not in kept:
+            kept.append(address)
+    return tuple(kept)
+
+
+def _mail(kind: MailKind, to: Iterable[str], subject: str, body: str, link: str, *, secret: bool = False) -> Mail:
+    return Mail(
+        kind=kind,
+        recipients=clean_recipients(to),
+        subject=one_line(subject, SUBJECT_MAX_CHARS),
+        body=f"{body}\n\n{_SIGNATURE}\n",
+        link=one_line(link, 2_000),
+        secret=secret,
+    )
+
+
+def invitation_mail(to: Iterable[str], system_name: str, round_name: str, inviter_name: str, link: str) -> Mail:
+    """An expert is invited to rate a round."""
+    system, round_, inviter = one_line(system_name), one_line(round_name), one_line(inviter_name)
+    body = (
+        f"Hello,\n\n"
+        f"{inviter} has invited you to rate {round_} of {system}.\n\n"
+        f"Open the round and rate the indicators of the domains you know:\n"
+        f"{one_line(link, 2_000)}\n\n"
+        f"When your part is done, mark it finished so that the coordinator knows."
+    )
+    return _mail(MailKind.INVITATION, to, f"You are invited to rate {round_} of {system}", body, link)
+
+
+def status_mail(kind: MailKind, to: Iterable[str], system_name: str, round_name: str, link: str) -> Mail:
+    """A round has moved on: sent to review, submitted or published."""
+    if kind not in _STATUS_WORDS:
+        raise ValueError(f"no status mail for {kind!r}")
+    subject, text = _STATUS_WORDS[kind]
+    words = {"round": one_line(round_name), "system": one_line(system_name)}
+    body = f"Hello,\n\n{text.format(**words)}\n{one_line(link, 2_000)}"
+    return _mail(kind, to, subject.format(**words), body, link)
+
+
+def reminder_mail(
+    to: Iterable[str], system_name: str, round_name: str, coordinator_name: str, unanswered: int, link: str
+) -> Mail:
+    """A coordinator reminds an expert who has not finished their part."""
+    system, round_, coordinator = one_line(system_name), one_line(round_name), one_line(coordinator_name)
+    if unanswered > 0:
+        left = "1 indicator is" if unanswered == 1 else f"{unanswered} indicators are"
+        state = f"{left} still without your rating."
+    else:
+        state = "You have rated every indicator; please check your answers and mark your part finished."
+    body = (
+        f"Hello,\n\n"
+        f"{coordinator} reminds you of {round_} of {system}: {state}\n\n"
+        f"Open the round to carry on where you left off:\n"
+        f"{one_line(link, 2_000)}\n\n"
+        f"When your part is done, mark it finished so that the coordinator knows."
+    )
+    return _mail(MailKind.REMINDER, to, f"Reminder: {round_} of {system} is waiting for you", body, link)
+
+
+def password_reset_mail(to: Iterable[str], display_name: str, link: str, expires_at: dt.datetime) -> Mail:
+    """A one-time link to choose a new password (``secret``: its body is blanked once sent)."""
+    when = expires_at if expires_at.tzinfo is not None else expires_at.replace(tzinfo=dt.UTC)
+    until = when.astimezone(dt.UTC).strftime("%d %B %Y at %H:%M UTC").lstrip("0")
+    body = (
+        f"Hello {one_line(display_name)},\n\n"
+        f"A new password was asked for your account. Open this link to choose one:\n"
+        f"{one_line(link, 2_000)}\n\n"
+        f"The link works once, until {until}.\n"
+        f"If you did not ask for it, ignore this message: your password stays as it is."
+    )
+    return _mail(
+        MailKind.PASSWORD_RESET, to, "Choose a new password for the B1MG maturity tool", body, link, secret=True
+    )
