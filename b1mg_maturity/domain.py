@@ -123,13 +123,36 @@ class RoundPeriod:
         return f"{self.year}-h{self.half}" if self.half else str(self.year)
 
 
+MIN_PERIOD_YEAR, MAX_PERIOD_YEAR = 2000, 2100  # a round's period year outside these is a typo
+MAX_FREE_LABEL_CHARS = 80
+
+
+def round_name(period: RoundPeriod, free_label: str = "") -> str:
+    """A round's name (its unique ``label``) from its period and optional free label:
+    ``Round 2026``, ``Round 2026 H1``, ``Round 2026 H1 - Spring check``."""
+    name = f"Round {period.text}"
+    return f"{name} - {free_label}" if free_label else name
+
+
+def period_choices(this_year: int, years_back: int = 3) -> list[RoundPeriod]:
+    """The periods a new round may take, newest first: next year back to ``years_back`` before this one,
+    each as the whole year, then its first and second half."""
+    years = range(this_year + 1, this_year - years_back - 1, -1)
+    return [RoundPeriod(year, half) for year in years for half in (0, 1, 2)]
+
+
 __all__ = [
     "CLOSED_STATUSES",
     "EDITABLE_STATUSES",
+    "MAX_FREE_LABEL_CHARS",
+    "MAX_PERIOD_YEAR",
+    "MIN_PERIOD_YEAR",
     "RATING_ROLES",
     "Basis",
     "GlobalRole",
     "RoundPeriod",
     "RoundStatus",
     "SystemRole",
+    "period_choices",
+    "round_name",
 ]
