@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from b1mg_maturity.domain import MAX_FREE_LABEL_CHARS, MAX_PERIOD_YEAR, MIN_PERIOD_YEAR, RoundPeriod
 from b1mg_maturity.errors import ImportFailed, Problem
 from b1mg_maturity.text_rules import (
     MAX_EVIDENCE_CHARS,
@@ -127,12 +128,22 @@ class TargetEntry(_Doc):
 
 
 class RoundInfo(_Doc):
+    """The round's facts.  Its period (a year, optionally a half) was added later: a document without it
+    is read as a whole-year period of the round's date, as the rounds opened before periods existed."""
+
     label: Annotated[str, Field(min_length=1, max_length=MAX_LABEL_CHARS)]
     round_date: dt.date
+    period_year: Annotated[int, Field(strict=True, ge=MIN_PERIOD_YEAR, le=MAX_PERIOD_YEAR)] | None = None
+    period_half: Literal[0, 1, 2] = 0  # 0: the whole year; 1: January-June; 2: July-December
+    free_label: Annotated[str, Field(max_length=MAX_FREE_LABEL_CHARS)] = ""
     status: RoundStatus
     created_at: dt.datetime | None = None
     submitted_at: dt.datetime | None = None
     published_at: dt.datetime | None = None
+
+    @property
+    def period(self) -> RoundPeriod:
+        return RoundPeriod(self.period_year if self.period_year is not None else self.round_date.year, self.period_half)
 
 
 class RoundDocument(_Doc):

@@ -83,6 +83,9 @@ def export_round(services: Services, actor_id: int, round_id: int) -> RoundDocum
             round=RoundInfo(
                 label=round_.label,
                 round_date=round_.round_date,
+                period_year=round_.period_year or round_.round_date.year,
+                period_half=round_.period_half if round_.period_half in (0, 1, 2) else 0,
+                free_label=round_.free_label,
                 status=round_.status,
                 created_at=round_.created_at,
                 submitted_at=round_.submitted_at,
@@ -235,6 +238,9 @@ def import_round(
             health_system_id=system.id,
             questionnaire_version_id=qv_id,
             label=label,
+            period_year=document.round.period.year,
+            period_half=document.round.period.half,
+            free_label=document.round.free_label,
             round_date=document.round.round_date,
             status=status,
             created_by=actor.user_ref,
@@ -289,6 +295,7 @@ def import_round(
             f"{system.code}/{label}",
             new={
                 "status": status,
+                "period": document.round.period.text,
                 "experts": len(document.experts),
                 "ratings": len(document.ratings),
                 "consensus": len(document.consensus),

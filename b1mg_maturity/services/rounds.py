@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit
 from b1mg_maturity.consensus import effective_answers
-from b1mg_maturity.domain import EDITABLE_STATUSES, RATING_ROLES, RoundStatus
+from b1mg_maturity.domain import EDITABLE_STATUSES, RATING_ROLES, RoundPeriod, RoundStatus, round_name
 from b1mg_maturity.errors import InvalidState, NotFound, Problem, ValidationFailed
 from b1mg_maturity.permissions import (
     PUBLISH,
@@ -26,6 +27,7 @@ from b1mg_maturity.permissions import (
     require_read,
 )
 from b1mg_maturity.services.questionnaires import QuestionnaireUseCases, questionnaire_of
+from b1mg_maturity.services.round_periods import check_free_label, check_period, name_taken
 from b1mg_maturity.services.views import RoundView, UserView, round_view
 from b1mg_maturity.storage.models import (
     AssessmentRound,
@@ -39,7 +41,7 @@ from b1mg_maturity.storage.models import (
     User,
     utcnow,
 )
-from b1mg_maturity.text_rules import clean_line, clean_text
+from b1mg_maturity.text_rules import MAX_LABEL_CHARS, clean_line, clean_text
 
 
 class RoundUseCases(QuestionnaireUseCases):
@@ -50,12 +52,24 @@ class RoundUseCases(QuestionnaireUseCases):
         label: str,
         round_date: dt.date,
         *,
+        period: RoundPeriod | None = None,
         questionnaire_version_id: int | None = None,
         copy_from_round_id: int | None = None,
     ) -> RoundView:
-        label = clean_line(label, "label")
-        if not label or len(label) > 120:
-            raise ValidationFailed("bad label", (Problem("label", "give the round a name of 1-120 characters"),))
+        """Open a round.  With a ``period``, ``label`` is the optional free label and the round's name is
+        composed from both (:func:`~b1mg_maturity.domain.round_name`: "Round 2026 H1 - Spring check").
+        Without one (scripts, tests), ``label`` is the whole name and the period is the year of the date,
+        as for the rounds opened before periods existed."""
+        if period is None:
+            label = clean_line(label, "label")
+            if not label or len(label) > MAX_LABEL_CHARS:
+                raise ValidationFailed(
+                    "bad label", (Problem("label", f"give the round a name of 1-{MAX_LABEL_CHARS} characters"),)
+                )
+            period, free_label, name = RoundPeriod(round_date.year), "", label
+        else:
+            period, free_label = check_period(period), check_free_label(label)
+            name = round_name(period, free_label)
         qv_id = questionnaire_version_id or self.bundled_questionnaire_id()
         with self.writing_as(actor_id) as (session, actor):
             system = self.system_by_code(session, health_system_code)
@@ -64,18 +78,18 @@ class RoundUseCases(QuestionnaireUseCases):
                 raise NotFound(f"No questionnaire version {qv_id}.")
             taken = session.scalars(
                 select(AssessmentRound).where(
-                    AssessmentRound.health_system_id == system.id, AssessmentRound.label == label
+                    AssessmentRound.health_system_id == system.id, AssessmentRound.label == name
                 )
             ).first()
             if taken is not None:
-                raise ValidationFailed(
-                    "label taken", (Problem("label", f"{system.code} already has a round '{label}'"),)
-                )
+                raise ValidationFailed("label taken", (name_taken(system.code, name, free_label),))
             round_ = AssessmentRound(
                 health_system_id=system.id,
                 questionnaire_version_id=qv_id,
-                label=label,
-                period_year=round_date.year,
+                label=name,
+                period_year=period.year,
+                period_half=period.half,
+                free_label=free_label,
                 round_date=round_date,
                 created_by=actor.user_ref,
             )
@@ -86,8 +100,14 @@ class RoundUseCases(QuestionnaireUseCases):
                 actor,
                 "open",
                 "round",
-                f"{system.code}/{label}",
-                new={"label": label, "date": round_date.isoformat(), "questionnaire_version_id": qv_id},
+                f"{system.code}/{name}",
+                new={
+                    "label": name,
+                    "period": period.text,
+                    "free_label": free_label,
+                    "date": round_date.isoformat(),
+                    "questionnaire_version_id": qv_id,
+                },
                 health_system_id=system.id,
                 round_id=round_.id,
             )
@@ -238,6 +258,62 @@ class RoundUseCases(QuestionnaireUseCases):
                     health_system_id=round_.health_system_id,
                     round_id=round_.id,
                 )
+
+    def uninvite_expert(self, actor_id: int, round_id: int, username: str) -> int:
+        """Take an invitation back (draft or in review); returns how many of the expert's ratings went with it.
+
+        The ratings leave the round (its results no longer count them), but each
+        one's last value is written to the audit trail first, so it stays readable.
+        """
+        with self.writing_as(actor_id) as (session, actor):
+            round_, facts = self.load_round(session, round_id, lock=True)
+            require_coordinate(actor, facts, "uninvite experts from this round")
+            self.require_editable(round_)
+            user = self.user_by_name(session, username)
+            invitation = session.scalars(
+                select(RoundExpert).where(RoundExpert.round_id == round_id, RoundExpert.user_id == user.id)
+            ).first()
+            if invitation is None:
+                raise ValidationFailed(
+                    "not invited", (Problem("username", f"'{user.username}' is not invited to this round"),)
+                )
+            ratings = session.scalars(
+                select(Rating)
+                .where(Rating.round_id == round_id, Rating.expert_id == user.id)
+                .order_by(Rating.indicator_id)
+            ).all()
+            for rating in ratings:
+                audit.record(
+                    session,
+                    actor,
+                    "remove_rating",
+                    "rating",
+                    f"{round_id}/{rating.indicator_id}/{user.username}",
+                    old={
+                        "level": rating.level,
+                        "not_applicable": rating.not_applicable,
+                        "evidence": rating.evidence,
+                        "links": json.loads(rating.links or "[]"),
+                        "expert": user.username,
+                    },
+                    new={"reason": "expert uninvited"},
+                    health_system_id=round_.health_system_id,
+                    round_id=round_id,
+                )
+                session.delete(rating)
+            audit.record(
+                session,
+                actor,
+                "uninvite",
+                "round_expert",
+                f"{round_id}/{user.username}",
+                old={"expert": user.username, "finished": invitation.finished_at is not None},
+                new={"ratings_removed": len(ratings)},
+                health_system_id=round_.health_system_id,
+                round_id=round_id,
+            )
+            session.delete(invitation)
+            return len(ratings)
 
     def experts_of(self, actor_id: int, round_id: int) -> list[str]:
         with self.reading_as(actor_id) as (session, actor):

@@ -8,7 +8,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.domain import MAX_FREE_LABEL_CHARS, RoundPeriod, RoundStatus, period_choices, round_name
 from b1mg_maturity.permissions import NOTHING, Capabilities, Page
 from b1mg_maturity.services import RoundView, Services
 from b1mg_maturity.ui.context import app_services, current_user
@@ -110,8 +110,27 @@ def _open_round_form(services: Services, user_id: int, systems: list, rounds: li
         system = st.selectbox(
             "Health system", systems, format_func=lambda s: f"{s.name} ({s.code})", key="open-round-system"
         )
-        label = st.text_input("Name of the round", placeholder=f"Round {dt.date.today().year}", key="open-round-label")
-        when = st.date_input("Date", value=dt.date.today(), key="open-round-date")
+        today = dt.date.today()
+        periods = period_choices(today.year)
+        halves = {0: "whole year", 1: "January to June", 2: "July to December"}
+        period_col, label_col = st.columns([1, 2])
+        period = period_col.selectbox(
+            "Period",
+            periods,
+            index=periods.index(RoundPeriod(today.year)),
+            format_func=lambda p: f"{p.text} ({halves[p.half]})",
+            key="open-round-period",
+            help="The year the round takes stock of, or one half of it. Rounds are compared by period.",
+        )
+        free_label = label_col.text_input(
+            "Free label (optional)",
+            max_chars=MAX_FREE_LABEL_CHARS,
+            placeholder="for example: Spring check",
+            key="open-round-label",
+            help="Needed only to tell apart two rounds of the same period.",
+        )
+        st.caption(f"The round will be called **{escape_markdown(round_name(period, free_label.strip()))}**.")
+        when = st.date_input("Date", value=today, key="open-round-date", help="The day the round starts.")
         earlier = [r for r in rounds if system is not None and r.health_system.code == system.code]
         copy_from = st.selectbox(
             "Start from the answers of",
@@ -129,8 +148,9 @@ def _open_round_form(services: Services, user_id: int, systems: list, rounds: li
                 lambda: services.open_round(
                     user_id,
                     system.code,
-                    label,
-                    when if isinstance(when, dt.date) else dt.date.today(),
+                    free_label,
+                    when if isinstance(when, dt.date) else today,
+                    period=period,
                     copy_from_round_id=copy_from.id if copy_from is not None else None,
                 )
             )
