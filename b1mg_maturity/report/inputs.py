@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.domain import RoundPeriod, RoundStatus
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import ScoreCard
 
@@ -27,6 +27,15 @@ class RoundInfo:
     status: str = RoundStatus.DRAFT.value
     health_system_code: str | None = None
     round_id: int | None = None
+    period: RoundPeriod | None = None  # None (an answers file): the year of ``date``
+    free_label: str = ""
+
+    @property
+    def round_period(self) -> RoundPeriod:
+        """The period the round takes stock of; a round without one (year 0, or none given) has its date's year."""
+        if self.period is None or self.period.year <= 0:
+            return RoundPeriod(self.date.year)
+        return self.period
 
     @property
     def status_label(self) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from b1mg_maturity.consensus import effective_answers
-from b1mg_maturity.domain import CLOSED_STATUSES
+from b1mg_maturity.domain import CLOSED_STATUSES, RoundPeriod
 from b1mg_maturity.permissions import Actor, RoundFacts, can_read_all_ratings, can_read_round
 from b1mg_maturity.report.inputs import IndicatorNotes, PreviousRound, ReportInputs, RoundInfo
 from b1mg_maturity.scoring import Aggregation, ScoreCard, score
@@ -59,6 +59,8 @@ def read_report_inputs(
             date=round_.round_date,
             status=round_.status,
             round_id=round_.id,
+            period=RoundPeriod(round_.period_year, round_.period_half),
+            free_label=round_.free_label,
         ),
         basis_summary=scores.summary,
         basis={iid: basis.value for iid, basis in scores.basis.items()},

@@ -10,7 +10,7 @@ from b1mg_maturity.charts import LEVEL_COLOURS, NOT_APPLICABLE_COLOUR, TARGET_CO
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.report.context import RoundInfo, build_report_context
 from b1mg_maturity.report.figures import ChartExportError, chromium_path, inline_svg
-from b1mg_maturity.report.render import report_figures, report_file_name
+from b1mg_maturity.report.render import report_figures
 from b1mg_maturity.scoring import Answer, score
 
 ANSWERS = {
@@ -75,10 +75,3 @@ def test_chromium_is_found_from_the_environment_first(monkeypatch: pytest.Monkey
     monkeypatch.delenv("B1MG_CHROMIUM")
     monkeypatch.setenv("BROWSER_PATH", "/usr/local/bin/chromium")
     assert chromium_path() == "/usr/local/bin/chromium"
-
-
-def test_report_file_names_are_safe(tiny: Questionnaire) -> None:
-    round_info = RoundInfo("Ålesund / <x>", "Round 2026: ../../etc", dt.date(2026, 1, 1), health_system_code=None)
-    context = build_report_context(tiny, score(tiny, {}), round_info)
-    name = report_file_name(context)
-    assert name == "readiness-report-Alesund-x-Round-2026-etc.pdf"
