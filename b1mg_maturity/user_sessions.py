@@ -64,7 +64,10 @@ def end(session: Session, session_id: str) -> None:
         session.execute(delete(UserSession).where(UserSession.id_hash == id_hash(session_id)))
 
 
-def end_all(session: Session, user_id: int) -> int:
-    """End every session of one user; returns how many there were."""
-    result = session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+def end_all(session: Session, user_id: int, *, keep: str | None = None) -> int:
+    """End every session of one user (but ``keep``, the browser asking); returns how many ended."""
+    query = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep is not None and well_formed(keep):
+        query = query.where(UserSession.id_hash != id_hash(keep))
+    result = session.execute(query)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from b1mg_maturity import audit, sign_in_failures, user_sessions
+from b1mg_maturity import audit, notify, sign_in_failures, user_sessions
 from b1mg_maturity.auth import hash_password, verify_password
 from b1mg_maturity.domain import GlobalRole, SystemRole
 from b1mg_maturity.errors import AuthenticationFailed, Conflict, PermissionDenied, Problem, ValidationFailed
-from b1mg_maturity.permissions import require_admin, require_coordinator
+from b1mg_maturity.permissions import Actor, require_admin, require_coordinator
 from b1mg_maturity.services.base import UseCases
 from b1mg_maturity.services.checks import clean_username, require_global_role, require_system_role
 from b1mg_maturity.services.views import UserView, user_view
-from b1mg_maturity.storage.models import AppSecret, HealthSystem, Membership, User, utcnow
+from b1mg_maturity.storage.models import AppSecret, HealthSystem, Membership, PasswordReset, User, utcnow
 from b1mg_maturity.text_rules import clean_line, find_control
+
+DEACTIVATED = "This account is deactivated. Ask your administrator to reactivate it."
+INVALID_RESET_LINK = (
+    "This link does not work: it was already used, it expired, or a newer link replaced it. "
+    "Ask your administrator for a new one."
+)
+
+
+@dataclass(frozen=True)
+class ResetLink:
+    """A one-time link just issued: shown once to the administrator unless it went by e-mail."""
+
+    username: str
+    link: str
+    expires_at: dt.datetime
+    mailed_to: tuple[str, ...]  # empty: not sent (no SMTP, or no address): the page shows the link to copy
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -45,17 +69,23 @@ class AccountUseCases(UseCases):
         key = sign_in_failures.name_key(name)
         now = utcnow()
         account: tuple[int, str | None] | None = None
+        active = False
         with self.db.reading() as session:
             paused = sign_in_failures.paused_for(session, key, now=now)
             # A name that could not be a username (control characters: PostgreSQL refuses NUL) is never looked up.
             if paused is None and find_control(name) is None and len(name) <= 80:
                 row = session.execute(
-                    select(User.id, User.password_hash).where(User.username == name, User.is_active.is_(True))
+                    select(User.id, User.password_hash, User.is_active).where(User.username == name)
                 ).first()
                 account = None if row is None else (row[0], row[1])
+                active = row is not None and bool(row[2])
         correct = verify_password(account[1] if account else _DUMMY_HASH(), password) and account is not None
         if paused is not None:
             raise AuthenticationFailed(sign_in_failures.pause_message(paused))
+        if correct and not active:
+            # Said only to whoever knows the password: a wrong one gets the usual answer, so this tells
+            # nobody else that the name exists.
+            raise AuthenticationFailed(DEACTIVATED)
         with self.db.transaction() as session:
             if correct and account is not None:
                 paused = sign_in_failures.record_success(session, key, now=now)
@@ -98,13 +128,33 @@ class AccountUseCases(UseCases):
             audit.record(session, actor, "end_sessions", "user", user.username, new={"sessions": ended})
             return ended
 
+    def change_own_password(
+        self, actor_id: int, current_password: str, new_password: str, new_password_again: str, *, keep_session: str
+    ) -> None:
+        """The My account form: the current password, the new one twice.  Every other session of the user ends."""
+        if new_password != new_password_again:
+            raise ValidationFailed(
+                "passwords differ", (Problem("new password", "the two new passwords are not the same"),)
+            )
+        username = self.actor(actor_id).username
+        self.change_password(
+            actor_id, username, new_password, current_password=current_password, keep_session=keep_session
+        )
+
     def change_password(
-        self, actor_id: int, username: str, new_password: str, *, current_password: str | None = None
+        self,
+        actor_id: int,
+        username: str,
+        new_password: str,
+        *,
+        current_password: str | None = None,
+        keep_session: str | None = None,
     ) -> None:
         """Set a user's password (an administrator), or one's own (with the current one).
 
-        Every session of that user ends.  Hashing and verifying happen outside
-        the transaction; the write refuses when the password changed meanwhile.
+        Every session of that user ends, except ``keep_session`` (the browser of
+        a user changing their own).  Hashing and verifying happen outside the
+        transaction; the write refuses when the password changed meanwhile.
         """
         new_hash = hash_password(new_password)
         now = utcnow()
@@ -113,7 +163,8 @@ class AccountUseCases(UseCases):
                 require_admin(actor, "set other people's passwords")
             user = self.user_by_name(session, username)
             user_id, old_hash = user.id, user.password_hash
-            must_prove = user.id == actor.user_id and not actor.is_admin
+            own = user.id == actor.user_id
+            must_prove = own and (not actor.is_admin or current_password is not None)
             key = sign_in_failures.name_key(user.username)
             paused = sign_in_failures.paused_for(session, key, now=now) if must_prove else None
         if paused is not None:
@@ -139,7 +190,7 @@ class AccountUseCases(UseCases):
                     theirs=None,
                     current_version=0,
                 )
-            ended = user_sessions.end_all(session, user_id)
+            ended = user_sessions.end_all(session, user_id, keep=keep_session if own else None)
             audit.record(
                 session, actor, "set_password", "user", username.strip().lower(), new={"sessions_ended": ended}
             )
@@ -156,6 +207,8 @@ class AccountUseCases(UseCases):
             user.is_active = active
             user.version += 1
             ended = 0 if active else user_sessions.end_all(session, user.id)
+            if not active:
+                _revoke_reset_links(session, user.id, utcnow())
             audit.record(
                 session,
                 actor,
@@ -165,6 +218,106 @@ class AccountUseCases(UseCases):
                 old={"active": not active},
                 new={"active": active, **({} if active else {"sessions_ended": ended})},
             )
+
+    def issue_reset_link(self, actor_id: int, username: str) -> ResetLink:
+        """An administrator issues a one-time link for a user to choose a new password.
+
+        The token is random (256 bits) and only its SHA-256 is stored, so the
+        table (or a backup) holds no usable link.  Earlier unused links of the
+        user stop working.  With SMTP configured and an address on the account,
+        the link goes by e-mail (written to the outbox in this transaction);
+        otherwise it is returned for the administrator to pass on, once.
+        """
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        expires_at = now + dt.timedelta(hours=self.settings.password_reset_hours)
+        link = notify.app_link(self.settings.public_url, "reset-password", token=token)
+        with self.writing_as(actor_id) as (session, actor):
+            require_admin(actor, "issue password-reset links")
+            user = self.user_by_name(session, username)
+            if not user.is_active:
+                raise ValidationFailed(
+                    "inactive", (Problem("user", f"{user.username} is deactivated; reactivate the account first"),)
+                )
+            revoked = _revoke_reset_links(session, user.id, now)
+            session.add(
+                PasswordReset(
+                    token_hash=token_hash(token),
+                    user_id=user.id,
+                    created_by=actor.user_ref,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
+            mailed: tuple[str, ...] = ()
+            if self.mail_configured() and user.email:
+                mail = notify.password_reset_mail([user.email], user.display_name, link, expires_at)
+                self.queue_mail(session, mail)
+                mailed = mail.recipients
+            audit.record(
+                session,
+                actor,
+                "issue_reset_link",
+                "user",
+                user.username,
+                new={
+                    "expires_at": expires_at.isoformat(timespec="minutes"),
+                    "mailed": bool(mailed),
+                    "revoked": revoked,
+                },
+            )
+            return ResetLink(user.username, link, expires_at, mailed)
+
+    def reset_link_works(self, token: str) -> bool:
+        """Whether a reset link would still set a password (the page shows its form, or why not)."""
+        if not _token_shape(token):
+            return False
+        with self.db.reading() as session:
+            return _live_reset(session, token_hash(token), utcnow()) is not None
+
+    def reset_password(self, token: str, new_password: str, new_password_again: str) -> str:
+        """Set a new password with a one-time link; returns the username.  The link is used up, every session ends.
+
+        A used, expired, revoked or unknown link gets the same answer.  The new
+        password is hashed before the transaction; the link is claimed with one
+        conditional UPDATE, so two browsers racing with the same link cannot both win.
+        """
+        if new_password != new_password_again:
+            raise ValidationFailed(
+                "passwords differ", (Problem("new password", "the two new passwords are not the same"),)
+            )
+        if not _token_shape(token):
+            raise AuthenticationFailed(INVALID_RESET_LINK)
+        new_hash = hash_password(new_password)
+        digest = token_hash(token)
+        now = utcnow()
+        with self.db.transaction() as session:
+            reset = _live_reset(session, digest, now)
+            user = None if reset is None else session.get(User, reset.user_id)
+            claimed = (
+                session.execute(
+                    update(PasswordReset)
+                    .where(PasswordReset.token_hash == digest, PasswordReset.used_at.is_(None))
+                    .values(used_at=now)
+                    .execution_options(synchronize_session=False)
+                ).rowcount  # type: ignore[attr-defined]
+                if reset is not None
+                else 0
+            )
+            if user is None or not user.is_active or claimed != 1:
+                raise AuthenticationFailed(INVALID_RESET_LINK)
+            user.password_hash = new_hash
+            user.version += 1
+            ended = user_sessions.end_all(session, user.id)
+            audit.record(
+                session,
+                Actor(user.id, user.username, user.global_role),
+                "reset_password",
+                "user",
+                user.username,
+                new={"sessions_ended": ended},
+            )
+            return user.username
 
     def shared_secret(self, name: str) -> str:
         """A random secret shared by every app instance on this database, created on first use."""
@@ -327,3 +480,27 @@ class AccountUseCases(UseCases):
                 )
                 for u in session.scalars(select(User).order_by(User.username))
             ]
+
+
+def _token_shape(token: str) -> bool:
+    """A token as :meth:`AccountUseCases.issue_reset_link` makes them (43 URL-safe characters)."""
+    return 20 <= len(token) <= 100 and all(c.isascii() and (c.isalnum() or c in "-_") for c in token)
+
+
+def _live_reset(session: Session, digest: str, now: dt.datetime) -> PasswordReset | None:
+    return session.scalars(
+        select(PasswordReset).where(
+            PasswordReset.token_hash == digest, PasswordReset.used_at.is_(None), PasswordReset.expires_at > now
+        )
+    ).first()
+
+
+def _revoke_reset_links(session: Session, user_id: int, now: dt.datetime) -> int:
+    """Mark every unused link of a user as used (so none of them works any more); returns how many."""
+    result = session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
