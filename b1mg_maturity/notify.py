@@ -1,10 +1,11 @@
-"""E-mail messages: what a notification says, and sending it through SMTP when one is configured.
+"""E-mail messages: what a notification says, and handing it to an SMTP server.
 
-Pure except :func:`send`.  A use case that causes a mail builds a :class:`Mail`
-and hands it to ``UseCases.queue_mail`` (``services/base.py``) inside its
-transaction: with SMTP configured the mail is written to the outbox and
-delivered after the commit; without, nothing is stored and the page shows the
-returned mail for the user to copy.
+Pure except :class:`SmtpConnection`.  A use case that causes a mail builds a
+:class:`Mail` with one of the builders below and hands it to
+``UseCases.queue_mail`` (``services/base.py``) inside its transaction: the mail
+is written to the outbox with the action.  With SMTP configured it is delivered
+after the commit (``services/mail.py``); without, the round's page shows it for
+the user to copy.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:  # smtplib, ssl and email load only where a mail is sent
+    import smtplib
+    from email.message import EmailMessage
 
 
 class MailKind(StrEnum):
@@ -165,3 +172,163 @@ def password_reset_mail(to: Iterable[str], display_name: str, link: str, expires
     return _mail(
         MailKind.PASSWORD_RESET, to, "Choose a new password for the B1MG maturity tool", body, link, secret=True
     )
+
+
+# --- Handing mails to the SMTP server ---------------------------------------------------------
+
+
+class MailFailure(Exception):
+    """A mail that the server did not take, in plain words (``reason``).
+
+    ``server_down``: nothing more can be sent in this run (no connection, refused,
+    timed out, the login failed); otherwise only this mail failed.  ``final``:
+    trying again cannot help (nobody to send it to).
+    """
+
+    def __init__(self, reason: str, *, server_down: bool = False, final: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.server_down = server_down
+        self.final = final
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """What :class:`SmtpConnection` needs of the settings (read once at the edge and passed in)."""
+
+    host: str
+    port: int
+    sender: str
+    starttls: bool = True
+    username: str | None = None
+    password: str | None = None
+    timeout_seconds: float = 10.0
+
+
+def message_of(mail: Mail, sender: str) -> EmailMessage:
+    """The mail as an RFC 5322 message; the strict SMTP policy refuses any header holding a line break."""
+    from email.message import EmailMessage
+    from email.policy import SMTP as SMTP_POLICY
+    from email.utils import formatdate, make_msgid
+
+    message = EmailMessage(policy=SMTP_POLICY)
+    message["From"] = sender
+    message["To"] = ", ".join(mail.recipients)
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to a notification
+    message.set_content(mail.body)
+    return message
+
+
+class SmtpConnection:
+    """One connection to the SMTP server for a run of deliveries (opened at the first mail)."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        import smtplib
+
+        if self._smtp is not None:
+            with suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._smtp = None
+
+    def send(self, mail: Mail) -> dict[str, str]:
+        """Hand ``mail`` over; returns the recipients the server refused (``{}``: all taken).
+
+        Raises :class:`MailFailure` when the server took it for nobody.
+        """
+        import smtplib
+
+        if not mail.recipients:
+            raise MailFailure("nobody it concerns has an e-mail address", final=True)
+        try:
+            message = message_of(mail, self.config.sender)
+        except ValueError as exc:  # a header the policy refuses
+            raise MailFailure(f"the message cannot be written ({exc})", final=True) from exc
+        smtp = self._connect()
+        try:
+            refused = smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise MailFailure(f"the mail server refused every recipient ({_refusals(exc.recipients)})") from exc
+        except smtplib.SMTPServerDisconnected as exc:
+            self._smtp = None
+            raise MailFailure("the mail server closed the connection", server_down=True) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise MailFailure(f"the mail server answered {_answer(exc.smtp_code, exc.smtp_error)}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            self._smtp = None
+            raise MailFailure(f"sending stopped half-way ({_words(exc)})", server_down=True) from exc
+        return {address: _answer(code, text) for address, (code, text) in refused.items()}
+
+    def _connect(self) -> smtplib.SMTP:
+        import smtplib
+        import ssl
+
+        if self._smtp is not None:
+            return self._smtp
+        where = f"{self.config.host}:{self.config.port}"
+        smtp: smtplib.SMTP | None = None
+        try:
+            smtp = smtplib.SMTP(self.config.host, self.config.port, timeout=self.config.timeout_seconds)
+            if self.config.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.config.username:
+                smtp.login(self.config.username, self.config.password or "")
+        except smtplib.SMTPNotSupportedError as exc:
+            _close(smtp)
+            raise MailFailure(f"the mail server at {where} does not offer STARTTLS", server_down=True) from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            _close(smtp)
+            raise MailFailure(
+                f"the mail server at {where} did not accept the user name and password", server_down=True
+            ) from exc
+        except smtplib.SMTPResponseException as exc:
+            _close(smtp)
+            raise MailFailure(
+                f"the mail server at {where} answered {_answer(exc.smtp_code, exc.smtp_error)}", server_down=True
+            ) from exc
+        except TimeoutError as exc:
+            _close(smtp)
+            raise MailFailure(
+                f"the mail server at {where} did not answer within {self.config.timeout_seconds:g} seconds",
+                server_down=True,
+            ) from exc
+        except ConnectionRefusedError as exc:
+            raise MailFailure(f"nothing answers at {where} (connection refused)", server_down=True) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            _close(smtp)
+            raise MailFailure(f"could not reach the mail server at {where} ({_words(exc)})", server_down=True) from exc
+        self._smtp = smtp
+        return smtp
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    import smtplib
+
+    if smtp is not None:
+        with suppress(smtplib.SMTPException, OSError):
+            smtp.close()
+
+
+def _answer(code: int, text: bytes | str) -> str:
+    words = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {one_line(words, 200)}"
+
+
+def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{address}: {_answer(code, text)}" for address, (code, text) in refused.items())
+
+
+def _words(exc: BaseException) -> str:
+    return one_line(getattr(exc, "strerror", None) or str(exc) or type(exc).__name__, 200)

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=True, description="upgrade the connection with STARTTLS")
     smtp_sender: str = Field(default="b1mg-maturity@localhost", description="the From address")
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    mail_max_attempts: int = Field(default=5, ge=1, le=100, description="tries per mail before giving up")
+    mail_retry_seconds: float = Field(default=300.0, gt=0, description="pause before a failed mail is tried again")
     password_reset_hours: int = Field(default=72, ge=1, le=720, description="how long a one-time reset link works")
     report_cache_mib: int = Field(default=512, ge=1, description="the report cache's size; the oldest used go first")
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeAlias, cast
 
-from sqlalchemy import Connection, Row, Select, Table, bindparam, exists, select
+from sqlalchemy import Connection, Row, Select, Table, bindparam, event, exists, select
 from sqlalchemy.orm import Session, joinedload
 
 from b1mg_maturity.domain import EDITABLE_STATUSES, GlobalRole, RoundStatus
@@ -29,6 +29,7 @@ from b1mg_maturity.storage.models import (
 from b1mg_maturity.text_rules import find_control
 
 OPERATOR_ID = 0
+_MAIL_HOOK = "b1mg_mail_queued"  # session.info key: this transaction queued mail, its commit wakes the deliverer
 
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]  # a result row of any columns
 
@@ -233,9 +234,16 @@ class UseCases:
         without, they stay unsent and the round's page shows them to copy.  A
         mail holding a one-time link (``secret``) is stored only when it can be
         sent; otherwise the use case shows the link to the person who asked.
+
+        Delivery: when the session's transaction commits (``writing_as`` or
+        ``db.transaction()``, whichever the use case runs in), this process's
+        mail thread is woken; a rollback sends nothing.
         """
         if mail.secret and not self.mail_configured():
             return mail
+        if self.mail_configured() and not session.info.get(_MAIL_HOOK):
+            session.info[_MAIL_HOOK] = True
+            event.listen(session, "after_commit", self._mail_committed, once=True)
         session.add(
             OutboxMail(
                 kind=mail.kind.value,
@@ -247,6 +255,13 @@ class UseCases:
             )
         )
         return mail
+
+    def _mail_committed(self, session: Session) -> None:
+        """After a commit that queued mail: wake the deliverer (a thread; the click never waits for it)."""
+        from b1mg_maturity.services.mail import wake_deliverer
+
+        session.info.pop(_MAIL_HOOK, None)
+        wake_deliverer(self.db, self.settings)
 
     @staticmethod
     def require_editable(round_: _HasStatus) -> None:
