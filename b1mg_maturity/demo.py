@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from b1mg_maturity.domain import CLOSED_STATUSES, GlobalRole, RoundStatus, SystemRole
+from b1mg_maturity.domain import CLOSED_STATUSES, GlobalRole, RoundPeriod, RoundStatus, SystemRole, round_name
 from b1mg_maturity.errors import PermissionDenied, Problem, ValidationFailed
 from b1mg_maturity.questionnaire import Questionnaire, load_bundled
 from b1mg_maturity.services import OPERATOR_ID, Services
@@ -67,6 +67,7 @@ ROUND_YEARS = (2024, 2025, 2026)
 _D, _R, _S, _P = RoundStatus.DRAFT, RoundStatus.IN_REVIEW, RoundStatus.SUBMITTED, RoundStatus.PUBLISHED
 NEWEST_STATUS = (_D, _P, _R, _P, _S, _P, _P, _D, _P, _R, _P, _P, _S, _P)
 THREE_ROUNDS = 10  # the first ten systems have rounds 2024-2026, the others 2025-2026
+HALF_YEAR_ROUND = ("XF", 2025)  # one round takes stock of a half year: "Round 2025 H1"
 
 FIRST_NAMES = (
     "Ada", "Bram", "Cora", "Dario", "Elin", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Kaija", "Lior",
@@ -177,13 +178,17 @@ class _Person:
 
 @dataclass
 class _RoundPlan:
-    label: str
+    period: RoundPeriod
     date: dt.date
     status: str
     experts: tuple[str, ...]
     ratings: list[RatingRow] = field(default_factory=list)
     consensus: list[ConsensusRow] = field(default_factory=list)
     targets: list[TargetRow] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return round_name(self.period)
 
 
 @dataclass
@@ -245,8 +250,9 @@ class _Planner:
             status = NEWEST_STATUS[index % len(NEWEST_STATUS)] if newest else RoundStatus.PUBLISHED
             size = rng.choice((3, 3, 4, 4, 4))
             invited = [plan.experts[0], *rng.sample(plan.experts[1:], min(size, len(plan.experts)) - 1)]
-            date = dt.date(year, rng.randint(2, 6), rng.randint(1, 28))
-            round_ = _RoundPlan(f"Round {year}", date, status, tuple(e.username for e in invited))
+            date = dt.date(year, rng.randint(2, 6), rng.randint(1, 28))  # in the first half of the year
+            period = RoundPeriod(year, 1 if (plan.code, year) == HALF_YEAR_ROUND else 0)
+            round_ = _RoundPlan(period, date, status, tuple(e.username for e in invited))
             self._cover(invited)
             for domain in q.domains:
                 for indicator in domain.indicators:
@@ -409,7 +415,7 @@ def load_demo(services: Services, actor_id: int, *, seed: int = 2026) -> DemoSum
         if plan.viewer:
             services.grant(coordinator, plan.viewer, plan.code, SystemRole.VIEWER)
         for round_plan in plan.rounds:
-            round_ = services.open_round(coordinator, plan.code, round_plan.label, round_plan.date)
+            round_ = services.open_round(coordinator, plan.code, "", round_plan.date, period=round_plan.period)
             for username in round_plan.experts:
                 services.invite_expert(coordinator, round_.id, username)
             written = write_round_answers(

@@ -24,8 +24,9 @@ from b1mg_maturity.comparison.filters import (
     QuestionnaireChoice,
     SystemChoice,
 )
-from b1mg_maturity.comparison.rounds import PublishedRound, ScoredRound, scores_frame
+from b1mg_maturity.comparison.rounds import PublishedRound, ScoredRound, period_scores_frame, scores_frame
 from b1mg_maturity.comparison.tables import Table, TableBuilder
+from b1mg_maturity.domain import round_name
 from b1mg_maturity.questionnaire import Domain, Questionnaire
 
 TABLE_VIEWS = ("radar", "heatmap", "indicators", "distribution", "points", "trends", "gaps")
@@ -164,18 +165,18 @@ def plan(published: Sequence[PublishedRound], viewer: Viewer, filters: Filters) 
     everyone = {r.system_code: r.system_name for r in in_version} if viewer.named else {}
     same_id = [r for r in published if r.questionnaire_id == chosen.questionnaire_id and viewer.sees(r, filters)]
     in_version = [r for r in in_version if viewer.sees(r, filters)]
-    # round labels and dates are free text and facts of other systems: the anonymous view offers its own only
+    # periods and dates are facts of other systems: the anonymous view offers its own only
     offered = in_version if viewer.named else [r for r in in_version if r.round_id in viewer.readable_own]
-    labels = _labels_by_date(offered)
+    labels = _periods(offered)
     if filters.rounds == "label" and filters.label not in labels:
         if filters.label:
-            notes.append(f"No published round is labelled '{filters.label}'; showing each system's latest.")
+            notes.append(f"No published round is of the period '{filters.label}'; showing each system's latest.")
         filters = replace(filters, rounds="latest", label=None)
     bounds = (min(r.date for r in offered), max(r.date for r in offered)) if offered else None
     if filters.rounds == "dates" and bounds is not None:  # an open end is the first or last round
         filters = replace(filters, date_from=filters.date_from or bounds[0], date_to=filters.date_to or bounds[1])
-    selection = [r for r in in_version if filters.includes_round(r.label, r.date)]
-    trend_rounds = [r for r in same_id if filters.rounds != "dates" or filters.includes_round(r.label, r.date)]
+    selection = [r for r in in_version if filters.includes_round(r.period_name, r.date)]
+    trend_rounds = [r for r in same_id if filters.rounds != "dates" or filters.includes_round(r.period_name, r.date)]
     return Plan(
         filters,
         tuple(notes),
@@ -233,11 +234,10 @@ def _most_used_version(rounds: Sequence[PublishedRound]) -> str | None:
     return max(systems, key=lambda k: (len(systems[k]), newest[k]))
 
 
-def _labels_by_date(rounds: Iterable[PublishedRound]) -> list[str]:
-    dates: dict[str, list[dt.date]] = {}
-    for round_ in rounds:
-        dates.setdefault(round_.label, []).append(round_.date)
-    return sorted(dates, key=lambda label: (sorted(dates[label])[len(dates[label]) // 2], label))
+def _periods(rounds: Iterable[PublishedRound]) -> list[str]:
+    """The names of the rounds' periods ("Round 2026 H1"), oldest first: rounds are chosen by period."""
+    periods = {round_.period for round_ in rounds}
+    return [round_name(period) for period in sorted(periods)]
 
 
 # --- assemble: from scorecards to the comparison ------------------------------------------------
@@ -257,7 +257,8 @@ def assemble(
     notes = list(chosen.notes)
     exclude = viewer.exclude
     selection_frame = scores_frame(scored[r.round_id] for r in chosen.selection)
-    trend_frame = scores_frame(scored[r.round_id] for r in chosen.trend_rounds)
+    trend_frame = period_scores_frame(scored[r.round_id] for r in chosen.trend_rounds)
+    round_names = {r.round_id: r.label for r in chosen.trend_rounds}
     ranked, stats = bm.ranked_snapshot(selection_frame, min_group_size=threshold, exclude_systems=exclude)
     in_snapshot = dict(ranked[["system_code", "system_name"]].drop_duplicates().itertuples(index=False, name=None))
     group_size = len([c for c in in_snapshot if c not in exclude])
@@ -265,7 +266,17 @@ def assemble(
     filters, domains = _fit_to_questionnaire(filters, questionnaire, notes)
     statistic_label = _statistic_label(group_size, threshold, viewer.named, notes)
     builder = TableBuilder(
-        questionnaire, domains, filters, ranked, stats, trend_frame, selected, viewer.named, exclude, threshold
+        questionnaire,
+        domains,
+        filters,
+        ranked,
+        stats,
+        trend_frame,
+        selected,
+        viewer.named,
+        exclude,
+        threshold,
+        round_names=round_names,
     )
     if viewer.named and filters.group != "all":
         notes.append(f"Group: {group_size} health systems ({filters.group_text()}).")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -14,7 +13,7 @@ import pandas as pd
 from b1mg_maturity import benchmark as bm
 from b1mg_maturity.comparison.rounds import ScoredRound, most_common_questionnaire
 from b1mg_maturity.comparison.tables import DECIMALS
-from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.domain import RoundPeriod, RoundStatus, round_name
 
 IN_PROGRESS = (RoundStatus.DRAFT, RoundStatus.IN_REVIEW, RoundStatus.SUBMITTED)
 
@@ -25,7 +24,7 @@ class Overview:
     systems_assessed: int  # with at least one published round
     published_rounds: int
     in_progress: Mapping[str, int]  # status -> rounds (administrators only; empty for analysts)
-    per_round: pd.DataFrame  # one row per round label
+    per_round: pd.DataFrame  # one row per period ("Round 2026 H1"), in the column "Round"
     min_group_size: int
     notes: tuple[str, ...]
     level_labels: Mapping[int, str] = field(default_factory=dict)  # of the questionnaire most rounds used
@@ -40,21 +39,23 @@ def overview(
     scored: Sequence[ScoredRound],
     *,
     registered: int,
-    progress: Mapping[tuple[str, str], int],
+    progress: Mapping[tuple[RoundPeriod, str], int],
     threshold: int,
 ) -> Overview:
-    """The overview of the published rounds ``scored``; ``progress`` counts the rounds not yet published
-    by (label, status) (administrators only: empty for analysts)."""
+    """The overview of the published rounds ``scored``, one row per period ("Round 2026 H1"): a round
+    with a free label counts in its period's row, and a health system with several rounds in one
+    period counts once, with the latest.  ``progress`` counts the rounds not yet published by (period,
+    status) (administrators only: empty for analysts)."""
     common = most_common_questionnaire(scored)
     levels = common.scale if common is not None else ()
-    by_label: dict[str, list[ScoredRound]] = {}
-    for round_ in scored:
-        by_label.setdefault(round_.meta.label, []).append(round_)
-    labels = sorted(
-        set(by_label) | {label for label, _ in progress},
-        key=lambda lb: (min((r.meta.date for r in by_label.get(lb, [])), default=dt.date.max), lb),
-    )
-    rows = [_round_row(label, by_label.get(label, []), registered, progress, threshold, levels) for label in labels]
+    latest: dict[RoundPeriod, dict[str, ScoredRound]] = {}
+    for round_ in sorted(scored, key=lambda r: (r.meta.date, r.meta.round_id)):
+        latest.setdefault(round_.meta.period, {})[round_.meta.system_code] = round_
+    periods = sorted(set(latest) | {period for period, _ in progress})
+    rows = [
+        _round_row(period, list(latest.get(period, {}).values()), registered, progress, threshold, levels)
+        for period in periods
+    ]
     table = pd.DataFrame(rows)
     for level in levels:
         if level_column(level) in table.columns:
@@ -64,11 +65,15 @@ def overview(
         in_progress[status] = in_progress.get(status, 0) + count
     notes = [
         "Only published rounds count in scores, coverage and levels.",
+        "One row per period: a round with a free label counts in its period's row; a health system with "
+        "two rounds in one period counts once, with its latest.",
         "Coverage is the share of applicable indicators answered (overall, per round).",
         "A level is the highest fully reached: the overall score rounded down.",
     ]
     if any(table["Withheld"] != "") if not table.empty else False:
-        notes.append(f"Rounds with fewer than {threshold} health systems show counts only.")
+        notes.append(
+            f"Periods with fewer than {threshold} health systems show counts only: a dash stands for a figure withheld."
+        )
     return Overview(
         systems_registered=registered,
         systems_assessed=len({r.meta.system_code for r in scored}),
@@ -82,23 +87,23 @@ def overview(
 
 
 def _round_row(
-    label: str,
+    period: RoundPeriod,
     rounds: Sequence[ScoredRound],
     registered: int,
-    progress: Mapping[tuple[str, str], int],
+    progress: Mapping[tuple[RoundPeriod, str], int],
     threshold: int,
     levels: Sequence[int],
 ) -> dict[str, Any]:
     systems = len({r.meta.system_code for r in rounds})
     row: dict[str, Any] = {
-        "Round": label,
+        "Round": round_name(period),
         "Health systems assessed": systems,
-        "Share of registered systems": round(100 * systems / registered, 1) if registered else math.nan,
+        "Share of registered systems": round(100 * systems / registered) if registered else math.nan,
     }
     small = systems < threshold
     overall = [r.card.overall.score for r in rounds if r.card.overall.score is not None]
     coverage = [r.card.overall.coverage.ratio for r in rounds]
-    row["Median coverage (%)"] = math.nan if small else round(100 * statistics.median(coverage), 1)
+    row["Median coverage"] = math.nan if small else round(100 * statistics.median(coverage))
     row["Median overall score"] = math.nan if small or not overall else round(statistics.median(overall), DECIMALS)
     bands = [r.card.overall.band for r in rounds if r.card.overall.band is not None]
     for level in levels:
@@ -106,5 +111,5 @@ def _round_row(
     row["Withheld"] = bm.withheld_reason(threshold) if small else ""
     if progress:
         for status in IN_PROGRESS:
-            row[status.label] = progress.get((label, status.value), 0)
+            row[status.label] = progress.get((period, status.value), 0)
     return row

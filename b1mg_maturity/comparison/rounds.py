@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from b1mg_maturity import benchmark as bm
+from b1mg_maturity.domain import RoundPeriod, round_name
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import ScoreCard
 
@@ -19,6 +20,12 @@ class PublishedRound(bm.RoundMeta):
 
     health_system_id: int
     questionnaire_title: str
+    period: RoundPeriod  # what trends and the overview group rounds by (the label is free text)
+
+    @property
+    def period_name(self) -> str:
+        """``Round 2026 H1``: the name of the period's group, whatever free label the round has."""
+        return round_name(self.period)
 
     @property
     def version_key(self) -> str:
@@ -30,7 +37,7 @@ class PublishedRound(bm.RoundMeta):
 class ScoredRound:
     """One round's scorecard with what a benchmark needs to know about it."""
 
-    meta: bm.RoundMeta
+    meta: PublishedRound
     card: ScoreCard
     health_system_id: int
     questionnaire: Questionnaire
@@ -39,6 +46,12 @@ class ScoredRound:
 def scores_frame(rounds: Iterable[ScoredRound]) -> pd.DataFrame:
     """The benchmark's long table of scored rounds (see :func:`b1mg_maturity.benchmark.scores_frame`)."""
     return bm.scores_frame((r.meta, r.card) for r in rounds)
+
+
+def period_scores_frame(rounds: Iterable[ScoredRound]) -> pd.DataFrame:
+    """:func:`scores_frame` with each round's period name as its ``round_label``: so that trends group
+    rounds by period, never by the free text of their names."""
+    return bm.scores_frame((replace(r.meta, label=r.meta.period_name), r.card) for r in rounds)
 
 
 def most_common_questionnaire(scored: Sequence[ScoredRound]) -> Questionnaire | None:

@@ -133,7 +133,8 @@ DISTRIBUTION_STATS = (
 )
 TREND_COLUMNS = (
     Column(SYSTEM, SYSTEM_LABEL),
-    Column("round", "Round"),
+    Column("round", "Round"),  # the period's name ("Round 2026 H1"): trends group rounds by period
+    Column("label", "Round name"),  # the round's own name, free label included (empty for a median)
     Column("date", "Date"),
     Column("version", "Questionnaire version"),
     Column("score", "Score"),
@@ -172,6 +173,8 @@ class TableBuilder:
         named: bool,
         exclude: set[str],
         threshold: int,
+        *,
+        round_names: Mapping[int, str] | None = None,
     ) -> None:
         self.q = questionnaire
         self.domains = list(domains)
@@ -182,6 +185,7 @@ class TableBuilder:
         self.named = named
         self.exclude = exclude
         self.threshold = threshold
+        self.round_names = round_names or {}
         self._changes: pd.DataFrame | None = None
         if filters.pillar:
             self.summary: tuple[str, str, str] = ("pillar", filters.pillar, self.q.pillar(filters.pillar).name)
@@ -345,6 +349,7 @@ class TableBuilder:
                 {
                     SYSTEM: label_of[str(record["system_code"])],
                     "round": record["round_label"],
+                    "label": self.round_names.get(int(record["round_id"]), record["round_label"]),
                     "date": record["round_date"].date(),
                     "version": record["questionnaire_version"],
                     "score": _round(_field(record, "score")),
@@ -373,6 +378,7 @@ class TableBuilder:
             {
                 SYSTEM: "Median",
                 "round": stat["round_label"],
+                "label": "",
                 "date": date_of[stat["round_label"]].date(),
                 "version": "",
                 "score": _round(_field(stat, "median")),

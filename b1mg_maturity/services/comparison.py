@@ -22,7 +22,7 @@ from b1mg_maturity.comparison.overview import Overview, overview
 from b1mg_maturity.comparison.peers import PeerBenchmark, peer_medians
 from b1mg_maturity.comparison.rounds import PublishedRound, ScoredRound
 from b1mg_maturity.consensus import effective_answers
-from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.domain import RoundPeriod, RoundStatus
 from b1mg_maturity.errors import PermissionDenied
 from b1mg_maturity.permissions import Actor, RoundFacts, can_read_round, require_read, sees_names
 from b1mg_maturity.scoring import ScoreCard, score
@@ -120,14 +120,18 @@ def programme_overview(services: Services, actor_id: int, *, min_group_size: int
             raise PermissionDenied("You may not see the programme overview (analysts and administrators only).")
         registered = len(list(session.scalars(select(HealthSystem.id))))
         scored = _score_rounds(services, session, _published_rounds(session))
-        progress: dict[tuple[str, str], int] = {}
+        progress: dict[tuple[RoundPeriod, str], int] = {}
         if actor.is_admin:
-            for label, status in session.execute(
-                select(AssessmentRound.label, AssessmentRound.status).where(
-                    AssessmentRound.status != RoundStatus.PUBLISHED.value
-                )
+            for year, half, date, status in session.execute(
+                select(
+                    AssessmentRound.period_year,
+                    AssessmentRound.period_half,
+                    AssessmentRound.round_date,
+                    AssessmentRound.status,
+                ).where(AssessmentRound.status != RoundStatus.PUBLISHED.value)
             ):
-                progress[(label, status)] = progress.get((label, status), 0) + 1
+                key = (RoundPeriod(year or date.year, half), status)
+                progress[key] = progress.get(key, 0) + 1
     return overview(scored, registered=registered, progress=progress, threshold=threshold)
 
 
@@ -147,6 +151,7 @@ def _record(round_: AssessmentRound) -> PublishedRound:
         status=round_.status,
         health_system_id=round_.health_system_id,
         questionnaire_title=qv.title,
+        period=RoundPeriod(round_.period_year or round_.round_date.year, round_.period_half),
     )
 
 

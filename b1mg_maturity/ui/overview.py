@@ -7,6 +7,7 @@ import streamlit as st
 
 from b1mg_maturity.charts import describe
 from b1mg_maturity.charts import distributions as dc
+from b1mg_maturity.comparison.overview import level_column
 from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.interchange.table_export import table_csv, table_xlsx
 from b1mg_maturity.services.comparison import programme_overview
@@ -52,20 +53,30 @@ def render() -> None:
     if table.empty:
         st.info("No round has been published yet.", icon=":material/info:")
         return
-    st.subheader("Overall maturity level per round")
+    st.subheader("Overall maturity level per period")
     fig = dc.band_distribution(table, level_labels=overview.level_labels)
     st.plotly_chart(fig, key="overview_levels", theme=None, config={"displaylogo": False}, alt=describe(fig))
-    st.subheader("Per round")
+    st.subheader("Per period")
     for note in overview.notes:
         st.caption(note)
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
+        placeholder="—",
         column_config={
-            "Share of registered systems": st.column_config.NumberColumn(format="%.1f %%"),
-            "Median coverage (%)": st.column_config.NumberColumn(format="%.1f %%"),
+            "Round": st.column_config.TextColumn(help="The period: a year, or one half of it"),
+            "Share of registered systems": st.column_config.NumberColumn(format="%d%%"),
+            "Median coverage": st.column_config.NumberColumn(
+                format="%d%%", help="Median share of applicable indicators answered"
+            ),
             "Median overall score": st.column_config.NumberColumn(format="%.2f"),
+            **{
+                level_column(level): st.column_config.NumberColumn(
+                    format="%d", help=f"Health systems whose overall level is {level} · {label}"
+                )
+                for level, label in overview.level_labels.items()
+            },
         },
     )
     buttons = st.container(horizontal=True)

@@ -44,6 +44,7 @@ def _fill(services: Services, actor: int, round_id: int, levels: dict[str, int |
 
 
 def _publish(services: Services, admin: int, round_id: int) -> None:
+    services.start_review(admin, round_id)
     services.submit(admin, round_id)
     services.publish(admin, round_id)
 
@@ -219,8 +220,9 @@ def test_region_and_round_filters(peers: World) -> None:
     region = compare(peers.services, analyst, Filters(group="region", region="E"), min_group_size=1)
     assert [s.code for s in region.systems] == ["ES"]
     older = compare(
-        peers.services, analyst, Filters(rounds="label", label="Spain secret 2025", systems=("ES",)), min_group_size=1
+        peers.services, analyst, Filters(rounds="label", label="Round 2025", systems=("ES",)), min_group_size=1
     )
+    assert older.round_labels == ("Round 2025", "Round 2026")  # periods, never the rounds' own names
     assert older.heatmap.iloc[0]["I · Governance and strategy"] == 5.0
     dates = compare(
         peers.services,
@@ -270,11 +272,16 @@ def test_programme_overview_counts_published_rounds(peers: World) -> None:
     analyst = programme_overview(peers.services, peers.id("analyst"), min_group_size=3)
     assert (analyst.systems_registered, analyst.systems_assessed, analyst.published_rounds) == (6, 5, 6)
     assert analyst.in_progress == {}  # analysts do not see unpublished rounds
-    rows = analyst.per_round.set_index("Round")
-    assert rows.loc["Round 2026", "Health systems assessed"] == 1  # DE only: counts, no statistic
-    assert rows.loc["Round 2026", "Withheld"] == "fewer than 3 health systems"
-    assert rows["Median overall score"].isna().all()  # every label here has a single health system
+    rows = analyst.per_round.set_index("Round")  # one row per period, whatever the rounds are called
+    assert rows.index.tolist() == ["Round 2025", "Round 2026"]
+    assert rows.loc["Round 2025", "Health systems assessed"] == 1  # ES only: counts, no statistic
+    assert rows.loc["Round 2025", "Withheld"] == "fewer than 3 health systems"
+    assert pd.isna(rows.loc["Round 2025", "Median overall score"])
+    assert rows.loc["Round 2026", "Health systems assessed"] == 5  # DE, ES, IT, NL, PT
+    # overall scores DE 2.5, ES 3, IT 3.5, NL 4 (D2 not applicable), PT 3.5
+    assert rows.loc["Round 2026", "Median overall score"] == 3.5
+    assert rows.loc["Round 2026", "Withheld"] == ""
     admin = programme_overview(peers.services, peers.id("admin"), min_group_size=1)
-    assert admin.per_round.set_index("Round").loc["Round 2026", "Median overall score"] == 2.5  # DE: (2 + 3) / 2
+    assert admin.per_round.set_index("Round").loc["Round 2025", "Median overall score"] == 5.0  # ES: (5 + 5) / 2
     assert admin.in_progress == {"draft": 1}  # FR
     assert admin.per_round.set_index("Round").loc["Round 2026", "Draft"] == 1
