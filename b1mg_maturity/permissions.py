@@ -193,6 +193,7 @@ class Page(StrEnum):
     COMPARE = "compare"
     OVERVIEW = "overview"
     ADMIN = "admin"
+    HISTORY = "history"
     QUICK_ASSESSMENT = "quick"
     ACCOUNT = "account"
 
@@ -219,6 +220,7 @@ def pages_for(user: Member) -> list[Page]:
         Page.COMPARE: True,
         Page.OVERVIEW: _sees_names(user.global_role),
         Page.ADMIN: admin,
+        Page.HISTORY: SystemRole.COORDINATOR in roles and not admin,  # an admin reads it under Administration
         Page.QUICK_ASSESSMENT: True,
         Page.ACCOUNT: True,
     }

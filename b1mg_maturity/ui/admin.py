@@ -6,9 +6,7 @@ that refusal instead of its tabs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -17,15 +15,19 @@ from b1mg_maturity.domain import GlobalRole, RoundStatus, SystemRole
 from b1mg_maturity.errors import Problem, QuestionnaireError
 from b1mg_maturity.permissions import NOTHING
 from b1mg_maturity.report.jobs import publish_and_prepare
-from b1mg_maturity.services import AuditView, RoundView, Services, UserView
+from b1mg_maturity.services import RoundView, Services, UserView
+from b1mg_maturity.services.accounts import ResetLink
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
+from b1mg_maturity.ui.history import audit_log
 from b1mg_maturity.ui.widgets import round_label
 
 GLOBAL_ROLES = [role.value for role in GlobalRole]
 SYSTEM_ROLES = [role.value for role in SystemRole]
 _FLASH = "admin-flash"
-AUDIT_LIMITS = (100, 500, 2000)
+_ADD_FORM = "admin-add-user-form"  # a number in the add-user widgets' keys: a new one empties the form
+_RESET_LINK = "admin-reset-link"  # a link just issued, shown once
+_PUBLISH = "admin-publish-pending"  # the round whose publication waits for a confirmation
 
 
 def _flash(message: str) -> None:
@@ -67,7 +69,7 @@ def render() -> None:
     with tabs[3]:
         _rounds(services, user.id)
     with tabs[4]:
-        _audit(services, user.id, users)
+        audit_log(user.id, key="admin-audit")
 
 
 # --- users and roles ---------------------------------------------------------------------------
@@ -94,25 +96,8 @@ def _users(services: Services, actor_id: int, users: Sequence[UserView]) -> None
     st.caption(f"{len(users)} accounts.")
     usernames = [u.username for u in users]
     add_col, roles_col = st.columns(2, gap="large")
-    with add_col, st.form("admin-add-user", clear_on_submit=True):
-        st.markdown("**Add a user**")
-        username = st.text_input("Username", help="Letters, digits, '.', '_', '-' or '@'; stored in lower case.")
-        display_name = st.text_input("Full name")
-        email = st.text_input("E-mail (optional)", help="Used to match a single sign-on account, when configured.")
-        password = st.text_input("Password", type="password", autocomplete="new-password")
-        role = st.selectbox("Global role", GLOBAL_ROLES, format_func=_global_role_label)
-        if st.form_submit_button("Add user", type="primary"):
-            _done(
-                lambda: services.add_user(
-                    actor_id,
-                    username,
-                    password,
-                    display_name=display_name.strip(),
-                    email=email.strip() or None,
-                    global_role=str(role),
-                ),
-                f"Added the user {username.strip().lower()}.",
-            )
+    with add_col:
+        _add_user_form(services, actor_id)
     with roles_col:
         systems = attempt(lambda: services.list_health_systems(actor_id)) or []
         with st.container(border=True):
@@ -149,6 +134,43 @@ def _users(services: Services, actor_id: int, users: Sequence[UserView]) -> None
     _account(services, actor_id, users)
 
 
+def _add_user_form(services: Services, actor_id: int) -> None:
+    """Add an account.  After a refusal every field keeps what was typed; after success the form is empty."""
+    form = st.session_state.setdefault(_ADD_FORM, 0)
+    with st.form("admin-add-user", clear_on_submit=False):
+        st.markdown("**Add a user**")
+        username = st.text_input(
+            "Username",
+            help="Letters, digits, '.', '_', '-' or '@'; stored in lower case.",
+            key=f"admin-add-username-{form}",
+        )
+        display_name = st.text_input("Full name", key=f"admin-add-name-{form}")
+        email = st.text_input(
+            "E-mail (optional)",
+            help="Where reset links and notifications go, when e-mail is set up; also matches a single sign-on.",
+            key=f"admin-add-email-{form}",
+        )
+        password = st.text_input(
+            "Password", type="password", autocomplete="new-password", key=f"admin-add-password-{form}"
+        )
+        role = st.selectbox("Global role", GLOBAL_ROLES, format_func=_global_role_label, key=f"admin-add-role-{form}")
+        if st.form_submit_button("Add user", type="primary"):
+            added = attempt(
+                lambda: services.add_user(
+                    actor_id,
+                    username,
+                    password,
+                    display_name=display_name.strip(),
+                    email=email.strip() or None,
+                    global_role=str(role),
+                )
+            )
+            if added is not None:
+                st.session_state[_ADD_FORM] = form + 1
+                _flash(f"Added the user {added.username}.")
+                st.rerun()
+
+
 def _global_role_label(role: str) -> str:
     return GlobalRole(role).label
 
@@ -182,6 +204,7 @@ def _account(services: Services, actor_id: int, users: Sequence[UserView]) -> No
                 )
         elif active_col.button("Reactivate", key="admin-reactivate", width="stretch"):
             _done(lambda: services.set_active(actor_id, chosen.username, True), f"{chosen.username} is active again.")
+        _reset_link(services, actor_id, chosen)
         with st.form("admin-set-password", clear_on_submit=True):
             password = st.text_input("New password", type="password", autocomplete="new-password")
             if st.form_submit_button("Set new password"):
@@ -189,6 +212,37 @@ def _account(services: Services, actor_id: int, users: Sequence[UserView]) -> No
                     lambda: services.change_password(actor_id, chosen.username, password),
                     f"{chosen.username} has a new password and is signed out everywhere.",
                 )
+
+
+def _reset_link(services: Services, actor_id: int, user: UserView) -> None:
+    """Issue a one-time link for the user to choose a new password; without e-mail it is shown here, once."""
+    issued = st.session_state.pop(_RESET_LINK, None)
+    if isinstance(issued, ResetLink) and issued.username == user.username:
+        until = issued.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        if issued.mailed_to:
+            st.success(
+                f"A reset link was sent to {escape_markdown(', '.join(issued.mailed_to))}. "
+                f"It works once, until {until}.",
+                icon=":material/mark_email_read:",
+            )
+        else:
+            st.info(
+                f"Give this link to {escape_markdown(issued.username)} yourself (it is shown only now). "
+                f"It works once, until {until}; a newer link replaces it.",
+                icon=":material/key:",
+            )
+            st.code(issued.link, language=None, wrap_lines=True)
+    if st.button(
+        "Issue a password-reset link",
+        key="admin-reset-link-button",
+        disabled=not user.is_active,
+        help="A one-time link to choose a new password. It is e-mailed when e-mail is set up and the "
+        "user has an address; otherwise it is shown here to pass on.",
+    ):
+        link = attempt(lambda: services.issue_reset_link(actor_id, user.username))
+        if link is not None:
+            st.session_state[_RESET_LINK] = link
+            st.rerun()
 
 
 # --- health systems ----------------------------------------------------------------------------
@@ -286,10 +340,11 @@ def _rounds(services: Services, actor_id: int) -> None:
             st.caption("No round is waiting for publication.")
         else:
             chosen = st.selectbox("Submitted round", submitted, format_func=round_label, key="admin-publish-round")
-            if st.button("Publish", type="primary", key="admin-publish") and chosen is not None:
-                _done(  # its reports are made now, so that the first download is served from the cache
-                    lambda: publish_and_prepare(services, actor_id, chosen.id), f"Published {round_label(chosen)}."
-                )
+            if st.button("Publish…", type="primary", key="admin-publish") and chosen is not None:
+                st.session_state[_PUBLISH] = chosen.id
+            pending = st.session_state.get(_PUBLISH)
+            if chosen is not None and pending == chosen.id:
+                _confirm_publish(services, actor_id, chosen)
     with reopen_col, st.container(border=True):
         st.markdown("**Reopen a round**")
         st.caption("Moves a submitted or published round back to consensus review, so it can change again.")
@@ -309,6 +364,24 @@ def _rounds(services: Services, actor_id: int) -> None:
     st.dataframe(_round_table(rounds), hide_index=True)
 
 
+def _confirm_publish(services: Services, actor_id: int, chosen: RoundView) -> None:
+    name = f"{chosen.health_system.name} ({chosen.health_system.code}) · {chosen.label}"
+    st.warning(
+        f"Publish {escape_markdown(name)}? Analysts will see it, and it will count in other health systems' "
+        "benchmarks. Only a reopening takes it back.",
+        icon=":material/publish:",
+    )
+    yes_col, no_col = st.columns(2)
+    if yes_col.button("Yes, publish", type="primary", key="admin-publish-yes", width="stretch"):
+        st.session_state.pop(_PUBLISH, None)
+        _done(  # its reports are made now, so that the first download is served from the cache
+            lambda: publish_and_prepare(services, actor_id, chosen.id), f"Published: {name}."
+        )
+    if no_col.button("Cancel", key="admin-publish-no", width="stretch"):
+        st.session_state.pop(_PUBLISH, None)
+        st.rerun()
+
+
 def _round_table(rounds: Sequence[RoundView]) -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -324,75 +397,4 @@ def _round_table(rounds: Sequence[RoundView]) -> pd.DataFrame:
             for r in rounds
         ],
         columns=["Health system", "Round", "Date", "Status", "Questionnaire", "Last change", "Id"],
-    )
-
-
-# --- audit log ---------------------------------------------------------------------------------
-
-
-def _value_text(value: Any) -> str:
-    if value is None:
-        return ""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
-ALL = "all"  # not None: a selectbox offers to clear a None choice
-
-
-def _audit(services: Services, actor_id: int, users: Sequence[UserView]) -> None:
-    rounds = attempt(lambda: services.list_rounds(actor_id)) or []
-    labels = {r.id: round_label(r) for r in rounds}
-    round_col, user_col, limit_col = st.columns([3, 2, 1])
-    chosen_round = round_col.selectbox(
-        "Round",
-        [ALL, *labels],
-        format_func=lambda r: "All rounds" if r == ALL else labels[r],
-        key="admin-audit-round",
-    )
-    chosen_user = user_col.selectbox(
-        "User",
-        [ALL, *(u.username for u in users), "operator", "system"],
-        format_func=lambda name: "All users" if name == ALL else str(name),
-        key="admin-audit-user",
-        help="'operator' is the command line; 'system' is the app itself (first set-up, sign-in pauses).",
-    )
-    limit = limit_col.selectbox("Show", AUDIT_LIMITS, key="admin-audit-limit", format_func=lambda n: f"last {n}")
-    entries = attempt(
-        lambda: services.audit_log(
-            actor_id,
-            round_id=chosen_round if isinstance(chosen_round, int) else None,
-            username=None if chosen_user == ALL else str(chosen_user),
-            limit=int(limit or AUDIT_LIMITS[0]),
-        )
-    )
-    if entries is None:
-        return
-    st.caption(f"{len(entries)} entries, newest first.")
-    st.dataframe(
-        _audit_table(entries),
-        hide_index=True,
-        height=560,
-        column_config={
-            "Before": st.column_config.TextColumn(width="large"),
-            "After": st.column_config.TextColumn(width="large"),
-        },
-    )
-
-
-def _audit_table(entries: Sequence[AuditView]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "When (UTC)": e.at.strftime("%Y-%m-%d %H:%M:%S"),
-                "Who": e.actor,
-                "Action": e.action,
-                "What": e.entity,
-                "Key": e.entity_key,
-                "Round": e.round_id,
-                "Before": _value_text(e.old_value),
-                "After": _value_text(e.new_value),
-            }
-            for e in entries
-        ],
-        columns=["When (UTC)", "Who", "Action", "What", "Key", "Round", "Before", "After"],
     )

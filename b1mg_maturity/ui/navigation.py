@@ -43,6 +43,7 @@ PAGES = (
     PageSpec(_page("compare"), "Compare", ":material/compare_arrows:", Page.COMPARE),
     PageSpec(_page("overview"), "Programme overview", ":material/public:", Page.OVERVIEW),
     PageSpec(_page("admin"), "Administration", ":material/admin_panel_settings:", Page.ADMIN),
+    PageSpec(_page("history"), "Round history", ":material/history:", Page.HISTORY),
     PageSpec(_page("quick_assessment"), "Quick assessment", ":material/checklist:", Page.QUICK_ASSESSMENT),
     PageSpec(_page("account"), "My account", ":material/manage_accounts:", Page.ACCOUNT),
 )
