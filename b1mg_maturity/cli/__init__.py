@@ -9,6 +9,7 @@ from b1mg_maturity.cli import (
     db_commands,
     demo_command,
     file_commands,
+    mail_commands,
     report_command,
     round_commands,
     serve_command,
@@ -30,6 +31,7 @@ app.add_typer(admin_commands.users, name="users")
 app.add_typer(admin_commands.systems, name="systems")
 app.add_typer(round_commands.rounds, name="rounds")
 app.add_typer(db_commands.db, name="db")
+app.add_typer(mail_commands.mail, name="mail")
 app.command("export")(round_commands.export)
 app.command("import")(round_commands.import_)
 

@@ -89,6 +89,34 @@ class Delivery:
     error: str | None  # why it failed, or which recipients the server refused although it was sent
 
 
+NO_SERVER = "No mail server is set up: copy this message and send it yourself."
+
+
+def state_words(mail: OutboxEntry, now: dt.datetime | None = None) -> str:
+    """Where the mail stands, in one sentence (the round's page and ``mail outbox`` say the same)."""
+    match mail.state:
+        case MailState.SENT:
+            return f"Sent {_when(mail.sent_at, now)}." if mail.sent_at else "Sent."
+        case MailState.SENDING:
+            return "Being sent now."
+        case MailState.WAITING:
+            return "Waiting to be sent."
+        case MailState.RETRYING:
+            return f"Could not be sent: {mail.last_error}; it will be tried again."
+        case MailState.GAVE_UP:
+            return f"Could not be sent: {mail.last_error}. Copy it and send it yourself."
+        case MailState.TO_COPY:
+            return NO_SERVER
+
+
+def _when(at: dt.datetime, now: dt.datetime | None) -> str:
+    at = at.astimezone(dt.UTC)
+    today = (now or utcnow()).astimezone(dt.UTC).date()
+    if at.date() == today:
+        return f"at {at:%H:%M} UTC"
+    return f"on {at.day} {at:%b %Y} at {at:%H:%M} UTC"
+
+
 def smtp_config(settings: Settings) -> SmtpConfig | None:
     """The SMTP server to use, or None when none is configured."""
     if not settings.smtp_host:
@@ -147,7 +175,8 @@ def deliver_pending(db: Database, settings: Settings, *, limit: int = 200) -> li
                 _record(
                     db, mail_id, sent=False, error=failure.reason, give_up=settings.mail_max_attempts * failure.final
                 )
-                results.append(Delivery(mail_id, mail.recipients, mail.subject, False, attempts, failure.reason))
+                tries = settings.mail_max_attempts if failure.final else attempts
+                results.append(Delivery(mail_id, mail.recipients, mail.subject, False, tries, failure.reason))
                 if failure.server_down:  # say so on the rest too, without counting a try
                     _note_waiting(db, pending[index + 1 :], failure.reason)
                     break

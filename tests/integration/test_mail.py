@@ -246,3 +246,46 @@ def test_two_deliverers_sharing_the_database_send_each_mail_once(world: World, s
     got = smtp.wait_for(8)
     assert sorted(m.rcpt_tos[0] for m in got) == sorted(f"expert{n}@example.org" for n in range(8))
     assert len(got) == 8
+
+
+def test_the_command_line_lists_the_outbox_and_sends_it(
+    world: World, smtp: LocalSmtp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from b1mg_maturity.cli import app
+    from b1mg_maturity.cli.output import out
+    from b1mg_maturity.settings import get_settings
+
+    coordinator, round_id = world.id("coordinator-de"), world.rounds["DE"]
+    offline = Services(world.services.db, settings=Settings(smtp_host=None))
+    rename_and_invite(offline, coordinator, round_id, "a", "expert@example.org")
+    rename_and_invite(offline, coordinator, round_id, "b")  # nobody to send it to
+    db = ["--database-url", world.services.db.url]
+    runner = CliRunner()
+    monkeypatch.setattr(out, "width", 250)  # one line per mail: the cells are not wrapped
+
+    listed = runner.invoke(app, ["mail", "outbox", *db])
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout.count("No mail server is set up") == 2
+    assert "expert@example.org" in listed.stdout
+
+    without = runner.invoke(app, ["mail", "send", *db])
+    assert without.exit_code == 2 and "No mail server is set up" in without.stderr
+
+    for name, value in smtp.settings_env().items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        sent = runner.invoke(app, ["mail", "send", *db])
+        assert sent.exit_code == 1, sent.output  # one mail could not be sent
+        assert "1 sent, 1 not sent." in sent.stdout
+        assert "not sent: nobody it concerns has an e-mail address; no more tries" in sent.stdout
+        assert [m.rcpt_tos for m in smtp.wait_for(1)] == [("expert@example.org",)]
+        listed = runner.invoke(app, ["mail", "outbox", *db])
+        assert listed.exit_code == 0, listed.output
+        assert "Sent at" in listed.stdout and "Copy it and send it yourself" in listed.stdout
+        again = runner.invoke(app, ["mail", "send", *db])
+        assert (again.exit_code, again.stdout.strip()) == (0, "Nothing to send.")
+    finally:
+        get_settings.cache_clear()
