@@ -1,21 +1,38 @@
-"""The quick assessment page: rate the bundled questionnaire and see the scores live.
+"""The quick assessment: rate the bundled questionnaire, see the scores, take the answers and the PDF away.
 
-A temporary, local page: answers live only in the browser session and are
-lost on reload.  The page collects :class:`~b1mg_maturity.scoring.Answer`
-objects from its widgets and hands them to :func:`~b1mg_maturity.scoring.score`;
-every number it shows comes from the resulting ScoreCard.
+Nothing is stored on the server: the answers live in this browser tab's
+widgets only (no use case is called, nothing reaches the database), and the
+PDF made for them is removed from the report cache as soon as it is handed
+over.  A visitor keeps the answers by downloading the answers file (the
+format the app imports: :mod:`b1mg_maturity.interchange.answers_file`).
+Every number shown comes from :func:`~b1mg_maturity.scoring.score`; the PDF
+from the report machinery, as ``b1mg-maturity report -a`` makes it from a file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import time
 from collections.abc import Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from b1mg_maturity.charts import describe, domain_radar
+from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes
 from b1mg_maturity.questionnaire import Indicator, Questionnaire, load_bundled
+from b1mg_maturity.report.context import build_report_context
+from b1mg_maturity.report.files import report_file_name
+from b1mg_maturity.report.inputs import RoundInfo
+from b1mg_maturity.report.jobs import PreparedReport, report_jobs
+from b1mg_maturity.report.model import ReportContext
 from b1mg_maturity.scoring import Answer, GroupScore, ScoreCard, score
+from b1mg_maturity.ui.context import current_user
+from b1mg_maturity.ui.feedback import show_error
 from b1mg_maturity.ui.widgets import band_text, headline_metrics, score_text
 
 NOT_ANSWERED = "not-answered"
@@ -38,14 +55,33 @@ def target_key(indicator_id: str) -> str:
     return f"quick-target-{indicator_id}"
 
 
+NAME_KEY = "quick-system-name"
+ANSWERS_NAME = "quick-assessment-answers"
+
+
 def render() -> None:
     questionnaire = bundled_questionnaire()
     st.title("Quick assessment")
     st.caption(questionnaire.title)
-    st.warning(
-        "**Quick local assessment — nothing is saved.** Your ratings live only in this browser tab "
-        "and are lost when you reload or close it. Saved, shared assessment rounds come later.",
+    signed_in = current_user() is not None
+    keep = (
+        "To work on it with your team, saved and shared, open a round under *My assessments* and import the file."
+        if signed_in
+        else "To run a real assessment round with your team, saved and shared, sign in "
+        "(your administrator gives you an account) and import the file there."
+    )
+    st.info(
+        "**Nothing you enter here is kept on the server.** Your ratings stay in this browser tab only, and are "
+        "gone when you reload it, close it or open another page. To keep them, download the answers file "
+        f"(CSV or Excel) under *Results*. {keep}",
         icon=":material/info:",
+    )
+    st.text_input(
+        "Health system (optional)",
+        max_chars=120,
+        key=NAME_KEY,
+        placeholder="for example: Norway",
+        help="Shown on the PDF report. Not stored.",
     )
     results = st.container()
 
@@ -69,6 +105,7 @@ def render() -> None:
     card = score(questionnaire, answers)
     with results:
         _results(questionnaire, card)
+        _downloads(questionnaire, answers, card)
     with st.sidebar:
         _summary(questionnaire, card)
 
@@ -145,9 +182,11 @@ def _results(questionnaire: Questionnaire, card: ScoreCard) -> None:
             "Band": st.column_config.TextColumn(help="Maturity level fully reached: the score rounded down"),
             "Target": st.column_config.NumberColumn(format="%.2f", help="Where no target is set, the current level"),
             "Answered": st.column_config.TextColumn(help="Answered of the applicable indicators in the domain"),
+            "Coverage": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
         },
         alt="Domain scores, bands, targets and coverage",
     )
+    st.caption("A dash: nothing rated in that domain yet.")
 
 
 def _domain_table(questionnaire: Questionnaire, card: ScoreCard) -> pd.DataFrame:
@@ -159,6 +198,7 @@ def _domain_table(questionnaire: Questionnaire, card: ScoreCard) -> pd.DataFrame
                 "Band": band_text(questionnaire, group),
                 "Target": group.target,
                 "Answered": _coverage_text(group),
+                "Coverage": group.coverage.ratio,
             }
             for group in card.domains
         ]
@@ -170,4 +210,126 @@ def _summary(questionnaire: Questionnaire, card: ScoreCard) -> None:
     st.markdown("**Your quick assessment**")
     st.markdown(f"Overall score: **{score_text(overall.score)}**  \nBand: **{band_text(questionnaire, overall)}**")
     st.progress(overall.coverage.ratio, text=f"{_coverage_text(overall)} applicable indicators answered")
-    st.caption("Not saved: reloading the page clears your ratings.")
+    st.caption("Not kept on the server: download the answers file to keep them.")
+
+
+# --- downloads: the answers file and the PDF, made from what is on screen, never stored --------------
+
+
+def _downloads(questionnaire: Questionnaire, answers: Mapping[str, Answer], card: ScoreCard) -> None:
+    st.subheader("Take your answers with you")
+    st.caption(
+        "The answers file has one row per indicator (level, target); a round imports it as it is. "
+        "The PDF is the readiness report of these answers."
+    )
+    columns = st.columns(3)
+    columns[0].download_button(
+        "Answers (CSV)",
+        data=answers_csv_bytes(questionnaire, answers),
+        file_name=f"{ANSWERS_NAME}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="quick-csv",
+        on_click="ignore",
+    )
+    columns[1].download_button(
+        "Answers (Excel)",
+        data=lambda: answers_xlsx_bytes(questionnaire, answers),  # made when clicked: it takes a moment
+        file_name=f"{ANSWERS_NAME}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        key="quick-xlsx",
+        on_click="ignore",
+    )
+    with columns[2]:
+        _pdf(report_context(questionnaire, answers, card, str(st.session_state.get(NAME_KEY) or "")))
+
+
+def report_context(
+    questionnaire: Questionnaire, answers: Mapping[str, Answer], card: ScoreCard, system_name: str
+) -> ReportContext:
+    """The readiness report of a quick assessment, as ``b1mg-maturity report -a`` makes one from a file."""
+    today = dt.date.today()
+    return build_report_context(
+        questionnaire,
+        card,
+        RoundInfo(
+            health_system_name=system_name.strip() or "Your health system",
+            label="Quick assessment",
+            date=today,
+            status=RoundStatus.DRAFT.value,
+        ),
+        basis_summary="the levels chosen in a quick assessment (one person's view, not a team's consensus)",
+        basis={iid: "quick assessment" for iid, a in answers.items() if a.answered or a.not_applicable},
+        generated_on=today,
+    )
+
+
+PDF_POLL_SECONDS = 1.0
+_PDF_JOB = "quick-pdf-job"
+
+
+@dataclass(frozen=True)
+class _PdfJob:
+    key: str  # the report's digest: everything it shows
+    future: Future[PreparedReport]
+    started: float
+    pdf: bytes | None = None  # once handed over: kept in this session only
+
+
+def _pdf(context: ReportContext) -> None:
+    """The PDF of what the page shows: made by a report worker while the page stays usable; once made,
+    kept in this browser session and removed from the server's report cache."""
+    jobs = report_jobs()
+    key = jobs.key(context)
+    job: _PdfJob | None = st.session_state.get(_PDF_JOB)
+    if job is not None and job.key != key:
+        job = None  # made for answers changed since
+    if job is not None and job.pdf is None and job.future.done() and job.future.exception() is None:
+        job = _PdfJob(key, job.future, job.started, job.future.result().pdf)
+        st.session_state[_PDF_JOB] = job
+        with contextlib.suppress(OSError, ValueError):  # nothing of a visitor's is kept on the server
+            jobs.cache.path(key).unlink(missing_ok=True)
+    if job is not None and job.pdf is not None:
+        st.download_button(
+            "Report (PDF)",
+            data=job.pdf,
+            file_name=report_file_name(context),
+            mime="application/pdf",
+            icon=":material/picture_as_pdf:",
+            key="quick-pdf",
+            on_click="ignore",
+            type="primary",
+        )
+        return
+    if job is not None and not job.future.done():
+        _pdf_progress()
+        return
+    if job is not None and (failure := job.future.exception()) is not None:
+        show_error(failure)
+    st.button(
+        "Prepare the PDF report",
+        key="quick-pdf-prepare",
+        icon=":material/picture_as_pdf:",
+        on_click=_start_pdf,
+        args=(context, key),
+        help="Made in the background from the answers on screen: keep rating meanwhile if you like "
+        "(a change asks for a new report).",
+    )
+
+
+def _start_pdf(context: ReportContext, key: str) -> None:
+    st.session_state[_PDF_JOB] = _PdfJob(key, report_jobs().submit(context), time.monotonic())
+
+
+@st.fragment(run_every=PDF_POLL_SECONDS)
+def _pdf_progress() -> None:
+    """Reruns alone every second while the report is made; when it is ready, the whole page shows the download."""
+    job: _PdfJob | None = st.session_state.get(_PDF_JOB)
+    if job is None or job.future.done():
+        st.rerun()
+    assert job is not None
+    st.info(
+        f"Preparing the report… about half a minute ({int(time.monotonic() - job.started)} s so far).",
+        icon=":material/hourglass_top:",
+    )

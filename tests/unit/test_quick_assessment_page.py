@@ -28,7 +28,10 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def test_page_loads_with_banner_every_indicator_and_empty_results(app: AppTest) -> None:
-    assert any("nothing is saved" in w.value for w in app.warning)
+    [notice] = [i.value for i in app.info if "kept on the server" in i.value]
+    assert "**Nothing you enter here is kept on the server.**" in notice
+    assert "download the answers file" in notice and "sign in" in notice
+    assert "come later" not in notice
     assert len(app.radio) == 49
     assert len(app.expander) >= 8
     first = app.radio(key=level_key("D1.1.1"))
