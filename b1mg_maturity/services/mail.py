@@ -50,6 +50,9 @@ _OUTBOX = cast(Table, OutboxMail.__table__)
 SENDING = "(being sent)"  # ``last_error`` while a deliverer holds the row (``sent_at`` is then the claim time)
 SECRET_KINDS = frozenset({MailKind.PASSWORD_RESET})  # bodies hold a one-time link: blanked once sent
 INTERRUPTED = "the sending was interrupted (the app stopped)"
+NOBODY = "nobody it concerns has an e-mail address"
+MAX_AGE = dt.timedelta(days=1)  # an unsent mail older than this is not sent any more
+TOO_OLD = "it was written more than a day ago and is not sent any more"
 
 
 class MailState(StrEnum):
@@ -143,7 +146,9 @@ def deliver_pending(db: Database, settings: Settings, *, limit: int = 200) -> li
     if config is None:
         return []
     now = utcnow()
-    with db.writing() as connection:  # release claims of a process that died while sending
+    unsent = (_OUTBOX.c.sent_at.is_(None), _OUTBOX.c.attempts < settings.mail_max_attempts)
+    with db.writing() as connection:
+        # Claims of a process that died while sending are released.
         connection.execute(
             update(_OUTBOX)
             .where(
@@ -153,6 +158,24 @@ def deliver_pending(db: Database, settings: Settings, *, limit: int = 200) -> li
             )
             .values(sent_at=None, last_error=INTERRUPTED)
         )
+        # What cannot or should not be sent is given up at once, in bulk: a mail to nobody, and one
+        # written long ago (while no mail server was set up, its text was offered to copy; sent
+        # now it would come late, or a second time).
+        results: list[Delivery] = []
+        for condition, reason in (
+            (_OUTBOX.c.recipients == "[]", NOBODY),
+            (_OUTBOX.c.created_at < now - MAX_AGE, TOO_OLD),
+        ):
+            rows = connection.execute(
+                select(_OUTBOX.c.id, _OUTBOX.c.recipients, _OUTBOX.c.subject).where(*unsent, condition)
+            ).all()
+            connection.execute(
+                update(_OUTBOX).where(*unsent, condition).values(attempts=settings.mail_max_attempts, last_error=reason)
+            )
+            results += [
+                Delivery(r.id, tuple(json.loads(r.recipients)), r.subject, False, settings.mail_max_attempts, reason)
+                for r in rows
+            ]
     with db.reading() as session:
         pending = list(
             session.scalars(
@@ -162,7 +185,6 @@ def deliver_pending(db: Database, settings: Settings, *, limit: int = 200) -> li
                 .limit(limit)
             )
         )
-    results: list[Delivery] = []
     with SmtpConnection(config) as smtp:
         for index, mail_id in enumerate(pending):
             claimed = _claim(db, mail_id, settings.mail_max_attempts)

@@ -12,14 +12,14 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from b1mg_maturity.errors import InvalidState, PermissionDenied
 from b1mg_maturity.notify import MailKind, invitation_mail, password_reset_mail, status_mail
 from b1mg_maturity.services import Services
 from b1mg_maturity.services.mail import MailState, deliver_pending, deliverer_for
 from b1mg_maturity.settings import Settings
-from b1mg_maturity.storage.models import AssessmentRound, OutboxMail
+from b1mg_maturity.storage.models import AssessmentRound, OutboxMail, utcnow
 from tests.integration.world import World
 from tests.smtp_server import LocalSmtp, dead_port, running_smtp
 
@@ -261,13 +261,20 @@ def test_the_command_line_lists_the_outbox_and_sends_it(
     offline = Services(world.services.db, settings=Settings(smtp_host=None))
     rename_and_invite(offline, coordinator, round_id, "a", "expert@example.org")
     rename_and_invite(offline, coordinator, round_id, "b")  # nobody to send it to
+    rename_and_invite(offline, coordinator, round_id, "c", "late@example.org")
+    with world.services.db.writing() as connection:  # written two days ago, while no server was set up
+        connection.execute(
+            update(OutboxMail)
+            .where(OutboxMail.recipients == '["late@example.org"]')
+            .values(created_at=utcnow() - dt.timedelta(days=2))
+        )
     db = ["--database-url", world.services.db.url]
     runner = CliRunner()
     monkeypatch.setattr(out, "width", 250)  # one line per mail: the cells are not wrapped
 
     listed = runner.invoke(app, ["mail", "outbox", *db])
     assert listed.exit_code == 0, listed.output
-    assert listed.stdout.count("No mail server is set up") == 2
+    assert listed.stdout.count("No mail server is set up") == 3
     assert "expert@example.org" in listed.stdout
 
     without = runner.invoke(app, ["mail", "send", *db])
@@ -279,8 +286,9 @@ def test_the_command_line_lists_the_outbox_and_sends_it(
     try:
         sent = runner.invoke(app, ["mail", "send", *db])
         assert sent.exit_code == 1, sent.output  # one mail could not be sent
-        assert "1 sent, 1 not sent." in sent.stdout
+        assert "1 sent, 2 not sent." in sent.stdout
         assert "not sent: nobody it concerns has an e-mail address; no more tries" in sent.stdout
+        assert "not sent: it was written more than a day ago and is not sent any more; no more tries" in sent.stdout
         assert [m.rcpt_tos for m in smtp.wait_for(1)] == [("expert@example.org",)]
         listed = runner.invoke(app, ["mail", "outbox", *db])
         assert listed.exit_code == 0, listed.output
