@@ -29,6 +29,7 @@ from b1mg_maturity.charts import describe, domain_radar, indicator_bars
 from b1mg_maturity.report.context import ReportContext, long_date
 from b1mg_maturity.report.figures import ChartServer, SvgChart, export_svgs
 from b1mg_maturity.report.files import REPORT_ASSETS, report_file_name
+from b1mg_maturity.report.tagging import finish_tags
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
@@ -213,10 +214,14 @@ def html_to_pdf(
     assets: Path = REPORT_ASSETS,
     fetcher: ReportAssetFetcher | None = None,
 ) -> bytes:
-    """WeasyPrint alone: the HTML to a tagged PDF/UA-1 document, fetching only the report's assets."""
+    """WeasyPrint alone: the HTML to a tagged PDF/UA-1 document, fetching only the report's assets.
+
+    The finisher (:func:`~b1mg_maturity.report.tagging.finish_tags`) closes what WeasyPrint's tagging
+    leaves open: running headers, footers and the watermark as artifacts, header cells' scope, the id
+    tree, links described in words."""
     fetcher = fetcher or ReportAssetFetcher(assets)
     document = HTML(string=html, base_url=assets.as_uri() + "/", url_fetcher=fetcher)
-    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, optimize_images=False)
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, optimize_images=False, finisher=finish_tags)
     assert isinstance(pdf, bytes)
     return pdf
 

@@ -1,0 +1,221 @@
+"""The readiness report passes the ``pdfua`` checker (PDF/UA-1, machine-checkable rules) with no finding.
+
+Two real reports of the demo data, made once for the module: a published round
+with a previous round, targets and peers, and a draft round (DRAFT watermark).
+
+``pdfua`` 0.1.3 runs 12 checks covering 16 of the 106 machine-checkable rules of
+the PDF/UA-1 validation profile (``RULES`` below; ``pdfua rules`` prints them).
+A clean run is not a conformance claim; so the tests also check, with pikepdf and
+pypdf, what the report's tagging adds beyond WeasyPrint (``report/tagging.py``):
+header cells' scope and the id tree their ids resolve in, links described in
+words, running headers, footers and the watermark as artifacts (no marked content
+outside the structure tree), and no "None" printed anywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from pdfua import Report, validate
+from pdfua.document import as_integer
+from pdfua.rules import structure
+from pypdf import PdfReader
+
+from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.report.context import ReportContext
+from b1mg_maturity.report.render import render_report
+from b1mg_maturity.report.rounds import context_for_round
+from tests.apptest import copy_sqlite
+
+# What pdfua 0.1.3 checks: its rule id -> the PDF/UA-1 rules (clause-test) it decides, and what.
+RULES = {
+    "UA-01-005": ("7.1-11", "the document has a structure tree"),
+    "UA-01-002": ("6.2-1", "MarkInfo /Marked is true"),
+    "UA-01-003": ("7.1-3", "all page content is tagged or marked as an artifact"),
+    "UA-06-001": ("7.2-33, 7.2-34", "the catalog declares a well-formed /Lang"),
+    "UA-13-004": ("7.3-1", "every Figure has /Alt or /ActualText"),
+    "UA-15-003": ("7.5-1, 7.2-42", "tables have header cells associated by /Scope or /Headers"),
+    "UA-18-005": ("7.18.5-1, 7.18.5-2", "link annotations have a description"),
+    "UA-18-001": ("7.18.1-2", "other annotations have a description"),
+    "UA-14-001": ("7.4.2-1, 7.4.4-1", "no heading is empty"),
+    "UA-07-001": ("7.1-9", "the document has a title"),
+    "UA-07-002": ("7.1-10", "the viewer is asked to show the title (DisplayDocTitle)"),
+    "UA-28-004": ("5-1", "the XMP metadata declares PDF/UA (pdfuaid:part)"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Made:
+    context: ReportContext
+    path: Path
+    report: Report  # pdfua's, every rule run
+    unpatched: Report  # pdfua's as installed (see heading_rule_fixed)
+
+
+def _as_integer(value: object) -> int | None:
+    try:
+        return as_integer(value)
+    except ValueError:
+        return None
+
+
+@pytest.fixture(scope="module")
+def made(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Made]]:
+    """``published`` and ``draft``: the demo world's reports, as the command line makes them (charts drawn)."""
+    from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+
+    folder = tmp_path_factory.mktemp("pdf-ua")
+    services = operator_services(copy_sqlite(demo_database, folder))
+    try:
+        views = services.list_rounds(OPERATOR_ID)
+
+        def context(view_id: int) -> ReportContext:
+            return context_for_round(services, OPERATOR_ID, view_id, min_group_size=services.settings.min_group_size)
+
+        published = next(
+            c
+            for c in (context(v.id) for v in views if v.status == RoundStatus.PUBLISHED)
+            if c.change is not None and c.overall.target is not None and c.benchmark is not None
+        )
+        draft = context(next(v.id for v in views if v.status == RoundStatus.DRAFT and v.health_system.code == "XA"))
+        result: dict[str, Made] = {}
+        for key, ctx in (("published", published), ("draft", draft)):
+            path = folder / f"{key}.pdf"
+            path.write_bytes(render_report(ctx).pdf)
+            unpatched = validate(str(path))
+            # pdfua 0.1.3's as_integer asks a pikepdf Array for ``is_integer`` through getattr, and pikepdf
+            # raises ValueError there (not AttributeError): the empty-heading rule stops at the first heading
+            # whose /K is an array (every WeasyPrint heading) and is reported as skipped.  Run with that
+            # error read as "not a number", the rule checks every heading.
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(structure, "as_integer", _as_integer)
+                report = validate(str(path))
+            result[key] = Made(ctx, path, report, unpatched)
+        yield result
+    finally:
+        services.db.dispose()
+
+
+def findings(report: Report) -> list[str]:
+    return [f"{f.rule_id} {f.location.describe()}: {f.message}" for f in report.findings]
+
+
+@pytest.mark.parametrize("key", ["published", "draft"])
+def test_pdfua_runs_its_twelve_checks_and_finds_nothing(made: dict[str, Made], key: str) -> None:
+    report = made[key].report
+    assert [o.rule_id for o in report.outcomes] == list(RULES)  # the rules it checked, each run
+    assert [o.rule_id for o in report.skipped] == []
+    assert findings(report) == []
+    assert report.exit_code == 0
+    # as installed, the heading rule alone is skipped (the checker's bug above), and nothing else is found
+    assert [o.rule_id for o in made[key].unpatched.skipped] == ["UA-14-001"]
+    assert findings(made[key].unpatched) == []
+
+
+def _elements(pdf: pikepdf.Pdf) -> Iterator[tuple[pikepdf.Dictionary, pikepdf.Dictionary | None]]:
+    """Every structure element reachable from the root, with its parent element."""
+    stack: list[tuple[Any, Any]] = [(kid, None) for kid in pdf.Root.StructTreeRoot.K]
+    while stack:
+        node, parent = stack.pop()
+        if isinstance(node, pikepdf.Dictionary) and node.get("/Type") == "/StructElem":
+            yield node, parent
+            kids = node.get("/K")
+            if isinstance(kids, pikepdf.Array):
+                stack.extend((kid, node) for kid in kids)
+
+
+def test_header_cells_have_scope_and_every_header_id_resolves_in_the_id_tree(made: dict[str, Made]) -> None:
+    with pikepdf.open(made["published"].path) as pdf:
+        elements = list(_elements(pdf))
+        scopes: dict[str, int] = {}
+        for element, parent in elements:
+            if element.S == "/TH":
+                group = parent.P.S if parent is not None else None
+                scope = str(element.A.Scope)
+                assert scope == ("/Column" if group == "/THead" else "/Row")
+                scopes[scope] = scopes.get(scope, 0) + 1
+        assert scopes["/Column"] > 20 and scopes["/Row"] > 49  # every table's head; every indicator row
+        names = pdf.Root.StructTreeRoot.IDTree.Names
+        tree = {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+        assert list(tree) == sorted(tree)  # a name tree's keys are in order
+        referenced = [str(i) for element, _ in elements if element.S == "/TD" for i in element.A.get("/Headers", [])]
+        assert referenced and all(tree[i].S == "/TH" and str(tree[i].ID) == i for i in referenced)
+
+
+def test_links_are_described_by_their_words_not_by_anchor_ids(made: dict[str, Made]) -> None:
+    context = made["published"].context
+    with pikepdf.open(made["published"].path) as pdf:
+        descriptions = {
+            str(annotation.Contents)
+            for page in pdf.pages
+            for annotation in page.get("/Annots", [])
+            if annotation.Subtype == "/Link"
+        }
+    sections = {"Executive summary", "Results by domain", "Prioritised action plan", "Methodology"}
+    assert descriptions == sections | {d.title for d in context.domains}
+    assert not any(d.startswith(("domain-", "#")) or d in {"summary", "methodology"} for d in descriptions)
+
+
+def split_text(page: Any) -> dict[str, str]:
+    """A page's text inside artifacts and outside them (real content)."""
+    stack: list[str] = []
+    parts: dict[str, list[str]] = {"artifact": [], "content": []}
+
+    def before(operator: bytes, operands: list[Any], *_: Any) -> None:
+        if operator in (b"BDC", b"BMC"):
+            stack.append(str(operands[0]) if operands else "")
+        elif operator == b"EMC" and stack:
+            stack.pop()
+
+    def text(value: str, *_: Any) -> None:
+        if value.strip():
+            parts["artifact" if "/Artifact" in stack else "content"].append(value)
+
+    page.extract_text(visitor_operand_before=before, visitor_text=text)
+    return {key: "".join(values) for key, values in parts.items()}
+
+
+@pytest.mark.parametrize("key", ["published", "draft"])
+def test_running_header_footer_and_watermark_are_artifacts_and_all_else_is_in_the_tree(
+    made: dict[str, Made], key: str
+) -> None:
+    context, path = made[key].context, made[key].path
+    pages = PdfReader(path).pages
+    for number, page in enumerate(pages, start=1):
+        text = split_text(page)
+        assert ("DRAFT" in text["artifact"]) is context.draft, number  # the watermark, on every page of a draft
+        if number > 1:  # the cover has neither header nor footer; it says in words that it is a draft
+            assert f"Page {number} of {len(pages)}" in text["artifact"]
+            assert f"{context.round.health_system_name} · {context.round.label}" in text["artifact"]
+            assert "DRAFT" not in text["content"] and f"Page {number} of" not in text["content"]
+    with pikepdf.open(path) as pdf:
+        in_tree = {element.objgen for element, _ in _elements(pdf)}
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        for index, page in enumerate(pdf.pages):
+            mapping = nums[2 * index + 1]
+            mcids = [
+                int(op.operands[1].MCID)
+                for op in pikepdf.parse_content_stream(page)
+                if op.operator == pikepdf.Operator("BDC") and "/MCID" in op.operands[1]
+            ]
+            assert mcids and all(mapping[m].objgen in in_tree for m in mcids), index + 1
+
+
+@pytest.mark.parametrize("key", ["published", "draft"])
+def test_the_document_says_its_title_and_language_and_never_none(made: dict[str, Made], key: str) -> None:
+    context, path = made[key].context, made[key].path
+    with pikepdf.open(path) as pdf:
+        assert str(pdf.Root.Lang) == "en" and str(pdf.docinfo.Title) == context.title
+        assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle)
+        headings = [e for e, _ in _elements(pdf) if e.S in ("/H1", "/H2", "/H3")]
+        assert len(headings) > 3 * len(context.domains)
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    assert "None" not in text and "nan" not in text.split()
+    assert not re.search(r"\b0\.\d\d", text)  # fractions print as percentages, never as 0.92
+    assert f"({context.overall.coverage.ratio:.0%})" in text
