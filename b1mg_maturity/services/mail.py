@@ -107,7 +107,7 @@ def state_words(mail: OutboxEntry, now: dt.datetime | None = None) -> str:
         case MailState.RETRYING:
             return f"Could not be sent: {mail.last_error}; it will be tried again."
         case MailState.GAVE_UP:
-            return f"Could not be sent: {mail.last_error}. Copy it and send it yourself."
+            return f"Not sent: {mail.last_error}. Copy it and send it yourself."
         case MailState.TO_COPY:
             return NO_SERVER
 

@@ -17,6 +17,7 @@ from b1mg_maturity.notify import (
     reminder_mail,
     status_mail,
 )
+from b1mg_maturity.services.mail import MailState, OutboxEntry, state_words
 
 LINK = "https://mlm.example.org/rate?round=3"
 
@@ -128,3 +129,38 @@ def test_only_plain_addresses_become_recipients() -> None:
 def test_app_link_addresses_a_page_with_its_query() -> None:
     assert app_link("https://mlm.example.org/", "rate", round=3) == LINK
     assert app_link("https://mlm.example.org", "account") == "https://mlm.example.org/account"
+
+
+def _entry(state: MailState, *, sent_at: dt.datetime | None = None, error: str | None = None) -> OutboxEntry:
+    return OutboxEntry(
+        id=1,
+        kind="invitation",
+        recipients=("a@example.org",),
+        subject="You are invited",
+        body="Hello",
+        created_at=dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC),
+        sent_at=sent_at,
+        attempts=1,
+        last_error=error,
+        state=state,
+    )
+
+
+def test_each_state_of_a_mail_in_words() -> None:
+    now = dt.datetime(2026, 12, 2, 18, 0, tzinfo=dt.UTC)
+    today = dt.datetime(2026, 12, 2, 14, 2, tzinfo=dt.UTC)
+    yesterday = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    refused = "nothing answers at mail.example.org:587 (connection refused)"
+    assert state_words(_entry(MailState.SENT, sent_at=today), now) == "Sent at 14:02 UTC."
+    assert state_words(_entry(MailState.SENT, sent_at=yesterday), now) == "Sent on 1 Dec 2026 at 08:30 UTC."
+    assert state_words(_entry(MailState.WAITING), now) == "Waiting to be sent."
+    assert state_words(_entry(MailState.SENDING), now) == "Being sent now."
+    assert state_words(_entry(MailState.RETRYING, error=refused), now) == (
+        f"Could not be sent: {refused}; it will be tried again."
+    )
+    assert state_words(_entry(MailState.GAVE_UP, error="the mail server answered 554 no"), now) == (
+        "Not sent: the mail server answered 554 no. Copy it and send it yourself."
+    )
+    assert state_words(_entry(MailState.TO_COPY), now) == (
+        "No mail server is set up: copy this message and send it yourself."
+    )
