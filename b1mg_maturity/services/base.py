@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -257,11 +258,18 @@ class UseCases:
         return mail
 
     def _mail_committed(self, session: Session) -> None:
-        """After a commit that queued mail: wake the deliverer (a thread; the click never waits for it)."""
+        """After a commit that queued mail: wake the deliverer (a thread; the click never waits for it).
+
+        The action is committed already, so nothing here may fail it: a deliverer that cannot
+        start is logged, and the mail waits in the outbox for the next run (``mail send``).
+        """
         from b1mg_maturity.services.mail import wake_deliverer
 
         session.info.pop(_MAIL_HOOK, None)
-        wake_deliverer(self.db, self.settings)
+        try:
+            wake_deliverer(self.db, self.settings)
+        except Exception:  # nothing may fail a committed action (see above)
+            logging.getLogger(__name__).exception("could not wake the mail deliverer")
 
     @staticmethod
     def require_editable(round_: _HasStatus) -> None:
