@@ -48,10 +48,13 @@ class RunningApp:
 
 
 @contextmanager
-def _serve(database_url: str, folder: Path, *, load: bool = True) -> Iterator[RunningApp]:
+def _serve(
+    database_url: str, folder: Path, *, load: bool = True, extra_env: dict[str, str] | None = None
+) -> Iterator[RunningApp]:
     """The app on a fresh demo database at ``database_url``, served by a real Streamlit server.
 
     ``load=False``: the database already holds the demo world (a copy of the demo template).
+    ``extra_env``: more settings for the served app (``B1MG_SMTP_HOST`` ...).
     """
     if load:
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
@@ -60,7 +63,7 @@ def _serve(database_url: str, folder: Path, *, load: bool = True) -> Iterator[Ru
         services = operator_services(database_url)
         load_demo(services, OPERATOR_ID)
         services.db.dispose()
-    env = {**os.environ, "B1MG_DATABASE_URL": database_url}
+    env = {**os.environ, "B1MG_DATABASE_URL": database_url, **(extra_env or {})}
     log = folder / "streamlit.log"
     with serving(ROOT / "app.py", env, log) as url:
         yield RunningApp(url, database_url, log)
