@@ -50,12 +50,14 @@ GRID_COLOUR = "#e0e0e0"
 POLAR_GRID_COLOUR = "#d9d9d9"
 AXIS_LINE_COLOUR = "#bdbdbd"
 
-# Okabe & Ito (2008), without yellow (too light on white); blue first, as the single-system colour elsewhere.
-SYSTEM_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+# Okabe & Ito (2008), blue first, as the single-system colour elsewhere; each at least 3:1 on white (WCAG
+# 1.4.11, graphics): their orange and sky blue (2.2:1, 2.3:1) and yellow give way to a dark ochre and
+# Paul Tol's indigo.  Any two differ by at least 40 in CIELAB, besides their dashes and markers.
+SYSTEM_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#997700", "#332288")
 SYSTEM_DASHES = ("solid", "dash", "dashdot", "longdash", "dot", "longdashdot")
 SYSTEM_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
 HIGHLIGHT_COLOUR = "#D55E00"
-POINT_COLOUR = "#9e9e9e"
+POINT_COLOUR = "#808080"  # 3.9:1 on white
 
 
 # --- colours ----------------------------------------------------------------------------------

@@ -115,14 +115,18 @@ SCRIPT = """
     event.preventDefault();
     event.returnValue = '';
   });
-  // One lasting live region for the whole page: the cards' status lines are redrawn by the server, and a
-  // region inserted with its text already in it is not read out. Each new server-written line is.
-  const live = doc.createElement('div');
-  live.setAttribute('role', 'status');
-  live.setAttribute('aria-live', 'polite');
-  live.className = 'b1mg-live';
-  live.style.cssText = 'position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap';
-  doc.body.appendChild(live);
+  // The page's one lasting live region (made by ui/accessibility.py, else here): the cards' status lines are
+  // redrawn by the server, and a region inserted with its text already in it is not read out. Each new
+  // server-written line ("All changes saved", "Evidence not saved ...") is.
+  let live = doc.querySelector('.b1mg-live');
+  if (!live) {
+    live = doc.createElement('div');
+    live.setAttribute('role', 'status');
+    live.setAttribute('aria-live', 'polite');
+    live.className = 'b1mg-live';
+    live.style.cssText = 'position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap';
+    doc.body.appendChild(live);
+  }
   const heard = new Map();
   const announce = () => {
     for (const status of doc.querySelectorAll('.b1mg-save-status')) {

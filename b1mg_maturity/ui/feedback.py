@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from html import escape
 from typing import TypeVar
 
 import streamlit as st
@@ -71,3 +72,18 @@ def escape_markdown(text: str) -> str:
     for char in "\\`*_{}[]()#+-.!|<>$~:@&=\"'":
         text = text.replace(char, "\\" + char)
     return text
+
+
+def announce(text: str, *, key: str, focus: str | None = None) -> None:
+    """Have screen readers read out a short status (``"The PDF report is ready to download."``) once.
+
+    The page's live region (ui/accessibility.py) reads ``text`` when it is new for
+    ``key``: a rerun that draws the same announcement again says nothing.  ``focus``
+    (a CSS selector, such as ``".st-key-results-pdf-3 button"``) is where the
+    keyboard focus goes if the control that had it vanished in this rerun (a
+    "Prepare" button replaced by its download), instead of the top of the page.
+    """
+    focus_attribute = f' data-focus="{escape(focus)}"' if focus else ""
+    st.html(
+        f'<div class="b1mg-announce" hidden data-key="{escape(key)}" data-text="{escape(text)}"{focus_attribute}></div>'
+    )
