@@ -30,7 +30,7 @@ from b1mg_maturity.report.rounds import context_for_round, report_date
 from b1mg_maturity.services import RoundView, Services, UserView
 from b1mg_maturity.services.round_transfer import export_round, round_json
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
-from b1mg_maturity.ui.feedback import attempt, escape_markdown, show_error
+from b1mg_maturity.ui.feedback import announce, attempt, escape_markdown, show_error
 from b1mg_maturity.ui.widgets import headline_metrics, round_picker, score_text
 
 log = logging.getLogger("b1mg_maturity.ui")
@@ -335,6 +335,12 @@ def _pdf_report(services: Services, context: ReportContext) -> None:
             on_click="ignore",
             type="primary",
         )
+        if job is not None:  # made on this person's request: say so, and give the download the focus
+            announce(
+                "The PDF report is ready: the button Report (PDF) downloads it.",
+                key=f"pdf-{round_id}",
+                focus=f".st-key-results-pdf-{round_id} button",
+            )
         return
     if job is not None and not job.future.done():
         _pdf_progress(round_id)
@@ -371,3 +377,4 @@ def _pdf_progress(round_id: int | None) -> None:
         "here or on another page: it will be ready here when you come back.",
         icon=":material/hourglass_top:",
     )
+    announce("Preparing the PDF report…", key=f"pdf-{round_id}")
