@@ -1,7 +1,8 @@
 """Compare health systems and rounds.  The page only draws: what may be seen, and every number, comes
 from :func:`b1mg_maturity.services.comparison.compare`; the figures from :mod:`b1mg_maturity.charts.comparison`.
 
-The view lives in the address (``?view=heatmap&rounds=label&label=Round+2025...``), so a link
+The view lives in the address (``?view=heatmap&rounds=label&label=Round+2025...``: ``label`` is a
+period's name, which groups rounds whatever their free labels), so a link
 reproduces it.  Widget values win over the address within a session; the address is rewritten
 after every run from the filters as applied.
 
@@ -36,7 +37,7 @@ VIEW_NAMES = {
     "trends": "Trends",
     "gaps": "Gaps",
 }
-ROUND_MODES = {"latest": "Latest published", "label": "One round", "dates": "Date range"}
+ROUND_MODES = {"latest": "Latest published", "label": "One period", "dates": "Date range"}
 GROUPS = {"all": "All", "list": "A list", "region": "Code prefix"}
 PREFIX = "cmp_"
 KEYS = {
@@ -142,7 +143,13 @@ def _filters(result: Comparison) -> None:
         )
         with first[1]:
             if f.rounds == "label":
-                st.selectbox("Round", list(result.round_labels), key=_put(KEYS["label"], f.label))
+                st.selectbox(
+                    "Period",
+                    list(result.round_labels),
+                    key=_put(KEYS["label"], f.label),
+                    help="Every round of the period counts, whatever its free label; a health system with "
+                    "several rounds in it counts with its latest.",
+                )
             elif f.rounds == "dates" and result.date_bounds is not None:
                 low, high = result.date_bounds
                 start, end = f.date_from or low, f.date_to or high
@@ -241,11 +248,12 @@ def _chart(fig: Any, key: str) -> None:
     st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False}, alt=describe(fig))
 
 
-def _table(title: str, table: pd.DataFrame, name: str, *, caption: str = "") -> None:
-    """The table behind a chart, with CSV and XLSX downloads of exactly it."""
+def _table(title: str, table: pd.DataFrame, name: str, *, caption: str = "", dash: str = "") -> None:
+    """The table behind a chart, with CSV and XLSX downloads of exactly it (an empty cell there).  On screen
+    a missing value is a dash, and ``dash`` says what it means."""
     st.markdown(f"**{escape_markdown(title)}**")
-    if caption:
-        st.caption(caption)
+    if caption or dash:
+        st.caption(" ".join(text for text in (caption, f"A dash: {dash}." if dash else "") if text))
     numbers = {
         str(c): st.column_config.NumberColumn(format="%.2f")
         for c in table.columns
@@ -254,7 +262,15 @@ def _table(title: str, table: pd.DataFrame, name: str, *, caption: str = "") -> 
     # on screen, leave out columns with nothing in them (the downloads keep every column)
     shown = [str(c) for c in table.columns if not (table[c].isna() | (table[c].astype(str) == "")).all()]
     height = min(36 * (len(table) + 1) + 4, 760)
-    st.dataframe(table, hide_index=True, width="stretch", column_config=numbers, column_order=shown, height=height)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config=numbers,
+        column_order=shown,
+        height=height,
+        placeholder="—",
+    )
     buttons = st.container(horizontal=True)  # side by side, wrapping on narrow screens
     stem = f"b1mg-compare-{name}"
     buttons.download_button(
@@ -318,7 +334,7 @@ def _radar(result: Comparison) -> None:
         st.info("Choose health systems to show, or widen the group.", icon=":material/info:")
         return
     _chart(cc.radar_overlay(result.tables["radar"], scale=_scale(result)), "cmp_fig_radar")
-    _table("Domain scores", result.radar, "radar")
+    _table("Domain scores", result.radar, "radar", dash="nothing rated in that domain")
 
 
 def _heatmap(result: Comparison) -> None:
@@ -336,6 +352,7 @@ def _heatmap(result: Comparison) -> None:
         result.heatmap,
         "heatmap",
         caption="Each cell is coloured by the maturity level fully reached (the score rounded down).",
+        dash="nothing rated there, or a statistic withheld",
     )
 
 
@@ -367,17 +384,23 @@ def _indicators(result: Comparison) -> None:
         "Levels per health system and indicator",
         result.indicators,
         "indicators",
-        caption="NA: not applicable; empty: not answered.",
+        caption="NA: not applicable.",
+        dash="not answered",
     )
     with st.expander("What the indicators say"):
-        st.dataframe(statements, hide_index=True, width="stretch")
+        st.dataframe(statements, hide_index=True, width="stretch", placeholder="—")
 
 
 def _distribution(result: Comparison) -> None:
     points = result.tables["points"] if result.named else None
     fig = dc.distribution(result.tables["distribution"], points, scale=_scale(result))
     _chart(fig, "cmp_fig_distribution")
-    _table("Distribution per domain", result.distribution, "distribution")
+    _table(
+        "Distribution per domain",
+        result.distribution,
+        "distribution",
+        dash="withheld (the reason is in the Withheld column) or nothing rated",
+    )
     if result.named and not result.points.empty:
         _table("Each health system's score", result.points, "points")
 
@@ -401,7 +424,10 @@ def _trends(result: Comparison) -> None:
         f"{label} across rounds",
         result.trends,
         "trends",
-        caption="Change: since the same health system's previous round of this questionnaire.",
+        caption="Round: the period, which groups rounds across health systems; Round name: the round's own "
+        "name. Change: since the same health system's previous round of this questionnaire. Health systems: "
+        "how many a median describes.",
+        dash="no earlier round to compare with, or not a median",
     )
 
 
@@ -415,6 +441,7 @@ def _gaps(result: Comparison) -> None:
         "gaps",
         caption="To target: target score minus score. To median / to highest: score minus the median / the highest. "
         "Rank 1 is the highest score; equal scores share a rank.",
+        dash="no target set, nothing rated, or a statistic withheld (see Withheld)",
     )
 
 

@@ -51,7 +51,7 @@ def test_a_link_with_filters_opens_the_same_view_and_its_table_downloads(
     expect(chosen.get_by_text("XD · Delmaris (demo)")).to_be_visible()
     expect(chosen.get_by_text("XB · Brevonia (demo)")).to_be_visible()
     expect(page.get_by_role("combobox", name="Rounds")).to_have_value("One round")
-    expect(page.get_by_role("combobox", name="Round", exact=True)).to_have_value("Round 2025")
+    expect(page.get_by_role("combobox", name="Period", exact=True)).to_have_value("Round 2025")
     expect(page.get_by_role("combobox", name="Pillar")).to_have_value("Healthcare organisation")
     expect(page.get_by_role("combobox", name="Order health systems by")).to_have_value("Overall score (highest first)")
     expect(page.get_by_role("radiogroup", name="View").get_by_role("radio", name="Heatmap")).to_be_checked()

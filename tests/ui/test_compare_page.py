@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -207,11 +208,30 @@ def test_overview_for_analysts(demo_url: str, downloads: dict[str, bytes]) -> No
     assert metrics["Health systems registered"] == "14"
     assert metrics["Health systems assessed"] == "14"
     assert "Rounds in progress" not in metrics  # analysts read published rounds only
-    table = dataframes(at)[0]
-    assert table["Round"].tolist() == ["Round 2024", "Round 2025", "Round 2026"]
+    table = dataframes(at)[0].set_index("Round")
+    # one row per period; the demo's one half-year round (XF) is a period of its own, too small for figures
+    assert table.index.tolist() == ["Round 2024", "Round 2025", "Round 2025 H1", "Round 2026"]
+    assert table.loc["Round 2025 H1", "Health systems assessed"] == 1
+    assert table.loc["Round 2025 H1", "Withheld"] == "fewer than 3 health systems"
+    assert pd.isna(table.loc["Round 2025 H1", "Median overall score"])
+    assert all(0 < share <= 100 for share in table["Share of registered systems"])  # a percentage, not a fraction
+    assert [d.proto.placeholder for d in at.dataframe] == ["—"]  # a missing figure shows as a dash, never None
+    assert any("a dash stands for a figure withheld" in c.value for c in at.caption)
     assert "b1mg-programme-overview.csv" in downloads
 
 
 def test_overview_is_not_in_a_viewers_menu(demo_url: str) -> None:
     at = open_page(demo_url, "demo-viewer", page="overview")
     assert "Programme overview" not in [t.value for t in at.title]
+
+
+def test_trends_group_rounds_by_period(demo_url: str) -> None:
+    at = open_page(demo_url, "demo-analyst", {"view": "trends", "systems": "XF"})
+    table = dataframes(at)[0]
+    xf = table.loc[table["Health system"].str.startswith("XF")]
+    assert xf["Round"].tolist() == ["Round 2024", "Round 2025 H1", "Round 2026"]
+    medians = table.loc[table["Health system"] == "Median"]
+    assert medians["Round"].tolist() == ["Round 2024", "Round 2025", "Round 2026"]  # XF's half year alone: none
+    assert (medians["Health systems"] >= 3).all()
+    assert [d.proto.placeholder for d in at.dataframe] == ["—"]
+    assert any(c.value.startswith("Round: the period") and "A dash: no earlier round" in c.value for c in at.caption)
