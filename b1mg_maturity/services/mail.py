@@ -30,6 +30,7 @@ import json
 import logging
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
@@ -331,6 +332,16 @@ def deliverer_for(db: Database, settings: Settings) -> Deliverer:
         return deliverer
 
 
+def resume_delivery(db: Database, settings: Settings) -> None:
+    """Start this process's deliverer if it has not run yet (mails left waiting by an app that stopped)."""
+    if not settings.smtp_host:
+        return
+    with _deliverers_lock:
+        running = db in _deliverers
+    if not running:
+        deliverer_for(db, settings).wake()
+
+
 def wake_deliverer(db: Database, settings: Settings) -> None:
     """After a commit that queued mail: deliver it in the background (nothing happens without SMTP)."""
     if settings.smtp_host:
@@ -352,14 +363,14 @@ class MailUseCases(UseCases):
                 .order_by(_OUTBOX.c.id.desc())
                 .limit(max(1, min(limit, 200)))
             ).all()
-        return [self._entry(row) for row in rows]
+        return self._entries(rows)
 
     def outbox(self, actor_id: int, limit: int = 50) -> list[OutboxEntry]:
         """Every recent mail, newest first (administrators; ``b1mg-maturity mail outbox``)."""
         with self.reading_as(actor_id) as (session, actor):
             require_admin(actor, "see the outbox")
             rows = session.execute(select(_OUTBOX).order_by(_OUTBOX.c.id.desc()).limit(max(1, limit))).all()
-        return [self._entry(row) for row in rows]
+        return self._entries(rows)
 
     def send_pending_mail(self, actor_id: int) -> list[Delivery]:
         """Deliver the unsent mails now, in this thread (administrators; ``b1mg-maturity mail send``)."""
@@ -368,6 +379,12 @@ class MailUseCases(UseCases):
         if not self.mail_configured():
             raise InvalidState("No mail server is set up: set B1MG_SMTP_HOST (and the other B1MG_SMTP_ settings).")
         return deliver_pending(self.db, self.settings)
+
+    def _entries(self, rows: Sequence[Any]) -> list[OutboxEntry]:
+        entries = [self._entry(row) for row in rows]
+        if any(e.state in (MailState.WAITING, MailState.RETRYING) for e in entries):
+            resume_delivery(self.db, self.settings)  # after a restart nothing else would wake the deliverer
+        return entries
 
     def _entry(self, row: Any) -> OutboxEntry:
         return OutboxEntry(

@@ -19,6 +19,7 @@ from b1mg_maturity.notify import MailKind, invitation_mail, password_reset_mail,
 from b1mg_maturity.services import Services
 from b1mg_maturity.services.mail import MailState, deliver_pending, deliverer_for
 from b1mg_maturity.settings import Settings
+from b1mg_maturity.storage.database import Database
 from b1mg_maturity.storage.models import AssessmentRound, OutboxMail, utcnow
 from tests.integration.world import World
 from tests.smtp_server import LocalSmtp, dead_port, running_smtp
@@ -297,3 +298,18 @@ def test_the_command_line_lists_the_outbox_and_sends_it(
         assert (again.exit_code, again.stdout.strip()) == (0, "Nothing to send.")
     finally:
         get_settings.cache_clear()
+
+
+def test_an_app_started_later_sends_what_was_left_waiting(world: World, smtp: LocalSmtp) -> None:
+    coordinator, round_id = world.id("coordinator-de"), world.rounds["DE"]
+    stopped = Services(world.services.db, settings=Settings(smtp_host=None))  # wrote the mail, sent nothing
+    rename_and_invite(stopped, coordinator, round_id, "left", "waiting@example.org")
+    restarted = Services(Database(world.services.db.url), settings=mail_settings(smtp.port))
+    try:
+        [entry] = restarted.round_mails(coordinator, round_id)  # the first look starts the deliverer
+        assert entry.state is MailState.WAITING
+        assert [m.rcpt_tos for m in smtp.wait_for(1)] == [("waiting@example.org",)]
+        settle(restarted)
+        assert [m.state for m in restarted.round_mails(coordinator, round_id)] == [MailState.SENT]
+    finally:
+        restarted.db.dispose()
