@@ -100,6 +100,7 @@ def audit_log(actor_id: int, *, key: str) -> None:
         icon=":material/download:",
         key=f"{key}-csv",
         disabled=not trail.lines,
+        on_click="ignore",  # no rerun: the keyboard focus stays on the button
     )
 
 
