@@ -182,6 +182,7 @@ class _RoundPlan:
     date: dt.date
     status: str
     experts: tuple[str, ...]
+    finished: tuple[str, ...] = ()  # experts who marked their part finished (draft rounds; never demo-expert)
     ratings: list[RatingRow] = field(default_factory=list)
     consensus: list[ConsensusRow] = field(default_factory=list)
     targets: list[TargetRow] = field(default_factory=list)
@@ -253,6 +254,8 @@ class _Planner:
             date = dt.date(year, rng.randint(2, 6), rng.randint(1, 28))  # in the first half of the year
             period = RoundPeriod(year, 1 if (plan.code, year) == HALF_YEAR_ROUND else 0)
             round_ = _RoundPlan(period, date, status, tuple(e.username for e in invited))
+            if status == RoundStatus.DRAFT:  # some experts are done, some not (the coordinator reminds them)
+                round_.finished = tuple(e.username for e in invited[1::2])
             self._cover(invited)
             for domain in q.domains:
                 for indicator in domain.indicators:
@@ -431,6 +434,8 @@ def load_demo(services: Services, actor_id: int, *, seed: int = 2026) -> DemoSum
                 consensus + written.consensus,
                 targets + written.targets,
             )
+            for username in round_plan.finished:
+                services.finish_my_part(ids[username], round_.id)
             if round_plan.status != RoundStatus.DRAFT:
                 services.start_review(coordinator, round_.id)
             if round_plan.status in CLOSED_STATUSES:

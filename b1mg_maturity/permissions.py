@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from b1mg_maturity.domain import CLOSED_STATUSES, EDITABLE_STATUSES, RATING_ROLES, GlobalRole, RoundStatus, SystemRole
-from b1mg_maturity.errors import PermissionDenied
+from b1mg_maturity.errors import InvalidState, PermissionDenied
 
 RESULT_STATUSES_FOR_VIEWERS = CLOSED_STATUSES
 
@@ -55,6 +55,10 @@ class RoundFacts:
     health_system_id: int
     status: str
     expert_ids: frozenset[int]  # invited; an invitation counts only with a current rating role (see is_rating_expert)
+    finished_ids: frozenset[int] = frozenset()  # invited experts who marked their part finished
+
+
+RATING_STATUSES = frozenset({RoundStatus.DRAFT})  # experts rate while the round is a draft; review closes their part
 
 
 def _deny(what: str) -> PermissionDenied:
@@ -103,9 +107,35 @@ def can_read_all_ratings(actor: Actor, facts: RoundFacts) -> bool:
     return coordinates(actor, facts.health_system_id)
 
 
+def may_rate(actor: Actor, facts: RoundFacts) -> bool:
+    """An invited expert whose part is open: the round is a draft and they have not marked their part finished."""
+    return (
+        is_rating_expert(actor, facts) and facts.status in RATING_STATUSES and actor.user_id not in facts.finished_ids
+    )
+
+
 def require_rate(actor: Actor, facts: RoundFacts) -> None:
     if not is_rating_expert(actor, facts):
         raise _deny("rate in this round (only invited experts of its health system rate)")
+    if facts.status not in EDITABLE_STATUSES:
+        raise InvalidState(
+            f"This round is {RoundStatus.label_of(facts.status).lower()} and locked; an administrator can reopen it."
+        )
+    if facts.status not in RATING_STATUSES:
+        raise InvalidState(
+            f"This round is {RoundStatus.label_of(facts.status).lower()}: the experts' part is closed, "
+            "so ratings can no longer change."
+        )
+    if actor.user_id in facts.finished_ids:
+        raise InvalidState("You marked your part finished. Reopen your part to change your ratings.")
+
+
+def require_own_part(actor: Actor, facts: RoundFacts, what: str) -> None:
+    """An invited expert finishing or reopening their part: only while the round is a draft."""
+    if not is_rating_expert(actor, facts):
+        raise _deny(what)
+    if facts.status not in RATING_STATUSES:
+        raise InvalidState(f"This round is {RoundStatus.label_of(facts.status).lower()}: the experts' part is closed.")
 
 
 def require_coordinate(actor: Actor, facts: RoundFacts, what: str) -> None:
@@ -125,7 +155,7 @@ class StatusMove:
 
 
 START_REVIEW = StatusMove(RoundStatus.IN_REVIEW, frozenset({RoundStatus.DRAFT}), admin_only=False)
-SUBMIT = StatusMove(RoundStatus.SUBMITTED, EDITABLE_STATUSES, admin_only=False)
+SUBMIT = StatusMove(RoundStatus.SUBMITTED, frozenset({RoundStatus.IN_REVIEW}), admin_only=False)  # never from draft
 PUBLISH = StatusMove(RoundStatus.PUBLISHED, frozenset({RoundStatus.SUBMITTED}), admin_only=True)
 REOPEN = StatusMove(RoundStatus.IN_REVIEW, CLOSED_STATUSES, admin_only=True)  # back to consensus review
 
@@ -146,11 +176,16 @@ class Capabilities:
     """
 
     may_see_results: bool  # the round, its status, scores and results, the answers files and the PDF report
-    may_rate: bool  # give one's own ratings now
+    may_rate: bool  # give one's own ratings now (a draft round, one's part not marked finished)
+    may_finish_part: bool  # mark one's own part finished (the same as may_rate)
+    may_reopen_part: bool  # reopen one's own finished part (a draft round)
     may_coordinate: bool  # the round's Consensus page (read-only once the round is locked)
     may_read_all_ratings: bool  # every expert's own ratings and evidence
     may_run_consensus: bool  # record consensus levels, rationales and targets now
     may_invite: bool  # invite experts now
+    may_uninvite: bool  # take an invitation back (draft or in review), the expert's ratings with it
+    may_see_progress: bool  # every invited expert's progress
+    may_remind: bool  # send reminders to experts who have not finished (a draft round)
     may_start_review: bool
     may_submit: bool
     may_publish: bool
@@ -162,13 +197,21 @@ def capabilities(actor: Actor, facts: RoundFacts) -> Capabilities:
     readable = can_read_round(actor, facts)
     coordinate = readable and coordinates(actor, facts.health_system_id)
     editable = facts.status in EDITABLE_STATUSES
+    rating = may_rate(actor, facts)
     return Capabilities(
         may_see_results=readable,
-        may_rate=editable and is_rating_expert(actor, facts),
+        may_rate=rating,
+        may_finish_part=rating,
+        may_reopen_part=(
+            is_rating_expert(actor, facts) and facts.status in RATING_STATUSES and actor.user_id in facts.finished_ids
+        ),
         may_coordinate=coordinate,
         may_read_all_ratings=readable and can_read_all_ratings(actor, facts),
         may_run_consensus=coordinate and editable,
         may_invite=coordinate and editable,
+        may_uninvite=coordinate and editable,
+        may_see_progress=coordinate,
+        may_remind=coordinate and facts.status in RATING_STATUSES,
         may_start_review=readable and may_move(actor, facts, START_REVIEW),
         may_submit=readable and may_move(actor, facts, SUBMIT),
         may_publish=readable and may_move(actor, facts, PUBLISH),

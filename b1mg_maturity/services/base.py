@@ -72,6 +72,11 @@ def round_access_query(*columns: Any) -> Select[Any]:
     invited = exists().where(
         _ROUND_EXPERTS.c.round_id == _ROUNDS.c.id, _ROUND_EXPERTS.c.user_id == bindparam("actor_id")
     )
+    finished = exists().where(
+        _ROUND_EXPERTS.c.round_id == _ROUNDS.c.id,
+        _ROUND_EXPERTS.c.user_id == bindparam("actor_id"),
+        _ROUND_EXPERTS.c.finished_at.is_not(None),
+    )
     return (
         select(
             _ROUNDS.c.health_system_id,
@@ -79,6 +84,7 @@ def round_access_query(*columns: Any) -> Select[Any]:
             _ROUNDS.c.questionnaire_version_id,
             _QUESTIONNAIRE_VERSIONS.c.content_hash.label("questionnaire_hash"),
             invited.label("invited"),
+            finished.label("finished"),
             *_ACTOR_COLUMNS,
             *columns,
         )
@@ -189,8 +195,12 @@ class UseCases:
         round_ = session.scalars(query).one_or_none()
         if round_ is None:
             raise _no_round()
-        experts = frozenset(session.scalars(select(RoundExpert.user_id).where(RoundExpert.round_id == round_id)))
-        return round_, RoundFacts(round_.id, round_.health_system_id, round_.status, experts)
+        invited = session.execute(
+            select(RoundExpert.user_id, RoundExpert.finished_at).where(RoundExpert.round_id == round_id)
+        ).all()
+        experts = frozenset(user_id for user_id, _ in invited)
+        finished = frozenset(user_id for user_id, at in invited if at is not None)
+        return round_, RoundFacts(round_.id, round_.health_system_id, round_.status, experts, finished)
 
     def load_access(
         self,
@@ -214,9 +224,10 @@ class UseCases:
         actor = self._actor_of(actor_id, rows)
         first = rows[0]
         invited = frozenset({actor.user_id}) if first.invited else frozenset()
+        finished = frozenset({actor.user_id}) if first.finished else frozenset()
         return RoundAccess(
             actor,
-            RoundFacts(round_id, first.health_system_id, first.status, invited),
+            RoundFacts(round_id, first.health_system_id, first.status, invited, finished),
             first.questionnaire_version_id,
             first.questionnaire_hash,
             first,

@@ -21,12 +21,22 @@ class CapabilityUseCases(UseCases):
         """The same for every round the user may open, by round id (one read for a list of rounds)."""
         with self.reading_as(actor_id) as (session, actor):
             experts: dict[int, set[int]] = {}
-            for round_id, user_id in session.execute(select(RoundExpert.round_id, RoundExpert.user_id)):
+            finished: dict[int, set[int]] = {}
+            invitations = select(RoundExpert.round_id, RoundExpert.user_id, RoundExpert.finished_at)
+            for round_id, user_id, finished_at in session.execute(invitations):
                 experts.setdefault(round_id, set()).add(user_id)
+                if finished_at is not None:
+                    finished.setdefault(round_id, set()).add(user_id)
             offers: dict[int, Capabilities] = {}
             rows = session.execute(select(AssessmentRound.id, AssessmentRound.health_system_id, AssessmentRound.status))
             for round_id, system_id, status in rows:
-                facts = RoundFacts(round_id, system_id, status, frozenset(experts.get(round_id, ())))
+                facts = RoundFacts(
+                    round_id,
+                    system_id,
+                    status,
+                    frozenset(experts.get(round_id, ())),
+                    frozenset(finished.get(round_id, ())),
+                )
                 if can_read_round(actor, facts):
                     offers[round_id] = capabilities(actor, facts)
             return offers

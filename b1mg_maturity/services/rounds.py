@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit
 from b1mg_maturity.consensus import effective_answers
-from b1mg_maturity.domain import EDITABLE_STATUSES, RATING_ROLES, RoundPeriod, RoundStatus, round_name
+from b1mg_maturity.domain import EDITABLE_STATUSES, RATING_ROLES, GlobalRole, RoundPeriod, RoundStatus, round_name
 from b1mg_maturity.errors import InvalidState, NotFound, Problem, ValidationFailed
+from b1mg_maturity.notify import MailKind, app_link, invitation_mail, status_mail
 from b1mg_maturity.permissions import (
     PUBLISH,
     REOPEN,
@@ -258,6 +259,21 @@ class RoundUseCases(QuestionnaireUseCases):
                     health_system_id=round_.health_system_id,
                     round_id=round_.id,
                 )
+                link = app_link(self.settings.public_url, "rate", round=round_.id)
+                mail = invitation_mail(
+                    (user.email,) if user.email else (),
+                    round_.health_system.name,
+                    round_.label,
+                    self.display_name_of(session, actor),
+                    link,
+                )
+                self.queue_mail(session, mail, health_system_id=round_.health_system_id, round_id=round_.id)
+
+    @staticmethod
+    def display_name_of(session: Session, actor: Actor) -> str:
+        """How a mail names the person who acts (the command-line operator: "An administrator")."""
+        user = session.get(User, actor.user_id) if actor.user_ref is not None else None
+        return user.display_name or user.username if user is not None else "An administrator"
 
     def uninvite_expert(self, actor_id: int, round_id: int, username: str) -> int:
         """Take an invitation back (draft or in review); returns how many of the expert's ratings went with it.
@@ -359,8 +375,32 @@ class RoundUseCases(QuestionnaireUseCases):
                 health_system_id=round_.health_system_id,
                 round_id=round_.id,
             )
+            self._queue_status_mail(session, round_, move)
             session.flush()
             return round_view(round_)
+
+    def _queue_status_mail(self, session: Session, round_: AssessmentRound, move: StatusMove) -> None:
+        """Tell those concerned that the round moved on: its experts (review), the administrators, who
+        publish (submitted), and the health system's members (published).  Reopening sends nothing."""
+        kinds = {START_REVIEW: MailKind.IN_REVIEW, SUBMIT: MailKind.SUBMITTED, PUBLISH: MailKind.PUBLISHED}
+        kind = kinds.get(move)
+        if kind is None:
+            return
+        addresses = select(User.email).where(User.is_active.is_(True), User.email.is_not(None)).order_by(User.email)
+        if kind == MailKind.IN_REVIEW:
+            addresses = addresses.join(RoundExpert, RoundExpert.user_id == User.id).where(
+                RoundExpert.round_id == round_.id
+            )
+        elif kind == MailKind.SUBMITTED:
+            addresses = addresses.where(User.global_role == GlobalRole.ADMIN)
+        else:
+            addresses = addresses.where(
+                User.id.in_(select(Membership.user_id).where(Membership.health_system_id == round_.health_system_id))
+            )
+        to = tuple(str(a) for a in session.scalars(addresses.distinct()))
+        link = app_link(self.settings.public_url, "results", round=round_.id)
+        mail = status_mail(kind, to, round_.health_system.name, round_.label, link)
+        self.queue_mail(session, mail, health_system_id=round_.health_system_id, round_id=round_.id)
 
     def start_review(self, actor_id: int, round_id: int) -> RoundView:
         return self._change_status(actor_id, round_id, START_REVIEW)

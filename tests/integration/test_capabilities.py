@@ -33,6 +33,7 @@ def _round(world: World, status: RoundStatus) -> int:
     if status == RoundStatus.IN_REVIEW:
         services.start_review(admin, round_id)
     if status.closed:
+        services.start_review(admin, round_id)
         services.submit(admin, round_id)
     if status == RoundStatus.PUBLISHED:
         services.publish(admin, round_id)
@@ -47,7 +48,12 @@ ACTIONS: dict[str, tuple[Action, bool]] = {  # capability -> (the use case it of
     "may_coordinate": (lambda s, a, r: (s.consensus_of(a, r), s.all_ratings(a, r)), False),
     "may_read_all_ratings": (lambda s, a, r: s.all_ratings(a, r), False),
     "may_run_consensus": (lambda s, a, r: s.set_consensus(a, r, "D1.1.1", level=3, expected_version=0), True),
+    "may_finish_part": (lambda s, a, r: s.finish_my_part(a, r), True),
+    "may_reopen_part": (lambda s, a, r: s.reopen_my_part(a, r), True),
     "may_invite": (lambda s, a, r: s.invite_expert(a, r, "expert2-de"), True),
+    "may_uninvite": (lambda s, a, r: s.uninvite_expert(a, r, "expert-de"), True),
+    "may_see_progress": (lambda s, a, r: s.round_progress(a, r), False),
+    "may_remind": (lambda s, a, r: s.send_reminders(a, r, ["expert-de"]), True),
     "may_start_review": (lambda s, a, r: s.start_review(a, r), True),
     "may_submit": (lambda s, a, r: s.submit(a, r), True),
     "may_publish": (lambda s, a, r: s.publish(a, r), True),

@@ -27,6 +27,7 @@ OTHERS = {"IT": (dt.date(2026, 4, 1), 1), "NL": (dt.date(2026, 4, 3), 5), "PT": 
 
 def _publish(services: Services, admin: int, round_id: int, level: int) -> None:
     services.set_consensus(admin, round_id, "D1.1.1", level=level, expected_version=0)
+    services.start_review(admin, round_id)
     services.submit(admin, round_id)
     services.publish(admin, round_id)
 

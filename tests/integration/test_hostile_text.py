@@ -75,6 +75,7 @@ def test_nul_in_a_name_that_is_looked_up_is_not_found_not_a_crash(world: World, 
 
 def test_reopen_reason_with_escape_is_refused(world: World) -> None:
     services, round_id = world.services, world.rounds["DE"]
+    services.start_review(world.id("coordinator-de"), round_id)
     services.submit(world.id("coordinator-de"), round_id)
     with pytest.raises(ValidationFailed) as caught:
         services.reopen(world.id("admin"), round_id, "because\x1b]0;pwned\x07")

@@ -30,6 +30,8 @@ def _fresh_round(world: World, code: str, *, status: str = "draft") -> int:
     services, admin = world.services, world.id("admin")
     round_id = services.open_round(admin, code, f"R{next(_labels)}", dt.date(2026, 1, 1)).id
     services.invite_expert(admin, round_id, f"expert-{code.lower()}")
+    if status in ("in_review", "submitted", "published"):
+        services.start_review(admin, round_id)
     if status in ("submitted", "published"):
         services.submit(admin, round_id)
     if status == "published":
@@ -53,7 +55,13 @@ CASES: dict[str, Case] = {
     "set target": lambda w, a, c: w.services.set_target(a, _fresh_round(w, c), "D1.1.1", target=4, expected_version=0),
     "invite expert": lambda w, a, c: w.services.invite_expert(a, _fresh_round(w, c), f"expert2-{c.lower()}"),
     "start review": lambda w, a, c: w.services.start_review(a, _fresh_round(w, c)),
-    "submit": lambda w, a, c: w.services.submit(a, _fresh_round(w, c)),
+    "submit": lambda w, a, c: w.services.submit(a, _fresh_round(w, c, status="in_review")),
+    "finish own part": lambda w, a, c: w.services.finish_my_part(a, _fresh_round(w, c)),
+    "read own part": lambda w, a, c: w.services.my_part(a, _fresh_round(w, c)),
+    "see experts' progress": lambda w, a, c: w.services.round_progress(a, _fresh_round(w, c)),
+    "send reminders": lambda w, a, c: w.services.send_reminders(a, _fresh_round(w, c), [f"expert-{c.lower()}"]),
+    "uninvite expert": lambda w, a, c: w.services.uninvite_expert(a, _fresh_round(w, c), f"expert-{c.lower()}"),
+    "read submit check": lambda w, a, c: w.services.submit_check(a, _fresh_round(w, c, status="in_review")),
     "publish": lambda w, a, c: w.services.publish(a, _fresh_round(w, c, status="submitted")),
     "reopen": lambda w, a, c: w.services.reopen(a, _fresh_round(w, c, status="submitted"), "correction"),
     "open round": lambda w, a, c: w.services.open_round(a, c, f"N{next(_labels)}", dt.date(2026, 2, 1)),
@@ -78,6 +86,12 @@ EXPECTED: dict[str, set[str]] = {
     "invite expert": COORDINATION,
     "start review": COORDINATION,
     "submit": COORDINATION,
+    "finish own part": {"expert/own"},  # only the invited expert, not even the admin
+    "read own part": {"admin", "coordinator/own", "expert/own"},  # anyone who may open the round (their part: empty)
+    "see experts' progress": COORDINATION,
+    "send reminders": COORDINATION,
+    "uninvite expert": COORDINATION,
+    "read submit check": COORDINATION,
     "publish": {"admin"},
     "reopen": {"admin"},
     "open round": COORDINATION,

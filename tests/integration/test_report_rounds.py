@@ -50,6 +50,7 @@ def fill_and_publish(world: World, code: str = "DE") -> int:
     )
     services.set_target(coordinator, round_id, "D1.1.1", target=4, expected_version=0)
     services.set_target(coordinator, round_id, "D1.2.1", target=5, expected_version=0)
+    services.start_review(coordinator, round_id)
     services.submit(coordinator, round_id)
     services.publish(world.id("admin"), round_id)
     return round_id
@@ -166,7 +167,7 @@ def test_cli_reports_a_round_and_all_published_rounds_with_a_zip(
     result = runner.invoke(app, ["report", "--all", "--published", "-o", str(folder), *db])
     assert result.exit_code == 0, result.output
     pdfs = sorted(p.name for p in folder.glob("*.pdf"))
-    assert pdfs == ["readiness-report-DE-Round-2026.pdf"]  # FR's round is a draft
+    assert pdfs == ["DE-round-2026-readiness-report.pdf"]  # FR's round is a draft
     (archive,) = folder.glob("*.zip")
     with zipfile.ZipFile(archive) as bundle:
         assert bundle.namelist() == pdfs

@@ -59,6 +59,7 @@ def test_revoked_expert_can_no_longer_rate_read_or_list(world: World) -> None:
 def test_revoked_expert_does_not_see_the_published_round_in_comparisons(world: World) -> None:
     services, admin, round_id = world.services, world.id("admin"), world.rounds["DE"]
     expert = _revoke_expert_de(world)
+    services.start_review(world.id("coordinator-de"), round_id)
     services.submit(world.id("coordinator-de"), round_id)
     services.publish(admin, round_id)
     assert round_id not in {s.meta.round_id for s in published_scorecards(services, expert)}

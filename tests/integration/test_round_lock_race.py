@@ -121,17 +121,18 @@ def _actions(services: Services, round_id: int) -> list[str]:
         )
 
 
-def test_submit_waits_for_a_save_that_already_checked_the_round(pg: tuple[World, Engine]) -> None:
+def test_start_review_waits_for_a_save_that_already_checked_the_round(pg: tuple[World, Engine]) -> None:
+    """Starting the review closes the experts' part: it waits for a rating save that found the round open."""
     world, watcher = pg
     services, round_id = world.services, world.rounds["DE"]
     expert, coordinator = world.id("expert-de"), world.id("coordinator-de")
     save = Runner(
         "save",
         lambda: services.rate(
-            expert, round_id, "D1.1.1", level=4, evidence="written while submitting", expected_version=0
+            expert, round_id, "D1.1.1", level=4, evidence="written while the review starts", expected_version=0
         ),
     )
-    submit = Runner("submit", lambda: services.submit(coordinator, round_id))
+    submit = Runner("start review", lambda: services.start_review(coordinator, round_id))
     with StopAt(services.db.engine, "save", r"^\s*(INSERT INTO|UPDATE) ratings\b") as stop:
         save.start()
         assert stop.reached.wait(GIVE_UP_SECONDS), "the save never reached its write"
@@ -141,33 +142,33 @@ def test_submit_waits_for_a_save_that_already_checked_the_round(pg: tuple[World,
         save.join(GIVE_UP_SECONDS)
         submit.join(GIVE_UP_SECONDS)
     assert save.error is None and submit.error is None, (save.error, submit.error)
-    assert submit_waited, "submit did not wait for the save that had already found the round editable"
+    assert submit_waited, "starting the review did not wait for the save that had already found the round open"
     actions = _actions(services, round_id)
-    assert actions.index("rate") < actions.index("status_submitted"), actions
+    assert actions.index("rate") < actions.index("status_in_review"), actions
 
 
-def test_a_save_during_submit_waits_and_is_refused(pg: tuple[World, Engine]) -> None:
+def test_a_save_during_start_review_waits_and_is_refused(pg: tuple[World, Engine]) -> None:
     world, watcher = pg
     services, round_id = world.services, world.rounds["DE"]
     expert, coordinator = world.id("expert-de"), world.id("coordinator-de")
     first = services.rate(expert, round_id, "D1.1.1", level=2, evidence="before", expected_version=0)
-    submit = Runner("submit", lambda: services.submit(coordinator, round_id))
+    submit = Runner("start review", lambda: services.start_review(coordinator, round_id))
     save = Runner(
         "save",
         lambda: services.rate(expert, round_id, "D1.1.1", level=5, evidence="too late", expected_version=first.version),
     )
-    with StopAt(services.db.engine, "submit", r"^\s*UPDATE rounds\b") as stop:
+    with StopAt(services.db.engine, "start review", r"^\s*UPDATE rounds\b") as stop:
         submit.start()
-        assert stop.reached.wait(GIVE_UP_SECONDS), "submit never reached its write"
+        assert stop.reached.wait(GIVE_UP_SECONDS), "start review never reached its write"
         save.start()
         save_waited = _waits_for_a_lock(save, watcher)
         stop.released.set()
         submit.join(GIVE_UP_SECONDS)
         save.join(GIVE_UP_SECONDS)
     assert submit.error is None, submit.error
-    assert save_waited, "the save did not wait for the submit that held the round"
+    assert save_waited, "the save did not wait for the start of the review that held the round"
     assert isinstance(save.error, InvalidState), save.error
-    assert "submitted" in save.error.message
+    assert "in review" in save.error.message
     mine = services.my_ratings(expert, round_id)["D1.1.1"]
     assert (mine.level, mine.evidence) == (2, "before")
 
@@ -177,6 +178,7 @@ def test_an_invitation_during_submit_waits_and_is_refused(pg: tuple[World, Engin
     services, round_id, coordinator = world.services, world.rounds["DE"], world.id("coordinator-de")
     services.add_user(world.id("admin"), "late-expert", "a-long-password")
     services.grant(world.id("admin"), "late-expert", "DE", "expert")
+    services.start_review(coordinator, round_id)  # a round is submitted from review only
     submit = Runner("submit", lambda: services.submit(coordinator, round_id))
     invite = Runner("invite", lambda: services.invite_expert(coordinator, round_id, "late-expert"))
     with StopAt(services.db.engine, "submit", r"^\s*UPDATE rounds\b") as stop:

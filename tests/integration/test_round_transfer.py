@@ -67,6 +67,7 @@ def test_answers_file_round_trip(world: World, kind: str) -> None:
 def test_json_round_trip_to_another_system_and_back(world: World) -> None:
     services, admin = world.services, world.id("admin")
     source = _fill(world)
+    services.start_review(world.id("coordinator-de"), source)
     services.submit(world.id("coordinator-de"), source)
     document = export_round(services, admin, source)
     text = round_json(document)

@@ -129,6 +129,7 @@ def test_everyday_use_works_as_the_runtime_role(roles: Roles) -> None:
     services.set_consensus(coordinator, round_id, "D1.1.1", level=3, rationale="agreed", expected_version=0)
     services.set_target(coordinator, round_id, "D1.1.1", target=4, expected_version=0)
     services.revoke(world.id("admin"), "viewer-de", "DE", "viewer")
+    services.start_review(coordinator, round_id)
     services.submit(coordinator, round_id)
     services.publish(world.id("admin"), round_id)
     services.reopen(world.id("admin"), round_id, "typo in the rationale")

@@ -122,7 +122,9 @@ def test_status_flow_locks_and_reopen_is_audited(world: World) -> None:
     entry = next(e for e in services.audit_log(admin) if e.action == "status_in_review" and e.old_value)
     assert entry.old_value == {"status": "published"}
     assert entry.new_value == {"status": "in_review", "reason": "typo in evidence"}
-    assert services.rate(expert, round_id, "D1.1.1", level=4, expected_version=1).version == 2
+    with pytest.raises(InvalidState, match="part is closed"):  # reopened for the consensus, not for the experts
+        services.rate(expert, round_id, "D1.1.1", level=4, expected_version=1)
+    assert services.set_consensus(coordinator, round_id, "D1.1.1", level=4, expected_version=0).version == 1
 
 
 def test_copy_from_previous_round(world: World) -> None:

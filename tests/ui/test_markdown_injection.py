@@ -42,6 +42,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     coordinator = services.whoami(services.sign_in("coordinator", PASSWORD)).id
     round_ = services.open_round(coordinator, "DE", "Round 2026", dt.date(2026, 3, 1))
     services.set_consensus(coordinator, round_.id, "D1.1.1", level=3, expected_version=0)
+    services.start_review(coordinator, round_.id)
     services.submit(coordinator, round_.id)
     services.publish(admin, round_.id)
     services.db.dispose()

@@ -21,51 +21,60 @@ ROLES = {
     "invited, role revoked": Actor(8, "former", roles={OWN: frozenset({SystemRole.VIEWER})}),
     "invited coordinator": Actor(9, "coordinator2", roles={OWN: frozenset({SystemRole.COORDINATOR})}),
     "viewer": Actor(10, "viewer", roles={OWN: frozenset({SystemRole.VIEWER})}),
+    "invited expert, finished": Actor(11, "finished", roles={OWN: frozenset({SystemRole.EXPERT})}),
 }
-INVITED = frozenset({6, 8, 9})
+INVITED = frozenset({6, 8, 9, 11})
+FINISHED = frozenset({11})
 
 
 def offered(role: str, status: RoundStatus) -> set[str]:
     """The names of the capabilities that are true, without the ``may_`` prefix."""
-    caps = capabilities(ROLES[role], RoundFacts(100, OWN, status, INVITED))
+    caps = capabilities(ROLES[role], RoundFacts(100, OWN, status, INVITED, FINISHED))
     return {f.name.removeprefix("may_") for f in fields(caps) if getattr(caps, f.name)}
 
 
 D, R, S, P = RoundStatus.DRAFT, RoundStatus.IN_REVIEW, RoundStatus.SUBMITTED, RoundStatus.PUBLISHED
-COORDINATING = {"see_results", "coordinate", "read_all_ratings", "export"}
-EDITING = {"run_consensus", "invite", "submit"}
+COORDINATING = {"see_results", "coordinate", "read_all_ratings", "export", "see_progress"}
+EDITING = {"run_consensus", "invite", "uninvite"}
+RATING = {"rate", "finish_part"}
 # Written out by hand, per role and status: what the pages may offer.
 EXPECTED: dict[str, dict[RoundStatus, set[str]]] = {
     "admin": {
-        D: COORDINATING | EDITING | {"start_review"},
-        R: COORDINATING | EDITING,
+        D: COORDINATING | EDITING | {"start_review", "remind"},
+        R: COORDINATING | EDITING | {"submit"},
         S: COORDINATING | {"publish", "reopen"},
         P: COORDINATING | {"reopen"},
     },
     "analyst": {D: set(), R: set(), S: set(), P: {"see_results"}},
     "no role": {D: set(), R: set(), S: set(), P: set()},
     "coordinator": {
-        D: COORDINATING | EDITING | {"start_review"},
-        R: COORDINATING | EDITING,
+        D: COORDINATING | EDITING | {"start_review", "remind"},
+        R: COORDINATING | EDITING | {"submit"},
         S: COORDINATING,
         P: COORDINATING,
     },
     "coordinator elsewhere": {D: set(), R: set(), S: set(), P: set()},
     "invited expert": {
-        D: {"see_results", "rate"},
-        R: {"see_results", "rate"},
+        D: {"see_results"} | RATING,
+        R: {"see_results"},  # the review closes the experts' part
         S: {"see_results"},
         P: {"see_results"},
     },
     "expert, not invited": {D: set(), R: set(), S: set(), P: set()},
     "invited, role revoked": {D: set(), R: set(), S: {"see_results"}, P: {"see_results"}},  # a viewer now
     "invited coordinator": {
-        D: COORDINATING | EDITING | {"start_review", "rate"},
-        R: COORDINATING | EDITING | {"rate"},
+        D: COORDINATING | EDITING | RATING | {"start_review", "remind"},
+        R: COORDINATING | EDITING | {"submit"},
         S: COORDINATING,
         P: COORDINATING,
     },
     "viewer": {D: set(), R: set(), S: {"see_results"}, P: {"see_results"}},
+    "invited expert, finished": {
+        D: {"see_results", "reopen_part"},  # no rating until they reopen their part
+        R: {"see_results"},
+        S: {"see_results"},
+        P: {"see_results"},
+    },
 }
 
 
@@ -90,8 +99,8 @@ def test_a_stored_status_string_gives_the_same_answer() -> None:
     """The facts hold the status as stored (a plain string): it compares equal to its member."""
     for role in ROLES:
         for status in RoundStatus:
-            as_stored = capabilities(ROLES[role], RoundFacts(100, OWN, str(status.value), INVITED))
-            assert as_stored == capabilities(ROLES[role], RoundFacts(100, OWN, status, INVITED))
+            as_stored = capabilities(ROLES[role], RoundFacts(100, OWN, str(status.value), INVITED, FINISHED))
+            assert as_stored == capabilities(ROLES[role], RoundFacts(100, OWN, status, INVITED, FINISHED))
 
 
 @dataclass(frozen=True)
