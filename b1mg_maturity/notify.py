@@ -298,8 +298,10 @@ class SmtpConnection:
             raise MailFailure(
                 f"the mail server at {where} answered {_answer(exc.smtp_code, exc.smtp_error)}", server_down=True
             ) from exc
-        except TimeoutError as exc:
+        except (TimeoutError, smtplib.SMTPServerDisconnected) as exc:
             _close(smtp)
+            if not isinstance(exc, TimeoutError) and not isinstance(exc.__context__, TimeoutError):
+                raise MailFailure(f"the mail server at {where} closed the connection", server_down=True) from exc
             raise MailFailure(
                 f"the mail server at {where} did not answer within {self.config.timeout_seconds:g} seconds",
                 server_down=True,

@@ -8,6 +8,7 @@ which mails exist.
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -15,7 +16,16 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from b1mg_maturity.errors import InvalidState, PermissionDenied
-from b1mg_maturity.notify import MailKind, invitation_mail, password_reset_mail, status_mail
+from b1mg_maturity.notify import (
+    Mail,
+    MailFailure,
+    MailKind,
+    SmtpConfig,
+    SmtpConnection,
+    invitation_mail,
+    password_reset_mail,
+    status_mail,
+)
 from b1mg_maturity.services import Services
 from b1mg_maturity.services.mail import MailState, deliver_pending, deliverer_for
 from b1mg_maturity.settings import Settings
@@ -313,3 +323,61 @@ def test_an_app_started_later_sends_what_was_left_waiting(world: World, smtp: Lo
         assert [m.state for m in restarted.round_mails(coordinator, round_id)] == [MailState.SENT]
     finally:
         restarted.db.dispose()
+
+
+# --- the SMTP client against servers that misbehave (no database) ------------------------------
+
+
+def _one(to: str = "expert@example.org") -> Mail:
+    return invitation_mail((to,), "Zoë's Ministry", "Round 2026", "Zoë", "https://mlm.example.org/rate?round=1")
+
+
+def test_the_smtp_client_says_in_words_why_a_server_took_nothing() -> None:
+    def failure(config: SmtpConfig, mail: Mail) -> MailFailure:
+        with SmtpConnection(config) as connection, pytest.raises(MailFailure) as caught:
+            connection.send(mail)
+        return caught.value
+
+    dead = dead_port()
+    refused = failure(SmtpConfig("127.0.0.1", dead, "mlm@example.org", starttls=False), _one())
+    assert refused.reason == f"nothing answers at 127.0.0.1:{dead} (connection refused)"
+    assert refused.server_down and not refused.final
+
+    with socket.socket() as silent:  # accepts the connection, never says hello
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        config = SmtpConfig("127.0.0.1", port, "mlm@example.org", starttls=False, timeout_seconds=0.5)
+        mute = failure(config, _one())
+    assert mute.reason == f"the mail server at 127.0.0.1:{port} did not answer within 0.5 seconds"
+    assert mute.server_down
+
+    with running_smtp() as smtp:
+        plain = SmtpConfig(smtp.host, smtp.port, "mlm@example.org", starttls=True)
+        no_tls = failure(plain, _one())
+        assert no_tls.reason == f"the mail server at {smtp.host}:{smtp.port} does not offer STARTTLS"
+
+        config = SmtpConfig(smtp.host, smtp.port, "mlm@example.org", starttls=False)
+        smtp.answer = "554 5.7.1 Relay access denied"
+        denied = failure(config, _one())
+        assert denied.reason == (
+            "the mail server refused every recipient (expert@example.org: 554 5.7.1 Relay access denied)"
+        )
+        assert not denied.server_down and not denied.final
+
+        nobody = failure(config, Mail(MailKind.REMINDER, (), "Reminder", "Hello", "https://x"))
+        assert nobody.final
+        forged = Mail(MailKind.REMINDER, ("a@example.org",), "Hi\r\nBcc: spy@example.com", "Hello", "https://x")
+        assert failure(config, forged).final  # a mail built without the builders: the strict policy refuses it
+
+        smtp.answer = None
+        with SmtpConnection(config) as connection:
+            assert connection.send(_one()) == {}
+            assert connection.send(_one("second@example.org")) == {}  # one connection for a run
+        first, second = smtp.wait_for(2)
+    assert first.subject == "You are invited to rate Round 2026 of Zoë's Ministry"
+    assert "Zoë has invited you" in first.body
+    assert first.message["Auto-Submitted"] == "auto-generated"
+    assert first.message["From"] == "mlm@example.org"
+    assert second.rcpt_tos == ("second@example.org",)
+    assert smtp.received == [first, second]
