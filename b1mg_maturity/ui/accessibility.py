@@ -12,6 +12,8 @@ Applied once per run by ``app.py`` (:func:`apply`), for every page alike:
   radios, check boxes, menu links, buttons, fields, expanders, tables (2.4.7);
 - the heading anchor links Streamlit adds to every heading (a link icon seen on
   hover) leave the tab order: one tab stop per heading helped nobody (2.4.3);
+- a table (``st.dataframe``) is one tab stop: arrow keys move between its cells
+  and Tab leaves it, instead of moving one cell on (the ARIA grid pattern);
 - one polite live region per page (``role=status``) reads out short status
   messages a page asks for with :func:`b1mg_maturity.ui.feedback.announce`
   ("the PDF report is ready"), and the card save lines (ui/autosave.py) (4.1.3);
@@ -108,6 +110,15 @@ SCRIPT = """
     }
   };
   win.__b1mgAccessibility = tidy;
+  // A table (st.dataframe) is one tab stop, as the ARIA grid pattern has it: the arrow keys move between its
+  // cells, Tab leaves it. The grid would take Tab to move one cell on: one tab stop per column.
+  win.addEventListener('keydown', (event) => {
+    if (event.key !== 'Tab' || event.ctrlKey || event.altKey || event.metaKey) { return; }
+    const target = event.target;
+    if (target && target.closest && target.closest('[data-testid="stDataFrame"] [data-testid="data-grid-canvas"]')) {
+      event.stopImmediatePropagation();  // the browser's own Tab, to the next control
+    }
+  }, true);
   liveRegion();
   tidy();
   let pending = false;
