@@ -15,22 +15,23 @@ from b1mg_maturity.ui.feedback import attempt, escape_markdown
 
 
 def round_messages(services: Services, actor_id: int, round_id: int) -> None:
-    """The round's newest messages, each with its recipients and state; unsent ones ready to copy."""
+    """The round's newest messages, each with its recipients and state; unsent ones ready to copy.
+
+    Draws no heading and no expander of its own: the caller frames it (an expander
+    titled "Messages" on the Consensus page; Streamlit cannot nest expanders).
+    """
     mails = attempt(lambda: services.round_mails(actor_id, round_id))
     if mails is None:
         return
-    st.subheader("Messages")
     if not mails:
         st.caption("No messages yet. Invitations, reminders and changes of status will be listed here.")
         return
-    first_to_copy = next((m.id for m in mails if _to_copy(m)), None)
     for mail in mails:
         with st.container(border=True):
             st.markdown(f"**{escape_markdown(mail.subject)}**")
             st.markdown(f"To: {_recipients(mail)}  \n{escape_markdown(state_words(mail))}")
             if _to_copy(mail):
-                with st.expander("Message to copy", expanded=mail.id == first_to_copy):
-                    st.code(copy_text(mail), language=None, wrap_lines=True)
+                st.code(copy_text(mail), language=None, wrap_lines=True)
 
 
 def copy_text(mail: OutboxEntry) -> str:
