@@ -9,6 +9,7 @@ text and screen readers get the values.  Colours and fonts: :mod:`.style`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,25 +20,35 @@ from b1mg_maturity.charts.style import (
     BENCHMARK_COLOUR,
     CURRENT_COLOUR,
     DARK_TEXT,
+    FONT_FAMILY,
     FONT_SIZE,
     GRID_COLOUR,
     LEVEL_COLOURS,
+    LINE_HEIGHT,
     OUTLINE_COLOUR,
+    RADAR_PAD,
     TARGET_COLOUR,
     base_layout,
     closed,
     code_label,
     fmt,
     label_margin,
+    legend_names,
     level_colour,
     level_name,
     polar_layout,
     radar_line,
+    radar_margins,
     text_colour_on,
+    text_width,
     wrap,
 )
 from b1mg_maturity.questionnaire import Domain, Questionnaire
 from b1mg_maturity.scoring import GroupScore, ScoreCard
+
+RADAR_PLOT_HEIGHT = 320  # pixels of the polar area when the chart is wide enough (a phone leaves less)
+RADAR_KEY_WIDTH = 40  # characters a line of the key below a radar: about 260 px, narrower than a phone
+KEY_FONT_SIZE = FONT_SIZE - 1
 
 
 def domain_label(domain: Domain, *, width: int = 18) -> str:
@@ -63,7 +74,9 @@ def _level_bar_axes(questionnaire: Questionnaire, scale: Sequence[int], labels: 
         "xaxis": {
             "range": [0, questionnaire.max_level + 0.05],
             "tickvals": list(scale),
-            "title": {"text": "Maturity level"},
+            # below the tick labels whatever their size: automargin makes room, the standoff keeps a gap
+            "title": {"text": "Maturity level", "standoff": 6},
+            "automargin": True,
             "gridcolor": GRID_COLOUR,
             "zeroline": True,
             "zerolinecolor": AXIS_LINE_COLOUR,
@@ -101,17 +114,39 @@ def _add_level_key(fig: go.Figure, questionnaire: Questionnaire, first_label: st
 # --- radar ------------------------------------------------------------------------------------
 
 
+def spoke_label(domain: Domain, index: int, rated: bool) -> str:
+    """A radar spoke's label: the domain's code in bold (its number without one), "not rated" below if so.
+
+    Only the code: a domain's name, wrapped beside the rim, needs a margin a phone does not have (the
+    names are in the key below the chart, in the hover text and in the text alternative).
+    """
+    code = f"<b>{domain.code or index}</b>"
+    return code if rated else f"{code}<br><i>not rated</i>"
+
+
+def radar_key(domains: Sequence[Domain], *, width: int = RADAR_KEY_WIDTH) -> str:
+    """The names behind the spokes' codes, one domain a line (wrapped at ``width`` characters)."""
+    lines = []
+    for index, domain in enumerate(domains, start=1):
+        wrapped = wrap(f"{domain.code or index} {domain.name}", width).split("<br>")
+        lines.append("<br>".join([wrapped[0], *(f"   {more}" for more in wrapped[1:])]))
+    return "<br>".join(lines)
+
+
 def domain_radar(
     card: ScoreCard,
     questionnaire: Questionnaire,
     *,
     benchmark: Mapping[str, float] | None = None,
     benchmark_label: str = "Median of peers",
+    key: bool = True,
 ) -> go.Figure:
     """Radar of the domain scores, with the target (dashed) and an optional benchmark.
 
     The radial axis spans the questionnaire's scale (``min_level`` at the
-    centre, ``max_level`` at the rim), with a tick at every level.
+    centre, ``max_level`` at the rim), with a tick at every level.  The spokes
+    carry the domains' codes; ``key`` lists the names below the chart (the PDF
+    names them in the table beside it instead).
 
     A domain without a score (nothing answered, or everything not applicable)
     is drawn as a **gap**: the line breaks at its spoke instead of dropping to
@@ -119,7 +154,7 @@ def domain_radar(
     The same holds for a domain missing from ``benchmark``.
     """
     rows = _scores_by_domain(card, questionnaire)
-    labels = [domain_label(d) + ("<br><i>(not rated)</i>" if g.score is None else "") for d, g in rows]
+    labels = [spoke_label(d, index, g.score is not None) for index, (d, g) in enumerate(rows, start=1)]
     theta = closed(labels)
     hover_names = [_plain(d) for d, _ in rows]
     fig = go.Figure()
@@ -166,18 +201,74 @@ def domain_radar(
 
     fig.update_layout(
         **base_layout(
-            _radar_description(rows, questionnaire, show_target, benchmark, benchmark_label),
-            height=580,
-            # the angular labels sit outside the polar area: room on every side, the legend below them
-            margin={"l": 100, "r": 100, "t": 70, "b": 115},
-            showlegend=True,
+            _radar_description(rows, questionnaire, show_target, benchmark, benchmark_label), showlegend=True
         ),
         polar=polar_layout(questionnaire.scale, len(rows)),
     )
-    fig.update_layout(
-        legend={"y": 0, "yref": "container", "yanchor": "bottom", "entrywidth": 125, "entrywidthmode": "pixels"}
-    )
+    fit_radar(fig, labels, FONT_SIZE, key=radar_key([d for d, _ in rows]) if key else None)
     return fig
+
+
+def fit_radar(
+    fig: go.Figure,
+    labels: Sequence[str],
+    font_size: float,
+    *,
+    key: str | None = None,
+    plot_height: int = RADAR_PLOT_HEIGHT,
+    width: int | None = None,
+    legend_font_size: float = FONT_SIZE,
+) -> None:
+    """Lay out a radar so that no spoke label, key line or legend entry is ever cut, at any width.
+
+    The angular labels (``labels``, in ``font_size``) sit outside the polar area, in margins
+    sized to hold them (:func:`~b1mg_maturity.charts.style.radar_margins`).  Below the chart
+    come the ``key`` (lines of text, left-aligned, centred as a block) and the legend, whose
+    entries are as wide as the longest name: room is kept for one entry a row (a phone).  ``plot_height``: the
+    polar area's height when the chart is wide enough; with a fixed ``width`` (print) the
+    polar area is square instead.
+    """
+    legend_rows = sum(1 for trace in fig.data if trace.name and trace.showlegend is not False)
+    margin = radar_margins(labels, font_size, legend_rows, legend_font_size)
+    legend_height = math.ceil(legend_rows * (legend_font_size + 9))
+    if key:  # below the bottom spoke's label, above the legend
+        key_height = math.ceil((key.count("<br>") + 1) * KEY_FONT_SIZE * LINE_HEIGHT) + RADAR_PAD
+        fig.add_annotation(
+            text=key,
+            x=0.5,
+            xref="paper",
+            xanchor="center",
+            y=0,
+            yref="paper",
+            yanchor="top",
+            yshift=-(margin["b"] - legend_height - RADAR_PAD),
+            align="left",
+            showarrow=False,
+            font={"size": KEY_FONT_SIZE, "color": DARK_TEXT},
+            name="key",
+        )
+        margin["b"] += key_height
+    if width is not None:
+        plot_height = max(width - margin["l"] - margin["r"], 120)
+        fig.update_layout(width=width)
+    fig.update_layout(
+        height=margin["t"] + plot_height + margin["b"],
+        margin=margin,
+        legend={
+            "orientation": "h",  # with a fixed entry width (a vertical legend ignores it), a row each if narrow
+            "x": 0.5,
+            "xanchor": "center",
+            "y": 0,
+            "yref": "container",
+            "yanchor": "bottom",
+            "font": {"size": legend_font_size, "family": FONT_FAMILY},
+            # wide enough for the longest name: sized from the text alone, the entries are cut when the
+            # web font arrives after plotly measured them with a narrower fallback font
+            "entrywidth": max((text_width(name, legend_font_size) for name in legend_names(fig)), default=0) + 10,
+            "entrywidthmode": "pixels",
+        },
+        polar={"angularaxis": {"tickfont": {"size": font_size}}},
+    )
 
 
 def _radar_description(

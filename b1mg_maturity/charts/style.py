@@ -157,6 +157,46 @@ def label_margin(labels: Sequence[str]) -> int:
     return int(max((len(line) for line in lines), default=0) * FONT_SIZE * 0.62) + 30
 
 
+def text_width(line: str, font_size: float) -> int:
+    """A generous estimate of a label line's width in pixels (HTML tags ignored; bold counts wider)."""
+    bold = sum(len(part) for part in re.findall(r"<b>(.*?)</b>", line))
+    plain = re.sub(r"<[^>]+>", "", line)
+    return math.ceil((len(plain) + 0.1 * bold) * font_size * CHAR_WIDTH)
+
+
+CHAR_WIDTH = 0.6  # of the font size: Source Sans (the app) averages about 0.5, Noto Sans (the PDF) 0.56
+LINE_HEIGHT = 1.3  # of the font size, a line of a multi-line label
+RADAR_PAD = 14  # pixels between the rim and a spoke's label, and around the chart
+
+
+def radar_margins(
+    labels: Sequence[str], font_size: float, legend_rows: int = 0, legend_font_size: float = FONT_SIZE
+) -> dict[str, int]:
+    """Margins that hold every spoke label of a radar whole, whatever the chart's width.
+
+    Plotly sets a polar area's size from the plot area and draws the angular labels outside it, in the
+    margins, without ever widening them: too narrow a margin cuts a label (on a phone the chart is as
+    narrow as the screen).  The spokes run clockwise from the top: the left and right margins take the
+    widest line of any label, the top the first spoke's lines and the bottom the lines of the spoke
+    pointing down (if one does), plus ``legend_rows`` rows of legend (room for one entry a row).
+    """
+    widest = max((text_width(line, font_size) for label in labels for line in label.split("<br>")), default=0)
+    line = font_size * LINE_HEIGHT
+
+    def height(label: str) -> int:
+        return math.ceil((label.count("<br>") + 1) * line)
+
+    top = height(labels[0]) if labels else 0
+    bottom = height(labels[len(labels) // 2]) if labels and len(labels) % 2 == 0 else 0
+    diagonal = max((height(label) for label in labels), default=0) // 2  # spokes near the top or bottom
+    return {
+        "l": widest + 2 * RADAR_PAD,
+        "r": widest + 2 * RADAR_PAD,
+        "t": max(top, diagonal) + 2 * RADAR_PAD,
+        "b": max(bottom, diagonal) + 2 * RADAR_PAD + math.ceil(legend_rows * (legend_font_size + 9)),
+    }
+
+
 def closed(values: Sequence[Any]) -> list[Any]:
     """Repeat the first point so a radar polygon closes."""
     return [*values, values[0]] if values else []

@@ -26,6 +26,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from b1mg_maturity.charts import describe, domain_radar, indicator_bars
+from b1mg_maturity.charts.scorecard import fit_radar
 from b1mg_maturity.report.context import ReportContext, long_date
 from b1mg_maturity.report.figures import ChartServer, SvgChart, export_svgs
 from b1mg_maturity.report.files import REPORT_ASSETS, report_file_name
@@ -39,7 +40,9 @@ ASSET_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
 
 # Charts in the PDF: drawn at these pixel sizes, then scaled to the page (the SVG keeps its viewBox).
 PRINT_FONT = "Noto Sans, Liberation Sans, DejaVu Sans, sans-serif"
-RADAR_SIZE = (430, 440)  # shown 80 mm wide (scale 0.70): 15 px legend text prints at about 8 pt
+RADAR_WIDTH = 430  # shown 80 mm wide (scale 0.70): 15 px legend text prints at about 8 pt
+RADAR_CODE_SIZE = 17  # the spokes' codes
+RADAR_LEGEND_SIZE = 15
 BARS_WIDTH = 700  # shown 170 mm wide (the text column): 13 px labels print at about 9 pt
 BARS_LABEL_WIDTH = 38
 
@@ -137,22 +140,12 @@ def report_figures(context: ReportContext) -> list[tuple[str, go.Figure, int, in
         context.questionnaire,
         benchmark=dict(benchmark.medians) if benchmark is not None else None,
         benchmark_label=benchmark.name if benchmark is not None else "Median of peers",
+        key=False,  # printed at half the page width, beside the table that names the domains
     )
-    # Printed at half the page width the long spoke labels would crowd the chart: in print the spokes
-    # carry the domain codes only, and the table beside the chart names them.
-    codes = [domain.code or str(index) for index, domain in enumerate(context.domains, start=1)]
-    codes = [
-        f"<b>{code}</b>" + ("<br><i>not rated</i>" if domain.score.score is None else "")
-        for code, domain in zip(codes, context.domains, strict=True)
-    ]
-    radar.update_traces(theta=[*codes, codes[0]])
-    radar.update_layout(
-        margin={"l": 36, "r": 36, "t": 30, "b": 78},
-        height=RADAR_SIZE[1],
-        legend={"font": {"size": 15}, "entrywidth": 0, "entrywidthmode": "pixels"},
-    )
-    radar.update_polars(angularaxis_tickfont_size=17, radialaxis_tickfont_size=13)
-    figures = [("radar", _for_print(radar), *RADAR_SIZE)]
+    codes = [str(label) for label in radar.data[-1].theta[:-1]]
+    fit_radar(radar, codes, RADAR_CODE_SIZE, width=RADAR_WIDTH, legend_font_size=RADAR_LEGEND_SIZE)
+    radar.update_polars(radialaxis_tickfont_size=13)
+    figures = [("radar", _for_print(radar), RADAR_WIDTH, int(radar.layout.height))]
     for domain in context.domains:
         bars = _for_print(
             indicator_bars(

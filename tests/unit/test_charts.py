@@ -1,8 +1,13 @@
-"""Chart builders: traces, values, axis ranges, colours and text alternatives."""
+"""Chart builders: traces, values, axis ranges, colours, text alternatives, and their layout as Chromium draws it."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import itertools
+import json
+from collections.abc import Iterator
+from typing import Any
 
 import plotly.graph_objects as go
 import pytest
@@ -21,6 +26,9 @@ from b1mg_maturity.charts import (
     text_colour_on,
 )
 from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.report.context import RoundInfo, build_report_context
+from b1mg_maturity.report.figures import chromium_path
+from b1mg_maturity.report.render import report_figures
 from b1mg_maturity.scoring import Answer, ScoreCard, score
 
 # A = (2*1 + 3*2) / 3 = 8/3, target (4*1 + 3*2) / 3 = 10/3; B = 4; C has nothing answered.
@@ -197,3 +205,122 @@ def test_nothing_answered_gives_empty_but_valid_figures(tiny: Questionnaire) -> 
 def test_describe_falls_back_to_the_title() -> None:
     assert describe(go.Figure(layout={"title": {"text": "Plain"}})) == "Plain"
     assert describe(go.Figure()) == ""
+
+
+# --- layout as Chromium draws it: nothing cut off, nothing on top of something else -----------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Box:
+    left: float
+    top: float
+    right: float
+    bottom: float
+    text: str
+
+    def inside(self, width: float, height: float) -> bool:
+        return self.left >= -0.5 and self.top >= -0.5 and self.right <= width + 0.5 and self.bottom <= height + 0.5
+
+    def overlaps(self, other: Box) -> bool:
+        return not (
+            self.right <= other.left or other.right <= self.left or self.bottom <= other.top or other.bottom <= self.top
+        )
+
+
+MEASURE = """([width, spec]) => {
+  const chart = document.getElementById('chart');
+  Plotly.purge(chart);
+  spec.layout.width = width;
+  return Plotly.newPlot(chart, spec.data, spec.layout, {staticPlot: true}).then(() => {
+    const origin = chart.getBoundingClientRect();
+    const boxes = {};
+    for (const name of ['.angularaxistick text', '.annotation text', '.legend text', '.xtick text', '.ytick text', '.xtitle']) {
+      boxes[name] = [...chart.querySelectorAll(name)].map(e => {
+        const r = e.getBoundingClientRect();
+        return [r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top, e.textContent];
+      });
+    }
+    return boxes;
+  });
+}"""
+
+
+@pytest.fixture(scope="module")
+def plotly_page() -> Iterator[Any]:
+    """A Chromium page with the installed plotly.js: figures are drawn as the app's browser draws them.
+
+    Its sans-serif font is Noto Sans, wider than the app's Source Sans: a label that fits here fits there.
+    """
+    from playwright.sync_api import sync_playwright
+    from plotly.offline import get_plotlyjs
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
+        page = browser.new_page()
+        page.set_content(
+            f"<html><body style='margin:0'><script>{get_plotlyjs()}</script><div id='chart'></div></body></html>"
+        )
+        yield page
+        browser.close()
+
+
+def drawn(page: Any, fig: go.Figure, width: int) -> dict[str, list[Box]]:
+    found = page.evaluate(MEASURE, [width, json.loads(fig.to_json())])
+    return {name.split()[0].strip("."): [Box(*box) for box in boxes] for name, boxes in found.items()}
+
+
+def results_radar(mlm: Questionnaire) -> go.Figure:
+    """The Results page's radar at its fullest: targets, peers with a long name, domain III not rated."""
+    answers = {
+        ind.id: Answer(level=1 + i % 5, target=min(5, 2 + i % 5))
+        for i, ind in enumerate(mlm.indicators)
+        if not ind.id.startswith("D3")
+    }
+    medians = {d.id: 3.0 for d in mlm.domains}
+    return domain_radar(
+        score(mlm, answers), mlm, benchmark=medians, benchmark_label="Median of 13 other health systems"
+    )
+
+
+@pytest.mark.parametrize("width", [358, 700])  # a 390 px phone's chart, and a desktop's chart column
+def test_radar_spoke_labels_key_and_legend_are_whole_and_apart_on_a_phone_and_a_desktop(
+    plotly_page: Any, mlm: Questionnaire, width: int
+) -> None:
+    fig = results_radar(mlm)
+    height = fig.layout.height
+    boxes = drawn(plotly_page, fig, width)
+    spokes = boxes["angularaxistick"]
+    assert [box.text for box in spokes][:3] == ["I", "II", "IIInot rated"]
+    assert len(spokes) == len(mlm.domains) == 8
+    for box in [*spokes, *boxes["annotation"], *boxes["legend"]]:
+        assert box.inside(width, height), (box, width, height)
+    for first, second in itertools.combinations(spokes, 2):
+        assert not first.overlaps(second), (first, second)
+    (key,) = boxes["annotation"]
+    assert all(domain.name.split()[0] in key.text for domain in mlm.domains)
+    assert key.top >= max(box.bottom for box in spokes)  # the key below the lowest spoke label
+    legend = boxes["legend"]
+    assert [box.text for box in legend] == ["Current score", "Target", "Median of 13 other health systems"]
+    assert min(box.top for box in legend) >= key.bottom
+
+
+def test_printed_charts_keep_spoke_labels_and_axis_titles_whole_and_apart(plotly_page: Any, mlm: Questionnaire) -> None:
+    answers = {ind.id: Answer(level=1 + i % 5, target=5) for i, ind in enumerate(mlm.indicators) if i % 9}
+    answers = {k: v for k, v in answers.items() if not k.startswith("D7")}  # a domain not rated
+    context = build_report_context(mlm, score(mlm, answers), RoundInfo("Testland", "Round 2026", dt.date(2026, 3, 1)))
+    figures = report_figures(context)
+    (radar_key, radar, radar_width, radar_height) = figures[0]
+    boxes = drawn(plotly_page, radar, radar_width)
+    assert radar_key == "radar" and "VIInot rated" in [b.text for b in boxes["angularaxistick"]]
+    for box in [*boxes["angularaxistick"], *boxes["legend"]]:
+        assert box.inside(radar_width, radar_height), box
+    for _, bars, width, height in figures[1:]:
+        boxes = drawn(plotly_page, bars, width)
+        (title,) = boxes["xtitle"]
+        ticks = boxes["xtick"]
+        assert title.text == "Maturity level" and [t.text for t in ticks] == ["1", "2", "3", "4", "5"]
+        assert title.top >= max(t.bottom for t in ticks)  # the axis title below its tick labels, never on them
+        assert all(box.inside(width, height) for box in [title, *ticks, *boxes["ytick"], *boxes["legend"]])
+        assert all(title.bottom <= box.top for box in boxes["legend"])
