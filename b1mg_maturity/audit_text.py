@@ -152,7 +152,9 @@ def change_text(old: Any, new: Any, *, names: Names = NO_NAMES) -> str:
     """The change in words: "level 2 -> 3; evidence changed"; "" when the entry holds no values."""
     before = old if isinstance(old, Mapping) else ({} if old is None else {"value": old})
     after = new if isinstance(new, Mapping) else ({} if new is None else {"value": new})
-    return "; ".join(part for part in _parts(before, after, names) if part)
+    text = "; ".join(part for part in _parts(before, after, names) if part)
+    via = after.get("via") or before.get("via")  # how it was written (a bulk load): said last, in brackets
+    return f"{text} ({_plain(via)})".strip() if via else text
 
 
 def _parts(old: Mapping[str, Any], new: Mapping[str, Any], names: Names) -> Iterator[str]:
@@ -184,6 +186,8 @@ def _parts(old: Mapping[str, Any], new: Mapping[str, Any], names: Names) -> Iter
         "global_role",
         "role",
         "active",  # the action says it (deactivated, reactivated)
+        "expert",  # named in "about" (the rating's or invitation's key)
+        "via",  # said last, by change_text
         "content_hash",  # a questionnaire's fingerprint: means nothing to a reader
     }
     for key in sorted(keys - done):
@@ -268,8 +272,6 @@ def _other(key: str, old: Any, new: Any, names: Names) -> str:
         return f"from {names.rounds.get(value, f'round {value}')}" if isinstance(value, int) else ""
     if key == "reason":
         return f"reason: “{_short(str(value))}”"
-    if key == "via":
-        return f"({_plain(value)})"
     if key in ("indicators", "ratings", "consensus", "targets", "experts", "added", "overwritten"):
         return f"{value} {_words(key)}"
     if key.endswith("_id") or key == "id":

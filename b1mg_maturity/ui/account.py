@@ -27,7 +27,8 @@ def render() -> None:
     roles = ", ".join(f"{SystemRole(role).label.lower()} of {code}" for code, role in user.memberships)
     details.append(("Roles in health systems", roles or "none"))
     st.markdown("  \n".join(f"**{label}:** {escape_markdown(value)}" for label, value in details))
-    st.caption("Only an administrator can change your name, e-mail address or roles.")
+    if user.global_role != GlobalRole.ADMIN:
+        st.caption("Only an administrator can change your name, e-mail address or roles.")
 
     st.subheader("Change your password")
     if st.session_state.pop(_CHANGED, False):

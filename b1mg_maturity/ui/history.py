@@ -88,6 +88,7 @@ def audit_log(actor_id: int, *, key: str) -> None:
         hide_index=True,
         height=min(560, 38 + 35 * max(shown, 1)),
         column_config={
+            "Action": st.column_config.TextColumn(width="medium"),
             "Change": st.column_config.TextColumn(width="large"),
             "Indicator": st.column_config.TextColumn(width="medium"),
         },
@@ -111,22 +112,21 @@ def _kept(key: str, options: list[Any]) -> list[Any]:
     return options
 
 
-TABLE_COLUMNS = ["When (UTC)", "Who", "Action", "Change", "Indicator", "Round", "Health system", "About"]
+TABLE_COLUMNS = ["When (UTC)", "Who", "Action", "Change", "Indicator", "Round", "Health system"]
 
 
 def _table(lines: Sequence[AuditLine]) -> pd.DataFrame:
-    """The change next to the action, so that a narrow screen shows it without scrolling far."""
+    """The change next to the action (and whom it concerns), so that a narrow screen shows it without scrolling far."""
     return pd.DataFrame(
         [
             (
                 line.at.strftime("%Y-%m-%d %H:%M"),
                 line.who,
-                line.action,
+                f"{line.action} · {line.about}" if line.about else line.action,
                 line.change,
                 line.indicator,
                 line.round,
                 line.health_system,
-                line.about,
             )
             for line in lines
         ],

@@ -48,6 +48,7 @@ PAGE_TITLES = {
     "compare": None,  # pages of other authors: only "loads without an exception" is checked
     "overview": None,
     "admin": "Administration",
+    "history": "Round history",
     "quick": "Quick assessment",
     "account": "My account",
 }
@@ -56,7 +57,7 @@ EVERYONE = {"assessments", "results", "compare", "quick", "account", "sign-out"}
 MENUS = {
     "admin": EVERYONE | {"consensus", "overview", "admin"},
     "analyst": EVERYONE | {"overview"},
-    "coordinator": EVERYONE | {"consensus", "rate"},  # a coordinator may invite themselves to rate
+    "coordinator": EVERYONE | {"consensus", "rate", "history"},  # a coordinator may invite themselves to rate
     "expert": EVERYONE | {"rate"},
     "viewer": EVERYONE,
     "no role": EVERYONE,
@@ -407,6 +408,25 @@ def test_admin_adds_health_system_and_shows_validation_error(site: Site) -> None
     assert "EE" in {s.code for s in site.services.list_health_systems(OPERATOR_ID)}
 
 
+def test_admin_add_user_form_keeps_what_was_typed_after_a_refusal(site: Site) -> None:
+    at = site.open("demo-admin", "admin")
+    typed = {"Username": "demo-viewer", "Full name": "Vera Viewer", "E-mail (optional)": "vera@example.org"}
+    for label, value in typed.items():
+        next(t for t in at.text_input if t.label == label).set_value(value)
+    next(t for t in at.text_input if t.key and t.key.startswith("admin-add-password")).set_value("long-enough-1")
+    next(b for b in at.button if b.label == "Add user").click().run()
+    assert "'demo-viewer' is taken" in unescaped(texts(at.error))
+    kept = {t.label: t.value for t in at.text_input if t.key and t.key.startswith("admin-add")}
+    assert kept == {**typed, "Password": "long-enough-1"}  # nothing to type again
+    next(t for t in at.text_input if t.label == "Username").set_value("vera")
+    next(b for b in at.button if b.label == "Add user").click().run()
+    assert "Added the user vera." in unescaped(texts(at.success))
+    assert {t.label: t.value for t in at.text_input if t.key and t.key.startswith("admin-add")} == dict.fromkeys(
+        [*typed, "Password"], ""
+    )  # added: the form is empty for the next one
+    assert "vera" in {u.username for u in site.services.list_users(OPERATOR_ID)}
+
+
 def test_admin_questionnaire_upload_lists_errors_with_line_numbers(site: Site) -> None:
     at = site.open("demo-admin", "admin")
     broken = b"id: mlm\nversion: '9'\ntitle: Broken\nlanguage: en\nsource: {citation: x}\nlevels: []\npillars: []\n"
@@ -427,8 +447,14 @@ def test_admin_publishes_and_reopens_with_a_reason(site: Site, monkeypatch: pyte
     at = site.open("demo-admin", "admin")
     at.selectbox(key="admin-publish-round").set_value(submitted)
     at.button(key="admin-publish").click().run()
+    assert site.services.get_round(OPERATOR_ID, submitted.id).status == "submitted"  # asked first
+    assert "Analysts will see it" in texts(at.warning)
+    at.button(key="admin-publish-no").click().run()
+    assert not at.warning and site.services.get_round(OPERATOR_ID, submitted.id).status == "submitted"
+    at.button(key="admin-publish").click().run()
+    at.button(key="admin-publish-yes").click().run()
     assert site.services.get_round(OPERATOR_ID, submitted.id).status == "published"
-    assert "Published" in texts(at.success)
+    assert unescaped(texts(at.success)).startswith(f"Published: {submitted.health_system.name}")
     wait = 0
     while not prepared and wait < 100:  # asked for on a thread of its own
         threading.Event().wait(0.1)
@@ -442,12 +468,17 @@ def test_admin_publishes_and_reopens_with_a_reason(site: Site, monkeypatch: pyte
     at.text_area(key="admin-reopen-reason").set_value("Typo in the consensus of D1.1.1")
     at.button(key="admin-reopen").click().run()
     assert site.services.get_round(OPERATOR_ID, submitted.id).status == "in_review"
-    # the audit log shows it, newest first, filtered by round
+    # the audit log tells it in words, newest first, filtered by round
     at.selectbox(key="admin-audit-round").set_value(submitted.id).run()
     log = at.dataframe[-1].value
-    assert list(log["Action"][:2]) == ["status_in_review", "status_published"]
-    assert "Typo in the consensus" in log["After"].iloc[0]
-    assert set(log["Round"]) == {submitted.id}
+    assert list(log["Action"][:2]) == ["Sent to review", "Published"]
+    assert list(log["Change"][:2]) == [
+        "status: published -> in review; reason: “Typo in the consensus of D1.1.1”",
+        "status: submitted -> published",
+    ]
+    assert set(log["Round"]) == {submitted.label}
+    system = submitted.health_system
+    assert set(log["Health system"]) == {f"{system.name} ({system.code})"}
 
 
 def test_admin_grants_a_role(site: Site) -> None:

@@ -49,6 +49,21 @@ LEVEL = {"level": 2, "not_applicable": False}
         (
             "rate",
             "rating",
+            "7/D1.1.1/bob",
+            None,
+            {
+                "level": 4,
+                "not_applicable": False,
+                "evidence": "",
+                "links": [],
+                "expert": "bob",
+                "via": "bulk demo load",
+            },
+            ("Rated", "level 4 (bulk demo load)"),
+        ),
+        (
+            "rate",
+            "rating",
             "7/D1.1.1/anna",
             {"level": None, "not_applicable": True},
             {"level": 1, "not_applicable": False},
