@@ -54,8 +54,17 @@ def render() -> None:
         st.info("No round has been published yet.", icon=":material/info:")
         return
     st.subheader("Overall maturity level per period")
-    fig = dc.band_distribution(table, level_labels=overview.level_labels)
-    st.plotly_chart(fig, key="overview_levels", theme=None, config={"displaylogo": False}, alt=describe(fig))
+    counted = table.loc[table["Withheld"] == ""]  # a period too small for figures would be an empty bar
+    if counted.empty:
+        st.caption(f"No period has {overview.min_group_size} or more health systems yet: see the table below.")
+    else:
+        fig = dc.band_distribution(counted, level_labels=overview.level_labels)
+        st.plotly_chart(fig, key="overview_levels", theme=None, config={"displaylogo": False}, alt=describe(fig))
+        if len(counted) < len(table):
+            st.caption(
+                f"Periods with fewer than {overview.min_group_size} health systems are left out of the chart: "
+                "the table below counts them."
+            )
     st.subheader("Per period")
     for note in overview.notes:
         st.caption(note)

@@ -73,7 +73,7 @@ def render() -> None:
     st.info(
         "**Nothing you enter here is kept on the server.** Your ratings stay in this browser tab only, and are "
         "gone when you reload it, close it or open another page. To keep them, download the answers file "
-        f"(CSV or Excel) under *Results*. {keep}",
+        f"(CSV or Excel) below the results. {keep}",
         icon=":material/info:",
     )
     st.text_input(
@@ -182,7 +182,7 @@ def _results(questionnaire: Questionnaire, card: ScoreCard) -> None:
             "Band": st.column_config.TextColumn(help="Maturity level fully reached: the score rounded down"),
             "Target": st.column_config.NumberColumn(format="%.2f", help="Where no target is set, the current level"),
             "Answered": st.column_config.TextColumn(help="Answered of the applicable indicators in the domain"),
-            "Coverage": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
+            "Coverage": st.column_config.ProgressColumn(format="%d%%", min_value=0, max_value=100),
         },
         alt="Domain scores, bands, targets and coverage",
     )
@@ -198,7 +198,7 @@ def _domain_table(questionnaire: Questionnaire, card: ScoreCard) -> pd.DataFrame
                 "Band": band_text(questionnaire, group),
                 "Target": group.target,
                 "Answered": _coverage_text(group),
-                "Coverage": group.coverage.ratio,
+                "Coverage": round(100 * group.coverage.ratio),
             }
             for group in card.domains
         ]

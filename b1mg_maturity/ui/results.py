@@ -113,7 +113,7 @@ def _group_rows(groups: tuple[Score, ...], name: str) -> pd.DataFrame:
                 "Level": level_text(group),
                 "Target": group.target,
                 "Gap": group.gap,
-                "Coverage": group.coverage.ratio,
+                "Coverage": round(100 * group.coverage.ratio),
                 "Answered": f"{group.coverage.answered} of {group.coverage.applicable}",
             }
             for group in groups
@@ -128,7 +128,9 @@ GROUP_COLUMNS = {
         format="%.2f", help="Where no target is set, the current level counts; none when the group has no target"
     ),
     "Gap": st.column_config.NumberColumn(format="%.2f", help="Target minus score"),
-    "Coverage": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
+    "Coverage": st.column_config.ProgressColumn(
+        format="%d%%", min_value=0, max_value=100, help="Answered of the applicable indicators"
+    ),
     "Answered": st.column_config.TextColumn(help="Answered of the applicable indicators"),
 }
 
@@ -177,6 +179,7 @@ def _chart_and_groups(context: ReportContext) -> None:
         placeholder="—",
         column_config={"Domain": st.column_config.TextColumn(width="large"), **GROUP_COLUMNS},
     )
+    st.caption("A dash: nothing rated in the domain yet, or no target set for it.")
 
 
 def _top_gaps(context: ReportContext) -> None:
@@ -202,6 +205,7 @@ def _top_gaps(context: ReportContext) -> None:
 
 def _indicator_table(context: ReportContext) -> None:
     st.subheader("All indicators")
+    st.caption("A dash: no target set (so no gap), or no next step (the level is the highest, or not rated).")
     rows = [
         {
             "Indicator": row.indicator_id,
@@ -209,7 +213,7 @@ def _indicator_table(context: ReportContext) -> None:
             "Level": row.level_text[:1].upper() + row.level_text[1:],
             "Target": row.target,
             "Gap": row.gap,
-            "Next step": row.next_step or "",
+            "Next step": row.next_step or None,
             "Basis": row.basis_label,
         }
         for row in context.rows
