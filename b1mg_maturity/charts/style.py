@@ -176,22 +176,29 @@ def radar_margins(
 
     Plotly sets a polar area's size from the plot area and draws the angular labels outside it, in the
     margins, without ever widening them: too narrow a margin cuts a label (on a phone the chart is as
-    narrow as the screen).  The spokes run clockwise from the top: the left and right margins take the
-    widest line of any label, the top the first spoke's lines and the bottom the lines of the spoke
-    pointing down (if one does), plus ``legend_rows`` rows of legend (room for one entry a row).
+    narrow as the screen).  The spokes run clockwise from the top: the right margin takes the widest
+    line of the labels on the right half, the left margin those on the left half, the top the first
+    spoke's lines and the bottom the lines of the spoke pointing down (if one does), plus
+    ``legend_rows`` rows of legend (room for one entry a row).
     """
-    widest = max((text_width(line, font_size) for label in labels for line in label.split("<br>")), default=0)
     line = font_size * LINE_HEIGHT
+
+    def width(label: str) -> int:
+        return max(text_width(part, font_size) for part in label.split("<br>"))
 
     def height(label: str) -> int:
         return math.ceil((label.count("<br>") + 1) * line)
 
+    count = len(labels)
+    sides = [math.sin(2 * math.pi * index / count) for index in range(count)]
+    right = max((width(label) for label, side in zip(labels, sides, strict=True) if side > 1e-9), default=0)
+    left = max((width(label) for label, side in zip(labels, sides, strict=True) if side < -1e-9), default=0)
     top = height(labels[0]) if labels else 0
-    bottom = height(labels[len(labels) // 2]) if labels and len(labels) % 2 == 0 else 0
+    bottom = height(labels[count // 2]) if labels and count % 2 == 0 else 0
     diagonal = max((height(label) for label in labels), default=0) // 2  # spokes near the top or bottom
     return {
-        "l": widest + 2 * RADAR_PAD,
-        "r": widest + 2 * RADAR_PAD,
+        "l": left + 2 * RADAR_PAD,
+        "r": right + 2 * RADAR_PAD,
         "t": max(top, diagonal) + 2 * RADAR_PAD,
         "b": max(bottom, diagonal) + 2 * RADAR_PAD + math.ceil(legend_rows * (legend_font_size + 9)),
     }
