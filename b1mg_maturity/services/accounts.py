@@ -297,7 +297,11 @@ class AccountUseCases(UseCases):
             claimed = (
                 session.execute(
                     update(PasswordReset)
-                    .where(PasswordReset.token_hash == digest, PasswordReset.used_at.is_(None))
+                    .where(
+                        PasswordReset.token_hash == digest,
+                        PasswordReset.used_at.is_(None),
+                        PasswordReset.expires_at > now,
+                    )
                     .values(used_at=now)
                     .execution_options(synchronize_session=False)
                 ).rowcount  # type: ignore[attr-defined]
