@@ -250,8 +250,8 @@ class AccountUseCases(UseCases):
                 )
             )
             mailed: tuple[str, ...] = ()
-            if self.mail_configured() and user.email:
-                mail = notify.password_reset_mail([user.email], user.display_name, link, expires_at)
+            mail = notify.password_reset_mail([user.email or ""], user.display_name, link, expires_at)
+            if self.mail_configured() and mail.recipients:  # an address that could not be written is no address
                 self.queue_mail(session, mail)
                 mailed = mail.recipients
             audit.record(

@@ -214,6 +214,8 @@ def test_with_smtp_the_reset_link_goes_by_mail_to_the_user(world: World) -> None
 
     no_address = mailing.issue_reset_link(admin, "viewer-de")  # no e-mail on the account: shown instead
     assert no_address.mailed_to == ()
+    services.add_user(admin, "odd-address", PASSWORD, email="mia@example.org, eve@example.org")
+    assert mailing.issue_reset_link(admin, "odd-address").mailed_to == ()  # not an address: never mailed
     with services.db.reading() as session:
         assert len(session.scalars(select(OutboxMail).where(OutboxMail.kind == "password_reset")).all()) == 1
     assert mailing.reset_password(_token(issued.link), NEW_PASSWORD, NEW_PASSWORD) == "mailed-user"
