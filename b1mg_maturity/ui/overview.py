@@ -66,8 +66,7 @@ def render() -> None:
                 "the table below counts them."
             )
     st.subheader("Per period")
-    for note in overview.notes:
-        st.caption(note)
+    st.caption(" ".join(overview.notes))
     st.dataframe(
         table,
         hide_index=True,
