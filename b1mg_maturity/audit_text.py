@@ -50,7 +50,7 @@ ACTIONS = {
     "deactivate": "Deactivated the account",
     "end_sessions": "Signed the user out everywhere",
     "set_password": "Set a new password",
-    "issue_reset_link": "Issued a password-reset link",
+    "issue_reset_link": "Issued a reset link",
     "reset_password": "Set a new password with a reset link",
     "sign_in_paused": "Sign-in paused after wrong passwords",
     "register": "Registered a questionnaire version",
@@ -265,7 +265,7 @@ def _other(key: str, old: Any, new: Any, names: Names) -> str:
     if key == "expires_at":
         return f"works until {_when(value)}"
     if key == "mailed":
-        return "sent by e-mail" if value else "shown to the administrator to pass on"
+        return "sent by e-mail" if value else "shown to copy"
     if key == "revoked":
         return f"{_count(int(value), 'earlier link')} revoked" if value else ""
     if key == "from_round_id":

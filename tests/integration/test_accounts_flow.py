@@ -157,8 +157,8 @@ def test_a_reset_link_sets_a_password_once_and_ends_every_session(world: World) 
         "Set a new password with a reset link",
         "2 sessions ended",
     )
-    assert lines[1].action == "Issued a password-reset link" and lines[1].about == "user coordinator-fr"
-    assert "shown to the administrator to pass on" in lines[1].change
+    assert lines[1].action == "Issued a reset link" and lines[1].about == "user coordinator-fr"
+    assert "shown to copy" in lines[1].change
 
 
 def test_expired_revoked_and_unknown_links_get_the_same_answer(world: World) -> None:

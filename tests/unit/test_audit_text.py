@@ -179,7 +179,7 @@ LEVEL = {"level": 2, "not_applicable": False}
             "bob",
             None,
             {"expires_at": "2026-12-05T09:30+00:00", "mailed": False, "revoked": 0},
-            ("Issued a password-reset link", "works until 2026-12-05 09:30 UTC; shown to the administrator to pass on"),
+            ("Issued a reset link", "works until 2026-12-05 09:30 UTC; shown to copy"),
         ),
         (
             "sign_in_paused",
