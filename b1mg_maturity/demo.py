@@ -254,7 +254,7 @@ class _Planner:
             date = dt.date(year, rng.randint(2, 6), rng.randint(1, 28))  # in the first half of the year
             period = RoundPeriod(year, 1 if (plan.code, year) == HALF_YEAR_ROUND else 0)
             round_ = _RoundPlan(period, date, status, tuple(e.username for e in invited))
-            if status == RoundStatus.DRAFT:  # some experts are done, some not (the coordinator reminds them)
+            if status == RoundStatus.DRAFT and index == 0:  # XA: some experts are done, some not (never demo-expert)
                 round_.finished = tuple(e.username for e in invited[1::2])
             self._cover(invited)
             for domain in q.domains:

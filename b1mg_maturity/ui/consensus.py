@@ -24,11 +24,13 @@ from b1mg_maturity.edits import NOT_APPLICABLE as NA
 from b1mg_maturity.permissions import NOTHING, Capabilities
 from b1mg_maturity.questionnaire import Indicator, Questionnaire
 from b1mg_maturity.services import ConsensusView, RatingView, RoundView, Services, TargetView
+from b1mg_maturity.services.progress import OpenIndicator, RoundProgress, SubmitCheck, count_of
 from b1mg_maturity.ui import autosave
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
 from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, focus_heading_after_a_move, next_domain_button
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
 from b1mg_maturity.ui.field_state import BoundField, conflict_choice, status_region
+from b1mg_maturity.ui.mail_notice import round_messages
 from b1mg_maturity.ui.rate import card_key
 from b1mg_maturity.ui.widgets import round_picker
 
@@ -82,6 +84,8 @@ def render() -> None:
     may = offers.get(round_.id, NOTHING)
     autosave.install()
     _round_actions(services, user.id, round_, may, data)
+    if may.may_see_progress:
+        _experts_section(services, user.id, round_, may)
     domain_id, only_disagreements = _domain_menu(round_, data)
     questionnaire = data.questionnaire
     domains = (
@@ -226,14 +230,16 @@ def _round_actions(services: Services, user_id: int, round_: RoundView, may: Cap
 def _status_buttons(services: Services, user_id: int, round_: RoundView, may: Capabilities, missing: int) -> None:
     confirm_key = f"consensus-confirm-submit-{round_.id}"
     if st.session_state.get(confirm_key):
-        open_words = (
-            f"{missing} indicators have no consensus yet: their result will be the experts' median. " if missing else ""
-        )
+        check = attempt(lambda: services.submit_check(user_id, round_.id))
+        if check is None:
+            st.session_state.pop(confirm_key, None)
+            return
         st.warning(
-            f"**Submit this round?** {open_words}Submitting locks the round: nobody can change ratings, "
-            "consensus or targets afterwards (an administrator can reopen it).",
+            f"**Submit this round?** {escape_markdown(check.summary)} Submitting locks the round: nobody can "
+            "change ratings, consensus or targets afterwards (an administrator can reopen it).",
             icon=":material/warning:",
         )
+        _open_indicators(check)
         yes_col, no_col = st.columns(2)
         if yes_col.button("Yes, submit", type="primary", key=f"consensus-submit-yes-{round_.id}", width="stretch"):
             st.session_state.pop(confirm_key, None)
@@ -249,8 +255,11 @@ def _status_buttons(services: Services, user_id: int, round_: RoundView, may: Ca
         "Start consensus review",
         key=f"consensus-start-{round_.id}",
         icon=":material/forum:",
-        help="Moves the round from draft to consensus review. Experts can still adjust their ratings.",
+        help="Moves the round from draft to consensus review. The experts' part closes: their ratings no longer "
+        "change. Submitting comes after the review.",
     )
+    if round_.status == RoundStatus.DRAFT:
+        st.caption("The round is submitted from consensus review: start the review when the experts are done.")
     if start and attempt(lambda: services.start_review(user_id, round_.id)) is not None:
         st.rerun()
     if may.may_submit and buttons.button(
@@ -261,6 +270,124 @@ def _status_buttons(services: Services, user_id: int, round_: RoundView, may: Ca
         help="Locks the round and hands it to the administrators for publication. You confirm first.",
     ):
         st.session_state[confirm_key] = True
+        st.rerun()
+
+
+def _open_indicators(check: SubmitCheck) -> None:
+    """The indicators without consensus, named, with those resting on one expert's level first."""
+    if not check.without_consensus:
+        return
+    with st.expander(f"Indicators without consensus ({len(check.without_consensus)})"):
+        if check.single_expert:
+            st.markdown("**Resting on a single expert's level**")
+            st.markdown(_indicator_list(check.single_expert))
+        others = [i for i in check.without_consensus if i.experts_with_a_level != 1]
+        if others:
+            st.markdown("**Resting on the experts' median, or without any level**")
+            st.markdown(_indicator_list(others))
+
+
+def _indicator_list(indicators: Sequence[OpenIndicator]) -> str:
+    return "\n".join(f"- {i.indicator_id} · {escape_markdown(i.statement)}" for i in indicators)
+
+
+# --- the experts: progress, reminders, uninvite ----------------------------------------------------
+
+
+def _experts_section(services: Services, user_id: int, round_: RoundView, may: Capabilities) -> None:
+    """Who is where (answered, finished, last activity), whom to remind, uninviting; the round's messages."""
+    progress = attempt(lambda: services.round_progress(user_id, round_.id))
+    if progress is None:
+        return
+    done = progress.experts and not progress.unfinished
+    title = f"Experts: {len(progress.experts) - progress.unfinished} of {len(progress.experts)} finished"
+    with st.expander(title, icon=":material/groups:", expanded=round_.status == RoundStatus.DRAFT and not done):
+        if not progress.experts:
+            st.caption("No expert is invited yet. Invite experts on My assessments.")
+        else:
+            st.table(
+                {
+                    "Expert": [f"{e.display_name} ({e.username})" for e in progress.experts],
+                    "Answered": [f"{e.answered} of {e.total}" for e in progress.experts],
+                    "State": [e.state for e in progress.experts],
+                    "Last activity": [
+                        e.last_activity.strftime("%Y-%m-%d %H:%M UTC") if e.last_activity else "No rating yet"
+                        for e in progress.experts
+                    ],
+                },
+                hide_index=True,
+            )
+        if may.may_remind:
+            _reminders(services, user_id, round_, progress)
+        if may.may_uninvite and progress.experts:
+            _uninvite(services, user_id, round_, progress)
+    with st.expander("Messages", icon=":material/mail:"):
+        round_messages(services, user_id, round_.id)
+
+
+def _reminders(services: Services, user_id: int, round_: RoundView, progress: RoundProgress) -> None:
+    sent = st.session_state.pop(f"consensus-reminded-{round_.id}", None)
+    if sent:
+        st.success(f"Reminder queued for {escape_markdown(sent)}. See Messages below.", icon=":material/mail:")
+    if not progress.to_remind:
+        st.caption("Every invited expert has finished: nobody to remind.")
+        return
+    names = {e.username: f"{e.display_name} ({e.username})" for e in progress.to_remind}
+    chosen = st.multiselect(
+        "Remind the experts who have not finished",
+        list(names),
+        default=list(names),
+        format_func=lambda name: names[name],
+        key=f"consensus-remind-{round_.id}",
+    )
+    if st.button(
+        "Send reminder", key=f"consensus-remind-send-{round_.id}", icon=":material/send:", disabled=not chosen
+    ):
+        count = attempt(lambda: services.send_reminders(user_id, round_.id, chosen))
+        if count is not None:
+            st.session_state[f"consensus-reminded-{round_.id}"] = count_of(count, "expert")
+            st.rerun()
+
+
+def _uninvite(services: Services, user_id: int, round_: RoundView, progress: RoundProgress) -> None:
+    done = st.session_state.pop(f"consensus-uninvited-{round_.id}", None)
+    if done:
+        st.success(escape_markdown(done), icon=":material/person_remove:")
+    names = {e.username: f"{e.display_name} ({e.username})" for e in progress.experts}
+    asking_key = f"consensus-uninvite-asking-{round_.id}"
+    chosen = st.selectbox(
+        "Uninvite an expert",
+        list(names),
+        index=None,
+        placeholder="Choose an expert",
+        format_func=lambda name: names[name],
+        key=f"consensus-uninvite-{round_.id}",
+    )
+    if chosen is None:
+        st.session_state.pop(asking_key, None)
+        return
+    expert = next(e for e in progress.experts if e.username == chosen)
+    if not st.session_state.get(asking_key):
+        if st.button("Uninvite…", key=f"consensus-uninvite-ask-{round_.id}", icon=":material/person_remove:"):
+            st.session_state[asking_key] = chosen
+            st.rerun()
+        return
+    st.warning(
+        f"**Uninvite {escape_markdown(names[chosen])}?** Their {count_of(expert.answered, 'rating')} in this round "
+        "will be removed from the round and its results. The audit trail keeps every removed value.",
+        icon=":material/warning:",
+    )
+    yes_col, no_col = st.columns(2)
+    if yes_col.button("Yes, uninvite", type="primary", key=f"consensus-uninvite-yes-{round_.id}", width="stretch"):
+        st.session_state.pop(asking_key, None)
+        removed = attempt(lambda: services.uninvite_expert(user_id, round_.id, chosen))
+        if removed is not None:
+            st.session_state[f"consensus-uninvited-{round_.id}"] = (
+                f"{names[chosen]} is uninvited; {count_of(removed, 'rating')} removed (kept in the audit trail)."
+            )
+            st.rerun()
+    if no_col.button("Cancel", key=f"consensus-uninvite-no-{round_.id}", width="stretch"):
+        st.session_state.pop(asking_key, None)
         st.rerun()
 
 

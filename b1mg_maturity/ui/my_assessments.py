@@ -22,6 +22,7 @@ def render() -> None:
     if user is None:
         return
     st.title("My assessments")
+    _next_steps(services, user.id)
     rounds = attempt(lambda: services.list_rounds(user.id)) or []
     coordinated = attempt(lambda: services.coordinated_systems(user.id)) or []
     if coordinated:
@@ -38,6 +39,23 @@ def render() -> None:
     st.subheader("Open a round")
     for round_ in rounds[:30]:
         _round_card(services, user.id, round_, offers.get(round_.id, NOTHING))
+
+
+def _next_steps(services: Services, user_id: int) -> None:
+    """What to do next, in words (from ``Services.next_steps``), each with a link to the page where it is done."""
+    steps = attempt(lambda: services.next_steps(user_id))
+    if steps is None:
+        return
+    st.subheader("What to do next")
+    if not steps:
+        st.caption("Nothing is waiting for you now.")
+        return
+    for number, step in enumerate(steps):
+        with st.container(border=True, key=f"next-step-{number}"):
+            text_col, link_col = st.columns([3, 1], vertical_alignment="center")
+            text_col.markdown(escape_markdown(step.text))
+            with link_col:
+                link(step.page, step.link_label or "Open", round_id=step.round_id, icon=":material/arrow_forward:")
 
 
 def _overview(
@@ -75,6 +93,8 @@ def _round_card(services: Services, user_id: int, round_: RoundView, may: Capabi
         with actions:
             if may.may_rate:
                 link(Page.RATE, "Rate", round_id=round_.id, icon=":material/rate_review:")
+            elif may.may_reopen_part:
+                link(Page.RATE, "My part (finished)", round_id=round_.id, icon=":material/task_alt:")
             if may.may_coordinate:
                 link(Page.CONSENSUS, "Consensus", round_id=round_.id, icon=":material/handshake:")
             if may.may_see_results:

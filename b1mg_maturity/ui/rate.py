@@ -23,11 +23,13 @@ from collections.abc import Callable, Mapping
 import streamlit as st
 
 from b1mg_maturity.consensus import is_recorded
+from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.edits import NOT_APPLICABLE as NA
 from b1mg_maturity.edits import RATING, FieldEdit, LevelChoice
 from b1mg_maturity.questionnaire import Indicator, Questionnaire
 from b1mg_maturity.questionnaire.glossary import terms_in
 from b1mg_maturity.services import RatingView, RoundView, Services
+from b1mg_maturity.services.progress import MyPart, count_of
 from b1mg_maturity.ui import autosave
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, focus_heading_after_a_move, next_domain_button
@@ -39,6 +41,7 @@ from b1mg_maturity.ui.widgets import round_picker
 NOT_ANSWERED = "not-answered"
 NOT_APPLICABLE = "not-applicable"
 MENU_FRAGMENT = "rate-menu"
+FINISH_FRAGMENT = "rate-finish"
 
 
 def _widget_level(choice: LevelChoice) -> str | int:
@@ -152,18 +155,21 @@ def render() -> None:
             services.questionnaire_for_round(user.id, round_.id),
             services.my_ratings(user.id, round_.id),
             services.targets_of(user.id, round_.id),
+            services.my_part(user.id, round_.id),
         )
     )
     if loaded is None:
         return
-    questionnaire, mine, targets = loaded
+    questionnaire, mine, targets, part = loaded
     _just_saved().clear()  # this run shows what the database holds now
     autosave.install()
     domain_id = _domain_menu(services, user.id, round_, questionnaire, mine)
-    st.caption(
-        "Choose the level that describes your health system today. Every choice is saved at once; "
-        "evidence and links are saved as you type (a moment after you pause) and when you leave the field."
-    )
+    if part.may_rate:
+        st.caption(
+            "Choose the level that describes your health system today. Every choice is saved at once; "
+            "evidence and links are saved as you type (a moment after you pause) and when you leave the field."
+        )
+    _part_panel(services, user.id, round_, part)
     domains = (
         questionnaire.domains if domain_id == ALL_DOMAINS else [d for d in questionnaire.domains if d.id == domain_id]
     )
@@ -183,10 +189,90 @@ def render() -> None:
                     indicator,
                     mine.get(indicator.id),
                     target.target if target else None,
+                    locked=not part.may_rate,
                 )
     if domain_id != ALL_DOMAINS:
         next_domain_button("rate", round_.id, questionnaire, domain_id)
+    if part.may_finish and domain_id in (ALL_DOMAINS, questionnaire.domains[-1].id):
+        st.caption("That was the last domain. When you are done, mark your part finished at the top of the page.")
     focus_heading_after_a_move()
+
+
+def _part_panel(services: Services, user_id: int, round_: RoundView, part: MyPart) -> None:
+    """The expert's finished step: finish (after a check of what is left), or reopen while the round is a draft."""
+    if part.closed:
+        st.info(
+            f"This round is {RoundStatus.label_of(part.status).lower()}: your part is closed. "
+            "Your ratings are shown as you left them.",
+            icon=":material/lock:",
+        )
+        return
+    if part.finished:
+        when = part.finished_at.strftime("%d %B %Y at %H:%M UTC") if part.finished_at else ""
+        with st.container(border=True, key="rate-part"):
+            st.success(
+                f"You marked your part finished on {when}. The coordinator takes it from here.",
+                icon=":material/task_alt:",
+            )
+            reopen = part.may_reopen and st.button(
+                "Reopen my part",
+                key=f"rate-reopen-part-{round_.id}",
+                icon=":material/edit:",
+                help="Change your ratings again. Possible until the coordinator starts the consensus review.",
+            )
+            if reopen and attempt(lambda: services.reopen_my_part(user_id, round_.id)) is not None:
+                st.rerun()
+        return
+    if part.may_finish:
+        _finish_fragment(services, user_id, round_)
+
+
+def _finish_fragment(services: Services, user_id: int, round_: RoundView) -> None:
+    """ "Finish my part", then the check of what is left (read when asked, so it counts every save) and a confirmation."""
+    asking_key = f"rate-finish-asking-{round_.id}"
+
+    @st.fragment(key=FINISH_FRAGMENT)
+    def finish() -> None:
+        with st.container(border=True, key="rate-part"):
+            if not st.session_state.get(asking_key):
+                text_col, button_col = st.columns([3, 1], vertical_alignment="center")
+                text_col.markdown(
+                    "**Your part** · When you have rated the domains you know, mark your part finished: "
+                    "the coordinator sees who is done."
+                )
+                if button_col.button("Finish my part…", key=f"rate-finish-{round_.id}", icon=":material/task_alt:"):
+                    st.session_state[asking_key] = True
+                    st.rerun(scope="fragment")
+                return
+            part = attempt(lambda: services.my_part(user_id, round_.id))
+            if part is None:
+                return
+            if part.left:
+                lines = "\n".join(
+                    f"- **{escape_markdown(d.title)}**: {count_of(len(d.indicator_ids), 'indicator')} "
+                    f"({escape_markdown(', '.join(d.indicator_ids))})"
+                    for d in part.left
+                )
+                st.warning(
+                    f"**You left {count_of(part.unanswered, 'indicator')} of {part.total} unanswered.** "
+                    "Finish anyway? Unanswered indicators count without your level.\n\n" + lines,
+                    icon=":material/rule:",
+                )
+            else:
+                st.success(f"You answered all {part.total} indicators.", icon=":material/check_circle:")
+            st.caption("Once finished, your ratings are locked. You can reopen your part while the round is a draft.")
+            yes_col, no_col = st.columns(2)
+            if yes_col.button(
+                "Yes, mark my part finished", type="primary", key=f"rate-finish-yes-{round_.id}", width="stretch"
+            ):
+                st.session_state.pop(asking_key, None)
+                if attempt(lambda: services.finish_my_part(user_id, round_.id)) is not None:
+                    st.rerun()
+            if no_col.button("Keep rating", key=f"rate-finish-no-{round_.id}", width="stretch"):
+                st.session_state.pop(asking_key, None)
+                st.rerun(scope="fragment")
+
+    finish()
 
 
 def card_key(indicator_id: str) -> str:
@@ -216,6 +302,8 @@ def _card_fragment(
     indicator: Indicator,
     saved: RatingView | None,
     target: int | None,
+    *,
+    locked: bool,
 ) -> None:
     """One indicator's card as a fragment: a click inside it reruns only the card."""
 
@@ -232,7 +320,7 @@ def _card_fragment(
                     return
                 current = fresh.get(indicator.id)
         fields = _fields(services, user_id, round_.id, indicator, questionnaire)
-        _indicator_card(round_, questionnaire, indicator, fields, current, target)
+        _indicator_card(questionnaire, indicator, fields, current, target, locked=locked)
 
     card()
 
@@ -283,18 +371,18 @@ def _domain_list(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[
 
 
 def _indicator_card(
-    round_: RoundView,
     questionnaire: Questionnaire,
     indicator: Indicator,
     fields: Mapping[str, BoundField],
     saved: RatingView | None,
     target: int | None,
+    *,
+    locked: bool,
 ) -> None:
     for name, bound in fields.items():
         bound.sync(_rating_field(saved, name))
     options: list[str | int] = [NOT_ANSWERED, NOT_APPLICABLE, *indicator.levels]
     labels = {NOT_ANSWERED: "Not answered yet", NOT_APPLICABLE: "Not applicable"}
-    locked = not round_.editable
     with st.container(border=True, key=card_key(indicator.id)):
         st.markdown(f"**{indicator.id}** · {escape_markdown(indicator.statement)}")
         choice_col, evidence_col = st.columns([3, 2], gap="medium")
