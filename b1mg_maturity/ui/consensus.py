@@ -305,18 +305,12 @@ def _experts_section(services: Services, user_id: int, round_: RoundView, may: C
         if not progress.experts:
             st.caption("No expert is invited yet. Invite experts on My assessments.")
         else:
-            st.table(
-                {
-                    "Expert": [f"{e.display_name} ({e.username})" for e in progress.experts],
-                    "Answered": [f"{e.answered} of {e.total}" for e in progress.experts],
-                    "State": [e.state for e in progress.experts],
-                    "Last activity": [
-                        e.last_activity.strftime("%Y-%m-%d %H:%M UTC") if e.last_activity else "No rating yet"
-                        for e in progress.experts
-                    ],
-                },
-                hide_index=True,
+            rows = "\n".join(
+                f"| {escape_markdown(f'{e.display_name} ({e.username})')} | {e.answered} of {e.total} | {e.state} | "
+                f"{e.last_activity.strftime('%Y-%m-%d %H:%M UTC') if e.last_activity else 'No rating yet'} |"
+                for e in progress.experts
             )
+            st.markdown("| Expert | Answered | State | Last activity |\n| --- | --- | --- | --- |\n" + rows)
         if may.may_remind:
             _reminders(services, user_id, round_, progress)
         if may.may_uninvite and progress.experts:
