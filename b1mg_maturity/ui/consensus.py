@@ -216,9 +216,12 @@ def _round_actions(services: Services, user_id: int, round_: RoundView, may: Cap
                 f"Status: {RoundStatus.label_of(round_.status)} · "
                 f"{split} indicators with experts {DISAGREEMENT}+ levels apart · experts: {escape_markdown(experts)}"
             )
-        if actions_col is not None:
+        confirming = bool(st.session_state.get(f"consensus-confirm-submit-{round_.id}"))
+        if actions_col is not None and not confirming:
             with actions_col:
                 _status_buttons(services, user_id, round_, may, total - done)
+        if actions_col is not None and confirming:  # the confirmation and its list take the full width
+            _status_buttons(services, user_id, round_, may, total - done)
     if may.may_run_consensus:
         st.caption(
             "Choose the agreed level and the target for each indicator: they are saved at once. The rationale is "
