@@ -93,7 +93,7 @@ def test_every_page_of_every_role_has_no_serious_violation(running_app: RunningA
                 if violation["impact"] in ("critical", "serious"):
                     where = [node["target"] for node in violation["nodes"][:3]]
                     serious.append(f"{role} /{path}: {violation['id']} ({violation['impact']}) at {where}")
-            counts.append((role, path or "sign-in", found))
+            counts.append((role, path or ("sign-in" if user is None else "assessments"), found))
     table = _table(counts)
     print("\n" + table)
     if os.environ.get("B1MG_AXE_COUNTS"):
