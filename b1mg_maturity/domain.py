@@ -105,6 +105,7 @@ _BASIS_LABELS = {
     Basis.NONE: "Not rated",
 }
 
+
 @dataclass(frozen=True, order=True)
 class RoundPeriod:
     """When a round takes stock: a year, or one half of it.  Rounds are grouped and compared by period."""

@@ -208,7 +208,7 @@ def capabilities(actor: Actor, facts: RoundFacts) -> Capabilities:
         may_coordinate=coordinate,
         may_read_all_ratings=readable and can_read_all_ratings(actor, facts),
         may_run_consensus=coordinate and editable,
-        may_invite=coordinate and editable,
+        may_invite=coordinate and facts.status in RATING_STATUSES,  # an expert invited later could not rate
         may_uninvite=coordinate and editable,
         may_see_progress=coordinate,
         may_remind=coordinate and facts.status in RATING_STATUSES,

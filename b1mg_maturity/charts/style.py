@@ -24,6 +24,10 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from b1mg_maturity.text_colours import DARK_TEXT as DARK_TEXT
+from b1mg_maturity.text_colours import LIGHT_TEXT as LIGHT_TEXT
+from b1mg_maturity.text_colours import MUTED_TEXT as MUTED_TEXT
+
 # ColorBrewer YlGnBu (7 classes): the lightest dropped so level 1 still shows on white, and the
 # mid blue #1d91c0 dropped because neither black nor white text reaches 4.5:1 on it.
 LEVEL_COLOURS: Mapping[int, str] = {
@@ -36,9 +40,6 @@ LEVEL_COLOURS: Mapping[int, str] = {
 NOT_ANSWERED_COLOUR = "#878787"
 NOT_APPLICABLE_COLOUR = "#f2f2f2"
 
-DARK_TEXT = "#1a1a1a"
-LIGHT_TEXT = "#ffffff"
-MUTED_TEXT = "#595959"
 FONT_FAMILY = "Source Sans Pro, Source Sans 3, Helvetica, Arial, sans-serif"
 FONT_SIZE = 13
 

@@ -15,6 +15,7 @@ from b1mg_maturity.errors import InvalidState, NotFound, Problem, ValidationFail
 from b1mg_maturity.notify import MailKind, app_link, invitation_mail, status_mail
 from b1mg_maturity.permissions import (
     PUBLISH,
+    RATING_STATUSES,
     REOPEN,
     START_REVIEW,
     SUBMIT,
@@ -233,7 +234,8 @@ class RoundUseCases(QuestionnaireUseCases):
         with self.writing_as(actor_id) as (session, actor):
             round_, facts = self.load_round(session, round_id, lock="share")  # no invitation lands after submit
             require_coordinate(actor, facts, "invite experts to this round")
-            self.require_editable(round_)
+            if round_.status not in RATING_STATUSES:  # review closes the experts' part: an invitee could not rate
+                raise InvalidState("Experts are invited while the round is a draft; this one is already in review.")
             user = self.user_by_name(session, username)
             member_roles = {m.role for m in user.memberships if m.health_system_id == round_.health_system_id}
             if not member_roles & RATING_ROLES:

@@ -32,7 +32,7 @@ import re
 
 import streamlit as st
 
-from b1mg_maturity.charts.style import MUTED_TEXT
+from b1mg_maturity.text_colours import MUTED_TEXT
 
 APP_TITLE = "B1MG maturity self-assessment"
 FOCUS_COLOUR = "#1F4E79"  # the theme's primary colour: 8.6:1 on white, 7.6:1 on the sidebar's grey

@@ -155,7 +155,7 @@ def test_expert_finishes_and_coordinator_reminds_uninvites_reviews_and_submits(
         removed = session.scalars(
             select(AuditEntry).where(AuditEntry.round_id == round_id, AuditEntry.action == "remove_rating")
         ).all()
-        assert sorted(json.loads(e.old_value)["level"] for e in removed) == [2, 3, 4]
+        assert sorted(json.loads(e.old_value or "null")["level"] for e in removed) == [2, 3, 4]
 
     # Review, then the submit confirmation's counts, then submit.
     _button(coordinator, "Start consensus review").click()

@@ -273,12 +273,13 @@ def test_the_audit_log_reads_in_words_and_filters_by_round_user_and_indicator(wo
     assert [r for r, _ in own.rounds] == [de]
     assert "expert-fr" not in own.people
     assert len(services.audit_trail(coordinator, round_id=de, indicator_id="D1.1.1").lines) == 6
-    for refused in (
+    refusals: tuple[Callable[[], object], ...] = (
         lambda: services.audit_trail(coordinator, round_id=fr),
         lambda: services.audit_trail(expert),
         lambda: services.audit_trail(expert, round_id=de),
         lambda: services.audit_trail(world.id("analyst")),
         lambda: services.audit_trail(world.id("viewer-de"), round_id=de),
-    ):
+    )
+    for refused in refusals:
         with pytest.raises(PermissionDenied):
             refused()

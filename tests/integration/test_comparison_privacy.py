@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import math
 from collections.abc import Iterable
+from typing import cast
 
 import openpyxl
 import pandas as pd
@@ -276,7 +277,7 @@ def test_programme_overview_counts_published_rounds(peers: World) -> None:
     assert rows.index.tolist() == ["Round 2025", "Round 2026"]
     assert rows.loc["Round 2025", "Health systems assessed"] == 1  # ES only: counts, no statistic
     assert rows.loc["Round 2025", "Withheld"] == "fewer than 3 health systems"
-    assert pd.isna(rows.loc["Round 2025", "Median overall score"])
+    assert pd.isna(cast(float, rows.loc["Round 2025", "Median overall score"]))
     assert rows.loc["Round 2026", "Health systems assessed"] == 5  # DE, ES, IT, NL, PT
     # overall scores DE 2.5, ES 3, IT 3.5, NL 4 (D2 not applicable), PT 3.5
     assert rows.loc["Round 2026", "Median overall score"] == 3.5

@@ -70,7 +70,7 @@ def test_an_expert_finishes_sees_what_is_left_reopens_and_review_closes_the_part
     services.rate(expert, round_id, "D1.3.1", level=2, expected_version=0)  # rating again
     assert services.finish_my_part(expert, round_id).unanswered == TOTAL - 3
 
-    audit = [(e.action, json.loads(e.new_value)) for e in _audit(services, round_id, "finish_part")]
+    audit = [(e.action, json.loads(e.new_value or "null")) for e in _audit(services, round_id, "finish_part")]
     assert audit == [
         ("finish_part", {"finished": True, "unanswered": 47}),
         ("finish_part", {"finished": True, "unanswered": 46}),
@@ -137,7 +137,7 @@ def test_a_coordinator_follows_progress_reminds_and_uninvites(world: World) -> N
     assert services.uninvite_expert(coordinator, round_id, "expert-de") == 2
     assert "expert-de" not in services.experts_of(coordinator, round_id)
     assert {r.expert for r in services.all_ratings(coordinator, round_id)} == {"mailed-de"}
-    removed = {e.entity_key: json.loads(e.old_value) for e in _audit(services, round_id, "remove_rating")}
+    removed = {e.entity_key: json.loads(e.old_value or "null") for e in _audit(services, round_id, "remove_rating")}
     assert removed[f"{round_id}/D1.1.1/expert-de"]["level"] == 3
     assert removed[f"{round_id}/D1.1.1/expert-de"]["evidence"] == "minutes"
     assert removed[f"{round_id}/D2.1.1/expert-de"]["level"] == 2

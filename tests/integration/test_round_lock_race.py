@@ -173,23 +173,23 @@ def test_a_save_during_start_review_waits_and_is_refused(pg: tuple[World, Engine
     assert (mine.level, mine.evidence) == (2, "before")
 
 
-def test_an_invitation_during_submit_waits_and_is_refused(pg: tuple[World, Engine]) -> None:
+def test_an_invitation_during_the_start_of_the_review_waits_and_is_refused(pg: tuple[World, Engine]) -> None:
     world, watcher = pg
     services, round_id, coordinator = world.services, world.rounds["DE"], world.id("coordinator-de")
     services.add_user(world.id("admin"), "late-expert", "a-long-password")
     services.grant(world.id("admin"), "late-expert", "DE", "expert")
-    services.start_review(coordinator, round_id)  # a round is submitted from review only
-    submit = Runner("submit", lambda: services.submit(coordinator, round_id))
+    # experts are invited while the round is a draft: the review closes their part
+    submit = Runner("start review", lambda: services.start_review(coordinator, round_id))
     invite = Runner("invite", lambda: services.invite_expert(coordinator, round_id, "late-expert"))
-    with StopAt(services.db.engine, "submit", r"^\s*UPDATE rounds\b") as stop:
+    with StopAt(services.db.engine, "start review", r"^\s*UPDATE rounds\b") as stop:
         submit.start()
-        assert stop.reached.wait(GIVE_UP_SECONDS), "submit never reached its write"
+        assert stop.reached.wait(GIVE_UP_SECONDS), "start review never reached its write"
         invite.start()
         invite_waited = _waits_for_a_lock(invite, watcher)
         stop.released.set()
         submit.join(GIVE_UP_SECONDS)
         invite.join(GIVE_UP_SECONDS)
     assert submit.error is None, submit.error
-    assert invite_waited, "the invitation did not wait for the submit that held the round"
+    assert invite_waited, "the invitation did not wait for the start of the review that held the round"
     assert isinstance(invite.error, InvalidState), invite.error
     assert "late-expert" not in services.experts_of(coordinator, round_id)

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 from b1mg_maturity.ui.feedback import escape_markdown
-from tests.apptest import app_database, nodes, open_app
+from tests.apptest import app_database, nodes, open_app, own_scripts
 
 PASSWORD = "injection-test-1"
 LINK = "[Your session expired: sign in again here](https://evil.example/login)"
@@ -57,7 +57,7 @@ def markdown_sources(at: AppTest) -> list[str]:
         proto = getattr(node, "proto", None)
         for attribute in ("body", "label", "help"):
             value = getattr(proto, attribute, None)
-            if isinstance(value, str) and value:
+            if isinstance(value, str) and value and value.strip() not in own_scripts():
                 sources.append(value)
     return sources
 

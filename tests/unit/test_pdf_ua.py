@@ -197,11 +197,11 @@ def test_running_header_footer_and_watermark_are_artifacts_and_all_else_is_in_th
     with pikepdf.open(path) as pdf:
         in_tree = {element.objgen for element, _ in _elements(pdf)}
         nums = pdf.Root.StructTreeRoot.ParentTree.Nums
-        for index, page in enumerate(pdf.pages):
+        for index, pdf_page in enumerate(pdf.pages):
             mapping = nums[2 * index + 1]
             mcids = [
                 int(op.operands[1].MCID)
-                for op in pikepdf.parse_content_stream(page)
+                for op in pikepdf.parse_content_stream(pdf_page)
                 if op.operator == pikepdf.Operator("BDC") and "/MCID" in op.operands[1]
             ]
             assert mcids and all(mapping[m].objgen in in_tree for m in mcids), index + 1

@@ -41,7 +41,7 @@ RATING = {"rate", "finish_part"}
 EXPECTED: dict[str, dict[RoundStatus, set[str]]] = {
     "admin": {
         D: COORDINATING | EDITING | {"start_review", "remind"},
-        R: COORDINATING | EDITING | {"submit"},
+        R: COORDINATING | EDITING - {"invite"} | {"submit"},  # invitations only in a draft
         S: COORDINATING | {"publish", "reopen"},
         P: COORDINATING | {"reopen"},
     },
@@ -49,7 +49,7 @@ EXPECTED: dict[str, dict[RoundStatus, set[str]]] = {
     "no role": {D: set(), R: set(), S: set(), P: set()},
     "coordinator": {
         D: COORDINATING | EDITING | {"start_review", "remind"},
-        R: COORDINATING | EDITING | {"submit"},
+        R: COORDINATING | EDITING - {"invite"} | {"submit"},  # invitations only in a draft
         S: COORDINATING,
         P: COORDINATING,
     },
@@ -64,7 +64,7 @@ EXPECTED: dict[str, dict[RoundStatus, set[str]]] = {
     "invited, role revoked": {D: set(), R: set(), S: {"see_results"}, P: {"see_results"}},  # a viewer now
     "invited coordinator": {
         D: COORDINATING | EDITING | RATING | {"start_review", "remind"},
-        R: COORDINATING | EDITING | {"submit"},
+        R: COORDINATING | EDITING - {"invite"} | {"submit"},  # invitations only in a draft
         S: COORDINATING,
         P: COORDINATING,
     },
@@ -180,6 +180,7 @@ def test_page_addresses() -> None:
         "compare",
         "overview",
         "admin",
+        "history",
         "quick",
         "account",
     ]
