@@ -516,9 +516,14 @@ class ProgressUseCases(RoundUseCases):
         part = self._part_of(session, round_, facts, actor)
         name = _round_name(round_)
         if part.finished:
-            return NextStep(f"{name}: finished: waiting for the coordinator.", Page.RATE, round_.id, "Open Rate")
+            return NextStep(
+                f"{name}: your part is finished; the coordinator takes it from here.", Page.RATE, round_.id, "Open Rate"
+            )
         if not part.left:
             text = f"{name}: every indicator answered; mark your part finished."
         else:
-            text = f"{count_of(len(part.left), 'domain')} left in {name}."
+            text = (
+                f"{count_of(len(part.left), 'domain')} left for you in {name} "
+                f"({count_of(part.total - part.answered, 'indicator')} you have not rated yet)."
+            )
         return NextStep(text, Page.RATE, round_.id, "Continue rating")

@@ -36,6 +36,7 @@ def render() -> None:
     changes = attempt(lambda: services.last_changes(user.id)) or {}
     offers = attempt(lambda: services.capabilities_by_round(user.id)) or {}
     st.dataframe(_overview(services, user.id, rounds, changes), hide_index=True, width="stretch")
+    _domain_key(services, user.id, rounds[0].id)
     st.subheader("Open a round")
     for round_ in rounds[:30]:
         _round_card(services, user.id, round_, offers.get(round_.id, NOTHING))
@@ -73,13 +74,24 @@ def _overview(
                 "Round": round_.label,
                 "Date": round_.round_date,
                 "Status": RoundStatus.label_of(round_.status),
-                "Answered": done / total if total else 0.0,
-                "Per domain": " · ".join(f"{d}/{t}" for d, t in progress.values()),
+                "Answered": f"{done / total:.0%}" if total else "–",
+                "Per domain": " · ".join(f"{domain} {d}/{t}" for domain, (d, t) in progress.items()),
                 "Last change": last.strftime("%Y-%m-%d %H:%M UTC") if last else "",
             }
         )
     frame = pd.DataFrame(rows)
     return frame
+
+
+def _domain_key(services: Services, user_id: int, round_id: int) -> None:
+    """The domains' names beside their codes, which the table's "Per domain" column counts by."""
+    loaded = attempt(lambda: services.round_answers(user_id, round_id))
+    if loaded is None:
+        return
+    names = " · ".join(f"{d.id} {escape_markdown(d.title)}" for d in loaded[0].domains)
+    st.caption(
+        f"Answered: indicators with a level or “not applicable”, of all. Per domain: answered of all in {names}."
+    )
 
 
 def _round_card(services: Services, user_id: int, round_: RoundView, may: Capabilities) -> None:

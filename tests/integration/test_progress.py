@@ -196,10 +196,12 @@ def test_next_steps_say_in_words_what_each_role_does_next(world: World) -> None:
 
     steps = services.next_steps(expert)
     assert [(s.text, s.page, s.round_id) for s in steps] == [
-        ("7 domains left in Round 2026 of DE.", Page.RATE, round_id)
+        ("7 domains left for you in Round 2026 of DE (46 indicators you have not rated yet).", Page.RATE, round_id)
     ]
     services.finish_my_part(expert, round_id)
-    assert [s.text for s in services.next_steps(expert)] == ["Round 2026 of DE: finished: waiting for the coordinator."]
+    assert [s.text for s in services.next_steps(expert)] == [
+        "Round 2026 of DE: your part is finished; the coordinator takes it from here."
+    ]
 
     assert [(s.text, s.page) for s in services.next_steps(coordinator)] == [
         (
