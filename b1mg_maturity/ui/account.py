@@ -7,6 +7,7 @@ import streamlit as st
 from b1mg_maturity.domain import GlobalRole, SystemRole
 from b1mg_maturity.ui.context import app_services, current_user, signed_in_session
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
+from b1mg_maturity.ui.widgets import new_password_fields
 
 _CHANGED = "account-password-changed"
 
@@ -38,13 +39,7 @@ def render() -> None:
         )
     with st.form("account-password", clear_on_submit=True, width=520):
         current = st.text_input("Current password", type="password", autocomplete="current-password")
-        new = st.text_input(
-            "New password",
-            type="password",
-            autocomplete="new-password",
-            help="At least 10 characters. A few unrelated words make a strong one.",
-        )
-        again = st.text_input("New password again", type="password", autocomplete="new-password")
+        new, again = new_password_fields()
         if st.form_submit_button("Change password", type="primary"):
 
             def change() -> bool:

@@ -12,6 +12,7 @@ from b1mg_maturity.services.accounts import INVALID_RESET_LINK
 from b1mg_maturity.ui.context import app_services
 from b1mg_maturity.ui.feedback import attempt
 from b1mg_maturity.ui.page_registry import link
+from b1mg_maturity.ui.widgets import new_password_fields
 
 _DONE = "reset-password-done"
 
@@ -44,13 +45,7 @@ def render() -> None:
             return
         st.write("Choose a new password for your account. The link works once.")
         with st.form("reset-password", border=True):
-            new = st.text_input(
-                "New password",
-                type="password",
-                autocomplete="new-password",
-                help="At least 10 characters. A few unrelated words make a strong one.",
-            )
-            again = st.text_input("New password again", type="password", autocomplete="new-password")
+            new, again = new_password_fields()
             submitted = st.form_submit_button("Set new password", type="primary", width="stretch")
         if submitted:
             username = attempt(lambda: app_services().reset_password(token, new, again))

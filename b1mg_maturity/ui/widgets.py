@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from b1mg_maturity.auth import MIN_PASSWORD_LENGTH
 from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import GroupScore, ScoreCard
@@ -82,3 +83,15 @@ def headline_metrics(questionnaire: Questionnaire, card: ScoreCard) -> None:
         help="Where no target is set, the current level counts as the target.",
         border=True,
     )
+
+
+def new_password_fields() -> tuple[str, str]:
+    """The new password, typed twice (My account and the reset-link page); the service checks both."""
+    new = st.text_input(
+        "New password",
+        type="password",
+        autocomplete="new-password",
+        help=f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong one.",
+    )
+    again = st.text_input("New password again", type="password", autocomplete="new-password")
+    return new, again
