@@ -125,16 +125,21 @@ def _invite(services: Services, user_id: int, round_: RoundView) -> None:
         if not open_seats:
             st.caption("Every expert of this health system is invited. An administrator adds new experts.")
             return
-        chosen = st.multiselect(
-            "Invite experts",
-            open_seats,
-            format_func=lambda u: f"{u.display_name} ({u.username})",
-            key=f"invite-{round_.id}",
-        )
-        if st.button("Invite", key=f"invite-button-{round_.id}", disabled=not chosen):
+        # A form: choosing experts reruns nothing, so the expander stays open until "Invite" is pressed.
+        with st.form(f"invite-form-{round_.id}", border=False):
+            chosen = st.multiselect(
+                "Invite experts",
+                open_seats,
+                format_func=lambda u: f"{u.display_name} ({u.username})",
+                key=f"invite-{round_.id}",
+            )
+            pressed = st.form_submit_button("Invite")
+        if pressed and chosen:
             for expert in chosen:
                 attempt(partial(services.invite_expert, user_id, round_.id, expert.username))
             st.rerun()
+        elif pressed:
+            st.warning("Choose one or more experts first.", icon=":material/info:")
 
 
 def _open_round_form(services: Services, user_id: int, systems: list, rounds: list[RoundView]) -> None:  # type: ignore[type-arg]
