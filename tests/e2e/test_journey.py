@@ -39,7 +39,9 @@ from tests.e2e.pages import ConsensusPage, Decision, RatePage, Shown, idle, show
 MLM = load_bundled()
 SEED = int(os.environ.get("B1MG_JOURNEY_SEED", "2026"))
 STEPS = int(os.environ.get("B1MG_JOURNEY_STEPS", "60"))  # per database, each on its own path: 120 steps in all
-SYSTEM, EXPERT, COORDINATOR = "XC", "xc-expert1", "xc-coordinator"
+# A draft round (experts rate only in a draft) that no other browser test rates as this expert: the journey
+# enlists an expert of its own (the other tests on XH rate as xh-expert1, 2 and 4).
+SYSTEM, EXPERT, COORDINATOR = "XH", "journey-expert", "xh-coordinator"
 DOMAINS = ("D1", "D2", "D4")  # small domains: more steps land on the same records
 LEVELS: list[Any] = [None, "na", 1, 2, 3, 4, 5]
 TEXTS = [
@@ -78,10 +80,11 @@ class Journey:
     def __init__(self, app: RunningApp, pages: list[Any], services: Services, rng: random.Random) -> None:
         self.app, self.services, self.rng = app, services, rng
         self.round_id = next(
-            r.id
-            for r in services.list_rounds(OPERATOR_ID)
-            if r.health_system.code == SYSTEM and r.status in ("draft", "in_review")
+            r.id for r in services.list_rounds(OPERATOR_ID) if r.health_system.code == SYSTEM and r.status == "draft"
         )
+        services.add_user(OPERATOR_ID, EXPERT, "demo-password", display_name="Journey Expert (test)")
+        services.grant(OPERATOR_ID, EXPERT, SYSTEM, "expert")
+        services.invite_expert(OPERATOR_ID, self.round_id, EXPERT)
         self.figures = Figures()
         expert_page, second_page, coordinator_page = pages
         self.rate = RatePage(expert_page, MLM)

@@ -200,9 +200,9 @@ def test_typed_text_is_saved_without_leaving_the_field(
 def test_consensus_keeps_the_agreed_level_after_a_domain_switch_and_shows_real_links(
     running_app: RunningApp, new_page: Any, services: Services
 ) -> None:
-    round_id = _round_of(services, "XJ")
-    expert_id = next(u.id for u in services.list_users(OPERATOR_ID) if u.username == "xj-expert1")
-    current = _saved(services, round_id, "xj-expert1", "D1.1.1")
+    round_id = _round_of(services, "XH")  # a draft: its expert may still rate
+    expert_id = next(u.id for u in services.list_users(OPERATOR_ID) if u.username == "xh-expert1")
+    current = _saved(services, round_id, "xh-expert1", "D1.1.1")
     services.rate(
         expert_id,
         round_id,
@@ -213,7 +213,7 @@ def test_consensus_keeps_the_agreed_level_after_a_domain_switch_and_shows_real_l
         expected_version=current.version if current else 0,
     )
     page = new_page()
-    sign_in(page, running_app, "xj-coordinator")
+    sign_in(page, running_app, "xh-coordinator")
     page.goto(f"{running_app.url}/consensus?round={round_id}&domain=D1")
     card = page.locator(f".st-key-consensus-{card_key('D1.1.1')}")
     link = card.get_by_role("link", name="https://example.org/genomics-board-decree")
