@@ -17,7 +17,6 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from b1mg_maturity.demo import SYSTEM_NAMES
@@ -35,21 +34,6 @@ VIEWS = ["radar", "heatmap", "indicators", "distribution", "trends", "gaps"]
 def demo_url(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with app_database():
         yield copy_sqlite(demo_database, tmp_path_factory.mktemp("compare"))
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """Every file the page offers for download in the last run, by file name."""
-    captured: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def capture(self: MemoryMediaFileStorage, data: Any, mimetype: str, kind: Any, filename: str | None = None) -> str:
-        if filename and isinstance(data, bytes):
-            captured[filename] = data
-        return original(self, data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
-    return captured
 
 
 def open_page(url: str, username: str, query: dict[str, str] | None = None, page: str = "compare") -> AppTest:

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
@@ -20,21 +17,6 @@ from b1mg_maturity.ui.quick_assessment import NAME_KEY, level_key, target_key
 from tests.apptest import APP, app_database, copy_sqlite, point_app_at
 
 PDF_WAIT_SECONDS = 300  # a report worker starting on a busy 2-core machine
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """Every file the page offered for download (made when the page ran), by file name."""
-    captured: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def capture(self: MemoryMediaFileStorage, data: Any, mimetype: str, kind: Any, filename: str | None = None) -> str:
-        if filename and isinstance(data, bytes):
-            captured[filename] = data
-        return original(self, data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
-    return captured
 
 
 def _rows(url: str) -> dict[str, int]:
