@@ -79,6 +79,20 @@ def running_app(tmp_path_factory: pytest.TempPathFactory, demo_database: Path) -
         yield app
 
 
+@pytest.fixture
+def own_app(tmp_path: Path, demo_database: Path) -> Iterator[RunningApp]:
+    """The app on a copy of the demo database of its own, for a test that moves a shared round on.
+
+    The session's ``running_app`` is shared by every browser test of a worker, in an order that
+    changes from run to run: a test that sends XA's draft round to review there would take the
+    draft away from the tests that rate it.
+    """
+    from tests.apptest import copy_sqlite
+
+    with _serve(copy_sqlite(demo_database, tmp_path), tmp_path, load=False) as app:
+        yield app
+
+
 @pytest.fixture(scope="session")
 def running_app_on_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """The app on a fresh demo database in a throw-away PostgreSQL server of its own."""

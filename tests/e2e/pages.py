@@ -18,13 +18,15 @@ QUIET_MS = 300  # a click may run the script twice (its callbacks, then the frag
 _RUNNING = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return !app || app.getAttribute('data-test-script-state') === 'running'
-    || document.querySelector('[data-testid="stStatusWidget"]') !== null;
+    || document.querySelector('[data-testid="stStatusWidget"]') !== null
+    || document.querySelector('[data-testid="stSkeleton"], [data-testid="stSkeletonElement"]') !== null;
 }"""
 
 
 def idle(page: Any, seconds: float = 60) -> None:
     """Wait until the app has finished running: the page's script state (set for fragment reruns too, which
-    show no status widget) has not said "running" for ``QUIET_MS``."""
+    show no status widget) has not said "running" for ``QUIET_MS``, and no widget is still a grey placeholder
+    (Streamlit loads the code of a kind of widget, radios for one, the first time a page shows one)."""
     deadline = time.monotonic() + seconds
     quiet_since: float | None = None
     while time.monotonic() < deadline:
