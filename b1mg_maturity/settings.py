@@ -20,6 +20,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; a SQLite file by default, postgresql+psycopg://... to share one database",
     )
     min_group_size: int = Field(default=3, ge=1, description="fewest health systems a statistic may describe")
+    report_min_coverage: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="share of applicable indicators a round must have answered for its report to give a headline level",
+    )
     login_max_failures: int = Field(default=5, ge=1)
     login_pause_seconds: int = Field(default=60, ge=1)
     # argon2id cost; the defaults are the library's (RFC 9106 "low memory" profile).  Tests lower them

@@ -43,6 +43,16 @@ class RoundInfo:
 
 
 @dataclass(frozen=True)
+class PeerRound:
+    """One peer's round behind a benchmark, never named: when it was, and its overall score."""
+
+    date: dt.date
+    period_text: str  # "2026", "2026 H1"
+    overall: float | None
+    same_period: bool  # of the report's round's period (year); else the latest before the report's round's date
+
+
+@dataclass(frozen=True)
 class PeerMedians:
     """The median score per domain of other health systems' published rounds (never naming them)."""
 
@@ -50,6 +60,7 @@ class PeerMedians:
     count: int  # other health systems behind the medians
     label: str = ""
     withheld: tuple[str, ...] = ()  # domain ids left out because too few peers scored them
+    rounds: tuple[PeerRound, ...] = ()  # one per peer, oldest first
 
     @property
     def name(self) -> str:

@@ -207,7 +207,26 @@ class NamedChange:
 
 
 @dataclass(frozen=True)
+class IndicatorSwitch:
+    """An indicator that moved between "not applicable" and a level since the previous round.
+
+    Listed apart and never part of a change: a change is measured only over the
+    indicators rated in both rounds.
+    """
+
+    row: IndicatorRow  # as it is in this round
+    previous_level: int | None  # None: it was marked not applicable in the previous round
+    previous_label: str = ""
+
+
+@dataclass(frozen=True)
 class ChangeSummary:
+    """What changed since the previous round, measured only over the indicators rated in both rounds.
+
+    ``improved + declined + unchanged == compared``; with ``len(switched)`` and
+    ``not_compared`` it adds up to every indicator of the questionnaire.
+    """
+
     previous_label: str
     previous_date: dt.date
     overall: Change
@@ -216,6 +235,9 @@ class ChangeSummary:
     improved: int  # indicators whose level rose
     declined: int
     unchanged: int
+    compared: int = 0  # indicators rated (with a level) in both rounds: the base of every change above
+    switched: tuple[IndicatorSwitch, ...] = ()  # between "not applicable" and a level
+    not_compared: int = 0  # the rest: not answered in one round or both
 
     @property
     def sentence(self) -> str:
@@ -233,6 +255,25 @@ class ChangeSummary:
             f"{count(self.improved, 'indicator')} improved, {self.declined} declined and {self.unchanged} stayed "
             "at the same level."
         )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where the overall score stands among the peers' overall scores (no peer is named)."""
+
+    rank: int  # 1: the highest score among the peers and this health system
+    of: int  # the peers and this health system
+    quartile: int  # 1: the top quarter ... 4: the bottom quarter
+    peer_median: float | None = None  # the median of the peers' overall scores
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One of the brief's 3-5 recommendations: a theme (a pillar), what to do, and the indicators behind it."""
+
+    theme: str
+    text: str
+    indicators: tuple[IndicatorRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -269,6 +310,11 @@ class ReportContext:
     generated_on: dt.date
     card: ScoreCard = field(repr=False)
     questionnaire: Questionnaire = field(repr=False)
+    # below the coverage threshold (a setting) the round is a partial assessment: no headline level
+    partial: bool = False
+    coverage_threshold: float = 0.8
+    standing: Standing | None = None  # None: no benchmark
+    recommendations: tuple[Recommendation, ...] = ()
 
     @property
     def draft(self) -> bool:
