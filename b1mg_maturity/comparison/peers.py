@@ -1,38 +1,99 @@
 """The peers' median per domain beside one round (Results page radar, PDF report).  Pure.
 
 The peers are the other health systems that published a round of the same
-questionnaire id; each counts with its latest published round, through the one
-benchmark pipeline (:func:`b1mg_maturity.benchmark.ranked_snapshot`).  None is
-ever named.
+questionnaire id, each counting with one round chosen for the period of the
+round they are compared with (:func:`choose_peer_rounds`):
+
+* its latest published round of the same period year (a round without a period
+  has its date's year; the half of a year does not matter);
+* if it has none of that year, its latest published round of an earlier year
+  dated on or before the compared round's date;
+* a health system whose published rounds are all later is not a peer.
+
+So rounds published for later years never change an earlier round's benchmark.
+The medians then go through the one benchmark pipeline
+(:func:`b1mg_maturity.benchmark.ranked_snapshot`): the group-size threshold and
+the per-domain withholding are the same as everywhere.  No peer is ever named.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from b1mg_maturity import benchmark as bm
 from b1mg_maturity.comparison.rounds import ScoredRound, scores_frame
+from b1mg_maturity.domain import RoundPeriod, RoundStatus
 from b1mg_maturity.questionnaire import Questionnaire
 
 
 @dataclass(frozen=True)
+class ChosenRound:
+    """One peer's round behind the medians, never named: when it was, and its overall score."""
+
+    date: dt.date
+    period_text: str  # "2026", "2026 H1"
+    overall: float | None
+    same_period: bool  # of the compared round's year; else the latest earlier one
+
+
+@dataclass(frozen=True)
 class PeerBenchmark:
-    """The median per domain of other health systems' latest published rounds (never naming them)."""
+    """The median per domain of other health systems' rounds of one period (never naming them)."""
 
     medians: Mapping[str, float]  # domain id -> median; a domain scored by too few peers is left out
     count: int  # other health systems behind the medians
     label: str
     withheld: tuple[str, ...] = ()  # domain ids left out because too few peers scored them
+    rounds: tuple[ChosenRound, ...] = ()  # one per peer, oldest first
+    year: int | None = None  # the period year the rounds were chosen for
 
 
-def peer_medians(peers: Sequence[ScoredRound], questionnaire: Questionnaire, threshold: int) -> PeerBenchmark | None:
-    """The median per domain of ``questionnaire`` over the peers' published rounds (the latest of each).
+def _order(round_: ScoredRound) -> tuple[dt.date, int]:
+    return round_.meta.date, round_.meta.round_id
+
+
+def choose_peer_rounds(
+    rounds: Sequence[ScoredRound], questionnaire_id: str, period: RoundPeriod, date: dt.date
+) -> list[tuple[ScoredRound, bool]]:
+    """Per health system, the one round that counts for a round of ``period`` dated ``date``, and
+    whether it is of the same year (see the module docstring).  Only published rounds of
+    ``questionnaire_id`` are candidates; "latest" is by date, then round id.  Oldest first."""
+    by_system: dict[int, list[ScoredRound]] = {}
+    for round_ in rounds:
+        if round_.meta.status == RoundStatus.PUBLISHED.value and round_.meta.questionnaire_id == questionnaire_id:
+            by_system.setdefault(round_.health_system_id, []).append(round_)
+    chosen: list[tuple[ScoredRound, bool]] = []
+    for candidates in by_system.values():
+        same = [r for r in candidates if r.meta.period.year == period.year]
+        if same:
+            chosen.append((max(same, key=_order), True))
+            continue
+        earlier = [r for r in candidates if r.meta.period.year < period.year and r.meta.date <= date]
+        if earlier:
+            chosen.append((max(earlier, key=_order), False))
+    return sorted(chosen, key=lambda pair: _order(pair[0]))
+
+
+def peer_medians(
+    peers: Sequence[ScoredRound],
+    questionnaire: Questionnaire,
+    threshold: int,
+    *,
+    period: RoundPeriod,
+    date: dt.date,
+) -> PeerBenchmark | None:
+    """The median per domain of ``questionnaire`` over the peers' rounds chosen for a round of
+    ``period`` dated ``date`` (:func:`choose_peer_rounds`).
 
     None unless at least ``threshold`` health systems are peers; a domain scored
     by fewer than that many is left out (listed in ``withheld``).
     """
-    frame, _ = bm.only_published(scores_frame(peers))
+    chosen = choose_peer_rounds(peers, questionnaire.id, period, date)
+    if len(chosen) < threshold:
+        return None
+    frame, _ = bm.only_published(scores_frame(r for r, _ in chosen))
     domains = frame.loc[frame["kind"] == "domain"]
     ranked, stats = bm.ranked_snapshot(domains, min_group_size=threshold)
     count = int(ranked["system_code"].nunique())
@@ -45,4 +106,5 @@ def peer_medians(peers: Sequence[ScoredRound], questionnaire: Questionnaire, thr
     }
     medians = {d.id: shown[d.id] for d in questionnaire.domains if d.id in shown}
     withheld = tuple(d.id for d in questionnaire.domains if d.id not in shown)
-    return PeerBenchmark(medians, count, f"Median of {count} other health systems", withheld)
+    facts = tuple(ChosenRound(r.meta.date, r.meta.period.text, r.card.overall.score, same) for r, same in chosen)
+    return PeerBenchmark(medians, count, f"Median of {count} other health systems", withheld, facts, period.year)

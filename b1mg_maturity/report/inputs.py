@@ -54,17 +54,75 @@ class PeerRound:
 
 @dataclass(frozen=True)
 class PeerMedians:
-    """The median score per domain of other health systems' published rounds (never naming them)."""
+    """The median score per domain of other health systems' published rounds (never naming them).
+
+    Each peer counts with its round of the report's period year, else its latest
+    round of an earlier year dated on or before the report's round
+    (:mod:`b1mg_maturity.comparison.peers`).
+    """
 
     medians: Mapping[str, float]
     count: int  # other health systems behind the medians
     label: str = ""
     withheld: tuple[str, ...] = ()  # domain ids left out because too few peers scored them
     rounds: tuple[PeerRound, ...] = ()  # one per peer, oldest first
+    year: int | None = None  # the report's period year the rounds were chosen for
 
     @property
     def name(self) -> str:
+        """``Median of 4 other health systems`` (a chart's legend)."""
         return self.label or f"Median of {self.count} other health systems"
+
+    @property
+    def dates_text(self) -> str:
+        """Which of the peers' rounds count, in plain words; empty when the rounds are not known.
+
+        ``their rounds of 2026, dated March to May 2026``, and where some peers had no
+        round that year: ``..., except one with no round of 2025, which counts with its
+        latest round before this one, of 2024, dated June 2024``.
+        """
+        same = [r for r in self.rounds if r.same_period]
+        earlier = [r for r in self.rounds if not r.same_period]
+        of_year = f" of {self.year}" if self.year is not None else ""
+        if not earlier:
+            return f"their rounds{of_year}, dated {_month_span([r.date for r in same])}" if same else ""
+        before = (
+            f"of {_and_list(sorted({r.period_text for r in earlier}))}, dated {_month_span([r.date for r in earlier])}"
+        )
+        if not same:
+            return f"none had a round{of_year}, so each counts with its latest round before this one, {before}"
+        head = f"their rounds{of_year}, dated {_month_span([r.date for r in same])}"
+        if len(earlier) == 1:
+            return f"{head}, except one with no round{of_year}, which counts with its latest round before this one, {before}"
+        return (
+            f"{head}, except {len(earlier)} with no round{of_year}, which count with their latest rounds before "
+            f"this one, {before}"
+        )
+
+    @property
+    def sentence(self) -> str:
+        """``The median of 4 other health systems: their rounds of 2026, dated March to May 2026.``"""
+        text = f"The {self.name[:1].lower()}{self.name[1:]}"
+        return f"{text}: {self.dates_text}." if self.rounds else f"{text}."
+
+
+def _month(day: dt.date) -> str:
+    return f"{day:%B %Y}"
+
+
+def _month_span(days: list[dt.date]) -> str:
+    """``March 2026``, ``March to May 2026``, ``December 2025 to February 2026``."""
+    first, last = min(days), max(days)
+    if (first.year, first.month) == (last.year, last.month):
+        return _month(first)
+    if first.year == last.year:
+        return f"{first:%B} to {_month(last)}"
+    return f"{_month(first)} to {_month(last)}"
+
+
+def _and_list(items: list[str]) -> str:
+    """``2024``, ``2023 and 2024``, ``2022, 2023 and 2024``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,9 @@ def published_scorecards(
 def peer_domain_medians(
     services: Services, actor_id: int, round_id: int, *, min_group_size: int | None = None
 ) -> PeerBenchmark | None:
-    """For the round's health system: the median per domain of the latest published round of every
-    *other* health system that used the same questionnaire id (see :mod:`.peers`).
+    """For the round's health system: the median per domain of every *other* health system that used
+    the same questionnaire id, each with its published round of the round's period year, else its
+    latest earlier one (see :mod:`b1mg_maturity.comparison.peers`).
 
     The user must be allowed to open the round.
     """
@@ -86,7 +87,9 @@ def read_peer_medians(
     """The peers' medians for ``own`` (whose reader was checked), inside the caller's unit of work."""
     questionnaire = questionnaire_of(own.questionnaire_version)
     candidates = [r for r in _published_rounds(session, questionnaire.id) if r.health_system_id != own.health_system_id]
-    return peer_medians(_score_rounds(services, session, candidates), questionnaire, threshold)
+    period = RoundPeriod(own.period_year or own.round_date.year, own.period_half)
+    scored = _score_rounds(services, session, candidates)
+    return peer_medians(scored, questionnaire, threshold, period=period, date=own.round_date)
 
 
 def compare(

@@ -10,7 +10,7 @@ from b1mg_maturity.consensus import effective_answers
 from b1mg_maturity.domain import Basis
 from b1mg_maturity.permissions import require_read
 from b1mg_maturity.questionnaire import Questionnaire
-from b1mg_maturity.report.inputs import PeerMedians, ReportInputs
+from b1mg_maturity.report.inputs import PeerMedians, PeerRound, ReportInputs
 from b1mg_maturity.scoring import Aggregation, Answer, score
 from b1mg_maturity.services.base import UseCases
 from b1mg_maturity.services.questionnaires import questionnaire_of
@@ -81,5 +81,8 @@ class ResultUseCases(UseCases):
             peers = read_peer_medians(self, session, round_, peer_group_size)
             if peers is None:
                 return inputs
-            found = PeerMedians(dict(peers.medians), peers.count, peers.label, tuple(peers.withheld))
+            rounds = tuple(PeerRound(r.date, r.period_text, r.overall, r.same_period) for r in peers.rounds)
+            found = PeerMedians(
+                dict(peers.medians), peers.count, peers.label, tuple(peers.withheld), rounds, peers.year
+            )
             return dataclasses.replace(inputs, peers=found)
