@@ -313,14 +313,17 @@ def _methodology(
         MethodSection(
             "Benchmark",
             (
-                "The peer benchmark is the median, per domain, of the latest published round of every other health "
-                "system assessed with the same questionnaire. It is shown only when at least "
-                f"{min_peers} other health systems qualify, a domain scored by fewer of them is left out, and no "
-                "other health system is ever named. Only published rounds count.",
-                f"This report compares with the {benchmark.name.lower()}."
+                "The peer benchmark is the median, per domain, of the other health systems assessed with the same "
+                "questionnaire. Each counts with one published round: its latest of the same year as this round or, "
+                "if it has none that year, its latest round of an earlier year dated no later than this round. A "
+                "health system whose rounds are all later is left out, so rounds published for later years never "
+                f"change this report. The benchmark is shown only when at least {min_peers} other health systems "
+                "qualify, a domain scored by fewer of them is left out, and no other health system is ever named.",
+                f"This report compares with the {benchmark.name.lower()}"
+                + (f": {benchmark.dates_text}." if benchmark.dates_text else ".")
                 if benchmark is not None
-                else "No benchmark is shown in this report: fewer than "
-                f"{min_peers} other health systems have a published round to compare with.",
+                else f"No benchmark is shown in this report: fewer than {min_peers} other health systems have a "
+                "published round of this year or earlier to compare with.",
             ),
         ),
         MethodSection(
