@@ -25,7 +25,11 @@ Method
 * **Changes** pair each round with the same health system's previous round of
   the **same questionnaire id** (by date); rounds of another questionnaire are
   never compared.  Where the two versions differ the change is still given
-  (indicator ids are stable) and ``versions_differ`` says so.
+  (indicator ids are stable) and ``versions_differ`` says so.  The change of a
+  group (overall, pillar, domain) is measured only over the indicators rated
+  in both rounds when :func:`changes` is given a ``measure`` (the Compare page
+  gives one built on :mod:`b1mg_maturity.comparison.changes`); without one it
+  is the plain difference of the two scores.
 * **Excluded systems** (``exclude_systems``): the anonymous view compares a
   health system with the *others*: its own rounds are left out of the
   statistics and ranked against them (``of`` = others + 1).
@@ -39,7 +43,7 @@ and the PDF report call these same steps (:mod:`b1mg_maturity.comparison`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -296,9 +300,19 @@ def round_statistics(
 # --- changes between rounds -------------------------------------------------------------------
 
 
-def changes(frame: pd.DataFrame) -> pd.DataFrame:
+Measure = Callable[[int, int], Mapping[tuple[str, str], float | None]]
+
+
+def changes(frame: pd.DataFrame, *, measure: Measure | None = None) -> pd.DataFrame:
     """Per round and item: the change since the same health system's previous round of the same
-    questionnaire id; ``versions_differ`` flags pairs whose questionnaire versions differ."""
+    questionnaire id; ``versions_differ`` flags pairs whose questionnaire versions differ.
+
+    ``measure(round_id, previous_round_id)`` gives each pair's change by (kind, item id), measured
+    over the indicators rated in both rounds (:func:`b1mg_maturity.comparison.changes.round_changes`,
+    which needs the questionnaire this table lacks); an item it leaves out has no change.  Without
+    it the change is the plain difference of the two scores, which an indicator rated in one round
+    only moves (fine for indicators, misleading for every group).
+    """
     rounds = (
         frame[["round_id", "system_code", "questionnaire_id", "questionnaire_version", "round_label", "round_date"]]
         .drop_duplicates("round_id")
@@ -320,6 +334,15 @@ def changes(frame: pd.DataFrame) -> pd.DataFrame:
     )
     out = current.merge(before, on=["previous_round_id", "kind", "item_id"], how="left")
     out["change"] = out["score"] - out["previous_score"]
+    if measure is not None and not out.empty:
+        measured: dict[tuple[int, str, str], float] = {}
+        for current_id, previous_id in rounds[["round_id", "previous_round_id"]].itertuples(index=False):
+            for (kind, item), value in measure(int(current_id), int(previous_id)).items():
+                measured[(int(current_id), kind, item)] = np.nan if value is None else float(value)
+        keys = zip(
+            out["round_id"].tolist(), out["kind"].astype(str).tolist(), out["item_id"].astype(str).tolist(), strict=True
+        )
+        out["change"] = np.array([measured.get(key, np.nan) for key in keys], dtype="float64")
     out["versions_differ"] = out["questionnaire_version"] != out["previous_version"]
     return out
 
@@ -360,6 +383,7 @@ def benchmark(
     *,
     min_group_size: int,
     exclude_systems: Collection[str] = (),
+    measure: Measure | None = None,
 ) -> Benchmark:
     """Every benchmark table of the published rounds in ``data`` (see the module docstring)."""
     frame = data if isinstance(data, pd.DataFrame) else scores_frame(data)
@@ -369,7 +393,7 @@ def benchmark(
         notes.append(f"{left_out} round(s) not yet published were left out.")
     ranked, stats = ranked_snapshot(frame, min_group_size=min_group_size, exclude_systems=exclude_systems)
     by_round = round_statistics(frame, min_group_size=min_group_size, exclude_systems=exclude_systems)
-    delta = changes(frame)
+    delta = changes(frame, measure=measure)
     if bool(delta["versions_differ"].any()):
         notes.append("Some changes compare different versions of a questionnaire (marked in the table).")
     notes.extend(questionnaire_switches(frame))

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 import pandas as pd
 
 from b1mg_maturity import benchmark as bm
+from b1mg_maturity.comparison.changes import round_changes
 from b1mg_maturity.comparison.filters import (
     MAX_OVERLAY,
     OVERALL,
@@ -277,6 +279,7 @@ def assemble(
         exclude,
         threshold,
         round_names=round_names,
+        measure=_measure(scored),
     )
     if viewer.named and filters.group != "all":
         notes.append(f"Group: {group_size} health systems ({filters.group_text()}).")
@@ -307,6 +310,17 @@ def assemble(
         tables=tables,
         indicator_notes={i.id: i.statement for d in domains if d.id == filters.domain for i in d.indicators},
     )
+
+
+def _measure(scored: Mapping[int, ScoredRound]) -> bm.Measure:
+    """The change between two scored rounds, by (kind, item id), over the indicators rated in both."""
+
+    @cache
+    def measure(round_id: int, previous_id: int) -> Mapping[tuple[str, str], float | None]:
+        current, before = scored[round_id], scored[previous_id]
+        return round_changes(current.questionnaire, current.card, before.card).by_item()
+
+    return measure
 
 
 def _pick_systems(

@@ -175,7 +175,9 @@ class TableBuilder:
         threshold: int,
         *,
         round_names: Mapping[int, str] | None = None,
+        measure: bm.Measure | None = None,
     ) -> None:
+        """``measure``: a pair of rounds' changes over the indicators rated in both (see :func:`bm.changes`)."""
         self.q = questionnaire
         self.domains = list(domains)
         self.filters = filters
@@ -186,6 +188,7 @@ class TableBuilder:
         self.exclude = exclude
         self.threshold = threshold
         self.round_names = round_names or {}
+        self.measure = measure
         self._changes: pd.DataFrame | None = None
         if filters.pillar:
             self.summary: tuple[str, str, str] = ("pillar", filters.pillar, self.q.pillar(filters.pillar).name)
@@ -210,7 +213,8 @@ class TableBuilder:
         """Changes between rounds of the selected health systems (computed once)."""
         if self._changes is None:
             codes = [s.code for s in self.selected]
-            self._changes = bm.changes(self.trend_frame.loc[self.trend_frame["system_code"].isin(codes)])
+            selected = self.trend_frame.loc[self.trend_frame["system_code"].isin(codes)]
+            self._changes = bm.changes(selected, measure=self.measure)
         return self._changes
 
     def items(self) -> list[tuple[str, str, str]]:

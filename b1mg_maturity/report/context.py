@@ -45,6 +45,7 @@ from b1mg_maturity.report.model import (
     ChangeSummary,
     DomainSection,
     IndicatorRow,
+    IndicatorSwitch,
     LevelBand,
     MethodSection,
     NamedChange,
@@ -150,41 +151,45 @@ def _action_plan(
 
 
 def _changes(
-    card: ScoreCard, previous: PreviousRound, questionnaire: Questionnaire
+    card: ScoreCard,
+    previous: PreviousRound,
+    questionnaire: Questionnaire,
+    rows: Mapping[str, IndicatorRow] | None = None,
 ) -> tuple[ChangeSummary, dict[str, Change]]:
-    old = previous.card
-    old_domains = {d.id: d for d in old.domains}
-    old_pillars = {p.id: p for p in old.pillars}
-    old_levels = {i.indicator_id: i.level for i in old.indicators}
-    domain_changes = {
-        d.id: Change(old_domains[d.id].score if d.id in old_domains else None, d.score) for d in card.domains
-    }
-    improved = declined = unchanged = 0
-    for result in card.indicators:
-        before = old_levels.get(result.indicator_id)
-        if before is None or result.level is None:
-            continue
-        if result.level > before:
-            improved += 1
-        elif result.level < before:
-            declined += 1
-        else:
-            unchanged += 1
+    """The change since ``previous``, measured only over the indicators rated in both rounds
+    (:mod:`b1mg_maturity.comparison.changes`); switches between not applicable and a level listed apart."""
+    from b1mg_maturity.comparison.changes import GroupChange, round_changes  # keeps pandas out of this import
+
+    found = round_changes(questionnaire, card, previous.card)
+
+    def change(group: GroupChange) -> Change:
+        return Change(group.previous, group.current, group.compared)
+
+    def row_of(indicator_id: str) -> IndicatorRow:
+        if rows is not None and indicator_id in rows:
+            return rows[indicator_id]
+        return _row(card.indicator(indicator_id), questionnaire, IndicatorNotes(), "")
+
+    domain_changes = {d.id: change(d) for d in found.domains}
     summary = ChangeSummary(
         previous_label=previous.label,
         previous_date=previous.date,
-        overall=Change(old.overall.score, card.overall.score),
-        pillars=tuple(
-            NamedChange(p.id, p.name, Change(old_pillars[p.id].score if p.id in old_pillars else None, p.score))
-            for p in card.pillars
+        overall=change(found.overall),
+        pillars=tuple(NamedChange(p.id, p.name, change(p)) for p in found.pillars),
+        domains=tuple(NamedChange(d.id, d.name, domain_changes[d.id]) for d in found.domains),
+        improved=len(found.improved),
+        declined=len(found.declined),
+        unchanged=len(found.unchanged),
+        compared=found.compared,
+        switched=tuple(
+            IndicatorSwitch(
+                row_of(i.indicator_id),
+                i.previous,
+                questionnaire.level_label(i.previous) if i.previous is not None else "",
+            )
+            for i in found.switched
         ),
-        domains=tuple(
-            NamedChange(d.id, questionnaire_domain_title(questionnaire, d.id), domain_changes[d.id])
-            for d in card.domains
-        ),
-        improved=improved,
-        declined=declined,
-        unchanged=unchanged,
+        not_compared=len(found.not_compared),
     )
     return summary, domain_changes
 
@@ -331,6 +336,14 @@ def _methodology(
             (
                 "Changes compare this round with the health system's latest earlier round of the same "
                 "questionnaire that was submitted or published, domain by domain and pillar by pillar.",
+                "A change is measured only over the indicators rated with a level in both rounds. Both rounds are "
+                "scored again on those indicators alone, in the same way as every other score, and the change is "
+                "the difference between the two. An indicator rated in only one of the rounds therefore moves no "
+                "score, and a domain with no indicator rated in both rounds shows no change.",
+                "Indicators that moved between not applicable and a level, either way, are listed apart and are "
+                "not part of any change. Indicators not answered in one round or both, or not applicable in both, "
+                "are not compared. The counts of indicators that improved, declined, stayed the same, moved or "
+                "were not compared add up to every indicator of the questionnaire.",
                 f"This report compares with {previous.label} ({long_date(previous.date)})."
                 if previous is not None
                 else "This is the health system's first submitted or published round of this questionnaire, so no "
@@ -389,7 +402,7 @@ def build_report_context(
     change: ChangeSummary | None = None
     domain_changes: dict[str, Change] = {}
     if previous is not None and previous.card.questionnaire_id == card.questionnaire_id:
-        change, domain_changes = _changes(card, previous, questionnaire)
+        change, domain_changes = _changes(card, previous, questionnaire, rows)
     else:
         previous = None
     domains = tuple(
@@ -482,6 +495,7 @@ __all__ = [
     "DomainSection",
     "IndicatorNotes",
     "IndicatorRow",
+    "IndicatorSwitch",
     "LevelBand",
     "MethodSection",
     "NamedChange",

@@ -121,8 +121,12 @@ class IndicatorRow:
 
 @dataclass(frozen=True)
 class Change:
+    """A score's change since the previous round; in a report, both scores are over the indicators rated in
+    both rounds (``compared`` of them; None where not counted)."""
+
     previous: float | None
     current: float | None
+    compared: int | None = None
 
     @property
     def delta(self) -> float | None:
@@ -218,13 +222,35 @@ class IndicatorSwitch:
     previous_level: int | None  # None: it was marked not applicable in the previous round
     previous_label: str = ""
 
+    @property
+    def now_rated(self) -> bool:
+        """Whether it was not applicable and now has a level (else it had a level and is now not applicable)."""
+        return self.previous_level is None
+
+    @property
+    def text(self) -> str:
+        """``was not applicable, now level 1 · Absent or ad hoc`` (or the other way round)."""
+        if self.now_rated:
+            return f"was not applicable, now level {self.row.level_text}"
+        before = f"{self.previous_level} · {self.previous_label}" if self.previous_label else f"{self.previous_level}"
+        return f"was level {before}, now not applicable"
+
+    @property
+    def sentence(self) -> str:
+        """The indicator's statement and what changed, for a reader who does not know the indicator ids."""
+        return f"{self.row.statement.rstrip('.')}: {self.text}."
+
 
 @dataclass(frozen=True)
 class ChangeSummary:
     """What changed since the previous round, measured only over the indicators rated in both rounds.
 
     ``improved + declined + unchanged == compared``; with ``len(switched)`` and
-    ``not_compared`` it adds up to every indicator of the questionnaire.
+    ``not_compared`` it adds up to every indicator of the questionnaire.  The
+    changes of ``overall``, ``pillars`` and ``domains`` compare the two rounds'
+    scores over the compared indicators alone (see
+    :mod:`b1mg_maturity.comparison.changes`): their ``previous`` and ``current``
+    are those scores, not the rounds' headline scores.
     """
 
     previous_label: str
@@ -237,24 +263,53 @@ class ChangeSummary:
     unchanged: int
     compared: int = 0  # indicators rated (with a level) in both rounds: the base of every change above
     switched: tuple[IndicatorSwitch, ...] = ()  # between "not applicable" and a level
-    not_compared: int = 0  # the rest: not answered in one round or both
+    not_compared: int = 0  # the rest: not answered in one round or both, or not applicable in both
+
+    @property
+    def total(self) -> int:
+        """Every indicator: compared, switched and not compared."""
+        return self.compared + len(self.switched) + self.not_compared
 
     @property
     def sentence(self) -> str:
+        since = f"Since {self.previous_label} ({long_date(self.previous_date)})"
         o = self.overall
-        if o.delta is None:
-            return (
-                f"Compared with {self.previous_label} ({long_date(self.previous_date)}): no overall score to compare."
+        if o.delta is None or not self.compared:
+            head = f"{since} no indicator has been rated with a level in both rounds, so no change can be measured."
+        else:
+            moved = {
+                "up": f"rose by {abs(o.delta):.1f}",
+                "down": f"fell by {abs(o.delta):.1f}",
+                "same": "is unchanged",
+            }[o.direction]
+            head = (
+                f"{since}, over the {count(self.compared, 'indicator')} rated in both rounds, the overall score "
+                f"{moved}: {self.improved} improved, {self.declined} declined and {self.unchanged} stayed at the "
+                "same level."
             )
-        verb = {"up": "rose by", "down": "fell by", "same": "is unchanged at"}[o.direction]
-        amount = (
-            f"{abs(o.delta):.1f} ({o.previous:.1f} → {o.current:.1f})" if o.direction != "same" else f"{o.current:.1f}"
-        )
-        return (
-            f"Since {self.previous_label} ({long_date(self.previous_date)}) the overall score {verb} {amount}; "
-            f"{count(self.improved, 'indicator')} improved, {self.declined} declined and {self.unchanged} stayed "
-            "at the same level."
-        )
+        return f"{head} {self.left_out_sentence}".rstrip()
+
+    @property
+    def left_out_sentence(self) -> str:
+        """Which indicators the change leaves out and why; empty when every indicator is compared."""
+        switched, rest = len(self.switched), self.not_compared
+        if not switched and not rest:
+            return ""
+        reasons = []
+        if switched:
+            reasons.append(
+                f"{switched} moved between not applicable and a level and {'is' if switched == 1 else 'are'} "
+                "listed apart"
+            )
+        if rest:
+            reasons.append(
+                f"{rest} {'was' if rest == 1 else 'were'} not answered or not applicable in one round or both"
+            )
+        if self.compared == 0:
+            return f"Of the {count(self.total, 'indicator')}, " + "; ".join(reasons) + "."
+        other = switched + rest
+        lead = f"The other {count(other, 'indicator')} {'is' if other == 1 else 'are'} not compared"
+        return f"{lead}: " + "; ".join(reasons) + "."
 
 
 @dataclass(frozen=True)

@@ -122,10 +122,15 @@ def test_change_since_previous_round_by_domain_pillar_and_indicator(tiny: Questi
     before = score(tiny, {"A.1.1": Answer(level=1), "B.1.1": Answer(level=4), "C.1.1": Answer(level=2)})
     context = build(tiny, previous=PreviousRound("Round 2025", dt.date(2025, 3, 1), before))
     assert context.change is not None
-    assert [d.change.text if d.change else None for d in context.domains] == ["+1.7", "±0.0", "+1.0"]
+    # only A.1.1, B.1.1 and C.1.1 are rated in both rounds: A 1 -> 2, B 4 -> 4, C 2 -> 1
+    assert [d.change.text if d.change else None for d in context.domains] == ["+1.0", "±0.0", "−1.0"]
     assert (context.change.improved, context.change.declined, context.change.unchanged) == (1, 1, 1)
-    assert context.change.overall.direction == "up"
-    assert context.change.sentence.startswith("Since Round 2025 (1 March 2025) the overall score rose by")
+    assert (context.change.compared, context.change.switched, context.change.not_compared) == (3, (), 3)
+    # overall (A + B + 2 C) / 4 over those three: 9/4 before, 8/4 now
+    assert context.change.overall.delta == pytest.approx(-0.25) and context.change.overall.direction == "down"
+    assert context.change.sentence.startswith(
+        "Since Round 2025 (1 March 2025), over the 3 indicators rated in both rounds, the overall score fell by"
+    )
     assert build(tiny).change is None
 
 
