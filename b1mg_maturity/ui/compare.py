@@ -425,8 +425,8 @@ def _trends(result: Comparison) -> None:
         result.trends,
         "trends",
         caption="Round: the period, which groups rounds across health systems; Round name: the round's own "
-        "name. Change: since the same health system's previous round of this questionnaire. Health systems: "
-        "how many a median describes.",
+        "name. Change: since the same health system's previous round of this questionnaire, measured only over "
+        "the indicators rated in both rounds. Health systems: how many a median describes.",
         dash="no earlier round to compare with, or not a median",
     )
 
