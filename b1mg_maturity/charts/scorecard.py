@@ -395,6 +395,56 @@ def domain_bars(card: ScoreCard, questionnaire: Questionnaire) -> go.Figure:
 # --- indicator bars (one domain) ----------------------------------------------------------------
 
 
+SHORT_STATEMENT = 48  # characters of a bar label: one line beside its bar
+
+
+def short_statement(statement: str, limit: int = SHORT_STATEMENT) -> str:
+    """The start of an indicator's statement, cut at a word and marked with an ellipsis when longer than ``limit``."""
+    text = " ".join(statement.split()).rstrip(".")
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def _start_and_end(statement: str, limit: int) -> str:
+    """The statement's first words and its last words, an ellipsis between (tells apart statements that start alike)."""
+    words = " ".join(statement.split()).rstrip(".").split(" ")
+    head: list[str] = []
+    tail: list[str] = []
+    while words and len(" ".join([*head, words[0]])) <= limit // 2 - 2:
+        head.append(words.pop(0))
+    while words and len(" ".join([words[-1], *tail])) <= limit - len(" ".join(head)) - 3:
+        tail.insert(0, words.pop())
+    if not head or not tail:
+        return short_statement(statement, limit)
+    return " ".join(head) + (" … " if words else " ") + " ".join(tail)
+
+
+def indicator_labels(
+    statements: Sequence[str], subdomains: Sequence[str] | None = None, limit: int = SHORT_STATEMENT
+) -> list[str]:
+    """One label per indicator of a chart, never two alike: its subdomain's name when no other indicator
+    of the chart shares it, else a short form of its statement.
+
+    Statements that share their start (``Genomics forms part of the standard training ...``) keep their
+    first and their last words instead; should two labels still coincide, they are numbered.
+    """
+    names = list(subdomains) if subdomains is not None else [""] * len(statements)
+    labels = [
+        short_statement(name, limit) if name and names.count(name) == 1 else short_statement(text, limit)
+        for text, name in zip(statements, names, strict=True)
+    ]
+    labels = [
+        _start_and_end(text, limit) if labels.count(label) > 1 else label
+        for text, label in zip(statements, labels, strict=True)
+    ]
+    numbered: list[str] = []
+    for index, label in enumerate(labels):
+        numbered.append(f"{label} ({labels[:index].count(label) + 1})" if labels.count(label) > 1 else label)
+    return numbered
+
+
 def indicator_label(indicator_id: str, subdomain_name: str, *, width: int = 30) -> str:
     """The indicator id in bold on a line of its own, then its subdomain's name wrapped with ``<br>``.
 
@@ -417,12 +467,15 @@ def indicator_bars(
     An indicator marked not applicable or not yet answered gets no bar and
     says so at the start of its row.  ``show_level_key=False`` leaves out the
     colour key of the levels (the PDF report shows it once for all domains).
-    Each row is as tall as its longest label needs (``label_width`` characters a line).
+    Each bar is named by its subdomain or a short form of its statement (:func:`indicator_labels`, never two
+    alike), wrapped at ``label_width`` characters a line; each row is as tall as its longest label needs.
     """
     domain = next(d for d in questionnaire.domains if d.id == domain_id)
     results = [card.indicator(ind.id) for ind in domain.indicators]
+    statements = [questionnaire.indicator(r.indicator_id).statement for r in results]
     subdomain_names = {sub.id: sub.name for sub in domain.subdomains}
-    labels = [indicator_label(r.indicator_id, subdomain_names[r.subdomain_id], width=label_width) for r in results]
+    names = [subdomain_names[r.subdomain_id] for r in results]
+    labels = [wrap(label, label_width) for label in indicator_labels(statements, names)]
     levels = [r.level for r in results]
     colours = [level_colour(r.level, r.not_applicable) for r in results]
     level_names = [questionnaire.level_label(r.level) if r.level is not None else "" for r in results]
@@ -493,7 +546,7 @@ def indicator_bars(
     scale = list(questionnaire.scale)
     legend_rows = (1 if show_target else 0) + (2 if show_level_key else 0)
     lines = max(label.count("<br>") + 1 for label in labels)
-    row_height = max(28, (FONT_SIZE + 3) * lines + 10)
+    row_height = max(24, (FONT_SIZE + 3) * lines + 8)  # a one-line label's row: 24 px
     fig.update_layout(
         **base_layout(
             description,

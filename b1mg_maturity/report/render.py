@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
 import time
 from collections.abc import Mapping
@@ -26,7 +27,8 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from b1mg_maturity.charts import describe, domain_radar, indicator_bars
-from b1mg_maturity.charts.scorecard import fit_radar
+from b1mg_maturity.charts.scorecard import SHORT_STATEMENT, fit_radar, short_statement
+from b1mg_maturity.charts.style import FONT_SIZE
 from b1mg_maturity.report.context import ReportContext, long_date
 from b1mg_maturity.report.figures import ChartServer, SvgChart, export_svgs
 from b1mg_maturity.report.files import REPORT_ASSETS, report_file_name
@@ -40,11 +42,13 @@ ASSET_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
 
 # Charts in the PDF: drawn at these pixel sizes, then scaled to the page (the SVG keeps its viewBox).
 PRINT_FONT = "Noto Sans, Liberation Sans, DejaVu Sans, sans-serif"
-RADAR_WIDTH = 430  # shown 80 mm wide (scale 0.70): 15 px legend text prints at about 8 pt
-RADAR_CODE_SIZE = 17  # the spokes' codes
-RADAR_LEGEND_SIZE = 15
-BARS_WIDTH = 700  # shown 170 mm wide (the text column): 13 px labels print at about 9 pt
-BARS_LABEL_WIDTH = 38
+RADAR_WIDTH = 430  # shown 80 mm (226.8 pt) wide: 0.527 pt a pixel, so 18 px text prints at 9.5 pt
+RADAR_CODE_SIZE = 19  # the spokes' codes
+RADAR_LEGEND_SIZE = 18
+RADAR_TICK_SIZE = 18
+BARS_WIDTH = 680  # shown 170 mm (481.9 pt) wide, the text column: 0.709 pt a pixel, so 13 px text prints at 9.2 pt
+BARS_LABEL_WIDTH = SHORT_STATEMENT  # one line a label: the chart is as tall as its bars need
+PRINT_CHAR_WIDTH = 0.57  # of the font size: Noto Sans's average character, with a little room
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +102,24 @@ def _number(value: float | None, digits: int = 1, missing: str = "–") -> str:
     return missing if value is None else f"{value:.{digits}f}"
 
 
+def _running(text: str, limit: int) -> str:
+    """``text`` cut at a word to at most ``limit`` characters, with an ellipsis: a running header stays one line."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut).rstrip(" ,;:·-") + "…"
+
+
+def _ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``11th``, ``22nd``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+QUARTERS = {1: "top quarter", 2: "second quarter", 3: "third quarter", 4: "bottom quarter"}
+
+
 def _environment(assets: Path = REPORT_ASSETS) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(assets)),
@@ -109,6 +131,10 @@ def _environment(assets: Path = REPORT_ASSETS) -> jinja2.Environment:
     env.filters["long_date"] = long_date
     env.filters["number"] = _number
     env.filters["percent"] = lambda value: f"{value:.0%}"
+    env.filters["running"] = _running
+    env.filters["short"] = short_statement
+    env.filters["ordinal"] = _ordinal
+    env.filters["quarter"] = lambda quartile: QUARTERS.get(quartile, "")
     return env
 
 
@@ -144,7 +170,7 @@ def report_figures(context: ReportContext) -> list[tuple[str, go.Figure, int, in
     )
     codes = [str(label) for label in radar.data[-1].theta[:-1]]
     fit_radar(radar, codes, RADAR_CODE_SIZE, width=RADAR_WIDTH, legend_font_size=RADAR_LEGEND_SIZE)
-    radar.update_polars(radialaxis_tickfont_size=13)
+    radar.update_polars(radialaxis_tickfont_size=RADAR_TICK_SIZE)
     figures = [("radar", _for_print(radar), RADAR_WIDTH, int(radar.layout.height))]
     for domain in context.domains:
         bars = _for_print(
@@ -156,6 +182,12 @@ def report_figures(context: ReportContext) -> list[tuple[str, go.Figure, int, in
                 label_width=BARS_LABEL_WIDTH,
             )
         )
+        # the labels' margin measured for Noto Sans (0.57 of the font size a character; the screen's estimate
+        # is wider), so that the bars keep more of the width
+        longest = max(len(label) for label in bars.data[0].y)
+        bars.update_layout(margin_l=math.ceil(longest * FONT_SIZE * PRINT_CHAR_WIDTH) + 24, bargap=0.25)
+        # the level inside its bar, upright and at the font's size (plotly would turn or shrink it)
+        bars.update_traces(textangle=0, constraintext="none", selector={"name": "Level"})
         figures.append((domain.id, bars, BARS_WIDTH, int(bars.layout.height)))
     return figures
 

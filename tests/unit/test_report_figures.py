@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from b1mg_maturity.charts import LEVEL_COLOURS, NOT_APPLICABLE_COLOUR, TARGET_COLOUR, describe, indicator_bars
+from b1mg_maturity.charts.scorecard import indicator_labels, short_statement
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.report.context import RoundInfo, build_report_context
 from b1mg_maturity.report.figures import ChartExportError, chromium_path, inline_svg
@@ -26,7 +27,8 @@ def test_indicator_bars_hold_levels_colours_targets_and_missing_states(tiny: Que
     bars = fig.data[0]
     assert list(bars.x) == [2, 3, None]
     assert list(bars.marker.color) == [LEVEL_COLOURS[2], LEVEL_COLOURS[3], NOT_APPLICABLE_COLOUR]
-    assert list(bars.y) == ["<b>A.1.1</b><br>Alpha one", "<b>A.1.2</b><br>Alpha one", "<b>A.2.1</b><br>Alpha two"]
+    # two indicators share "Alpha one": each named by its statement; "Alpha two" has one, named by it
+    assert list(bars.y) == ["First alpha indicator", "Second alpha indicator, counts<br>double", "Alpha two"]
     target = next(t for t in fig.data if t.name == "Target")
     assert list(target.x) == [4, None, None] and target.marker.line.color == TARGET_COLOUR
     assert [a.text for a in fig.layout.annotations] == ["<i>not applicable</i>"]
@@ -44,6 +46,31 @@ def test_indicator_bars_without_key_or_targets_and_rows_sized_to_labels(tiny: Qu
     short = indicator_bars(score(tiny, ANSWERS), tiny, "A", label_width=40).layout.height
     tall = indicator_bars(score(tiny, ANSWERS), tiny, "A", label_width=4).layout.height
     assert tall > short
+
+
+def test_a_short_statement_is_cut_at_a_word_and_says_so() -> None:
+    assert short_statement("Genomic centres have been set up.") == "Genomic centres have been set up"
+    text = "Norms are in place that protect personal data and make sure it is processed lawfully."
+    assert short_statement(text, 30) == "Norms are in place that…"  # 24 characters and the ellipsis
+    assert short_statement("Averyveryverylongsingleword and more", 12) == "Averyveryve…"
+
+
+def test_bar_labels_name_each_indicator_and_never_repeat(mlm: Questionnaire) -> None:
+    education = [mlm.indicator(f"D5.1.{n}").statement for n in (1, 2, 3)]
+    labels = indicator_labels(education, ["Education"] * 3)
+    # the same first 45 characters: the start and the end of each statement tell them apart
+    assert labels == [
+        "Genomics forms part of the standard university…",
+        "Genomics forms part of … curricula for nurses",
+        "Genomics forms part of … for pharmacists",
+    ]
+    assert indicator_labels(["Same.", "Same."], ["S", "S"]) == ["Same (1)", "Same (2)"]
+    for domain in mlm.domains:
+        names = [mlm.subdomain_of(i.id).name for i in domain.indicators]
+        labels = indicator_labels([i.statement for i in domain.indicators], names)
+        assert len(set(labels)) == len(labels), domain.id
+        assert all(len(label) <= 48 for label in labels)
+        assert not any(i.id in label for i, label in zip(domain.indicators, labels, strict=True))
 
 
 def test_report_figures_are_the_radar_and_one_bar_chart_per_domain(tiny: Questionnaire) -> None:
