@@ -86,6 +86,7 @@ def report(
                     OPERATOR_ID,
                     round_id,
                     min_group_size=services.settings.min_group_size,
+                    min_coverage=services.settings.report_min_coverage,
                     generated_on=report_date(services.get_round(OPERATOR_ID, round_id)),
                 )
             finally:
@@ -104,6 +105,7 @@ def _file_context(
     date: dt.datetime | None,
     status: RoundStatus,
 ) -> ReportContext:
+    from b1mg_maturity.cli.options import settings
     from b1mg_maturity.interchange.answers_file import read_answers
     from b1mg_maturity.questionnaire import load_questionnaire
     from b1mg_maturity.report.context import IndicatorNotes, RoundInfo, build_report_context
@@ -124,6 +126,7 @@ def _file_context(
         basis_summary=f"the levels in the answers file {answers_path.name}",
         basis={iid: "answers file" for iid, a in answers.items() if a.answered or a.not_applicable},
         notes=notes,
+        min_coverage=settings().report_min_coverage,
     )
 
 
@@ -187,6 +190,7 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
                         OPERATOR_ID,
                         view.id,
                         min_group_size=services.settings.min_group_size,
+                        min_coverage=services.settings.report_min_coverage,
                         generated_on=report_date(view),
                     )
                 except B1mgError as exc:

@@ -12,11 +12,10 @@ viewer included, gets its report) and turned into the context by
 
 Choices made here (and said in the report's methodology):
 
-* **Strongest and weakest.**  The five weakest indicators are the answered
-  ones with the lowest level (ties: the larger gap to target, then
-  questionnaire order); the three strongest are the highest levels among the
-  others (ties: target met first, then questionnaire order), so no indicator
-  is both.
+* **Partial assessment, strongest and weakest, standing, recommendations.**
+  See :mod:`.brief`: below the coverage threshold (or with a domain not rated)
+  the round is a partial assessment without a headline level; strongest and
+  weakest are split at one level, so they never contradict each other.
 * **Action plan.**  The scoring engine's priorities (largest gap first; ties to
   the lower level, then questionnaire order), grouped by pillar; the pillar
   with the largest single gap comes first (then the larger total gap).
@@ -37,6 +36,8 @@ from collections.abc import Mapping, Sequence
 
 from b1mg_maturity.charts import level_colour, text_colour_on
 from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.report import brief
+from b1mg_maturity.report.brief import DEFAULT_MIN_COVERAGE, STRONGEST, WEAKEST
 from b1mg_maturity.report.inputs import IndicatorNotes, PeerMedians, PreviousRound, ReportInputs, RoundInfo
 from b1mg_maturity.report.model import (
     DRAFT_WATERMARK,
@@ -50,6 +51,7 @@ from b1mg_maturity.report.model import (
     MethodSection,
     NamedChange,
     PillarActions,
+    Recommendation,
     ReportContext,
     Score,
     count,
@@ -58,8 +60,6 @@ from b1mg_maturity.report.model import (
 from b1mg_maturity.scoring import Aggregation, GroupScore, IndicatorResult, ScoreCard
 
 MIN_PEERS = 3
-STRONGEST = 3
-WEAKEST = 5
 
 AGGREGATION_WORDS: Mapping[Aggregation, str] = {
     Aggregation.MEAN: "weighted mean",
@@ -116,16 +116,6 @@ def _row(
         colour=colour,
         text_colour=text_colour_on(colour),
     )
-
-
-def _strongest_and_weakest(rows: Sequence[IndicatorRow]) -> tuple[tuple[IndicatorRow, ...], tuple[IndicatorRow, ...]]:
-    order = {row.indicator_id: index for index, row in enumerate(rows)}
-    answered = [row for row in rows if row.level is not None]
-    weakest = sorted(answered, key=lambda r: (r.level or 0, -(r.gap or 0), order[r.indicator_id]))[:WEAKEST]
-    taken = {row.indicator_id for row in weakest}
-    others = [row for row in answered if row.indicator_id not in taken]
-    strongest = sorted(others, key=lambda r: (-(r.level or 0), r.gap or 0, order[r.indicator_id]))[:STRONGEST]
-    return tuple(strongest), tuple(weakest)
 
 
 def _action_plan(
@@ -198,47 +188,6 @@ def questionnaire_domain_title(questionnaire: Questionnaire, domain_id: str) -> 
     return next(d.title for d in questionnaire.domains if d.id == domain_id)
 
 
-def _key_messages(
-    round_info: RoundInfo,
-    overall: Score,
-    pillars: Sequence[Score],
-    domains: Sequence[DomainSection],
-    action_plan: Sequence[PillarActions],
-    change: ChangeSummary | None,
-) -> tuple[str, ...]:
-    who = round_info.health_system_name
-    if overall.score is None or overall.band is None:
-        return (f"No indicator of {who} has been rated yet, so there is no score to report.",)
-    messages = [
-        f"{who} scores {overall.score:.1f} on the scale of 1 to 5: level {overall.band}, "
-        f"“{overall.band_label}”, with {overall.coverage_text}."
-    ]
-    rated = [p for p in pillars if p.score is not None]
-    if len(rated) >= 2:
-        best = max(rated, key=lambda p: p.score or 0.0)
-        worst = min(rated, key=lambda p: p.score or 0.0)
-        if best.id != worst.id:
-            messages.append(
-                f"Strongest pillar: {best.name} ({best.score_text}); weakest: {worst.name} ({worst.score_text})."
-            )
-    rated_domains = [d for d in domains if d.score.score is not None]
-    if rated_domains:
-        lowest = min(rated_domains, key=lambda d: d.score.score or 0.0)
-        messages.append(f"Least mature domain: {lowest.title} ({lowest.score.score_text}).")
-    gaps = sum(len(group.items) for group in action_plan)
-    if gaps:
-        first = min((item for group in action_plan for item in group.items), key=lambda i: i.rank)
-        messages.append(
-            f"{count(gaps, 'indicator')} below target; the first priority is {first.row.indicator_id} "
-            f"({first.row.subdomain_name}), {first.gap} level{'s' if first.gap != 1 else ''} below its target."
-        )
-    elif overall.target is not None:
-        messages.append("Every rated indicator has reached its target.")
-    if change is not None and change.overall.delta is not None:
-        messages.append(change.sentence)
-    return tuple(messages)
-
-
 def _methodology(
     questionnaire: Questionnaire,
     card: ScoreCard,
@@ -247,6 +196,9 @@ def _methodology(
     benchmark: PeerMedians | None,
     previous: PreviousRound | None,
     min_peers: int,
+    *,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
+    partial: bool = False,
 ) -> tuple[MethodSection, ...]:
     how = AGGREGATION_WORDS[card.aggregation]
     low, high = questionnaire.min_level, questionnaire.max_level
@@ -292,10 +244,14 @@ def _methodology(
                 "Coverage is the share of applicable indicators that have been answered, where applicable means "
                 "every indicator not marked not applicable. It is given for every score so that a score resting on "
                 "few answers can be recognised.",
+                f"A round with fewer than {min_coverage:.0%} of its applicable indicators answered, or with a "
+                "domain in which no indicator is rated, is a partial assessment: its scores are shown for what is "
+                "answered, but it is given no overall maturity level and no rank among its peers.",
                 f"In this round {cov.answered} of {cov.applicable} applicable indicators are answered "
                 f"({cov.ratio:.0%}); {count(cov.not_applicable, 'indicator')} "
                 f"{'is' if cov.not_applicable == 1 else 'are'} marked not applicable and {cov.unanswered} "
-                f"{'is' if cov.unanswered == 1 else 'are'} not yet answered.",
+                f"{'is' if cov.unanswered == 1 else 'are'} not yet answered."
+                + (" This round is therefore a partial assessment." if partial else ""),
             ),
         ),
         MethodSection(
@@ -310,9 +266,14 @@ def _methodology(
                 "plan lists every indicator with a gap, the largest gap first; equal gaps go to the lower current "
                 "level first (the weaker starting point), then to questionnaire order. It is grouped by pillar, the "
                 "pillar with the largest gap first.",
-                f"The executive summary names the {WEAKEST} weakest indicators (lowest level; equal levels: larger "
-                f"gap first) and the {STRONGEST} strongest among the others (highest level; equal levels: target "
-                "met first).",
+                f"The summary names up to {WEAKEST} weakest and {STRONGEST} strongest indicators. They are split at "
+                "one level, so that every indicator called strongest is at a higher level than every one called "
+                "weakest, and as many are shown as that allows. Among equal levels the weakest are those with the "
+                "larger gap to target, the strongest those that meet their target. When every rated indicator is "
+                "at the same level, the summary says so instead.",
+                f"The {brief.MIN_RECOMMENDATIONS} to {brief.MAX_RECOMMENDATIONS} recommendations are drawn from the "
+                "largest gaps to target and, where there are too few, from the lowest-rated indicators; each names "
+                "the next level to reach and what it looks like. They are grouped by pillar.",
             ),
         ),
         MethodSection(
@@ -380,8 +341,14 @@ def build_report_context(
     previous: PreviousRound | None = None,
     min_peers: int = MIN_PEERS,
     generated_on: dt.date | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
+    planned: Sequence[Recommendation] = (),
 ) -> ReportContext:
-    """The report of one scored round.  Pure: no database, no files, no clock unless ``generated_on`` is None."""
+    """The report of one scored round.  Pure: no database, no files, no clock unless ``generated_on`` is None.
+
+    ``min_coverage``: the setting ``report_min_coverage`` (below it, a partial assessment); ``planned``: the
+    team's own actions, recommended first (an action plan; none yet).
+    """
     if card.questionnaire_id != questionnaire.id:
         raise ValueError(f"the scorecard is of {card.questionnaire_id}, not of {questionnaire.id}")
     notes = notes or {}
@@ -420,8 +387,11 @@ def build_report_context(
         )
         for domain in questionnaire.domains
     )
-    strongest, weakest = _strongest_and_weakest(list(rows.values()))
+    strongest, weakest, extremes_note = brief.strongest_and_weakest(list(rows.values()), questionnaire)
     action_plan = _action_plan(card, questionnaire, rows, pillars)
+    partial_note = brief.partial_note(card, questionnaire, min_coverage)
+    partial = bool(partial_note)
+    standing = brief.standing(overall, benchmark, partial=partial, min_peers=min_peers)
     levels = tuple(
         LevelBand(
             lv.level,
@@ -452,11 +422,37 @@ def build_report_context(
         action_plan=action_plan,
         change=change,
         benchmark=benchmark,
-        key_messages=_key_messages(round_info, overall, pillars, domains, action_plan, change),
-        methodology=_methodology(questionnaire, card, basis_summary, evidence_included, benchmark, previous, min_peers),
+        key_messages=brief.key_messages(
+            round_info,
+            overall,
+            pillars,
+            domains,
+            action_plan,
+            change,
+            questionnaire=questionnaire,
+            partial_text=partial_note,
+            standing_=standing,
+        ),
+        methodology=_methodology(
+            questionnaire,
+            card,
+            basis_summary,
+            evidence_included,
+            benchmark,
+            previous,
+            min_peers,
+            min_coverage=min_coverage,
+            partial=partial,
+        ),
         generated_on=generated_on or dt.date.today(),
         card=card,
         questionnaire=questionnaire,
+        partial=partial,
+        coverage_threshold=min_coverage,
+        standing=standing,
+        recommendations=brief.recommendations(questionnaire, card, rows, planned=planned),
+        partial_note=partial_note,
+        extremes_note=extremes_note,
     )
 
 
@@ -466,8 +462,11 @@ def report_context_of(
     benchmark: PeerMedians | None = None,
     min_peers: int = MIN_PEERS,
     generated_on: dt.date | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
 ) -> ReportContext:
-    """The report context of what :meth:`~b1mg_maturity.services.Services.report_inputs` read.  Pure."""
+    """The report context of what :meth:`~b1mg_maturity.services.Services.report_inputs` read.  Pure.
+
+    ``min_coverage``: the setting ``report_min_coverage``, passed in by the caller."""
     return build_report_context(
         inputs.questionnaire,
         inputs.card,
@@ -480,6 +479,7 @@ def report_context_of(
         previous=inputs.previous,
         min_peers=min_peers,
         generated_on=generated_on,
+        min_coverage=min_coverage,
     )
 
 

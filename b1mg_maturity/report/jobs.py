@@ -347,7 +347,13 @@ def prepare_published(services: Services, actor_id: int, view: RoundView) -> lis
     from b1mg_maturity.report.rounds import published_contexts
 
     try:
-        contexts = published_contexts(services, actor_id, view, min_group_size=services.settings.min_group_size)
+        contexts = published_contexts(
+            services,
+            actor_id,
+            view,
+            min_group_size=services.settings.min_group_size,
+            min_coverage=services.settings.report_min_coverage,
+        )
     except Exception:  # the round is published; its report is made when first asked for
         log.warning("the report of published round %s could not be prepared", view.id, exc_info=True)
         return []

@@ -28,6 +28,12 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``11th``, ``22nd``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 @dataclass(frozen=True)
 class LevelBand:
     level: int
@@ -321,6 +327,20 @@ class Standing:
     quartile: int  # 1: the top quarter ... 4: the bottom quarter
     peer_median: float | None = None  # the median of the peers' overall scores
 
+    @property
+    def quarter(self) -> str:
+        """``top``, ``second``, ``third`` or ``bottom``."""
+        return ("top", "second", "third", "bottom")[self.quartile - 1]
+
+    @property
+    def sentence(self) -> str:
+        """``Among this health system and 4 peers, the overall score ranks 2nd of 5, in the second quarter; ...``"""
+        median = f"; the peers' median is {self.peer_median:.1f}" if self.peer_median is not None else ""
+        return (
+            f"Among this health system and {count(self.of - 1, 'peer')}, the overall score ranks "
+            f"{ordinal(self.rank)} of {self.of}, in the {self.quarter} quarter{median}."
+        )
+
 
 @dataclass(frozen=True)
 class Recommendation:
@@ -370,6 +390,22 @@ class ReportContext:
     coverage_threshold: float = 0.8
     standing: Standing | None = None  # None: no benchmark
     recommendations: tuple[Recommendation, ...] = ()
+    partial_note: str = ""  # why the round is a partial assessment, one sentence; empty when it is not
+    # said instead of the strongest and weakest lists when they are empty (nothing rated, or all at one level)
+    extremes_note: str = ""
+
+    @property
+    def headline_text(self) -> str:
+        """The cover's headline level: ``Level 3 · Defined``, or ``Partial assessment`` below the threshold."""
+        return "Partial assessment" if self.partial else self.overall.band_text
+
+    @property
+    def recommendation_groups(self) -> tuple[tuple[str, tuple[Recommendation, ...]], ...]:
+        """The recommendations by theme, in their order: ``((theme, recommendations), ...)``."""
+        groups: dict[str, list[Recommendation]] = {}
+        for rec in self.recommendations:
+            groups.setdefault(rec.theme, []).append(rec)
+        return tuple((theme, tuple(recs)) for theme, recs in groups.items())
 
     @property
     def draft(self) -> bool:

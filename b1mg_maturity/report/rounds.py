@@ -12,6 +12,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.report.brief import DEFAULT_MIN_COVERAGE
 from b1mg_maturity.report.context import MIN_PEERS, ReportContext, report_context_of
 from b1mg_maturity.report.inputs import IndicatorNotes, ReportInputs
 from b1mg_maturity.scoring import Aggregation
@@ -29,6 +30,7 @@ def context_for_round(
     aggregation: Aggregation = Aggregation.MEAN,
     with_benchmark: bool = True,
     generated_on: dt.date | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
 ) -> ReportContext:
     """The report context of a round, as ``actor_id`` may see it (what the Results page and the PDF show).
 
@@ -36,13 +38,16 @@ def context_for_round(
     may open the round (a viewer may, once it is submitted or published).
     ``min_group_size`` is the installation's setting, passed in by the caller (the
     app or the command line); the benchmark needs at least :data:`MIN_PEERS` peers
-    whatever it says.  ``generated_on``: see :func:`report_date`.
+    whatever it says.  ``generated_on``: see :func:`report_date`.  ``min_coverage``: the setting
+    ``report_min_coverage`` (below it the report is a partial assessment), passed in the same way.
     """
     min_peers = max(MIN_PEERS, min_group_size)
     inputs = services.report_inputs(  # the permission check first; the peers in the same snapshot
         actor_id, round_id, aggregation=aggregation, peer_group_size=min_peers if with_benchmark else None
     )
-    return report_context_of(inputs, benchmark=inputs.peers, min_peers=min_peers, generated_on=generated_on)
+    return report_context_of(
+        inputs, benchmark=inputs.peers, min_peers=min_peers, generated_on=generated_on, min_coverage=min_coverage
+    )
 
 
 def report_date(view: RoundView) -> dt.date | None:
@@ -67,7 +72,12 @@ def without_evidence(inputs: ReportInputs) -> ReportInputs:
 
 
 def published_contexts(
-    services: Services, actor_id: int, view: RoundView, *, min_group_size: int
+    services: Services,
+    actor_id: int,
+    view: RoundView,
+    *,
+    min_group_size: int,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
 ) -> tuple[ReportContext, ReportContext]:
     """The two reports a published round is read in, read in one snapshot by the administrator who published it:
     the coordinators' and administrators' copy (with the experts' evidence) and everyone else's (a viewer's)."""
@@ -75,6 +85,8 @@ def published_contexts(
     inputs = services.report_inputs(actor_id, view.id, peer_group_size=min_peers)
     generated_on = report_date(view)
     return tuple(  # type: ignore[return-value]
-        report_context_of(copy, benchmark=inputs.peers, min_peers=min_peers, generated_on=generated_on)
+        report_context_of(
+            copy, benchmark=inputs.peers, min_peers=min_peers, generated_on=generated_on, min_coverage=min_coverage
+        )
         for copy in (inputs, without_evidence(inputs))
     )

@@ -92,9 +92,11 @@ def test_action_plan_follows_the_priorities_grouped_by_pillar_largest_gap_first(
 
 def test_weakest_come_first_and_strongest_never_repeat_them(tiny: Questionnaire) -> None:
     context = build(tiny)
-    # five answered indicators: all five are the weakest (lowest level, then the larger gap), none is left over
-    assert [r.indicator_id for r in context.weakest] == ["C.1.1", "A.1.1", "A.1.2", "B.1.1", "C.1.2"]
-    assert context.strongest == ()
+    # five answered indicators at levels 1 to 5, split at level 3: five shown either way, and the larger
+    # share to the weakest
+    assert [r.indicator_id for r in context.weakest] == ["C.1.1", "A.1.1", "A.1.2"]
+    assert [r.indicator_id for r in context.strongest] == ["C.1.2", "B.1.1"]
+    assert context.extremes_note == ""
 
 
 def test_strongest_are_the_highest_levels_target_met_first(mlm: Questionnaire) -> None:
@@ -160,7 +162,7 @@ def test_nothing_answered_still_builds(tiny: Questionnaire) -> None:
 def test_key_messages_and_methodology_say_the_essentials(tiny: Questionnaire) -> None:
     context = build(tiny, basis_summary="consensus levels")
     assert context.key_messages[0].startswith("Testland scores 3.2 on the scale of 1 to 5: level 3, “Three”")
-    assert "first priority is C.1.1" in " ".join(context.key_messages)
+    assert "the largest gap is “First gamma indicator”, 2 levels below its target." in " ".join(context.key_messages)
     headings = [s.heading for s in context.methodology]
     assert headings == [
         "Ratings",

@@ -1,0 +1,302 @@
+"""The brief's logic: partial assessments, strongest and weakest, standing among peers, recommendations.
+
+Pure: questionnaire, scorecard and report rows in, frozen values and plain sentences out.
+Used by :func:`b1mg_maturity.report.context.build_report_context`; the PDF and the
+Results page render what it returns.
+
+Rules (also said in the report's methodology and the README):
+
+* **Partial assessment.**  A round is partial when fewer than ``min_coverage``
+  (the setting ``report_min_coverage``, 80% by default) of its applicable
+  indicators are answered, or when a domain has no rated indicator.  A partial
+  round keeps its scores for the tables but gets no headline level.
+* **Strongest and weakest.**  The answered indicators are split at one level:
+  the weakest (up to 5) lie at or below it, the strongest (up to 3) above it,
+  so an indicator called strongest is always at a higher level than every one
+  called weakest.  The split shows as many indicators as it can, then as even
+  a split as it can, then the larger share to the weakest.  When every answered
+  indicator is at the same level, one sentence says so instead.
+* **Standing.**  The overall score's rank among the peers' overall scores and
+  this one (ties share the better rank); quartile ``q`` means the rank lies in
+  the top ``q`` quarters: ``ceil(4 * rank / of)``.  None without a benchmark,
+  with fewer than the minimum of peers with an overall score, or when partial.
+* **Recommendations.**  3 to 5: the team's own planned actions first (once
+  there is an action plan), then the largest gaps to target (the scoring
+  engine's priorities), then the lowest-rated indicators below the top level;
+  grouped by pillar (the pillar of the first one first).  Each says which level
+  to reach next and what that level looks like.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+
+from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.report.inputs import PeerMedians, RoundInfo
+from b1mg_maturity.report.model import (
+    ChangeSummary,
+    DomainSection,
+    IndicatorRow,
+    PillarActions,
+    Recommendation,
+    Score,
+    Standing,
+    count,
+)
+from b1mg_maturity.scoring import ScoreCard
+
+DEFAULT_MIN_COVERAGE = 0.8
+STRONGEST = 3
+WEAKEST = 5
+MIN_RECOMMENDATIONS = 3
+MAX_RECOMMENDATIONS = 5
+NOTHING_RATED = "No indicator has been rated yet."
+_EPSILON = 1e-9
+
+
+# --- partial assessments -----------------------------------------------------------------------
+
+
+def unrated_domains(card: ScoreCard, questionnaire: Questionnaire) -> tuple[str, ...]:
+    """The names of the domains without any rated indicator, in questionnaire order."""
+    scored = {d.id for d in card.domains if d.score is not None}
+    return tuple(d.name for d in questionnaire.domains if d.id not in scored)
+
+
+def is_partial(card: ScoreCard, questionnaire: Questionnaire, min_coverage: float) -> bool:
+    """Below the coverage threshold, or a domain without any rated indicator: no headline level."""
+    if card.overall.coverage.ratio + _EPSILON < min_coverage:
+        return True
+    return bool(unrated_domains(card, questionnaire))
+
+
+def partial_note(card: ScoreCard, questionnaire: Questionnaire, min_coverage: float) -> str:
+    """Why the round is a partial assessment, in one sentence; empty when it is not one."""
+    if not is_partial(card, questionnaire, min_coverage):
+        return ""
+    cov = card.overall.coverage
+    answered = f"{cov.answered} of the {cov.applicable} applicable indicators are answered ({cov.ratio:.0%})"
+    low = cov.ratio + _EPSILON < min_coverage
+    if low:
+        answered += f", fewer than the {min_coverage:.0%} needed"
+    missing = unrated_domains(card, questionnaire)
+    if not missing:
+        domains = ""
+    elif len(missing) <= 3:
+        names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + f" and {missing[-1]}"
+        domains = f"no indicator is rated in {names}"
+    else:
+        domains = f"no indicator is rated in {len(missing)} of the {len(questionnaire.domains)} domains"
+    joined = answered if not domains else f"{answered}{', and ' if low else ', but '}{domains}"
+    return f"This is a partial assessment, so it gives no overall level: {joined}."
+
+
+# --- strongest and weakest ---------------------------------------------------------------------
+
+
+def strongest_and_weakest(
+    rows: Sequence[IndicatorRow], questionnaire: Questionnaire
+) -> tuple[tuple[IndicatorRow, ...], tuple[IndicatorRow, ...], str]:
+    """``(strongest, weakest, note)``: both lists filled, or both empty and a note saying why.
+
+    Weakest: lowest level first, then the larger gap to target, then questionnaire
+    order.  Strongest: highest level first, then target met, then questionnaire order.
+    """
+    order = {row.indicator_id: index for index, row in enumerate(rows)}
+    answered = [row for row in rows if row.level is not None]
+    levels = sorted({row.level for row in answered if row.level is not None})
+    if not answered:
+        return (), (), NOTHING_RATED
+    if len(levels) == 1:
+        level = levels[0]
+        at = f"level {level}, “{questionnaire.level_label(level)}”"
+        if len(answered) == 1:
+            note = f"Only one indicator is rated so far, at {at}: there is nothing yet to compare it with."
+        else:
+            note = (
+                f"All {len(answered)} rated indicators are at the same level, {at}: none stands out as "
+                "strongest or weakest."
+            )
+        return (), (), note
+    by_weakness = sorted(answered, key=lambda r: (r.level or 0, -(r.gap or 0), order[r.indicator_id]))
+    by_strength = sorted(answered, key=lambda r: (-(r.level or 0), r.gap or 0, order[r.indicator_id]))
+
+    def split(cut: int) -> tuple[list[IndicatorRow], list[IndicatorRow]]:
+        weak = [r for r in by_weakness if (r.level or 0) <= cut][:WEAKEST]
+        strong = [r for r in by_strength if (r.level or 0) > cut][:STRONGEST]
+        return strong, weak
+
+    def merit(cut: int) -> tuple[int, int, int]:
+        strong, weak = split(cut)
+        return (len(strong) + len(weak), -abs(len(strong) - len(weak)), len(weak))
+
+    best = max(levels[:-1], key=merit)  # the first of equals: the lowest cut
+    strong, weak = split(best)
+    return tuple(strong), tuple(weak), ""
+
+
+# --- standing among peers ----------------------------------------------------------------------
+
+
+def standing(overall: Score, benchmark: PeerMedians | None, *, partial: bool, min_peers: int) -> Standing | None:
+    """Rank and quartile of the overall score among the peers' overall scores; see the module docstring."""
+    if benchmark is None or partial or overall.score is None:
+        return None
+    peers = [r.overall for r in benchmark.rounds if r.overall is not None]
+    if len(peers) < min_peers:
+        return None
+    own = overall.score
+    rank = 1 + sum(1 for p in peers if p > own + _EPSILON)
+    of = len(peers) + 1
+    return Standing(
+        rank=rank,
+        of=of,
+        quartile=min(4, math.ceil(4 * rank / of)),
+        peer_median=float(statistics.median(peers)),
+    )
+
+
+# --- recommendations ---------------------------------------------------------------------------
+
+
+def indicator_name(row: IndicatorRow, questionnaire: Questionnaire) -> str:
+    """How a reader knows an indicator: its subdomain's name when it is the subdomain's only one, else its
+    statement (without the closing full stop).  Never its id."""
+    subdomain = questionnaire.subdomain_of(row.indicator_id)
+    if len(subdomain.indicators) == 1:
+        return subdomain.name
+    return row.statement.strip().rstrip(".")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def recommendation_for(row: IndicatorRow, questionnaire: Questionnaire) -> Recommendation | None:
+    """What to do about one indicator: reach the next level, described as the questionnaire describes it."""
+    if row.level is None:
+        return None
+    next_level = row.level + 1
+    description = questionnaire.indicator(row.indicator_id).next_step(row.level)
+    if description is None:
+        return None
+    text = f"Raise “{indicator_name(row, questionnaire)}” from level {row.level} to level {next_level}: "
+    text += _sentence(description)
+    if row.target is not None and row.target > next_level:
+        text += f" The target is level {row.target}."
+    return Recommendation(questionnaire.pillar(row.pillar_id).name, text, (row,))
+
+
+def recommendations(
+    questionnaire: Questionnaire,
+    card: ScoreCard,
+    rows: Mapping[str, IndicatorRow],
+    *,
+    planned: Sequence[Recommendation] = (),
+) -> tuple[Recommendation, ...]:
+    """3 to 5 recommendations grouped by theme; ``planned``: the team's own actions, once there is an action
+    plan (they come first).  Fewer than 3 only when fewer indicators can still rise."""
+    chosen: list[Recommendation] = list(planned[:MAX_RECOMMENDATIONS])
+    taken = {row.indicator_id for rec in chosen for row in rec.indicators}
+    order = {iid: index for index, iid in enumerate(rows)}
+    gaps = [rows[p.indicator_id] for p in card.priorities]
+    lowest = sorted(
+        (row for row in rows.values() if row.level is not None),
+        key=lambda r: (r.level or 0, order[r.indicator_id]),
+    )
+    for source, limit in ((gaps, MAX_RECOMMENDATIONS), (lowest, MIN_RECOMMENDATIONS if gaps else MAX_RECOMMENDATIONS)):
+        for row in source:
+            if len(chosen) >= limit:
+                break
+            if row.indicator_id in taken:
+                continue
+            rec = recommendation_for(row, questionnaire)
+            if rec is not None:
+                chosen.append(rec)
+                taken.add(row.indicator_id)
+    themes: dict[str, list[Recommendation]] = {}
+    for rec in chosen:
+        themes.setdefault(rec.theme, []).append(rec)
+    return tuple(rec for group in themes.values() for rec in group)
+
+
+# --- key messages ------------------------------------------------------------------------------
+
+
+def key_messages(
+    round_info: RoundInfo,
+    overall: Score,
+    pillars: Sequence[Score],
+    domains: Sequence[DomainSection],
+    action_plan: Sequence[PillarActions],
+    change: ChangeSummary | None,
+    *,
+    questionnaire: Questionnaire,
+    partial_text: str = "",
+    standing_: Standing | None = None,
+) -> tuple[str, ...]:
+    """The cover's key messages in plain words: no indicator ids, no brackets inside brackets.
+
+    A partial assessment gets its caveat first and no headline level, nor any
+    comparison of pillars or domains (they would rest on too few answers).
+    """
+    who = round_info.health_system_name
+    if overall.score is None or overall.band is None:
+        return (f"No indicator of {who} has been rated yet, so there is no score to report.",)
+    messages: list[str] = []
+    if partial_text:
+        messages.append(partial_text)
+    else:
+        messages.append(
+            f"{who} scores {overall.score:.1f} on the scale of 1 to 5: level {overall.band}, "
+            f"“{overall.band_label}”, with {overall.coverage_text}."
+        )
+        if standing_ is not None:
+            messages.append(standing_.sentence)
+        rated = [p for p in pillars if p.score is not None]
+        if len(rated) >= 2:
+            best = max(rated, key=lambda p: p.score or 0.0)
+            worst = min(rated, key=lambda p: p.score or 0.0)
+            if best.id != worst.id:
+                messages.append(
+                    f"Strongest pillar: {best.name}, at {best.score_text}; weakest: {worst.name}, at "
+                    f"{worst.score_text}."
+                )
+        rated_domains = [d for d in domains if d.score.score is not None]
+        if rated_domains:
+            lowest = min(rated_domains, key=lambda d: d.score.score or 0.0)
+            messages.append(f"Least mature domain: {lowest.name}, at {lowest.score.score_text}.")
+    gaps = sum(len(group.items) for group in action_plan)
+    if gaps:
+        first = min((item for group in action_plan for item in group.items), key=lambda i: i.rank)
+        messages.append(
+            f"{count(gaps, 'indicator')} {'is' if gaps == 1 else 'are'} below target; the largest gap is "
+            f"“{indicator_name(first.row, questionnaire)}”, {count(first.gap, 'level')} below its target."
+        )
+    elif overall.target is not None:
+        messages.append("Every rated indicator has reached its target.")
+    if change is not None and change.overall.delta is not None:
+        messages.append(change.sentence)
+    return tuple(messages)
+
+
+__all__ = [
+    "DEFAULT_MIN_COVERAGE",
+    "MAX_RECOMMENDATIONS",
+    "MIN_RECOMMENDATIONS",
+    "NOTHING_RATED",
+    "STRONGEST",
+    "WEAKEST",
+    "indicator_name",
+    "is_partial",
+    "key_messages",
+    "partial_note",
+    "recommendation_for",
+    "recommendations",
+    "standing",
+    "strongest_and_weakest",
+    "unrated_domains",
+]
