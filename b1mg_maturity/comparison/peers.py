@@ -6,11 +6,14 @@ round they are compared with (:func:`choose_peer_rounds`):
 
 * its latest published round of the same period year (a round without a period
   has its date's year; the half of a year does not matter);
-* if it has none of that year, its latest published round of an earlier year
-  dated on or before the compared round's date;
-* a health system whose published rounds are all later is not a peer.
+* if it has none of that year, its latest published round of an earlier year;
+* a health system whose published rounds are all of later years is not a peer.
 
 So rounds published for later years never change an earlier round's benchmark.
+The choice depends on the compared round's year only, never on its exact date:
+a coordinator who opens draft rounds dated a day apart must not get medians over
+groups that differ by one health system (the differencing attack the comparison
+package closes, see :mod:`b1mg_maturity.comparison`).
 The medians then go through the one benchmark pipeline
 (:func:`b1mg_maturity.benchmark.ranked_snapshot`): the group-size threshold and
 the per-domain withholding are the same as everywhere.  No peer is ever named.
@@ -55,9 +58,9 @@ def _order(round_: ScoredRound) -> tuple[dt.date, int]:
 
 
 def choose_peer_rounds(
-    rounds: Sequence[ScoredRound], questionnaire_id: str, period: RoundPeriod, date: dt.date
+    rounds: Sequence[ScoredRound], questionnaire_id: str, period: RoundPeriod
 ) -> list[tuple[ScoredRound, bool]]:
-    """Per health system, the one round that counts for a round of ``period`` dated ``date``, and
+    """Per health system, the one round that counts for a round of ``period``, and
     whether it is of the same year (see the module docstring).  Only published rounds of
     ``questionnaire_id`` are candidates; "latest" is by date, then round id.  Oldest first."""
     by_system: dict[int, list[ScoredRound]] = {}
@@ -70,7 +73,7 @@ def choose_peer_rounds(
         if same:
             chosen.append((max(same, key=_order), True))
             continue
-        earlier = [r for r in candidates if r.meta.period.year < period.year and r.meta.date <= date]
+        earlier = [r for r in candidates if r.meta.period.year < period.year]
         if earlier:
             chosen.append((max(earlier, key=_order), False))
     return sorted(chosen, key=lambda pair: _order(pair[0]))
@@ -82,15 +85,14 @@ def peer_medians(
     threshold: int,
     *,
     period: RoundPeriod,
-    date: dt.date,
 ) -> PeerBenchmark | None:
     """The median per domain of ``questionnaire`` over the peers' rounds chosen for a round of
-    ``period`` dated ``date`` (:func:`choose_peer_rounds`).
+    ``period`` (:func:`choose_peer_rounds`).
 
     None unless at least ``threshold`` health systems are peers; a domain scored
     by fewer than that many is left out (listed in ``withheld``).
     """
-    chosen = choose_peer_rounds(peers, questionnaire.id, period, date)
+    chosen = choose_peer_rounds(peers, questionnaire.id, period)
     if len(chosen) < threshold:
         return None
     frame, _ = bm.only_published(scores_frame(r for r, _ in chosen))

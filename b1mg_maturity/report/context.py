@@ -281,7 +281,7 @@ def _methodology(
             (
                 "The peer benchmark is the median, per domain, of the other health systems assessed with the same "
                 "questionnaire. Each counts with one published round: its latest of the same year as this round or, "
-                "if it has none that year, its latest round of an earlier year dated no later than this round. A "
+                "if it has none that year, its latest round of an earlier year. A "
                 "health system whose rounds are all later is left out, so rounds published for later years never "
                 f"change this report. The benchmark is shown only when at least {min_peers} other health systems "
                 "qualify, a domain scored by fewer of them is left out, and no other health system is ever named.",

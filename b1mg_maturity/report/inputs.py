@@ -57,8 +57,7 @@ class PeerMedians:
     """The median score per domain of other health systems' published rounds (never naming them).
 
     Each peer counts with its round of the report's period year, else its latest
-    round of an earlier year dated on or before the report's round
-    (:mod:`b1mg_maturity.comparison.peers`).
+    round of an earlier year (:mod:`b1mg_maturity.comparison.peers`).
     """
 
     medians: Mapping[str, float]

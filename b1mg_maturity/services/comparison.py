@@ -89,7 +89,7 @@ def read_peer_medians(
     candidates = [r for r in _published_rounds(session, questionnaire.id) if r.health_system_id != own.health_system_id]
     period = RoundPeriod(own.period_year or own.round_date.year, own.period_half)
     scored = _score_rounds(services, session, candidates)
-    return peer_medians(scored, questionnaire, threshold, period=period, date=own.round_date)
+    return peer_medians(scored, questionnaire, threshold, period=period)
 
 
 def compare(

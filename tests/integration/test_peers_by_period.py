@@ -8,11 +8,11 @@ domains D1 and D2 score those levels and the overall score is their mean):
     ES      Spain 2024       2024      2024-03-01   1   1    no: ES has a round of 2025
     ES      Spain 2025       2025      2025-03-01   2   5    yes, of the same year
     ES      Spain 2026       2026      2026-03-01   5   5    no: a later year
-    IT      Italy 2024       2024      2024-05-01   3   4    yes, IT's latest round before 1 June 2025
+    IT      Italy 2024       2024      2024-05-01   3   4    yes, IT's latest round of an earlier year
     IT      Italy 2026       2026      2026-04-01   5   5    no: a later year
     NL      Netherlands H2   2025 H2   2025-10-01   4   1    yes, of the same year (dated after DE's round)
     NL      Netherlands 2026 2026      2026-01-15   5   5    no: a later year
-    PT      Portugal 2026    2026      2026-02-01   5   5    PT is not a peer: all its rounds are later
+    PT      Portugal 2026    2026      2026-02-01   5   5    PT is not a peer: all its rounds are of later years
 
 Medians: D1 over 2, 3, 4 = 3.0; D2 over 5, 4, 1 = 4.0.  Overall scores: ES 3.5, IT 3.5, NL 2.5.
 Every later round scores 5 everywhere, so taking any of them would change the medians.

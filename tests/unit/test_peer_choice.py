@@ -40,7 +40,7 @@ from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.report.inputs import PeerMedians, PeerRound
 from b1mg_maturity.scoring import Answer, score
 
-PERIOD, DATE = RoundPeriod(2025), dt.date(2025, 6, 1)
+PERIOD = RoundPeriod(2025)
 
 # (system, round id, period year, half, date, status, A, B, questionnaire id)
 ROUNDS: list[tuple[int, int, int, int, dt.date, str, int, int | str, str]] = [
@@ -88,54 +88,56 @@ def scored(tiny: Questionnaire) -> list[ScoredRound]:
 
 
 def test_each_peer_counts_with_its_round_of_the_year_else_the_latest_before(scored: list[ScoredRound]) -> None:
-    chosen = choose_peer_rounds(scored, "tiny", PERIOD, DATE)
+    chosen = choose_peer_rounds(scored, "tiny", PERIOD)
+    # system 4's latest earlier round is round 9, of 2024 though dated July 2025: the year decides, not the date
     assert [(r.meta.round_id, same) for r, same in chosen] == [
-        (10, False),
         (6, False),
         (12, True),
         (21, True),
+        (9, False),
         (3, True),
     ]
 
 
 def test_the_half_of_the_year_does_not_matter(scored: list[ScoredRound]) -> None:
-    chosen = choose_peer_rounds(scored, "tiny", RoundPeriod(2025, 1), DATE)
-    assert [r.meta.round_id for r, _ in chosen] == [10, 6, 12, 21, 3]
+    chosen = choose_peer_rounds(scored, "tiny", RoundPeriod(2025, 1))
+    assert [r.meta.round_id for r, _ in chosen] == [6, 12, 21, 9, 3]
 
 
-def test_a_round_of_2024_dated_in_2026_takes_every_peers_round_of_2024(scored: list[ScoredRound]) -> None:
+def test_a_round_of_2024_takes_every_peers_round_of_2024(scored: list[ScoredRound]) -> None:
     # system 4's round 9 is of 2024 though dated July 2025; system 6 and 8 have nothing up to 2024
-    chosen = choose_peer_rounds(scored, "tiny", RoundPeriod(2024), dt.date(2026, 6, 1))
+    chosen = choose_peer_rounds(scored, "tiny", RoundPeriod(2024))
     assert [(r.meta.round_id, same) for r, same in chosen] == [(1, True), (6, True), (9, True)]
 
 
-def test_a_round_dated_before_every_peers_round_has_no_peers(scored: list[ScoredRound]) -> None:
-    assert choose_peer_rounds(scored, "tiny", RoundPeriod(2022), dt.date(2022, 1, 1)) == []
+def test_a_round_of_a_year_before_every_peers_round_has_no_peers(scored: list[ScoredRound]) -> None:
+    assert choose_peer_rounds(scored, "tiny", RoundPeriod(2022)) == []
 
 
 def test_medians_and_facts_of_the_chosen_rounds(tiny: Questionnaire, scored: list[ScoredRound]) -> None:
-    result = peer_medians(scored, tiny, 3, period=PERIOD, date=DATE)
+    result = peer_medians(scored, tiny, 3, period=PERIOD)
     assert result is not None
     assert result.count == 5
-    assert dict(result.medians) == {"A": pytest.approx(3.0), "B": pytest.approx(3.0)}
+    # A: 2, 4, 5, 5, 3 -> 4; B: 4, 5, (not applicable), 5, 1 -> 4.5
+    assert dict(result.medians) == {"A": pytest.approx(4.0), "B": pytest.approx(4.5)}
     assert result.withheld == ("C",)
     assert result.year == 2025
     assert result.rounds == (
-        ChosenRound(dt.date(2023, 6, 1), "2023", 1.5, False),
         ChosenRound(dt.date(2024, 11, 1), "2024 H2", 3.0, False),
         ChosenRound(dt.date(2025, 2, 1), "2025", 4.5, True),
         ChosenRound(dt.date(2025, 4, 1), "2025", 5.0, True),
+        ChosenRound(dt.date(2025, 7, 1), "2024", 5.0, False),
         ChosenRound(dt.date(2025, 9, 1), "2025 H2", 2.0, True),
     )
     assert "S1" not in result.label and "System" not in result.label
 
 
 def test_the_threshold_counts_the_chosen_rounds_only(tiny: Questionnaire, scored: list[ScoredRound]) -> None:
-    five = peer_medians(scored, tiny, 5, period=PERIOD, date=DATE)
-    assert five is not None and dict(five.medians) == {"A": pytest.approx(3.0)}  # B has four scores
+    five = peer_medians(scored, tiny, 5, period=PERIOD)
+    assert five is not None and dict(five.medians) == {"A": pytest.approx(4.0)}  # B has four scores
     assert five.withheld == ("B", "C")
     # eight systems have published rounds of this questionnaire, but only five count for this round
-    assert peer_medians(scored, tiny, 6, period=PERIOD, date=DATE) is None
+    assert peer_medians(scored, tiny, 6, period=PERIOD) is None
 
 
 # --- the plain words of the report and the Results page -----------------------------------------
