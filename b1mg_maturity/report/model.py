@@ -299,23 +299,29 @@ class ChangeSummary:
     def left_out_sentence(self) -> str:
         """Which indicators the change leaves out and why; empty when every indicator is compared."""
         switched, rest = len(self.switched), self.not_compared
+        moved = "moved between not applicable and a level"
+        unrated = "not answered or not applicable in one round or both"
         if not switched and not rest:
             return ""
-        reasons = []
-        if switched:
-            reasons.append(
-                f"{switched} moved between not applicable and a level and {'is' if switched == 1 else 'are'} "
-                "listed apart"
-            )
-        if rest:
-            reasons.append(
-                f"{rest} {'was' if rest == 1 else 'were'} not answered or not applicable in one round or both"
-            )
         if self.compared == 0:
+            reasons = []
+            if switched:
+                reasons.append(f"{switched} {moved} and {'is' if switched == 1 else 'are'} listed apart")
+            if rest:
+                reasons.append(f"{rest} {'was' if rest == 1 else 'were'} {unrated}")
             return f"Of the {count(self.total, 'indicator')}, " + "; ".join(reasons) + "."
-        other = switched + rest
-        lead = f"The other {count(other, 'indicator')} {'is' if other == 1 else 'are'} not compared"
-        return f"{lead}: " + "; ".join(reasons) + "."
+        if not rest:
+            if switched == 1:
+                return f"The other indicator {moved}: it is listed apart and not compared."
+            return f"The other {switched} indicators {moved}: they are listed apart and not compared."
+        if not switched:
+            if rest == 1:
+                return f"The other indicator is not compared: it was {unrated}."
+            return f"The other {rest} indicators are not compared: they were {unrated}."
+        return (
+            f"The other {switched + rest} indicators are not compared: {switched} {moved} and "
+            f"{'is' if switched == 1 else 'are'} listed apart; {rest} {'was' if rest == 1 else 'were'} {unrated}."
+        )
 
 
 @dataclass(frozen=True)

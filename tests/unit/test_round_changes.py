@@ -229,3 +229,32 @@ def test_the_compare_pages_trend_change_uses_the_same_rule(tiny: Questionnaire) 
     first, second = trend("A")
     assert first != first and second == pytest.approx(1.0)  # NaN: no earlier round
     assert trend("overall")[1] == pytest.approx(0.5)
+
+
+def _sentence(tiny: Questionnaire, before: dict[str, Answer], now: dict[str, Answer]) -> str:
+    context = build_report_context(
+        tiny,
+        score(tiny, now),
+        RoundInfo("Testland", "Round 2026", dt.date(2026, 3, 1)),
+        previous=PreviousRound("Round 2025", dt.date(2025, 3, 1), score(tiny, before)),
+    )
+    assert context.change is not None
+    return context.change.sentence
+
+
+def test_what_is_left_out_is_said_once_in_plain_words(tiny: Questionnaire) -> None:
+    five = {i: Answer(level=3) for i in ("A.1.1", "A.1.2", "A.2.1", "B.1.1", "C.1.1")}
+    assert _sentence(tiny, five, five) == (
+        "Since Round 2025 (1 March 2025), over the 5 indicators rated in both rounds, the overall score is "
+        "unchanged: 0 improved, 0 declined and 5 stayed at the same level. The other indicator is not compared: "
+        "it was not answered or not applicable in one round or both."
+    )
+    four = {i: Answer(level=3) for i in ("A.1.1", "A.1.2", "A.2.1", "B.1.1")}
+    before = four | {"C.1.1": NA, "C.1.2": NA}
+    now = four | {"C.1.1": Answer(level=2), "C.1.2": Answer(level=3)}
+    assert _sentence(tiny, before, now).endswith(
+        "4 stayed at the same level. The other 2 indicators moved between not applicable and a level: they are "
+        "listed apart and not compared."
+    )
+    every = four | {"C.1.1": Answer(level=2), "C.1.2": Answer(level=3)}
+    assert _sentence(tiny, every, every).endswith("6 stayed at the same level.")  # nothing left out, nothing said
