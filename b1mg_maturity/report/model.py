@@ -296,6 +296,16 @@ class ChangeSummary:
         return f"{head} {self.left_out_sentence}".rstrip()
 
     @property
+    def scores_note(self) -> str:
+        """Under a table of the changes' before and now scores: why they may differ from the round's scores."""
+        if not self.compared:
+            return ""
+        return (
+            f"Before and now are scores over the {count(self.compared, 'indicator')} rated in both rounds, so they "
+            "can differ from the scores shown elsewhere in this report."
+        )
+
+    @property
     def left_out_sentence(self) -> str:
         """Which indicators the change leaves out and why; empty when every indicator is compared."""
         switched, rest = len(self.switched), self.not_compared

@@ -153,6 +153,10 @@ def test_the_report_says_what_the_change_is_measured_over(mlm: Questionnaire) ->
         3,
     )
     assert change.total == 49
+    assert change.scores_note == (
+        "Before and now are scores over the 44 indicators rated in both rounds, so they can differ from the "
+        "scores shown elsewhere in this report."
+    )
     # overall +7/48 = 0.146: "rose by 0.1"
     assert change.sentence == (
         "Since Round 2025 (1 March 2025), over the 44 indicators rated in both rounds, the overall score rose by "
