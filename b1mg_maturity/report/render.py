@@ -45,7 +45,6 @@ PRINT_FONT = "Noto Sans, Liberation Sans, DejaVu Sans, sans-serif"
 RADAR_WIDTH = 430  # shown 80 mm (226.8 pt) wide: 0.527 pt a pixel, so 18 px text prints at 9.5 pt
 RADAR_CODE_SIZE = 19  # the spokes' codes
 RADAR_LEGEND_SIZE = 18
-RADAR_TICK_SIZE = 18
 BARS_WIDTH = 680  # shown 170 mm (481.9 pt) wide, the text column: 0.709 pt a pixel, so 13 px text prints at 9.2 pt
 BARS_LABEL_WIDTH = SHORT_STATEMENT  # one line a label: the chart is as tall as its bars need
 PRINT_CHAR_WIDTH = 0.57  # of the font size: Noto Sans's average character, with a little room
@@ -170,7 +169,8 @@ def report_figures(context: ReportContext) -> list[tuple[str, go.Figure, int, in
     )
     codes = [str(label) for label in radar.data[-1].theta[:-1]]
     fit_radar(radar, codes, RADAR_CODE_SIZE, width=RADAR_WIDTH, legend_font_size=RADAR_LEGEND_SIZE)
-    radar.update_polars(radialaxis_tickfont_size=RADAR_TICK_SIZE)
+    # no level digits along the slanted radial axis (turned, they print under 9 pt): the caption gives the scale
+    radar.update_polars(radialaxis_showticklabels=False)
     figures = [("radar", _for_print(radar), RADAR_WIDTH, int(radar.layout.height))]
     for domain in context.domains:
         bars = _for_print(

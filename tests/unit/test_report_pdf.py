@@ -124,21 +124,27 @@ def test_pdf_states_the_scores_levels_and_next_steps_of_the_scoring_engine(
             assert squash(f"{result_.level} · {mlm.level_label(result_.level)}") in text
 
 
-def test_table_of_contents_points_at_the_right_pages(full: tuple[ReportContext, ScoreCard, RenderResult]) -> None:
+def test_the_brief_lists_the_parts_at_the_right_pages(full: tuple[ReportContext, ScoreCard, RenderResult]) -> None:
+    """The brief's "In this report" gives each part's page; the domains follow in order within the results."""
     context, _, result = full
     pages = pages_text(result.pdf)
     count = len(pages)
-    assert 15 <= count <= 40, count
-    contents = pages[1]
-    titles = ["Executive summary", *(d.title for d in context.domains), "Prioritised action plan", "Methodology"]
+    assert 10 <= count <= 30, count
+    (listing,) = [number for number, text in enumerate(pages, start=1) if "In this report" in text]
+    assert listing == 3  # the brief's second page
+    titles = ["Results by domain", "Action plan", "Methodology"]  # no evidence here: no annex
+    assert "Annex" not in pages[listing - 1]
     previous = 0
     for title in titles:
-        match = re.search(re.escape(title) + r"[ .]*?(\d+)\s*$", contents, re.MULTILINE)
-        assert match, f"{title!r} missing from the contents"
+        match = re.search(re.escape(title) + r"[ .]*?(\d+)\s*$", pages[listing - 1], re.MULTILINE)
+        assert match, f"{title!r} missing from the brief's list"
         page = int(match.group(1))
-        assert previous <= page <= count
+        assert previous < page <= count
         assert squash(title) in squash(pages[page - 1]), f"{title!r} is not on page {page}"
         previous = page
+    results = squash(" ".join(pages[3:]))
+    places = [results.find(squash(d.title)) for d in context.domains]
+    assert -1 not in places and places == sorted(places)
     for number, text in enumerate(pages[1:], start=2):  # the cover has no footer
         assert f"Page {number} of {count}" in text
 
