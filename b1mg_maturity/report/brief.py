@@ -161,13 +161,16 @@ def standing(overall: Score, benchmark: PeerMedians | None, *, partial: bool, mi
 # --- recommendations ---------------------------------------------------------------------------
 
 
-def indicator_name(row: IndicatorRow, questionnaire: Questionnaire) -> str:
-    """How a reader knows an indicator: its subdomain's name when it is the subdomain's only one, else its
-    statement (without the closing full stop).  Never its id."""
+def indicator_name(row: IndicatorRow, questionnaire: Questionnaire, among: Sequence[IndicatorRow] = ()) -> str:
+    """How a reader knows an indicator: its subdomain's name, or its statement (without the closing full stop)
+    when another indicator of ``among`` is of the same subdomain.  Never its id."""
     subdomain = questionnaire.subdomain_of(row.indicator_id)
-    if len(subdomain.indicators) == 1:
-        return subdomain.name
-    return row.statement.strip().rstrip(".")
+    if any(
+        other.indicator_id != row.indicator_id and questionnaire.subdomain_of(other.indicator_id).id == subdomain.id
+        for other in among
+    ):
+        return row.statement.strip().rstrip(".")
+    return subdomain.name
 
 
 def _sentence(text: str) -> str:
@@ -175,15 +178,18 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-def recommendation_for(row: IndicatorRow, questionnaire: Questionnaire) -> Recommendation | None:
-    """What to do about one indicator: reach the next level, described as the questionnaire describes it."""
+def recommendation_for(
+    row: IndicatorRow, questionnaire: Questionnaire, among: Sequence[IndicatorRow] = ()
+) -> Recommendation | None:
+    """What to do about one indicator: reach the next level, described as the questionnaire describes it.
+    ``among``: the indicators recommended with it (see :func:`indicator_name`)."""
     if row.level is None:
         return None
     next_level = row.level + 1
     description = questionnaire.indicator(row.indicator_id).next_step(row.level)
     if description is None:
         return None
-    text = f"Raise “{indicator_name(row, questionnaire)}” from level {row.level} to level {next_level}: "
+    text = f"Raise “{indicator_name(row, questionnaire, among)}” from level {row.level} to level {next_level}: "
     text += _sentence(description)
     if row.target is not None and row.target > next_level:
         text += f" The target is level {row.target}."
@@ -202,21 +208,24 @@ def recommendations(
     chosen: list[Recommendation] = list(planned[:MAX_RECOMMENDATIONS])
     taken = {row.indicator_id for rec in chosen for row in rec.indicators}
     order = {iid: index for index, iid in enumerate(rows)}
+    top = questionnaire.max_level
     gaps = [rows[p.indicator_id] for p in card.priorities]
     lowest = sorted(
-        (row for row in rows.values() if row.level is not None),
+        (row for row in rows.values() if row.level is not None and row.level < top),
         key=lambda r: (r.level or 0, order[r.indicator_id]),
     )
+    picked: list[IndicatorRow] = []
     for source, limit in ((gaps, MAX_RECOMMENDATIONS), (lowest, MIN_RECOMMENDATIONS if gaps else MAX_RECOMMENDATIONS)):
         for row in source:
-            if len(chosen) >= limit:
+            if len(chosen) + len(picked) >= limit:
                 break
-            if row.indicator_id in taken:
-                continue
-            rec = recommendation_for(row, questionnaire)
-            if rec is not None:
-                chosen.append(rec)
+            if row.indicator_id not in taken:
+                picked.append(row)
                 taken.add(row.indicator_id)
+    for row in picked:
+        rec = recommendation_for(row, questionnaire, picked)
+        if rec is not None:
+            chosen.append(rec)
     themes: dict[str, list[Recommendation]] = {}
     for rec in chosen:
         themes.setdefault(rec.theme, []).append(rec)
@@ -273,7 +282,7 @@ def key_messages(
     if gaps:
         first = min((item for group in action_plan for item in group.items), key=lambda i: i.rank)
         messages.append(
-            f"{count(gaps, 'indicator')} {'is' if gaps == 1 else 'are'} below target; the largest gap is "
+            f"{count(gaps, 'indicator')} {'is' if gaps == 1 else 'are'} below target; the largest gap is in "
             f"“{indicator_name(first.row, questionnaire)}”, {count(first.gap, 'level')} below its target."
         )
     elif overall.target is not None:

@@ -26,6 +26,7 @@ from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xl
 from b1mg_maturity.report.context import ReportContext, Score
 from b1mg_maturity.report.files import report_file_name
 from b1mg_maturity.report.jobs import PreparedReport, report_jobs
+from b1mg_maturity.report.model import count
 from b1mg_maturity.report.rounds import context_for_round, report_date
 from b1mg_maturity.services import RoundView, Services, UserView
 from b1mg_maturity.services.round_transfer import export_round, round_json
@@ -73,6 +74,7 @@ def render() -> None:
     if context.overall.score is None:
         st.info("Nothing is rated in this round yet: scores, chart and gaps appear once it is.", icon=":material/info:")
     else:
+        _brief(context)
         _chart_and_groups(context)
         _top_gaps(context)
     _indicator_table(context)
@@ -93,12 +95,50 @@ def status_note(status: str) -> str:
 
 
 def _headline(context: ReportContext) -> None:
-    headline_metrics(context.questionnaire, context.card)
+    if context.partial_note:
+        st.warning(escape_markdown(context.partial_note), icon=":material/warning:")
+    headline_metrics(context.questionnaire, context.card, level_text="Partial" if context.partial else None)
     cov = context.overall.coverage
     st.caption(
         f"{cov.answered} of {cov.applicable} applicable indicators answered, {cov.not_applicable} not applicable, "
         f"{cov.unanswered} still open."
     )
+
+
+def _brief(context: ReportContext) -> None:
+    """The report's brief: where the round stands against its peers, what changed, what to do next."""
+    standing_col, change_col = st.columns(2, gap="large")
+    with standing_col:
+        st.subheader("Against peers")
+        if context.standing is not None:
+            st.markdown(escape_markdown(context.standing.sentence))
+        elif context.partial and context.benchmark is not None:
+            st.markdown("No rank is given to a partial assessment.")
+        else:
+            st.markdown("No rank yet: too few other health systems have a published round to compare with.")
+        if context.benchmark is not None:
+            st.caption(escape_markdown(context.benchmark.sentence))
+    with change_col:
+        st.subheader("Since the previous round")
+        change = context.change
+        if change is None:
+            st.markdown("This is the first submitted or published round: there is nothing earlier to compare with.")
+        else:
+            st.markdown(escape_markdown(change.sentence))
+            if change.switched:
+                with st.expander(
+                    f"{count(len(change.switched), 'indicator')} moved between not applicable and a level"
+                ):
+                    st.markdown("\n".join(f"- {escape_markdown(s.sentence)}" for s in change.switched))
+    if context.recommendations:
+        st.subheader("Recommendations")
+        number = 0
+        for theme, recommendations in context.recommendation_groups:
+            lines = []
+            for rec in recommendations:
+                number += 1
+                lines.append(f"{number}. {escape_markdown(rec.text)}")
+            st.markdown(f"**{escape_markdown(theme)}**\n\n" + "\n".join(lines))
 
 
 def level_text(score: Score) -> str:

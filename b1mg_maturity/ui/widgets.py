@@ -54,8 +54,10 @@ def band_text(questionnaire: Questionnaire, group: GroupScore) -> str:
     return "—" if group.band is None else f"{group.band} · {questionnaire.level_label(group.band)}"
 
 
-def headline_metrics(questionnaire: Questionnaire, card: ScoreCard) -> None:
-    """Overall score, maturity level, coverage and target: the four numbers every results view opens with."""
+def headline_metrics(questionnaire: Questionnaire, card: ScoreCard, *, level_text: str | None = None) -> None:
+    """Overall score, maturity level, coverage and target: the four numbers every results view opens with.
+
+    ``level_text``: shown instead of the overall level (a report's ``Partial assessment``)."""
     overall = card.overall
     score_col, band_col, coverage_col, target_col = st.columns(4)
     score_col.metric(
@@ -67,8 +69,9 @@ def headline_metrics(questionnaire: Questionnaire, card: ScoreCard) -> None:
     )
     band_col.metric(
         "Maturity level",
-        band_text(questionnaire, overall),
-        help="The highest level fully reached: the overall score rounded down.",
+        level_text or band_text(questionnaire, overall),
+        help="The highest level fully reached: the overall score rounded down. A partial assessment, with too "
+        "few indicators answered or a domain not rated, is given none.",
         border=True,
     )
     coverage_col.metric(

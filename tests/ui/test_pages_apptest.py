@@ -237,7 +237,16 @@ def test_results_show_scores_radar_gaps_table_and_downloads(shared_site: Site) -
     assert headline | pillars <= set(metrics) and len(metrics) == len(headline) + len(MLM.pillars)
     assert re.fullmatch(r"\d\.\d\d", metrics["Overall score"])
     assert "Scores are based on consensus levels" in texts(at.caption)
-    assert [s.value for s in at.subheader][:4] == ["Domains", "Pillars", "Domain scores", "Largest gaps and next steps"]
+    assert [s.value for s in at.subheader][:7] == [
+        "Against peers",
+        "Since the previous round",
+        "Recommendations",
+        "Domains",
+        "Pillars",
+        "Domain scores",
+        "Largest gaps and next steps",
+    ]
+    assert "the overall score ranks" in texts(at.markdown) and "Raise “" in texts(at.markdown)
     assert "Next step (level" in texts(at.markdown)
     table = at.dataframe[-1].value
     assert len(table) == len(MLM.indicators)

@@ -64,7 +64,9 @@ def _context(services: Services, world: World) -> ReportContext:
 
 def _pdf_numbers(page: str) -> tuple[str, dict[str, str], list[tuple[str, int]]]:
     """The overall score, the domain scores by name and the action plan's gaps, read from the report's HTML."""
-    overall = re.search(r'<p class="glance-number">([^<]+)<', page)
+    overall = re.search(
+        r'<div class="tile tile-main">\s*<p class="tile-title">[^<]*</p>\s*<p class="tile-score">([^<]+)<', page
+    )
     assert overall is not None
     table = re.search(r'<table class="domain-overview">(.*?)</table>', page, re.S)
     assert table is not None
@@ -99,6 +101,8 @@ def test_results_page_and_pdf_show_the_hand_computed_scores_and_gaps(rated: tupl
     scored = {d.id: d.score.score for d in context.domains if d.score.score is not None}
     assert scored == pytest.approx(DOMAIN_SCORES)
     assert [(item.row.indicator_id, item.gap) for item in context.gaps] == GAPS
+    # 4 of 49 answered: a partial assessment, which the page says before its numbers
+    assert context.partial and context.partial_note.startswith("This is a partial assessment")
 
     # the PDF (its HTML: scores to one decimal)
     overall, domains, gaps = _pdf_numbers(render_html(context))
@@ -112,7 +116,8 @@ def test_results_page_and_pdf_show_the_hand_computed_scores_and_gaps(rated: tupl
     with app_database():
         at = open_app(url, "coordinator-de", "results", query={"round": str(world.rounds["DE"])})
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Overall score"] == f"{OVERALL:.2f}"
+    assert metrics["Overall score"] == f"{OVERALL:.2f}" and metrics["Maturity level"] == "Partial"
+    assert next(w.value for w in at.warning).startswith("This is a partial assessment")
     table = at.dataframe[0].value
     shown = {row["Domain"]: row["Score"] for row in table.to_dict("records") if row["Score"] == row["Score"]}
     assert shown == pytest.approx({titles[d]: score for d, score in DOMAIN_SCORES.items()})

@@ -277,8 +277,14 @@ def test_recommendations_follow_the_largest_gaps_grouped_by_theme(tiny: Question
         ("Healthcare", "B.1.1"),
     ]
     texts = [r.text for r in context.recommendations]
-    assert texts[0] == "Raise “First gamma indicator” from level 1 to level 2: e2. The target is level 3."
-    assert texts[3] == "Raise “Beta one” from level 4 to level 5: d5."
+    assert texts == [
+        "Raise “Gamma one” from level 1 to level 2: e2. The target is level 3.",
+        # two of one subdomain: each named by its statement
+        "Raise “First alpha indicator” from level 2 to level 3: a3. The target is level 4.",
+        "Raise “Second alpha indicator, counts double” from level 3 to level 4: b4.",
+        "Raise “Beta one” from level 4 to level 5: d5.",
+    ]
+    assert "the largest gap is in “Gamma one”, 2 levels below its target." in " ".join(context.key_messages)
     assert [(theme, len(recs)) for theme, recs in context.recommendation_groups] == [("ELSI", 1), ("Healthcare", 3)]
 
 

@@ -162,7 +162,7 @@ def test_nothing_answered_still_builds(tiny: Questionnaire) -> None:
 def test_key_messages_and_methodology_say_the_essentials(tiny: Questionnaire) -> None:
     context = build(tiny, basis_summary="consensus levels")
     assert context.key_messages[0].startswith("Testland scores 3.2 on the scale of 1 to 5: level 3, “Three”")
-    assert "the largest gap is “First gamma indicator”, 2 levels below its target." in " ".join(context.key_messages)
+    assert "the largest gap is in “Gamma one”, 2 levels below its target." in " ".join(context.key_messages)
     headings = [s.heading for s in context.methodology]
     assert headings == [
         "Ratings",
