@@ -243,7 +243,7 @@ def test_body_text_is_9_pt_or_more_charts_included(odd: Made) -> None:
 
 def test_the_radar_names_the_domain_not_rated_whole_on_the_brief(odd: Made) -> None:
     brief = odd.pages[1]
-    (code,) = [w for w in brief.body if w.text == "VII"]
+    code = min((w for w in brief.body if w.text == "VII"), key=lambda w: w.x0)  # the radar's, left of the table
     below = sorted(
         (w for w in brief.body if 0 <= w.top - code.bottom < 6 and w.x0 < code.x1 and w.x1 > code.x0 - 30),
         key=lambda w: w.x0,
