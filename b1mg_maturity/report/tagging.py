@@ -71,6 +71,7 @@ class TagReport:
     merged_tables: int = 0  # table fragments merged into the fragment before them
     repeated_rows: int = 0  # repeated header (or footer) rows made artifacts
     folded_links: int = 0  # links inside links joined to the outer link
+    joined: int = 0  # elements cut by a page break joined to their first part
     languages: dict[str, int] = field(default_factory=dict)  # "/Lang" given -> elements
     unmatched_pages: list[int] = field(default_factory=list)  # pages whose boxes and elements disagree
 
@@ -314,18 +315,27 @@ def _merge_tables(tree: _Tree, boxes: dict[int, Any], report: TagReport) -> None
 
 
 def _merge_table(tree: _Tree, boxes: dict[int, Any], first: Any, later: Any, report: TagReport) -> None:
+    """Move what ``later`` adds to ``first``: its new rows, each into ``first``'s row group of its kind."""
     seen = {id(boxes[row.number].element): row for row, _ in _rows(tree, first) if row.number in boxes}
     renamed: dict[str, pydyf.String] = {}
-    body = next((kid for kid in reversed(tree.kids(first)) if kid["S"] == "/TBody"), None)
-    for row, group in _rows(tree, later):
-        box = boxes.get(row.number)
-        earlier = seen.get(id(box.element)) if box is not None else None
-        if earlier is not None:  # a repeated head or foot row, or the rest of a row split by the page
-            cells = zip(tree.kids(earlier), tree.kids(row), strict=False)
-            for old, new in cells:
+    for part in tree.kids(later):
+        is_group = part["S"] in ("/THead", "/TBody", "/TFoot")
+        if not is_group and part["S"] != "/TR":
+            if part.get("K"):  # a caption left for the next page; an empty column group is left out
+                tree.adopt(first, [part])
+            continue
+        fresh: list[Any] = []
+        for row in [r for r in tree.kids(part) if r["S"] == "/TR"] if is_group else [part]:
+            box = boxes.get(row.number)
+            earlier = seen.get(id(box.element)) if box is not None else None
+            if earlier is None:
+                fresh.append(row)
+                continue
+            # a repeated head or foot row, or the rest of a row the page break cut
+            for old, new in zip(tree.kids(earlier), tree.kids(row), strict=False):
                 if isinstance(new.get("ID"), pydyf.String) and isinstance(old.get("ID"), pydyf.String):
                     renamed[str(new["ID"].string)] = old["ID"]
-            if group["S"] in ("/THead", "/TFoot"):
+            if part["S"] in ("/THead", "/TFoot"):
                 for element in [row, *tree.descendants(row)]:
                     for page, mcid in tree.mcids(element):
                         tree.drop_mcid(page, mcid)
@@ -333,16 +343,63 @@ def _merge_table(tree: _Tree, boxes: dict[int, Any], first: Any, later: Any, rep
             else:
                 for old, new in zip(tree.kids(earlier), tree.kids(row), strict=False):
                     tree.move_content(new, old)
-        elif group["S"] == "/TBody" and body is not None:
-            tree.adopt(body, [row])
+        if not fresh:
+            continue
+        target = next((kid for kid in reversed(tree.kids(first)) if kid["S"] == part["S"]), None) if is_group else first
+        if target is None:  # the first of its kind: the group moves, with its new rows only
+            part["K"] = pydyf.Array(row.reference for row in fresh)
+            tree.adopt(first, [part])
         else:
-            tree.adopt(first, [row])
+            tree.adopt(target, fresh)
     for element in tree.descendants(first):
         headers = element.get("A", {}).get("Headers") if isinstance(element.get("A"), dict) else None
         if isinstance(headers, list):
             element["A"]["Headers"] = pydyf.Array(renamed.get(str(h.string), h) for h in headers)
     tree.detach(later)
     report.merged_tables += 1
+
+
+def _join_pages(tree: _Tree, document_element: Any, boxes: dict[int, Any], report: TagReport) -> None:
+    """Join the elements a page break cut in two (a section, a list, a paragraph) into one element.
+
+    At each page break, the last element of one page and the first of the next are walked down
+    side by side (the last kid of the one, the first kid of the other) while both are made from
+    the same HTML element: the later one's kids move to the earlier one, which it then leaves."""
+    pages: dict[bytes, list[Any]] = {}
+    for kid in tree.kids(document_element):
+        pages.setdefault(kid.get("Pg"), []).append(kid)
+    previous = None  # the last element at the top so far, once its later parts are joined to it
+    for reference in tree.objects.pdf.page_references:
+        tops = pages.get(reference)
+        if not tops:
+            continue
+        joined = False
+        earlier, later = previous, tops[0]
+        while earlier is not None and later is not None and _same(boxes, earlier, later):
+            last = tree.kids(earlier)[-1] if tree.kids(earlier) else None
+            first = tree.kids(later)[0] if tree.kids(later) else None
+            tree.move_content(later, earlier)
+            tree.detach(later)
+            report.joined += 1
+            joined = joined or later is tops[0]
+            earlier, later = last, first
+        previous = previous if joined and len(tops) == 1 else tops[-1]
+
+
+def _same(boxes: dict[int, Any], one: Any, other: Any) -> bool:
+    """Whether two elements are made from one HTML element (and neither is a text run)."""
+    from weasyprint.formatting_structure import boxes as kinds
+
+    first, second = boxes.get(one.number), boxes.get(other.number)
+    return (
+        first is not None
+        and second is not None
+        and first.element is not None
+        and first.element is second.element
+        and one["S"] == other["S"]
+        and not isinstance(first, kinds.TextBox)
+        and not isinstance(second, kinds.TextBox)
+    )
 
 
 def _fold_links(tree: _Tree, boxes: dict[int, Any], links: list[Any], report: TagReport) -> None:
@@ -496,6 +553,9 @@ def finish_tags(document: Any, pdf: Any) -> TagReport:
     if report.unmatched_pages:
         log.warning("report PDF: boxes and tags disagree on pages %s; left as made", report.unmatched_pages)
     _merge_tables(tree, boxes, report)
+    document_element = objects.get((root.get("K") or [None])[0])
+    if document_element is not None:
+        _join_pages(tree, document_element, boxes, report)
     links = [objects.pdf.objects[n] for n in sorted(boxes) if objects.pdf.objects[n]["S"] == "/Link"]
     _fold_links(tree, boxes, links, report)
     language = pdf.catalog.get("Lang")

@@ -8,6 +8,7 @@ other scripts.  The real reports are checked in ``test_pdf_ua.py``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,34 @@ def test_names_in_a_script_of_one_language_say_their_language(tmp_path: Path) ->
         "Министерство": "bg",
         "საქართველო": "ka",
     }
+
+
+def test_a_section_list_and_paragraph_cut_by_page_breaks_are_one_element_each(tmp_path: Path) -> None:
+    items = "".join(f"<li>Item {i}</li>" for i in range(1, 31))
+    words = " ".join(f"word{i}" for i in range(1, 301))
+    body = f"<section><h1>Part</h1><ul>{items}</ul><p>{words}</p></section>"
+    tree = make(tmp_path, "cut", body, "li { margin: 0 0 3mm; }")
+    (section,) = only(tree, "Sect")
+    (listing,) = only(tree, "L")
+    (paragraph,) = only(tree, "P")
+    assert len(listing.pages()) >= 2 and len(paragraph.pages()) >= 2  # each was cut at least once
+    assert [kid.tag for kid in section.kids] == ["H1", "L", "P"]
+    assert [re.sub(r"\s", "", item.text(tree.texts)) for item in listing.kids] == [f"•Item{i}" for i in range(1, 31)]
+    assert re.sub(r"\s", "", paragraph.text(tree.texts)) == "".join(f"word{i}" for i in range(1, 301))
+    assert_all_content_in_tree_or_artifact(tree)
+
+
+def test_a_caption_left_alone_at_the_foot_of_a_page_keeps_its_table_whole(tmp_path: Path) -> None:
+    rows = "".join(f"<tr><td>Row {i}</td></tr>" for i in range(1, 6))
+    body = (
+        '<div style="height: 60mm"></div>'
+        f"<table><caption>Levels</caption><colgroup><col></colgroup><thead><tr><th>Level</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+    tree = make(tmp_path, "caption", body, "td, th { padding: 2mm; }")
+    (table,) = only(tree, "Table")
+    caption = table.kids[0]
+    assert caption.tag == "Caption" and caption.pages() == {0}  # the caption alone on the first page
+    assert [kid.tag for kid in table.kids if kid.tag != "NonStruct"] == ["Caption", "THead", "TBody"]
+    assert [re.sub(r"\s", "", row.text(tree.texts)) for row in table.kids[-1].kids] == [f"Row{i}" for i in range(1, 6)]
+    assert_all_content_in_tree_or_artifact(tree)

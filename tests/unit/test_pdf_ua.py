@@ -174,38 +174,20 @@ def test_links_are_described_by_their_words_not_by_anchor_ids(made: dict[str, Ma
     assert not any(d.startswith(("domain-", "#")) for d in descriptions)
 
 
-def split_text(page: Any) -> dict[str, str]:
-    """A page's text inside artifacts and outside them (real content)."""
-    stack: list[str] = []
-    parts: dict[str, list[str]] = {"artifact": [], "content": []}
-
-    def before(operator: bytes, operands: list[Any], *_: Any) -> None:
-        if operator in (b"BDC", b"BMC"):
-            stack.append(str(operands[0]) if operands else "")
-        elif operator == b"EMC" and stack:
-            stack.pop()
-
-    def text(value: str, *_: Any) -> None:
-        if value.strip():
-            parts["artifact" if "/Artifact" in stack else "content"].append(value)
-
-    page.extract_text(visitor_operand_before=before, visitor_text=text)
-    return {key: "".join(values) for key, values in parts.items()}
-
-
 @pytest.mark.parametrize("key", ["published", "draft"])
 def test_running_header_footer_and_watermark_are_artifacts_and_all_else_is_in_the_tree(
     made: dict[str, Made], key: str
 ) -> None:
-    context, path = made[key].context, made[key].path
-    pages = PdfReader(path).pages
-    for number, page in enumerate(pages, start=1):
-        text = split_text(page)
-        assert ("DRAFT" in text["artifact"]) is context.draft, number  # the watermark, on every page of a draft
+    context, tree = made[key].context, made[key].tree
+    for index in range(tree.pages):
+        number = index + 1
+        artifact = tree.artifact_text.get(index, "")
+        read = "".join(text for (page, _), text in sorted(tree.texts.items()) if page == index)  # in the tree
+        assert ("DRAFT" in artifact) is context.draft, number  # the watermark, on every page of a draft
         if number > 1:  # the cover has neither header nor footer; it says in words that it is a draft
-            assert f"Page {number} of {len(pages)}" in text["artifact"]
-            assert f"{context.round.health_system_name} · {context.round.label}" in text["artifact"]
-            assert "DRAFT" not in text["content"] and f"Page {number} of" not in text["content"]
+            assert f"Page {number} of {tree.pages}" in artifact
+            assert f"{context.round.health_system_name} · {context.round.label}" in artifact
+            assert "DRAFT" not in read and f"Page {number} of" not in read
 
 
 @pytest.mark.parametrize("key", ["published", "draft"])
