@@ -79,13 +79,23 @@ def _pdf_numbers(page: str) -> tuple[str, dict[str, str], list[tuple[str, int]]]
             re.S,
         )
     }
+    # the action plan names each indicator by its statement (cut short with "…"), then "level → target"
+    plan = re.search(r'<section class="action-plan".*?</section>', page, re.S)
+    assert plan is not None
     actions = re.findall(
-        r'<td class="num">(\d+)</td>\s*<th scope="row"><span class="ind-id">([^<]+)</span>.*?'
-        r'<td class="num has-gap">(\d+)</td>',
-        page,
+        r'<th scope="row">([^<]+?)\s*<span class="ind-domain">.*?</th>\s*'
+        r'<td class="move"><span class="pill"[^>]*>(\d)<span.*?→ (\d)</td>',
+        plan.group(0),
         re.S,
     )
-    gaps = [(iid, int(gap)) for _, iid, gap in sorted(actions, key=lambda a: int(a[0]))]
+    statements = {ind.statement: ind.id for ind in load_questionnaire(BUNDLED_MLM).indicators}
+
+    def indicator(shown: str) -> str:
+        start = html.unescape(shown).rstrip("…").strip()
+        (found,) = [iid for statement, iid in statements.items() if statement.startswith(start)]
+        return found
+
+    gaps = [(indicator(text), int(target) - int(level)) for text, level, target in actions]
     return overall.group(1).strip(), domains, gaps
 
 
