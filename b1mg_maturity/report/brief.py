@@ -73,10 +73,11 @@ def is_partial(card: ScoreCard, questionnaire: Questionnaire, min_coverage: floa
 
 
 def partial_note(card: ScoreCard, questionnaire: Questionnaire, min_coverage: float) -> str:
-    """Why the round is a partial assessment, in one sentence; empty when it is not one."""
-    if not is_partial(card, questionnaire, min_coverage):
-        return ""
+    """Why the round is a partial assessment, in one sentence; empty when it is not one, and when nothing is
+    rated at all (the report and the page say that in their own words)."""
     cov = card.overall.coverage
+    if not cov.answered or not is_partial(card, questionnaire, min_coverage):
+        return ""
     answered = f"{cov.answered} of the {cov.applicable} applicable indicators are answered ({cov.ratio:.0%})"
     low = cov.ratio + _EPSILON < min_coverage
     if low:

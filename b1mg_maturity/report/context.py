@@ -390,7 +390,7 @@ def build_report_context(
     strongest, weakest, extremes_note = brief.strongest_and_weakest(list(rows.values()), questionnaire)
     action_plan = _action_plan(card, questionnaire, rows, pillars)
     partial_note = brief.partial_note(card, questionnaire, min_coverage)
-    partial = bool(partial_note)
+    partial = brief.is_partial(card, questionnaire, min_coverage)
     standing = brief.standing(overall, benchmark, partial=partial, min_peers=min_peers)
     levels = tuple(
         LevelBand(

@@ -142,7 +142,7 @@ def test_the_threshold_is_the_setting_passed_in(mlm: Questionnaire) -> None:
 
 def test_nothing_answered_says_so_once(tiny: Questionnaire) -> None:
     context = build(tiny, {})
-    assert context.partial
+    assert context.partial and context.partial_note == ""
     assert context.key_messages == ("No indicator of Testland has been rated yet, so there is no score to report.",)
     assert context.extremes_note == "No indicator has been rated yet."
 
