@@ -31,6 +31,7 @@ from b1mg_maturity.report.inputs import RoundInfo
 from b1mg_maturity.report.jobs import PreparedReport, report_jobs
 from b1mg_maturity.report.model import ReportContext
 from b1mg_maturity.scoring import Answer, GroupScore, ScoreCard, score
+from b1mg_maturity.settings import get_settings  # a visitor has no services: the setting is read here, at the edge
 from b1mg_maturity.ui.context import current_user
 from b1mg_maturity.ui.feedback import show_error
 from b1mg_maturity.ui.widgets import band_text, headline_metrics, score_text
@@ -242,11 +243,16 @@ def _downloads(questionnaire: Questionnaire, answers: Mapping[str, Answer], card
         on_click="ignore",
     )
     with columns[2]:
-        _pdf(report_context(questionnaire, answers, card, str(st.session_state.get(NAME_KEY) or "")))
+        name = str(st.session_state.get(NAME_KEY) or "")
+        _pdf(report_context(questionnaire, answers, card, name, get_settings().report_min_coverage))
 
 
 def report_context(
-    questionnaire: Questionnaire, answers: Mapping[str, Answer], card: ScoreCard, system_name: str
+    questionnaire: Questionnaire,
+    answers: Mapping[str, Answer],
+    card: ScoreCard,
+    system_name: str,
+    min_coverage: float,
 ) -> ReportContext:
     """The readiness report of a quick assessment, as ``b1mg-maturity report -a`` makes one from a file."""
     today = dt.date.today()
@@ -262,6 +268,7 @@ def report_context(
         basis_summary="the levels chosen in a quick assessment (one person's view, not a team's consensus)",
         basis={iid: "quick assessment" for iid, a in answers.items() if a.answered or a.not_applicable},
         generated_on=today,
+        min_coverage=min_coverage,
     )
 
 
