@@ -32,9 +32,11 @@ from pdfua.rules import structure
 from pypdf import PdfReader
 
 from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.report import render
 from b1mg_maturity.report.context import ReportContext
 from b1mg_maturity.report.render import render_report
 from b1mg_maturity.report.rounds import context_for_round
+from b1mg_maturity.report.tagging import TagReport, finish_tags
 from tests.apptest import copy_sqlite
 from tests.pdf_tree import Tree, read_tree
 
@@ -63,6 +65,7 @@ class Made:
     tree: Tree  # the tag tree read back
     report: Report  # pdfua's, every rule run
     unpatched: Report | None  # pdfua's as installed (see the fixture), for the draft only
+    tags: TagReport  # what the report's tag finisher changed
 
 
 def _as_integer(value: object) -> int | None:
@@ -92,9 +95,17 @@ def made(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         )
         draft = context(next(v.id for v in views if v.status == RoundStatus.DRAFT and v.health_system.code == "XA"))
         result: dict[str, Made] = {}
+        finished: list[TagReport] = []  # what the finisher changed, report by report
+
+        def finisher(document: Any, pdf: Any) -> TagReport:
+            finished.append(finish_tags(document, pdf))
+            return finished[-1]
+
         for key, ctx in (("published", published), ("draft", draft)):
             path = folder / f"{key}.pdf"
-            rendered = render_report(ctx)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(render, "finish_tags", finisher)
+                rendered = render_report(ctx)
             path.write_bytes(rendered.pdf)
             unpatched = validate(str(path)) if key == "draft" else None
             # pdfua 0.1.3's as_integer asks a pikepdf Array for ``is_integer`` through getattr, and pikepdf
@@ -104,7 +115,7 @@ def made(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
             with pytest.MonkeyPatch.context() as patch:
                 patch.setattr(structure, "as_integer", _as_integer)
                 report = validate(str(path))
-            result[key] = Made(ctx, path, rendered.html, read_tree(path), report, unpatched)
+            result[key] = Made(ctx, path, rendered.html, read_tree(path), report, unpatched, finished[-1])
         yield result
     finally:
         services.db.dispose()
@@ -269,3 +280,11 @@ def test_every_link_is_one_element_described_in_its_own_words(made: dict[str, Ma
             assert described.startswith("Web address ") or words.startswith(re.sub(r"\s", "", described))
             assert not described.startswith(("domain-", "#"))
     assert all(e.lang is None for e in tree.elements())  # no text in another script in the demo world
+
+
+@pytest.mark.parametrize("key", ["published", "draft"])
+def test_the_finisher_paired_every_page_and_found_every_sequence_it_unlinked(made: dict[str, Made], key: str) -> None:
+    tags = made[key].tags
+    assert tags.unmatched_pages == []  # its replay of WeasyPrint's build order agreed on every page
+    assert tags.missed == 0
+    assert tags.artifacts > 2 * made[key].tree.pages  # at least a running header and a footer on most pages
