@@ -3,17 +3,22 @@
 Each document is a few lines of HTML made into a tagged PDF by the report's own WeasyPrint call
 (well under a second each), so every case can be built to show one thing: a table split over
 three pages with a row split across a page break, a contents line with a dot leader, names in
-other scripts.  The real reports are checked in ``test_pdf_ua.py``.
+other scripts; and one small report of the tiny questionnaire for a health system with a Greek
+name and Greek evidence.  The demo world's reports are checked in ``test_pdf_ua.py``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 
-from b1mg_maturity.report.render import html_to_pdf
+from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.report.context import IndicatorNotes, RoundInfo, build_report_context
+from b1mg_maturity.report.render import html_to_pdf, render_report
+from b1mg_maturity.scoring import Answer, score
 from tests.pdf_tree import Element, Tree, read_tree
 
 PAGE = "@page { size: 120mm 90mm; margin: 10mm; @bottom-center { content: 'Page ' counter(page) } }"
@@ -156,4 +161,29 @@ def test_a_caption_left_alone_at_the_foot_of_a_page_keeps_its_table_whole(tmp_pa
     assert caption.tag == "Caption" and caption.pages() == {0}  # the caption alone on the first page
     assert [kid.tag for kid in table.kids if kid.tag != "NonStruct"] == ["Caption", "THead", "TBody"]
     assert [re.sub(r"\s", "", row.text(tree.texts)) for row in table.kids[-1].kids] == [f"Row{i}" for i in range(1, 6)]
+    assert_all_content_in_tree_or_artifact(tree)
+
+
+def test_the_report_of_a_greek_health_system_says_el_on_its_name_and_its_greek_evidence(
+    tiny: Questionnaire, tmp_path: Path
+) -> None:
+    name, evidence = "Ελληνική Δημοκρατία", "Εθνική στρατηγική για τη γονιδιωματική, 2024"
+    answers = {"A.1.1": Answer(level=2, target=4), "B.1.1": Answer(level=3, target=4), "C.1.1": Answer(level=1)}
+    notes = {"A.1.1": IndicatorNotes(evidence=(evidence, "National plan, 2024"))}
+    context = build_report_context(
+        tiny,
+        score(tiny, answers),
+        RoundInfo(name, "Round 2026", dt.date(2026, 3, 1), "published", "XG"),
+        notes=notes,
+        generated_on=dt.date(2026, 3, 2),
+    )
+    path = tmp_path / "greek.pdf"
+    path.write_bytes(render_report(context, charts=False).pdf)
+    tree = read_tree(path)
+    spoken = [(e.tag, e.text(tree.texts), e.lang) for e in tree.elements() if e.lang is not None]
+    assert ("H1", name, "el") in spoken  # the cover's title
+    assert any(text.endswith(evidence) and lang == "el" for _, text, lang in spoken)  # the item of evidence
+    assert {lang for _, _, lang in spoken} == {"el"}
+    latin = [text for _, text, _ in spoken if re.search(r"[A-Za-z]", text)]
+    assert latin == []  # nothing written in English is said to be Greek
     assert_all_content_in_tree_or_artifact(tree)
