@@ -15,7 +15,10 @@ objects just before the file is written:
   split over pages becomes one ``/Table`` per page, each with the repeated header
   row tagged as content.  The fragments of one HTML table are merged into the
   first; a repeated header row becomes an artifact, and the cells that named its
-  header cells name the first page's header cells instead.
+  header cells name the first page's header cells instead.  A row cut by a page
+  break stays one row.
+- **One element per element.**  For the same reason a section, list or paragraph
+  cut by a page break is two elements; the second part joins the first.
 - **Table header cells get a ``/Scope``**: ``/Column`` in the table's head,
   ``/Row`` in its body (the template's ``<th scope="row">``).  WeasyPrint only
   links data cells to header ids (``/Headers``).
@@ -302,12 +305,10 @@ def _rows(tree: _Tree, table: Any) -> list[tuple[Any, Any]]:
 def _merge_tables(tree: _Tree, boxes: dict[int, Any], report: TagReport) -> None:
     """Merge the per-page fragments of each HTML table into its first fragment."""
     fragments: dict[int, list[Any]] = {}
-    html: dict[int, Any] = {}
     for number, box in sorted(boxes.items()):
         element = tree.objects.pdf.objects[number]
         if element["S"] == "/Table" and box.element is not None:
             fragments.setdefault(id(box.element), []).append(element)
-            html[id(box.element)] = box.element
     for tables in fragments.values():
         first = tables[0]
         for later in tables[1:]:
