@@ -274,3 +274,19 @@ def test_without_targets_the_brief_says_so_and_no_action_plan_page_is_left_blank
     assert [i + 1 for i, t in enumerate(text) if note in t] == [3]  # the brief's second page
     assert not any(squash("Action plan") in t for t in text)
     assert not any("TargetGap" in t for t in text)  # no empty target and gap columns either
+
+
+def test_a_partial_assessment_says_so_on_the_cover_without_a_headline_level(tiny: Questionnaire) -> None:
+    answers = {"A.1.1": Answer(level=2, target=4)}  # 1 of the 6 indicators of the tiny questionnaire
+    context = build_report_context(
+        tiny, score(tiny, answers), RoundInfo("Testland", "Round 2026", dt.date(2026, 3, 1), "published", "XT")
+    )
+    assert context.partial
+    page = read_pages(render_report(context, charts=False).pdf)[0]
+    head = min(w.top for w in page.words if w.text == "OVERALL")
+    # the score's column of the At a glance box: left of the messages (cover margin 22 mm, box 9 mm, column 44 mm)
+    column = squash(" ".join(w.text for w in page.words if w.top >= head and w.x1 <= 76 * MM and w.x0 < 76 * MM))
+    assert column.startswith(squash("OVERALL MATURITY Partial assessment 1 of 6 applicable indicators answered, 17%."))
+    assert squash("An overall level needs 80%.") in column
+    cover = squash(page.text)
+    assert "Level2·" not in cover and "/5" not in cover  # no headline level, no score out of 5
