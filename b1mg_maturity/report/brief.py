@@ -23,7 +23,9 @@ Rules (also said in the report's methodology and the README):
 * **Recommendations.**  3 to 5: the team's own planned actions first (once
   there is an action plan), then the largest gaps to target (the scoring
   engine's priorities), then the lowest-rated indicators below the top level;
-  grouped by pillar (the pillar of the first one first).  Each says which level
+  at most 2 per pillar while another pillar has something to recommend, so the
+  brief speaks of several themes; grouped by pillar (the pillar of the first
+  one first).  Each says which level
   to reach next and what that level looks like.
 """
 
@@ -52,6 +54,7 @@ STRONGEST = 3
 WEAKEST = 5
 MIN_RECOMMENDATIONS = 3
 MAX_RECOMMENDATIONS = 5
+MAX_PER_THEME = 2  # while other themes have something to recommend
 NOTHING_RATED = "No indicator has been rated yet."
 _EPSILON = 1e-9
 
@@ -216,13 +219,23 @@ def recommendations(
         key=lambda r: (r.level or 0, order[r.indicator_id]),
     )
     picked: list[IndicatorRow] = []
-    for source, limit in ((gaps, MAX_RECOMMENDATIONS), (lowest, MIN_RECOMMENDATIONS if gaps else MAX_RECOMMENDATIONS)):
-        for row in source:
-            if len(chosen) + len(picked) >= limit:
-                break
-            if row.indicator_id not in taken:
+    per_theme: dict[str, int] = {}
+    for rec in chosen:
+        per_theme[rec.theme] = per_theme.get(rec.theme, 0) + 1
+    sources = ((gaps, MAX_RECOMMENDATIONS), (lowest, MIN_RECOMMENDATIONS if gaps else MAX_RECOMMENDATIONS))
+    for source, limit in sources:
+        # first every theme's largest gaps (at most MAX_PER_THEME each), so the brief speaks of several
+        # themes; then the rest in order, when the themes run out
+        for capped in (True, False):
+            for row in source:
+                if len(chosen) + len(picked) >= limit:
+                    break
+                theme = questionnaire.pillar(row.pillar_id).name
+                if row.indicator_id in taken or (capped and per_theme.get(theme, 0) >= MAX_PER_THEME):
+                    continue
                 picked.append(row)
                 taken.add(row.indicator_id)
+                per_theme[theme] = per_theme.get(theme, 0) + 1
     for row in picked:
         rec = recommendation_for(row, questionnaire, picked)
         if rec is not None:

@@ -79,11 +79,12 @@ def _pdf_numbers(page: str) -> tuple[str, dict[str, str], list[tuple[str, int]]]
             re.S,
         )
     }
-    # the action plan names each indicator by its statement (cut short with "…"), then "level → target"
+    # the action plan names each indicator by its subdomain and its statement (cut short with "…"), then
+    # "level → target"
     plan = re.search(r'<section class="action-plan".*?</section>', page, re.S)
     assert plan is not None
     actions = re.findall(
-        r'<th scope="row">([^<]+?)\s*<span class="ind-domain">.*?</th>\s*'
+        r'<th scope="row"><span class="ind-sub">[^<]*</span>\s*([^<]+?)\s*</th>\s*'
         r'<td class="move"><span class="pill"[^>]*>(\d)<span.*?→ (\d)</td>',
         plan.group(0),
         re.S,

@@ -332,6 +332,8 @@ def test_a_full_mlm_round_gets_five_plain_recommendations(mlm: Questionnaire) ->
     assert 3 <= len(recs) <= 5 and len(recs) == 5
     themes = [r.theme for r in recs]
     assert themes == sorted(themes, key=themes.index)  # each theme in one run
+    # every indicator has the same gap: no more than two of one pillar while the other three have gaps
+    assert max(themes.count(theme) for theme in themes) == 2 and len(set(themes)) == 3
     for rec in recs:
         assert not INDICATOR_ID.search(rec.text)
         assert bracket_depth(rec.text) <= 1
