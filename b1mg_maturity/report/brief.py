@@ -220,8 +220,8 @@ def recommendations(
     )
     picked: list[IndicatorRow] = []
     per_theme: dict[str, int] = {}
-    for rec in chosen:
-        per_theme[rec.theme] = per_theme.get(rec.theme, 0) + 1
+    for planned_one in chosen:
+        per_theme[planned_one.theme] = per_theme.get(planned_one.theme, 0) + 1
     sources = ((gaps, MAX_RECOMMENDATIONS), (lowest, MIN_RECOMMENDATIONS if gaps else MAX_RECOMMENDATIONS))
     for source, limit in sources:
         # first every theme's largest gaps (at most MAX_PER_THEME each), so the brief speaks of several

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pdfplumber
@@ -24,9 +22,10 @@ import pytest
 
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.report.context import IndicatorNotes, ReportContext, RoundInfo, build_report_context
-from b1mg_maturity.report.figures import ChartServer, chromium_path
+from b1mg_maturity.report.figures import ChartServer
 from b1mg_maturity.report.render import render_report
 from b1mg_maturity.scoring import Answer, score
+from tests.unit.test_report_pdf import need_chromium
 
 MM = 72 / 25.4  # points in a millimetre
 MARGIN_TOP, MARGIN_RIGHT, MARGIN_BOTTOM, MARGIN_LEFT = 25 * MM, 20 * MM, 22 * MM, 20 * MM  # report.css @page
@@ -39,15 +38,6 @@ NAME = (
 )
 URL = "https://www.example-ministry.gov/publications/genomics/national-strategy-implementation-plan-2025.pdf"
 DEEP_URL = "https://data.example.org/" + "segment/" * 18 + "end"
-
-
-def need_chromium() -> None:
-    path = chromium_path()
-    if path is None or not Path(path).exists():
-        reason = "Chromium not found (apt-get install chromium, or set B1MG_CHROMIUM): the charts cannot be drawn"
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail(f"CI is set, so the chart test may not be skipped: {reason}", pytrace=False)
-        pytest.skip(f"SKIPPED: {reason}")
 
 
 def odd_answers(questionnaire: Questionnaire, *, targets: bool = True) -> dict[str, Answer]:
@@ -202,10 +192,10 @@ def test_the_cover_holds_the_name_and_every_fact_on_page_1(odd: Made) -> None:
         # in reading order, or (beside the At a glance list, whose lines pdfplumber interleaves) word by word
         assert squash(fact) in cover or set(fact.split()) <= words, fact
     # the At a glance box ends above the cover's foot, on the same page
-    words = odd.pages[0].words
+    cover_words = odd.pages[0].words
     last_message_word = odd.context.key_messages[-1].split()[-1]
-    glance_bottom = max(w.bottom for w in words if w.text == last_message_word)
-    foot_top = min(w.top for w in words if w.text == "Rated")
+    glance_bottom = max(w.bottom for w in cover_words if w.text == last_message_word)
+    foot_top = min(w.top for w in cover_words if w.text == "Rated")
     assert glance_bottom < foot_top
 
 

@@ -58,7 +58,7 @@ def test_a_switch_from_not_applicable_does_not_turn_a_rise_into_a_fall(mlm: Ques
     assert plain == pytest.approx(-0.2)  # what the old report showed in red
     found = round_changes(mlm, new, old)
     d6 = found.domain("D6")
-    assert (d6.previous, d6.current, d6.compared) == (pytest.approx(4.0), pytest.approx(4.5), 4)
+    assert (d6.previous, d6.current, d6.compared) == pytest.approx((4.0, 4.5, 4))
     assert d6.delta == pytest.approx(0.5)
     assert [(i.indicator_id, i.previous, i.current) for i in found.switched] == [
         ("D2.1.1", 1, None),
@@ -71,7 +71,7 @@ def test_a_switch_to_not_applicable_does_not_inflate_a_rise(mlm: Questionnaire) 
     old, new = score(mlm, before), score(mlm, now)
     assert (new.domain("D2").score or 0) - (old.domain("D2").score or 0) == pytest.approx(1.5)
     d2 = round_changes(mlm, new, old).domain("D2")
-    assert (d2.previous, d2.current, d2.compared) == (pytest.approx(3.5), pytest.approx(4.5), 4)
+    assert (d2.previous, d2.current, d2.compared) == pytest.approx((3.5, 4.5, 4))
     assert d2.delta == pytest.approx(1.0)
 
 
@@ -83,7 +83,7 @@ def test_overall_and_pillars_are_rescored_over_the_common_indicators(mlm: Questi
     assert found.pillar("healthcare").delta == pytest.approx((-1 / 3 + 1 + 0 + 0.5) / 4)  # D1, D2, D5, D6
     assert found.pillar("elsi").delta == pytest.approx(0.0)
     # D4 without D4.1.1 (answered now only): still compared over the other two
-    assert (found.domain("D4").compared, found.domain("D4").delta) == (2, pytest.approx(0.0))
+    assert (found.domain("D4").compared, found.domain("D4").delta) == pytest.approx((2, 0.0))
 
 
 def test_the_counts_add_up_to_every_indicator(mlm: Questionnaire) -> None:
@@ -116,8 +116,8 @@ def test_a_domain_with_nothing_in_common_has_no_change(tiny: Questionnaire) -> N
         RoundInfo("Testland", "Round 2026", dt.date(2026, 3, 1)),
         previous=PreviousRound("Round 2025", dt.date(2025, 3, 1), old),
     )
-    assert context.domain("C").change is not None and context.domain("C").change.text == "–"
-    assert context.domain("C").change.direction == "none"
+    change = context.domain("C").change
+    assert change is not None and (change.text, change.direction) == ("–", "none")
 
 
 def test_the_aggregation_and_weights_are_the_scoring_engines(tiny: Questionnaire) -> None:
@@ -142,9 +142,9 @@ def test_the_report_says_what_the_change_is_measured_over(mlm: Questionnaire) ->
     )
     change = context.change
     assert change is not None
-    assert context.domain("D6").change is not None
-    assert (context.domain("D6").change.text, context.domain("D6").change.direction) == ("+0.5", "up")
-    assert context.domain("D2").change is not None and context.domain("D2").change.text == "+1.0"
+    d6, d2 = context.domain("D6").change, context.domain("D2").change
+    assert d6 is not None and (d6.text, d6.direction) == ("+0.5", "up")
+    assert d2 is not None and d2.text == "+1.0"
     assert (change.improved, change.declined, change.unchanged, change.compared, change.not_compared) == (
         6,
         1,
