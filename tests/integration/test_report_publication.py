@@ -92,13 +92,22 @@ def test_a_reopened_and_republished_round_is_not_served_its_old_report(demo: Ser
     assert after != before and cache.get(after) is None
 
 
-def test_a_peer_publishing_gives_the_report_a_new_key(demo: Services) -> None:
-    round_id = published_round(demo, "XA")
-    before = seen_by(demo, "demo-viewer", round_id)
+def test_a_peer_publishing_gives_the_report_of_its_year_a_new_key_and_older_reports_none(demo: Services) -> None:
+    """XE publishes its round of 2026: the benchmark of XA's 2026 round (XE counted with its 2025 round until
+    then) moves and its report gets a new key; XA's published 2025 report keeps its benchmark and its key."""
+    draft_2026 = next(
+        r.id for r in demo.list_rounds(OPERATOR_ID) if r.health_system.code == "XA" and r.status == "draft"
+    )
+    published_2025 = published_round(demo, "XA")
+    before = seen_by(demo, "demo-coordinator", draft_2026)
+    old_report = seen_by(demo, "demo-viewer", published_2025)
     submitted = next(
         r for r in demo.list_rounds(OPERATOR_ID) if r.health_system.code == "XE" and r.status == "submitted"
     )
+    assert submitted.period.year == 2026 == demo.get_round(OPERATOR_ID, draft_2026).period.year
     demo.publish(user(demo, "demo-admin"), submitted.id)
-    after = seen_by(demo, "demo-viewer", round_id)
+    after = seen_by(demo, "demo-coordinator", draft_2026)
     assert after.benchmark != before.benchmark, "the demo peer's new round moves a median"
     assert report_key(after) != report_key(before)
+    again = seen_by(demo, "demo-viewer", published_2025)
+    assert again.benchmark == old_report.benchmark and report_key(again) == report_key(old_report)
