@@ -86,7 +86,6 @@ def report(
                     OPERATOR_ID,
                     round_id,
                     min_group_size=services.settings.min_group_size,
-                    min_coverage=services.settings.report_min_coverage,
                     generated_on=report_date(services.get_round(OPERATOR_ID, round_id)),
                 )
             finally:
@@ -190,7 +189,6 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
                         OPERATOR_ID,
                         view.id,
                         min_group_size=services.settings.min_group_size,
-                        min_coverage=services.settings.report_min_coverage,
                         generated_on=report_date(view),
                     )
                 except B1mgError as exc:

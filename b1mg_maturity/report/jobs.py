@@ -352,7 +352,6 @@ def prepare_published(services: Services, actor_id: int, view: RoundView) -> lis
             actor_id,
             view,
             min_group_size=services.settings.min_group_size,
-            min_coverage=services.settings.report_min_coverage,
         )
     except Exception:  # the round is published; its report is made when first asked for
         log.warning("the report of published round %s could not be prepared", view.id, exc_info=True)

@@ -12,13 +12,17 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from b1mg_maturity.domain import RoundStatus
-from b1mg_maturity.report.brief import DEFAULT_MIN_COVERAGE
 from b1mg_maturity.report.context import MIN_PEERS, ReportContext, report_context_of
 from b1mg_maturity.report.inputs import IndicatorNotes, ReportInputs
 from b1mg_maturity.scoring import Aggregation
 
 if TYPE_CHECKING:
     from b1mg_maturity.services import RoundView, Services
+
+
+def _min_coverage(services: Services, given: float | None) -> float:
+    """The coverage threshold of a report: the one given, else the installation's setting."""
+    return services.settings.report_min_coverage if given is None else given
 
 
 def context_for_round(
@@ -30,7 +34,7 @@ def context_for_round(
     aggregation: Aggregation = Aggregation.MEAN,
     with_benchmark: bool = True,
     generated_on: dt.date | None = None,
-    min_coverage: float = DEFAULT_MIN_COVERAGE,
+    min_coverage: float | None = None,
 ) -> ReportContext:
     """The report context of a round, as ``actor_id`` may see it (what the Results page and the PDF show).
 
@@ -38,15 +42,19 @@ def context_for_round(
     may open the round (a viewer may, once it is submitted or published).
     ``min_group_size`` is the installation's setting, passed in by the caller (the
     app or the command line); the benchmark needs at least :data:`MIN_PEERS` peers
-    whatever it says.  ``generated_on``: see :func:`report_date`.  ``min_coverage``: the setting
-    ``report_min_coverage`` (below it the report is a partial assessment), passed in the same way.
+    whatever it says.  ``generated_on``: see :func:`report_date`.  ``min_coverage``: below it the report
+    is a partial assessment; None: the installation's setting ``report_min_coverage`` (``services.settings``).
     """
     min_peers = max(MIN_PEERS, min_group_size)
     inputs = services.report_inputs(  # the permission check first; the peers in the same snapshot
         actor_id, round_id, aggregation=aggregation, peer_group_size=min_peers if with_benchmark else None
     )
     return report_context_of(
-        inputs, benchmark=inputs.peers, min_peers=min_peers, generated_on=generated_on, min_coverage=min_coverage
+        inputs,
+        benchmark=inputs.peers,
+        min_peers=min_peers,
+        generated_on=generated_on,
+        min_coverage=_min_coverage(services, min_coverage),
     )
 
 
@@ -77,16 +85,17 @@ def published_contexts(
     view: RoundView,
     *,
     min_group_size: int,
-    min_coverage: float = DEFAULT_MIN_COVERAGE,
+    min_coverage: float | None = None,
 ) -> tuple[ReportContext, ReportContext]:
     """The two reports a published round is read in, read in one snapshot by the administrator who published it:
     the coordinators' and administrators' copy (with the experts' evidence) and everyone else's (a viewer's)."""
     min_peers = max(MIN_PEERS, min_group_size)
     inputs = services.report_inputs(actor_id, view.id, peer_group_size=min_peers)
     generated_on = report_date(view)
+    coverage = _min_coverage(services, min_coverage)
     return tuple(  # type: ignore[return-value]
         report_context_of(
-            copy, benchmark=inputs.peers, min_peers=min_peers, generated_on=generated_on, min_coverage=min_coverage
+            copy, benchmark=inputs.peers, min_peers=min_peers, generated_on=generated_on, min_coverage=coverage
         )
         for copy in (inputs, without_evidence(inputs))
     )

@@ -64,7 +64,6 @@ def render() -> None:
             round_.id,
             min_group_size=services.settings.min_group_size,
             generated_on=report_date(round_),
-            min_coverage=services.settings.report_min_coverage,
         )
     )
     if context is None:
