@@ -24,6 +24,7 @@ from b1mg_maturity.report.context import (
 from b1mg_maturity.report.inputs import PeerRound
 from b1mg_maturity.report.model import Recommendation
 from b1mg_maturity.scoring import Answer, score
+from tests.unit.test_report_context import ANSWERS
 
 ROUND = RoundInfo("Testland", "Round 2026", dt.date(2026, 3, 1), "published", "XT", 7)
 INDICATOR_ID = re.compile(r"\b(D\d+(\.\d+)+|[A-C]\.\d\.\d)\b")
@@ -218,15 +219,9 @@ def test_strongest_and_weakest_never_contradict_each_other(mlm: Questionnaire, d
 
 # --- standing among peers ----------------------------------------------------------------------
 
-# The tiny round: A = 8/3, B = 4, C = 3 counting twice: overall (8/3 + 4 + 6) / 4 = 3.17.
-TINY = {
-    "A.1.1": Answer(level=2, target=4),
-    "A.1.2": Answer(level=3, target=4),
-    "A.2.1": Answer(not_applicable=True),
-    "B.1.1": Answer(level=4, target=5),
-    "C.1.1": Answer(level=1, target=3),
-    "C.1.2": Answer(level=5),
-}
+# The tiny round of the report-context tests: A = 8/3, B = 4, C = 3 counting twice: overall
+# (8/3 + 4 + 6) / 4 = 3.17.
+TINY = ANSWERS
 
 
 def peers(*overall: float | None) -> PeerMedians:
