@@ -144,7 +144,7 @@ def _changes(
     card: ScoreCard,
     previous: PreviousRound,
     questionnaire: Questionnaire,
-    rows: Mapping[str, IndicatorRow] | None = None,
+    rows: Mapping[str, IndicatorRow],
 ) -> tuple[ChangeSummary, dict[str, Change]]:
     """The change since ``previous``, measured only over the indicators rated in both rounds
     (:mod:`b1mg_maturity.comparison.changes`); switches between not applicable and a level listed apart."""
@@ -154,11 +154,6 @@ def _changes(
 
     def change(group: GroupChange) -> Change:
         return Change(group.previous, group.current, group.compared)
-
-    def row_of(indicator_id: str) -> IndicatorRow:
-        if rows is not None and indicator_id in rows:
-            return rows[indicator_id]
-        return _row(card.indicator(indicator_id), questionnaire, IndicatorNotes(), "")
 
     domain_changes = {d.id: change(d) for d in found.domains}
     summary = ChangeSummary(
@@ -173,7 +168,7 @@ def _changes(
         compared=found.compared,
         switched=tuple(
             IndicatorSwitch(
-                row_of(i.indicator_id),
+                rows[i.indicator_id],
                 i.previous,
                 questionnaire.level_label(i.previous) if i.previous is not None else "",
             )
@@ -182,10 +177,6 @@ def _changes(
         not_compared=len(found.not_compared),
     )
     return summary, domain_changes
-
-
-def questionnaire_domain_title(questionnaire: Questionnaire, domain_id: str) -> str:
-    return next(d.title for d in questionnaire.domains if d.id == domain_id)
 
 
 def _methodology(
@@ -508,6 +499,5 @@ __all__ = [
     "Score",
     "build_report_context",
     "long_date",
-    "questionnaire_domain_title",
     "report_context_of",
 ]
