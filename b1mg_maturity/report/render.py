@@ -110,15 +110,6 @@ def _running(text: str, limit: int) -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut).rstrip(" ,;:·-") + "…"
 
 
-def _ordinal(n: int) -> str:
-    """``1st``, ``2nd``, ``3rd``, ``11th``, ``22nd``."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-QUARTERS = {1: "top quarter", 2: "second quarter", 3: "third quarter", 4: "bottom quarter"}
-
-
 def _environment(assets: Path = REPORT_ASSETS) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(assets)),
@@ -132,8 +123,6 @@ def _environment(assets: Path = REPORT_ASSETS) -> jinja2.Environment:
     env.filters["percent"] = lambda value: f"{value:.0%}"
     env.filters["running"] = _running
     env.filters["short"] = short_statement
-    env.filters["ordinal"] = _ordinal
-    env.filters["quarter"] = lambda quartile: QUARTERS.get(quartile, "")
     return env
 
 
