@@ -44,11 +44,11 @@ def load_questionnaire(source: Path | str | bytes, name: str | None = None) -> Q
     if not isinstance(doc.data, dict):
         raise QuestionnaireError(
             f"{label} is not a questionnaire",
-            (Problem(doc.where(()), f"expected a mapping of questionnaire keys, found {_kind(doc.data)}"),),
+            (Problem(doc.where(()), f"expected a mapping of questionnaire keys, found {kind_of(doc.data)}"),),
         )
-    problems = _structural_problems(doc) + _cross_field_problems(doc)
+    problems = structural_problems(doc) + _cross_field_problems(doc)
     if problems:
-        raise QuestionnaireError(f"{label} has {len(problems)} problem(s)", tuple(_sorted(problems)))
+        raise QuestionnaireError(f"{label} has {len(problems)} problem(s)", tuple(sorted_problems(problems)))
     return Questionnaire.model_validate(doc.data)
 
 
@@ -66,7 +66,7 @@ def check_questionnaire(source: Path | str) -> list[Problem]:
     return []
 
 
-def _sorted(problems: list[Problem]) -> list[Problem]:
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
     def key(p: Problem) -> tuple[int, int, str]:
         parts = p.where.rsplit(":", 2)
         try:
@@ -78,7 +78,7 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(unique, key=key)
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
     if value is None:
         return "nothing"
     return {
@@ -94,15 +94,16 @@ def _kind(value: Any) -> str:
 # --- structural pass ----------------------------------------------------------------------------
 
 
-def _structural_problems(doc: MarkedDocument) -> list[Problem]:
+def structural_problems(doc: MarkedDocument, model: type[BaseModel] = Questionnaire) -> list[Problem]:
+    """What ``model`` (the questionnaire, or a translation of it) refuses in ``doc``, each at its place."""
     try:
-        Questionnaire.model_validate(doc.data)
+        model.model_validate(doc.data)
     except ValidationError as exc:
-        return [_problem_from_pydantic(doc, err) for err in _meaningful(exc.errors(include_url=False))]
+        return [_problem_from_pydantic(doc, err, model) for err in _meaningful(exc.errors(include_url=False), model)]
     return []
 
 
-def _meaningful(errors: list[Any]) -> list[Any]:
+def _meaningful(errors: list[Any], model: type[BaseModel]) -> list[Any]:
     """Drop the echoes pydantic adds to a real mistake.
 
     * a list that is "too short" only because its one item failed;
@@ -114,7 +115,7 @@ def _meaningful(errors: list[Any]) -> list[Any]:
         (tuple(e["loc"][:-1]), match)
         for e in errors
         if e["type"] == "extra_forbidden"
-        for match in difflib.get_close_matches(str(e["loc"][-1]), _allowed_keys(tuple(e["loc"][:-1])), n=1)
+        for match in difflib.get_close_matches(str(e["loc"][-1]), _allowed_keys(tuple(e["loc"][:-1]), model), n=1)
     }
     kept = []
     for err, loc in zip(errors, locs, strict=True):
@@ -126,12 +127,12 @@ def _meaningful(errors: list[Any]) -> list[Any]:
     return kept
 
 
-def _problem_from_pydantic(doc: MarkedDocument, err: Any) -> Problem:
+def _problem_from_pydantic(doc: MarkedDocument, err: Any, model: type[BaseModel]) -> Problem:
     loc: PathKey = tuple(part for part in err["loc"] if part != "[key]")
     kind = err["type"]
     field = loc[-1] if loc else None
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(loc[:-1], model)
         hint = difflib.get_close_matches(str(field), allowed, n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
         return Problem(
@@ -142,7 +143,7 @@ def _problem_from_pydantic(doc: MarkedDocument, err: Any) -> Problem:
         return Problem(doc.where(loc[:-1]), f"missing required key '{field}'")
     label = f"'{field}'" if isinstance(field, str) else f"item {field}" if isinstance(field, int) else "value"
     shown = err.get("input")
-    got = f" (found {_kind(shown)}{': ' + repr(shown) if isinstance(shown, str | int | float) else ''})"
+    got = f" (found {kind_of(shown)}{': ' + repr(shown) if isinstance(shown, str | int | float) else ''})"
     message = _friendly(kind, err["msg"], err.get("ctx") or {})
     return Problem(doc.where(loc), f"{label}: {message}{got}")
 
@@ -159,9 +160,9 @@ def _friendly(kind: str, msg: str, ctx: dict[str, Any]) -> str:
     return msg[0].lower() + msg[1:] if msg else kind
 
 
-def _allowed_keys(loc: PathKey) -> list[str]:
+def _allowed_keys(loc: PathKey, model: type[BaseModel]) -> list[str]:
     """Field names of the model found at ``loc`` (for unknown-key messages)."""
-    annotation: Any = Questionnaire
+    annotation: Any = model
     for part in loc:
         annotation = _unwrap(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -170,8 +171,8 @@ def _allowed_keys(loc: PathKey) -> list[str]:
                 return []
             annotation = info.annotation
         else:
-            args = typing.get_args(annotation)
-            annotation = args[0] if args else Any
+            args = typing.get_args(annotation)  # tuple[X, ...] holds X; dict[K, V] holds V
+            annotation = (args[-1] if typing.get_origin(annotation) is dict else args[0]) if args else Any
     annotation = _unwrap(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return list(annotation.model_fields)

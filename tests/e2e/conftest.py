@@ -156,12 +156,32 @@ def new_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     yield make
     if request.node.stash.get(_FAILED, False):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        seen: list[str] = []
         for number, context in enumerate(contexts):
             for index, page in enumerate(context.pages):
                 name = f"{request.node.name}-{number}-{index}.png".replace("/", "_")
                 page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+                seen.append(f"--- browser {number}, page {index}: {page.url}\n{_visible_text(page)}")
+        # CI keeps no files: what each page showed, and the end of the app's log, go into the test's report.
+        logs = [
+            request.getfixturevalue(name).log for name in ("running_app", "own_app") if name in request.fixturenames
+        ]
+        tails = [
+            f"--- {log}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:])
+            for log in logs
+            if log.exists()
+        ]
+        request.node.add_report_section("call", "pages and app log", "\n".join(seen + tails))
     for context in contexts:
         context.close()
+
+
+def _visible_text(page: Any) -> str:
+    try:
+        text: str = page.locator("body").inner_text(timeout=5_000)
+    except Exception as exc:  # a page that crashed or closed still lets the others be shown
+        return f"(not readable: {exc})"
+    return text[-3_000:]
 
 
 def sign_in(page: Any, app: RunningApp, username: str, password: str = "demo-password", path: str = "") -> None:

@@ -50,6 +50,7 @@ def test_deactivation_signs_out_at_the_next_click_and_a_reset_link_works_once(
     admin.locator(".st-key-admin-deactivate button").click()
     admin.get_by_text(f"{EXPERT} is deactivated and signed out everywhere.").wait_for()
     admin.locator(".st-key-admin-reactivate button").wait_for()
+    idle(admin)
 
     # The expert's next click finds their session ended: the sign-in form.
     expert.get_by_test_id("stSidebarNavItems").get_by_role("link", name="My account").click()
@@ -62,6 +63,7 @@ def test_deactivation_signs_out_at_the_next_click_and_a_reset_link_works_once(
     # Reactivated, then a one-time link: shown to copy (this installation sends no e-mail).
     admin.locator(".st-key-admin-reactivate button").click()
     admin.get_by_text(f"{EXPERT} is active again.").wait_for()
+    idle(admin)  # the page has finished drawing before the next click
     admin.get_by_role("button", name="Issue a password-reset link").click()
     admin.get_by_text(f"Give this link to {EXPERT} yourself").wait_for()
     shown = admin.locator("[data-testid='stCode'] code").inner_text().strip()

@@ -22,7 +22,7 @@ from b1mg_maturity.questionnaire import load_bundled
 from b1mg_maturity.services import Services
 from b1mg_maturity.storage.models import AuditEntry, OutboxMail
 from tests.e2e.conftest import RunningApp, sign_in
-from tests.e2e.pages import RatePage, idle
+from tests.e2e.pages import RatePage, idle, wait_until
 
 MLM = load_bundled()
 SYSTEM, COORDINATOR = "XJ", "xj-coordinator"
@@ -159,6 +159,8 @@ def test_expert_finishes_and_coordinator_reminds_uninvites_reviews_and_submits(
 
     # Review, then the submit confirmation's counts, then submit.
     _button(coordinator, "Start consensus review").click()
+    wait_until(lambda: services.get_round(OPERATOR_ID, round_id).status == "in_review", "the review has started")
+    idle(coordinator)  # the page has finished drawing before the next click
     _button(coordinator, "Submit round").click()
     warning = coordinator.get_by_text("Submit this round?")
     warning.wait_for()
