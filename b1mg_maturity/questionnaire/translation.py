@@ -417,3 +417,45 @@ def translation_note(base: Questionnaire, language: str | None = None) -> Transl
     if not translation.is_draft and covered.translated == covered.total:
         return None
     return TranslationNote(code, code, draft=translation.is_draft, coverage=covered)
+
+
+def template(base: Questionnaire, language: str) -> str:
+    """A translation file of ``base`` into ``language`` to fill in: every text in the questionnaire's own
+    language, in the order of the questionnaire, to be replaced by its translation."""
+    import yaml
+
+    def named(item: Any) -> dict[str, str]:
+        entry = {"name": item.name}
+        if item.description is not None:
+            entry["description"] = item.description
+        return entry
+
+    def indicator(item: Indicator) -> dict[str, Any]:
+        entry: dict[str, Any] = {"statement": item.statement}
+        if item.guidance is not None:
+            entry["guidance"] = item.guidance
+        entry["levels"] = dict(item.levels)
+        return entry
+
+    document: dict[str, Any] = {
+        "translates": {"id": base.id, "version": base.version},
+        "language": language,
+        "status": "draft",
+        "title": base.title,
+    }
+    if base.source.notice:
+        document["notice"] = base.source.notice
+    document |= {
+        "levels": {lv.level: {"label": lv.label, "description": lv.description} for lv in base.levels},
+        "pillars": {p.id: named(p) for p in base.pillars},
+        "domains": {d.id: named(d) for d in base.domains},
+        "subdomains": {s.id: named(s) for d in base.domains for s in d.subdomains},
+        "indicators": {i.id: indicator(i) for i in base.indicators},
+        "glossary": {t.term: {"term": t.term, "definition": t.definition} for t in base.glossary},
+    }
+    header = (
+        f"# {base.title}: translation into '{language}' (a draft until a native-speaking domain expert has\n"
+        "# reviewed it; then status: reviewed, with reviewed: {by: NAME, on: YYYY-MM-DD}).\n"
+        "# Replace each text by its translation, written from the meaning of the original; keep every key.\n"
+    )
+    return header + yaml.dump(document, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
