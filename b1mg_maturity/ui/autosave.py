@@ -8,16 +8,23 @@ the card's status line says the text is not saved yet; leaving or reloading the
 page with unsent text first sends it and asks the browser to confirm, and a
 click on another page while the text is being saved waits for the save.
 
-The script is a constant: no user text is ever put into it.
+The script is a constant: no user text is ever put into it, only its two status texts in the
+user's language (from the catalogue, as JSON string literals).
 """
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
-DEBOUNCE_MS = 1500
+from b1mg_maturity.i18n import N_, _
 
-SCRIPT = """
+DEBOUNCE_MS = 1500
+SAVING = N_("Saving…")
+NOT_SAVED_YET = N_("Not saved yet: saving when you pause typing…")
+
+TEMPLATE = """
 <script>
 (() => {
   const doc = window.parent && window.parent.document ? window.parent.document : document;
@@ -68,7 +75,7 @@ SCRIPT = """
     if (el.value === base.get(el)) { unsay(el); return; }
     base.set(el, el.value);
     sentAt = Date.now();
-    say(el, 'Saving…');
+    say(el, SAVING);
     el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', keyCode: 13, which: 13,
                                                    ctrlKey: true, bubbles: true, cancelable: true}));
     whenIdle(() => unsay(el));
@@ -83,7 +90,7 @@ SCRIPT = """
     clearTimeout(waiting.get(el));
     if (el.value === base.get(el)) { dirty.delete(el); unsay(el); return; }
     dirty.add(el);
-    say(el, 'Not saved yet: saving when you pause typing…');
+    say(el, NOT_SAVED_YET);
     waiting.set(el, setTimeout(() => send(el), DEBOUNCE));
   }, true);
   // Leaving a changed field sends its text (Streamlit does that on blur) and starts a rerun. A click on
@@ -96,7 +103,7 @@ SCRIPT = """
       if (el.value === base.get(el)) { unsay(el); return; }
       base.set(el, el.value);
       sentAt = Date.now();
-      say(el, 'Saving…');
+      say(el, SAVING);
       whenIdle(() => unsay(el));
     }
   }, true);
@@ -147,4 +154,21 @@ SCRIPT = """
 
 def install() -> None:
     """Put the autosave script on the page (once per page; it guards against a second install)."""
-    st.html(SCRIPT, unsafe_allow_javascript=True)
+    st.html(script(), unsafe_allow_javascript=True)
+
+
+def script() -> str:
+    """The script with its status texts in the current language."""
+    return _filled(_(SAVING), _(NOT_SAVED_YET))
+
+
+def _filled(saving: str, not_saved_yet: str) -> str:
+    return TEMPLATE.replace("NOT_SAVED_YET", _js_string(not_saved_yet)).replace("SAVING", _js_string(saving))
+
+
+def _js_string(text: str) -> str:
+    """A JavaScript string literal of ``text`` that cannot end the script element."""
+    return json.dumps(text).replace("<", "\\u003c")
+
+
+SCRIPT = _filled(SAVING, NOT_SAVED_YET)  # in English (the catalogue's source texts), as tests know it

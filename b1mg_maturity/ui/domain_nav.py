@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
+from b1mg_maturity.i18n import _
 from b1mg_maturity.questionnaire import Questionnaire
 
 ALL_DOMAINS = "all"
@@ -107,7 +108,7 @@ def next_domain_button(page: str, round_id: int, questionnaire: Questionnaire, d
         return
     following = questionnaire.domains[ids.index(domain_id) + 1]
     st.button(
-        f"Next domain: {following.title}",
+        _("Next domain: {domain}", domain=following.title),
         icon=":material/arrow_forward:",
         key=f"{page}-next-domain",
         on_click=_go_to,

@@ -10,6 +10,7 @@ from typing import TypeVar
 import streamlit as st
 
 from b1mg_maturity.errors import B1mgError, Conflict, PermissionDenied
+from b1mg_maturity.i18n import _
 from b1mg_maturity.storage.failures import database_failure
 
 log = logging.getLogger("b1mg_maturity.ui")
@@ -28,8 +29,10 @@ def show_error(exc: BaseException) -> None:
     else:
         log.exception("unexpected error in the web app", exc_info=exc)
         st.error(
-            "Something went wrong on our side; nothing you entered before this was lost. "
-            "Please try again, and tell your administrator if it happens again.",
+            _(
+                "Something went wrong on our side; nothing you entered before this was lost. "
+                "Please try again, and tell your administrator if it happens again."
+            ),
             icon=":material/error:",
         )
 

@@ -22,6 +22,7 @@ import streamlit as st
 
 from b1mg_maturity.edits import FieldEdit, RecordFields
 from b1mg_maturity.errors import Conflict
+from b1mg_maturity.i18n import _
 from b1mg_maturity.ui.feedback import escape_markdown, show_error
 
 
@@ -57,6 +58,8 @@ class BoundField:
     ``describe`` puts a field value into words for conflict messages; ``rerun_after`` is given the
     field's stored value before and after a save and names the fragments (``st.fragment(key=...)``)
     to redraw then, in place of the default (the fragment holding the widget, or the whole page).
+    ``label`` and ``show_saved`` (the button that drops a refused value, "Show the saved level") are
+    texts in the user's language, made when the page runs.
     """
 
     key: str
@@ -68,6 +71,7 @@ class BoundField:
     from_widget: Callable[[Any], Any] = lambda value: value
     describe: Callable[[Any], str] = str
     rerun_after: Callable[[Any, Any], tuple[str, ...]] = lambda before, after: ()
+    show_saved: str = ""
 
     # --- what the page knows of this field, beside the widget --------------------------------------
     #
@@ -157,15 +161,15 @@ def status_region(key: str, indicator_id: str, fields: list[BoundField]) -> None
     for field in fields:
         problem = field.problem()
         if isinstance(problem, Conflict):
-            parts.append(f"{field.label} not saved: changed meanwhile elsewhere (see below).")
+            parts.append(_("{field} not saved: changed meanwhile elsewhere (see below).", field=field.label))
             state = "problem"
         elif problem is not None:
-            parts.append(f"{field.label} not saved (see below).")
+            parts.append(_("{field} not saved (see below).", field=field.label))
             state = "problem"
     if not parts:
         times = [o.at for f in fields if (o := f.outcome()) is not None and o.at is not None]
         if times:
-            parts.append(f"All changes saved (last at {max(times):%H:%M:%S} UTC).")
+            parts.append(_("All changes saved (last at {time} UTC).", time=f"{max(times):%H:%M:%S}"))
     text = " ".join(escape(p) for p in parts)
     # Screen readers hear each new line through the page's one live region (ui/autosave.py).
     st.html(
@@ -182,19 +186,24 @@ def conflict_choice(field: BoundField) -> None:
     if not isinstance(problem, Conflict):
         show_error(problem)
         st.button(
-            f"Show the saved {field.label.lower()}",
+            field.show_saved or _("Show the saved {field}", field=field.label.lower()),
             key=f"{field.key}::drop",
             on_click=field.take_theirs,
-            help="Drops what you typed here and shows the value that is saved.",
+            help=_("Drops what you typed here and shows the value that is saved."),
         )
         return
     yours = field.from_widget(st.session_state.get(field.key))
     st.warning(
-        f"**{escape_markdown(field.label)} was changed meanwhile, in another tab or by someone else.**  \n"
-        f"**Yours:** {escape_markdown(field.describe(yours))}  \n"
-        f"**Saved meanwhile:** {escape_markdown(field.describe(field.theirs(problem)))}",
+        _(
+            "**{field} was changed meanwhile, in another tab or by someone else.**  \n"
+            "**Yours:** {yours}  \n"
+            "**Saved meanwhile:** {theirs}",
+            field=escape_markdown(field.label),
+            yours=escape_markdown(field.describe(yours)),
+            theirs=escape_markdown(field.describe(field.theirs(problem))),
+        ),
         icon=":material/sync_problem:",
     )
     choice = st.container(horizontal=True)
-    choice.button("Keep mine", key=f"{field.key}::mine", on_click=field.keep_mine, type="primary")
-    choice.button("Take the saved one", key=f"{field.key}::theirs", on_click=field.take_theirs)
+    choice.button(_("Keep mine"), key=f"{field.key}::mine", on_click=field.keep_mine, type="primary")
+    choice.button(_("Take the saved one"), key=f"{field.key}::theirs", on_click=field.take_theirs)

@@ -13,7 +13,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from b1mg_maturity import i18n
 from b1mg_maturity.audit_text import AuditLine, csv_text
+from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt
 
@@ -25,10 +27,12 @@ def render() -> None:
     user = current_user()
     if user is None:
         return
-    st.title("Round history")
+    st.title(_("Round history"))
     st.caption(
-        "Every change in the rounds of the health systems you coordinate: who did what, and when. "
-        "Nothing in it can be changed or deleted."
+        _(
+            "Every change in the rounds of the health systems you coordinate: who did what, and when. "
+            "Nothing in it can be changed or deleted."
+        )
     )
     audit_log(user.id, key="history")
 
@@ -57,44 +61,44 @@ def audit_log(actor_id: int, *, key: str) -> None:
     rounds, indicators = dict(trail.rounds), dict(trail.indicators)
     round_col, user_col, indicator_col, limit_col = st.columns([3, 2, 3, 1.4])
     round_col.selectbox(
-        "Round",
+        _("Round"),
         _kept(f"{key}-round", [ALL, *rounds]),
-        format_func=lambda r: "All rounds" if r == ALL else rounds.get(r, str(r)),
+        format_func=lambda r: _("All rounds") if r == ALL else rounds.get(r, str(r)),
         key=f"{key}-round",
     )
     user_col.selectbox(
-        "User",
+        _("User"),
         _kept(f"{key}-user", [ALL, *trail.people]),
-        format_func=lambda name: "All users" if name == ALL else str(name),
+        format_func=lambda name: _("All users") if name == ALL else str(name),
         key=f"{key}-user",
-        help="'operator' is the command line; 'system' is the app itself (first set-up, sign-in pauses).",
+        help=_("'operator' is the command line; 'system' is the app itself (first set-up, sign-in pauses)."),
     )
     indicator_col.selectbox(
-        "Indicator",
+        _("Indicator"),
         _kept(f"{key}-indicator", [ALL, *indicators]),
-        format_func=lambda i: "All indicators" if i == ALL else indicators.get(i, str(i)),
+        format_func=lambda i: _("All indicators") if i == ALL else indicators.get(i, str(i)),
         key=f"{key}-indicator",
     )
     limit_col.selectbox(
-        "Show", _kept(f"{key}-limit", list(LIMITS)), key=f"{key}-limit", format_func=lambda n: f"last {n}"
+        _("Show"),
+        _kept(f"{key}-limit", list(LIMITS)),
+        key=f"{key}-limit",
+        format_func=lambda n: _("last {count}", count=i18n.integer(n)),
     )
     shown = len(trail.lines)
-    st.caption(
-        f"{shown} {'entry' if shown == 1 else 'entries'}, newest first."
-        + (f" Only the newest {shown} are shown: narrow the filters to reach older ones." if trail.more else "")
-    )
+    st.caption(_entries_caption(shown, more=trail.more))
     st.dataframe(
         _table(trail.lines),
         hide_index=True,
         height=min(560, 38 + 35 * max(shown, 1)),
         column_config={
-            "Action": st.column_config.TextColumn(width="medium"),
-            "Change": st.column_config.TextColumn(width="large"),
-            "Indicator": st.column_config.TextColumn(width="medium"),
+            _(ACTION): st.column_config.TextColumn(width="medium"),
+            _(CHANGE): st.column_config.TextColumn(width="large"),
+            _(INDICATOR): st.column_config.TextColumn(width="medium"),
         },
     )
     st.download_button(
-        "Download these entries (CSV)",
+        _("Download these entries (CSV)"),
         csv_text(trail.lines).encode("utf-8-sig"),  # with a BOM, so spreadsheets read the accents right
         file_name="audit-log.csv",
         mime="text/csv",
@@ -105,6 +109,17 @@ def audit_log(actor_id: int, *, key: str) -> None:
     )
 
 
+def _entries_caption(shown: int, *, more: bool) -> str:
+    """How many entries the table shows, and whether older ones are left out."""
+    if more:
+        return _n(
+            "{n} entry, newest first. Only the newest {n} is shown: narrow the filters to reach older ones.",
+            "{n} entries, newest first. Only the newest {n} are shown: narrow the filters to reach older ones.",
+            shown,
+        )
+    return _n("{n} entry, newest first.", "{n} entries, newest first.", shown)
+
+
 def _kept(key: str, options: list[Any]) -> list[Any]:
     """``options``; a choice left from an earlier run that is no longer among them is forgotten."""
     if key in st.session_state and st.session_state[key] not in options:
@@ -112,7 +127,8 @@ def _kept(key: str, options: list[Any]) -> list[Any]:
     return options
 
 
-TABLE_COLUMNS = ["When (UTC)", "Who", "Action", "Change", "Indicator", "Round", "Health system"]
+ACTION, CHANGE, INDICATOR = N_("Action"), N_("Change"), N_("Indicator")
+TABLE_COLUMNS = [N_("When (UTC)"), N_("Who"), ACTION, CHANGE, INDICATOR, N_("Round"), N_("Health system")]
 
 
 def _table(lines: Sequence[AuditLine]) -> pd.DataFrame:
@@ -130,5 +146,5 @@ def _table(lines: Sequence[AuditLine]) -> pd.DataFrame:
             )
             for line in lines
         ],
-        columns=TABLE_COLUMNS,
+        columns=[_(column) for column in TABLE_COLUMNS],
     )

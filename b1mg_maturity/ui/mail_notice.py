@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from b1mg_maturity.i18n import _
 from b1mg_maturity.services import Services
 from b1mg_maturity.services.mail import MailState, OutboxEntry, state_words
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
@@ -24,20 +25,24 @@ def round_messages(services: Services, actor_id: int, round_id: int) -> None:
     if mails is None:
         return
     if not mails:
-        st.caption("No messages yet. Invitations, reminders and changes of status will be listed here.")
+        st.caption(_("No messages yet. Invitations, reminders and changes of status will be listed here."))
         return
     for mail in mails:
         with st.container(border=True):
             st.markdown(f"**{escape_markdown(mail.subject)}**")
-            st.markdown(f"To: {_recipients(mail)}  \n{escape_markdown(state_words(mail))}")
+            st.markdown(
+                _("To: {recipients}", recipients=_recipients(mail)) + "  \n" + escape_markdown(state_words(mail))
+            )
             if _to_copy(mail):
                 st.code(copy_text(mail), language=None, wrap_lines=True)
 
 
 def copy_text(mail: OutboxEntry) -> str:
     """The message as one would paste it into an e-mail program."""
-    to = ", ".join(mail.recipients) or "(no e-mail address on file: add the person's address)"
-    return f"To: {to}\nSubject: {mail.subject}\n\n{mail.body}"
+    to = ", ".join(mail.recipients) or _("(no e-mail address on file: add the person's address)")
+    return (
+        _("To: {recipients}", recipients=to) + "\n" + _("Subject: {subject}", subject=mail.subject) + f"\n\n{mail.body}"
+    )
 
 
 def _to_copy(mail: OutboxEntry) -> bool:
@@ -46,5 +51,5 @@ def _to_copy(mail: OutboxEntry) -> bool:
 
 def _recipients(mail: OutboxEntry) -> str:
     if not mail.recipients:
-        return "nobody yet (no e-mail address on file)"
+        return _("nobody yet (no e-mail address on file)")
     return ", ".join(escape_markdown(address) for address in mail.recipients)

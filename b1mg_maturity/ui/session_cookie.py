@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit.components.v1 import html
 
 from b1mg_maturity import session_tokens
+from b1mg_maturity.i18n import _
 from b1mg_maturity.session_tokens import SigningKeyProblem
 from b1mg_maturity.settings import get_settings
 from b1mg_maturity.ui.context import app_services, sign_in_as, sign_out, signed_in_session
@@ -73,7 +74,7 @@ def _configured_signing_key() -> str:
     try:
         return signing_key()
     except SigningKeyProblem as problem:
-        st.error(f"The app is not configured to run: {problem}", icon=":material/key_off:")
+        st.error(_("The app is not configured to run: {problem}", problem=problem), icon=":material/key_off:")
         st.stop()
 
 

@@ -6,10 +6,12 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from b1mg_maturity import i18n
 from b1mg_maturity.auth import MIN_PASSWORD_LENGTH
 from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.questionnaire import Questionnaire
-from b1mg_maturity.scoring import GroupScore, ScoreCard
+from b1mg_maturity.scoring import Aggregation, GroupScore, ScoreCard
 from b1mg_maturity.services import RoundView
 from b1mg_maturity.ui.context import select_round, selected_round_id
 
@@ -32,26 +34,38 @@ def round_picker(
     choices = [r for r in rounds if keep(r)]
     wanted = selected_round_id()
     if wanted is not None and all(r.id != wanted for r in rounds):
-        st.error(f"Round {wanted} does not exist, or you may not open it here.", icon=":material/lock:")
-        if st.button("Show my rounds", key=f"{key}-reset"):
+        st.error(_("Round {round} does not exist, or you may not open it here.", round=wanted), icon=":material/lock:")
+        if st.button(_("Show my rounds"), key=f"{key}-reset"):
             del st.query_params["round"]
             st.rerun()
         return None
     if not choices:
         return None
     index = next((i for i, r in enumerate(choices) if r.id == wanted), 0)
-    chosen = st.selectbox("Round", choices, index=index, format_func=round_label, key=key)
+    chosen = st.selectbox(_("Round"), choices, index=index, format_func=round_label, key=key)
     if chosen is not None and chosen.id != wanted:
         select_round(chosen.id)
     return chosen
 
 
 def score_text(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    return "—" if value is None else i18n.number(value, 2)
 
 
 def band_text(questionnaire: Questionnaire, group: GroupScore) -> str:
     return "—" if group.band is None else f"{group.band} · {questionnaire.level_label(group.band)}"
+
+
+_AGGREGATION_HELP = {
+    Aggregation.MEAN: N_("Mean of the domain scores, on the scale {low}-{high}."),
+    Aggregation.MEDIAN: N_("Median of the domain scores, on the scale {low}-{high}."),
+    Aggregation.MINIMUM: N_("Minimum of the domain scores, on the scale {low}-{high}."),
+}
+
+
+def _aggregation_help(card: ScoreCard, questionnaire: Questionnaire) -> str:
+    """How the overall score is made from the domain scores (one sentence per way of aggregating)."""
+    return _(_AGGREGATION_HELP[card.aggregation], low=questionnaire.min_level, high=questionnaire.max_level)
 
 
 def headline_metrics(questionnaire: Questionnaire, card: ScoreCard, *, level_text: str | None = None) -> None:
@@ -61,29 +75,30 @@ def headline_metrics(questionnaire: Questionnaire, card: ScoreCard, *, level_tex
     overall = card.overall
     score_col, band_col, coverage_col, target_col = st.columns(4)
     score_col.metric(
-        "Overall score",
+        _("Overall score"),
         score_text(overall.score),
-        help=f"{card.aggregation.value.capitalize()} of the domain scores, on the scale "
-        f"{questionnaire.min_level}-{questionnaire.max_level}.",
+        help=_aggregation_help(card, questionnaire),
         border=True,
     )
     band_col.metric(
-        "Maturity level",
+        _("Maturity level"),
         level_text or band_text(questionnaire, overall),
-        help="The highest level fully reached: the overall score rounded down. A partial assessment, with too "
-        "few indicators answered or a domain not rated, is given none.",
+        help=_(
+            "The highest level fully reached: the overall score rounded down. A partial assessment, with too "
+            "few indicators answered or a domain not rated, is given none."
+        ),
         border=True,
     )
     coverage_col.metric(
-        "Coverage",
-        f"{overall.coverage.ratio:.0%}",
-        help="Answered indicators out of the applicable ones (not applicable ones left out).",
+        _("Coverage"),
+        i18n.percent(overall.coverage.ratio),
+        help=_("Answered indicators out of the applicable ones (not applicable ones left out)."),
         border=True,
     )
     target_col.metric(
-        "Overall target",
+        _("Overall target"),
         score_text(overall.target),
-        help="Where no target is set, the current level counts as the target.",
+        help=_("Where no target is set, the current level counts as the target."),
         border=True,
     )
 
@@ -91,10 +106,13 @@ def headline_metrics(questionnaire: Questionnaire, card: ScoreCard, *, level_tex
 def new_password_fields() -> tuple[str, str]:
     """The new password, typed twice (My account and the reset-link page); the service checks both."""
     new = st.text_input(
-        "New password",
+        _("New password"),
         type="password",
         autocomplete="new-password",
-        help=f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong one.",
+        help=_(
+            "At least {count} characters. A few unrelated words make a strong one.",
+            count=i18n.integer(MIN_PASSWORD_LENGTH),
+        ),
     )
-    again = st.text_input("New password again", type="password", autocomplete="new-password")
+    again = st.text_input(_("New password again"), type="password", autocomplete="new-password")
     return new, again
