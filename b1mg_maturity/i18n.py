@@ -107,19 +107,19 @@ def N_(message: str) -> str:
     return message
 
 
-def _(message: str, **fields: Any) -> str:
+def _(message: str, /, **fields: Any) -> str:
     """The message in the current language; ``fields`` fill its ``{placeholders}``."""
     text = _translations(current()).gettext(message)
     return text.format(**fields) if fields else text
 
 
-def _n(singular: str, plural: str, count: int, **fields: Any) -> str:
+def _n(singular: str, plural: str, count: int, /, **fields: Any) -> str:
     """The form of the message for ``count`` (Polish has three); ``{n}`` is the count, written by locale."""
     text = _translations(current()).ngettext(singular, plural, count)
     return text.format(**{"n": integer(count), **fields})
 
 
-def _p(context: str, message: str, **fields: Any) -> str:
+def _p(context: str, message: str, /, **fields: Any) -> str:
     """The message in the sense ``context`` gives it (one English word, two meanings)."""
     text = _translations(current()).pgettext(context, message)
     return text.format(**fields) if fields else text

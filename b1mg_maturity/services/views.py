@@ -34,6 +34,7 @@ class UserView:
     global_role: str
     memberships: tuple[tuple[str, str], ...]  # (health system code, role)
     is_active: bool = True
+    language: str | None = None  # chosen in My account or the sidebar; None: the browser's
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def user_view(session: Session, user: User) -> UserView:
         user.global_role,
         tuple(sorted((codes[m.health_system_id], m.role) for m in user.memberships)),
         user.is_active,
+        user.language,
     )
 
 

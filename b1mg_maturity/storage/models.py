@@ -99,6 +99,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The language the person chose for the app, the PDF and e-mails to them; None: their browser's.
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

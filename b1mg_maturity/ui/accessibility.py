@@ -3,7 +3,7 @@
 Applied once per run by ``app.py`` (:func:`apply`), for every page alike:
 
 - the document title names the page (2.4.2), and the page's language is set
-  on ``<html lang>`` (3.1.1) from :func:`page_language`, the one place a
+  on ``<html lang>`` (3.1.1) from :func:`b1mg_maturity.ui.language.html_language`, the one place a
   later choice of language changes;
 - captions (and the level descriptions under the Rate page's radios, which
   are captions too) are drawn at full opacity in a grey of 7:1 on white instead
@@ -32,11 +32,11 @@ import re
 
 import streamlit as st
 
+from b1mg_maturity.i18n import DEFAULT_LANGUAGE, N_, _
 from b1mg_maturity.text_colours import MUTED_TEXT
 
-APP_TITLE = "B1MG maturity self-assessment"
+APP_TITLE = N_("B1MG maturity self-assessment")
 FOCUS_COLOUR = "#1F4E79"  # the theme's primary colour: 8.6:1 on white, 7.6:1 on the sidebar's grey
-DEFAULT_LANGUAGE = "en"
 
 CSS = f"""
 <style>
@@ -134,14 +134,10 @@ SCRIPT = """
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
-def page_language() -> str:
-    """The language of the pages, for ``<html lang>``: English until the app speaks others."""
-    return DEFAULT_LANGUAGE
-
-
 def document_title(page_title: str) -> str:
     """The browser tab's title: the page first (what differs between tabs), then the app."""
-    return f"{page_title} · {APP_TITLE}" if page_title and page_title != APP_TITLE else APP_TITLE
+    app_title = _(APP_TITLE)
+    return f"{page_title} · {app_title}" if page_title and page_title != app_title else app_title
 
 
 def script(language: str) -> str:
@@ -154,4 +150,4 @@ def apply(page_title: str, language: str | None = None) -> None:
     """Title, language, styles and the page script for the page about to run (call before ``page.run()``)."""
     st.set_page_config(page_title=document_title(page_title))
     st.html(CSS)
-    st.html(script(language or page_language()), unsafe_allow_javascript=True)
+    st.html(script(language or DEFAULT_LANGUAGE), unsafe_allow_javascript=True)

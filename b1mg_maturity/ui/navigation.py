@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from b1mg_maturity import permissions
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.permissions import Page
 from b1mg_maturity.services import UserView
 from b1mg_maturity.ui.page_registry import remember
@@ -36,24 +37,24 @@ class PageSpec:
 
 
 PAGES = (
-    PageSpec(_page("my_assessments"), "My assessments", ":material/assignment:", Page.MY_ASSESSMENTS),
-    PageSpec(_page("rate"), "Rate", ":material/rate_review:", Page.RATE),
-    PageSpec(_page("consensus"), "Consensus", ":material/handshake:", Page.CONSENSUS),
-    PageSpec(_page("results"), "Results", ":material/insights:", Page.RESULTS),
-    PageSpec(_page("compare"), "Compare", ":material/compare_arrows:", Page.COMPARE),
-    PageSpec(_page("overview"), "Programme overview", ":material/public:", Page.OVERVIEW),
-    PageSpec(_page("admin"), "Administration", ":material/admin_panel_settings:", Page.ADMIN),
-    PageSpec(_page("history"), "Round history", ":material/history:", Page.HISTORY),
-    PageSpec(_page("quick_assessment"), "Quick assessment", ":material/checklist:", Page.QUICK_ASSESSMENT),
-    PageSpec(_page("account"), "My account", ":material/manage_accounts:", Page.ACCOUNT),
+    PageSpec(_page("my_assessments"), N_("My assessments"), ":material/assignment:", Page.MY_ASSESSMENTS),
+    PageSpec(_page("rate"), N_("Rate"), ":material/rate_review:", Page.RATE),
+    PageSpec(_page("consensus"), N_("Consensus"), ":material/handshake:", Page.CONSENSUS),
+    PageSpec(_page("results"), N_("Results"), ":material/insights:", Page.RESULTS),
+    PageSpec(_page("compare"), N_("Compare"), ":material/compare_arrows:", Page.COMPARE),
+    PageSpec(_page("overview"), N_("Programme overview"), ":material/public:", Page.OVERVIEW),
+    PageSpec(_page("admin"), N_("Administration"), ":material/admin_panel_settings:", Page.ADMIN),
+    PageSpec(_page("history"), N_("Round history"), ":material/history:", Page.HISTORY),
+    PageSpec(_page("quick_assessment"), N_("Quick assessment"), ":material/checklist:", Page.QUICK_ASSESSMENT),
+    PageSpec(_page("account"), N_("My account"), ":material/manage_accounts:", Page.ACCOUNT),
 )
 
 # What a visitor (not signed in) may open: signing in, a quick assessment that stores nothing, and the
 # page a one-time password-reset link leads to.
 VISITOR_PAGES = (
-    ("sign_in", "Sign in", ":material/login:", "sign-in"),
-    ("quick_assessment", "Quick assessment", ":material/checklist:", "quick"),
-    ("reset_password", "Set a new password", ":material/key:", "reset-password"),
+    ("sign_in", N_("Sign in"), ":material/login:", "sign-in"),
+    ("quick_assessment", N_("Quick assessment"), ":material/checklist:", "quick"),
+    ("reset_password", N_("Set a new password"), ":material/key:", "reset-password"),
 )
 
 
@@ -72,16 +73,16 @@ def _sign_out_page() -> None:
 def pages_for(user: UserView | None) -> list[st.Page]:
     if user is None:
         pages = [
-            st.Page(_page(module), title=title, icon=icon, url_path=url_path, default=index == 0)
+            st.Page(_page(module), title=_(title), icon=icon, url_path=url_path, default=index == 0)
             for index, (module, title, icon, url_path) in enumerate(VISITOR_PAGES)
         ]
         remember(pages)
         return pages
     shown = set(permissions.pages_for(user))
     pages = [
-        st.Page(spec.render, title=spec.title, icon=spec.icon, url_path=spec.page.value, default=index == 0)
+        st.Page(spec.render, title=_(spec.title), icon=spec.icon, url_path=spec.page.value, default=index == 0)
         for index, spec in enumerate(p for p in PAGES if p.page in shown)
     ]
-    pages.append(st.Page(_sign_out_page, title="Sign out", icon=":material/logout:", url_path="sign-out"))
+    pages.append(st.Page(_sign_out_page, title=_("Sign out"), icon=":material/logout:", url_path="sign-out"))
     remember(pages)
     return pages
