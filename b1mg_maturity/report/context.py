@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from b1mg_maturity import i18n
 from b1mg_maturity.charts import level_colour, text_colour_on
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.report import brief
@@ -395,7 +396,7 @@ def build_report_context(
     )
     return ReportContext(
         title=f"Genomics in healthcare: maturity readiness report for {round_info.health_system_name}",
-        language=questionnaire.language,
+        language=i18n.current(),  # the language of the report's texts (the questionnaire's may lack a translation)
         round=round_info,
         questionnaire_id=questionnaire.id,
         questionnaire_version=questionnaire.version,

@@ -378,7 +378,7 @@ class ReportContext:
     """Everything one readiness report shows; built by :func:`build_report_context`."""
 
     title: str
-    language: str
+    language: str  # of the report's texts: a shipped language, or the pseudo-language en-XA
     round: RoundInfo
     questionnaire_id: str
     questionnaire_version: str
@@ -422,6 +422,11 @@ class ReportContext:
         for rec in self.recommendations:
             groups.setdefault(rec.theme, []).append(rec)
         return tuple((theme, tuple(recs)) for theme, recs in groups.items())
+
+    @property
+    def html_language(self) -> str:
+        """The PDF's ``lang`` and ``/Lang``: the pseudo-language is English written oddly."""
+        return "en" if self.language == "en-XA" else self.language
 
     @property
     def draft(self) -> bool:

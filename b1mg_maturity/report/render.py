@@ -248,14 +248,18 @@ def render_report(
     assets: Path = REPORT_ASSETS,
     fetcher: ReportAssetFetcher | None = None,
 ) -> RenderResult:
-    """Charts, HTML and PDF of one report (``charts=False``: text alternatives instead of charts)."""
+    """Charts, HTML and PDF of one report (``charts=False``: text alternatives instead of charts), in the
+    language its context was made in (a worker process knows nothing else)."""
+    from b1mg_maturity import i18n
+
     timings: dict[str, float] = {}
-    started = time.perf_counter()
-    svgs = report_charts(context, server) if charts else {}
-    timings["charts"] = time.perf_counter() - started
-    started = time.perf_counter()
-    html = render_html(context, svgs, assets=assets)
-    timings["html"] = time.perf_counter() - started
+    with i18n.language(context.language):
+        started = time.perf_counter()
+        svgs = report_charts(context, server) if charts else {}
+        timings["charts"] = time.perf_counter() - started
+        started = time.perf_counter()
+        html = render_html(context, svgs, assets=assets)
+        timings["html"] = time.perf_counter() - started
     fetcher = fetcher or ReportAssetFetcher(assets)
     started = time.perf_counter()
     pdf = html_to_pdf(html, assets=assets, fetcher=fetcher)
