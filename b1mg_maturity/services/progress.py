@@ -1,7 +1,8 @@
 """A round's progress: experts finishing their part, the coordinator's view of who is where, what comes next.
 
 The words a user reads about progress ("3 domains left in Round 2026 of XA")
-are made here, once, from counts the database gives; the pages only show them.
+are made here, once, from counts the database gives, in the language of the
+work at hand (:mod:`b1mg_maturity.i18n`); the pages only show them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from b1mg_maturity import audit
 from b1mg_maturity.consensus import is_recorded
 from b1mg_maturity.domain import RATING_ROLES, RoundStatus, SystemRole
 from b1mg_maturity.errors import InvalidState, Problem, ValidationFailed
+from b1mg_maturity.i18n import N_, _, _n, _p
 from b1mg_maturity.notify import app_link, reminder_mail
 from b1mg_maturity.permissions import (
     Actor,
@@ -38,12 +40,13 @@ from b1mg_maturity.storage.models import AssessmentRound, Consensus, Rating, Rou
 
 
 def count_of(number: int, noun: str, plural: str | None = None) -> str:
-    """``1 domain``, ``2 domains`` (``plural`` for nouns that do not take an s)."""
+    """``1 domain``, ``2 domains`` (``plural`` for nouns that do not take an s): English only, for logs and
+    tests; a text for people counts with ``i18n._n``."""
     return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
-def _have(number: int) -> str:
-    return "has" if number == 1 else "have"
+def _indicators(number: int) -> str:
+    return _n("{n} indicator", "{n} indicators", number)
 
 
 # --- an expert's own part ---------------------------------------------------------------------
@@ -89,14 +92,21 @@ class MyPart:
     def summary(self) -> str:
         """Where the expert stands, in words."""
         if self.closed:
-            return "The round has gone to consensus review: your part is closed."
+            return _("The round has gone to consensus review: your part is closed.")
         if self.finished:
-            return "You marked your part finished: the coordinator takes it from here."
+            return _("You marked your part finished: the coordinator takes it from here.")
         if not self.left:
-            return f"All {self.total} indicators answered: mark your part finished when you are ready."
-        return (
-            f"{count_of(self.answered, 'indicator')} of {self.total} answered; "
-            f"{count_of(len(self.left), 'domain')} left."
+            return _n(
+                "All {n} indicator answered: mark your part finished when you are ready.",
+                "All {n} indicators answered: mark your part finished when you are ready.",
+                self.total,
+            )
+        return _n(
+            "{n} indicator of {total} answered; {domains} left.",
+            "{n} indicators of {total} answered; {domains} left.",
+            self.answered,
+            total=self.total,
+            domains=_n("{n} domain", "{n} domains", len(self.left)),
         )
 
 
@@ -163,8 +173,8 @@ class ExpertProgress:
     @property
     def state(self) -> str:
         if self.finished:
-            return "Finished"
-        return "Rating" if self.started else "Not started"
+            return _("Finished")
+        return _p("an expert's state", "Rating") if self.started else _("Not started")
 
 
 @dataclass(frozen=True)
@@ -257,22 +267,34 @@ class SubmitCheck:
     @property
     def summary(self) -> str:
         if not self.without_consensus:
-            return f"Every one of the {self.total} indicators has a consensus."
-        open_ = len(self.without_consensus)
-        single = len(self.single_expert)
+            return _n(
+                "Every one of the {n} indicator has a consensus.",
+                "Every one of the {n} indicators has a consensus.",
+                self.total,
+            )
         words = [
-            f"{count_of(open_, 'indicator')} of {self.total} {_have(open_)} no consensus: "
-            "their result will be the experts' median."
+            _n(
+                "{n} indicator of {total} has no consensus: their result will be the experts' median.",
+                "{n} indicators of {total} have no consensus: their result will be the experts' median.",
+                len(self.without_consensus),
+                total=self.total,
+            )
         ]
-        if single:
+        if self.single_expert:
             words.append(
-                f"{count_of(single, 'indicator')} of them rest{'s' if single == 1 else ''} on a single "
-                "expert's level (only one expert rated it)."
+                _n(
+                    "{n} indicator of them rests on a single expert's level (only one expert rated it).",
+                    "{n} indicators of them rest on a single expert's level (only one expert rated it).",
+                    len(self.single_expert),
+                )
             )
         if self.unrated:
-            unrated = len(self.unrated)
             words.append(
-                f"{count_of(unrated, 'indicator')} {_have(unrated)} no level at all and will count as not answered."
+                _n(
+                    "{n} indicator has no level at all and will count as not answered.",
+                    "{n} indicators have no level at all and will count as not answered.",
+                    len(self.unrated),
+                )
             )
         return " ".join(words)
 
@@ -314,30 +336,33 @@ class NextStep:
 
 
 def _round_name(round_: AssessmentRound) -> str:
-    return f"{round_.label} of {round_.health_system.code}"
+    return _("{round} of {health_system}", round=round_.label, health_system=round_.health_system.code)
 
 
 def _coordinator_step(round_: AssessmentRound, progress: RoundProgress, agreed: int) -> NextStep:
+    """Where the round stands for its coordinator: clauses (each a message of its own) after the round's name."""
     open_ = progress.total - agreed
     parts = []
     if round_.status == RoundStatus.DRAFT:
         if not progress.experts:
-            parts.append("no expert invited yet")
+            parts.append(_("no expert invited yet"))
         else:
             if progress.not_started:
-                parts.append(f"{count_of(progress.not_started, 'expert')} {_have(progress.not_started)} not started")
+                parts.append(_n("{n} expert has not started", "{n} experts have not started", progress.not_started))
             rating = progress.unfinished - progress.not_started
             if rating:
-                parts.append(f"{count_of(rating, 'expert')} still rating")
-    parts.append(f"{count_of(open_, 'indicator')} {_have(open_)} no consensus" if open_ else "consensus complete")
+                parts.append(_n("{n} expert still rating", "{n} experts still rating", rating))
+    if open_:
+        parts.append(_n("{n} indicator has no consensus", "{n} indicators have no consensus", open_))
+    else:
+        parts.append(_("consensus complete"))
     if round_.status == RoundStatus.DRAFT:
         ready = progress.experts and not progress.unfinished
-        parts.append("ready for review" if ready else "start the review when the experts are done")
-        label = "Open the consensus"
+        parts.append(_("ready for review") if ready else _("start the review when the experts are done"))
     else:
-        parts.append("ready to submit" if not open_ else "in review: agree the rest, then submit")
-        label = "Open the consensus"
-    return NextStep(f"{_round_name(round_)}: {'; '.join(parts)}.", Page.CONSENSUS, round_.id, label)
+        parts.append(_("ready to submit") if not open_ else _("in review: agree the rest, then submit"))
+    text = _("{round}: {steps}.", round=_round_name(round_), steps=_("; ").join(parts))
+    return NextStep(text, Page.CONSENSUS, round_.id, _("Open the consensus"))
 
 
 class ProgressUseCases(RoundUseCases):
@@ -367,7 +392,7 @@ class ProgressUseCases(RoundUseCases):
         return self._mark_part(actor_id, round_id, finish=False)
 
     def _mark_part(self, actor_id: int, round_id: int, *, finish: bool) -> MyPart:
-        what = "mark your part of this round finished" if finish else "reopen your part of this round"
+        what = N_("mark your part of this round finished") if finish else N_("reopen your part of this round")
         with self.writing_as(actor_id) as (session, actor):
             round_, facts = self.load_round(session, round_id, lock="share", with_questionnaire=True)
             require_own_part(actor, facts, what)
@@ -375,9 +400,9 @@ class ProgressUseCases(RoundUseCases):
                 select(RoundExpert).where(RoundExpert.round_id == round_id, RoundExpert.user_id == actor.user_id)
             ).one()
             if finish and invitation.finished_at is not None:
-                raise InvalidState("Your part of this round is already marked finished.")
+                raise InvalidState(_("Your part of this round is already marked finished."))
             if not finish and invitation.finished_at is None:
-                raise InvalidState("Your part of this round is open already.")
+                raise InvalidState(_("Your part of this round is open already."))
             before = self._part_of(session, round_, facts, actor)
             invitation.finished_at = utcnow() if finish else None
             audit.record(
@@ -392,14 +417,14 @@ class ProgressUseCases(RoundUseCases):
                 round_id=round_id,
             )
             session.flush()
-            _, facts = self.load_round(session, round_id, with_questionnaire=True)
+            facts = self.load_round(session, round_id, with_questionnaire=True)[1]
             return self._part_of(session, round_, facts, actor)
 
     def round_progress(self, actor_id: int, round_id: int) -> RoundProgress:
         """Every invited expert's progress (answered of all indicators, finished, last activity): coordinators."""
         with self.reading_as(actor_id) as (session, actor):
             round_, facts = self.load_round(session, round_id, with_questionnaire=True)
-            require_coordinate(actor, facts, "see the experts' progress in this round")
+            require_coordinate(actor, facts, N_("see the experts' progress in this round"))
             total = len(questionnaire_of(round_.questionnaire_version).indicators)
             return RoundProgress(round_id, round_.status, total, _experts_progress(session, round_id, total))
 
@@ -410,24 +435,30 @@ class ProgressUseCases(RoundUseCases):
         """
         with self.writing_as(actor_id) as (session, actor):
             round_, facts = self.load_round(session, round_id, lock="share", with_questionnaire=True)
-            require_coordinate(actor, facts, "send reminders in this round")
+            require_coordinate(actor, facts, N_("send reminders in this round"))
             if round_.status != RoundStatus.DRAFT:
                 raise InvalidState(
-                    f"This round is {RoundStatus.label_of(round_.status).lower()}: the experts' part is closed, "
-                    "so there is nothing to remind them of."
+                    _(
+                        "This round is {status}: the experts' part is closed, so there is nothing to remind them of.",
+                        status=RoundStatus.label_of(round_.status).lower(),
+                    )
                 )
             total = len(questionnaire_of(round_.questionnaire_version).indicators)
             progress = {e.username: e for e in _experts_progress(session, round_id, total)}
             wanted = sorted({name.strip().lower() for name in usernames})
             problems = [
-                Problem("experts", f"'{name}' is not invited to this round") for name in wanted if name not in progress
+                Problem("experts", _("'{name}' is not invited to this round", name=name))
+                for name in wanted
+                if name not in progress
             ] + [
-                Problem("experts", f"'{name}' has finished already")
+                Problem("experts", _("'{name}' has finished already", name=name))
                 for name in wanted
                 if name in progress and progress[name].finished
             ]
             if problems or not wanted:
-                raise ValidationFailed("no reminder", tuple(problems) or (Problem("experts", "choose whom to remind"),))
+                raise ValidationFailed(
+                    "no reminder", tuple(problems) or (Problem("experts", _("choose whom to remind")),)
+                )
             coordinator = self.display_name_of(session, actor)
             link = app_link(self.settings.public_url, "rate", round=round_id)
             emails = dict(session.execute(select(User.username, User.email).where(User.username.in_(wanted))).all())
@@ -455,7 +486,7 @@ class ProgressUseCases(RoundUseCases):
         """What the round's result would rest on if it were submitted now (the submit confirmation)."""
         with self.reading_as(actor_id) as (session, actor):
             round_, facts = self.load_round(session, round_id, with_questionnaire=True)
-            require_coordinate(actor, facts, "submit this round")
+            require_coordinate(actor, facts, N_("submit this round"))
             return self._submit_check(session, round_)
 
     @staticmethod
@@ -501,29 +532,35 @@ class ProgressUseCases(RoundUseCases):
                 if waiting:
                     steps.append(
                         NextStep(
-                            f"{count_of(waiting, 'round')} waiting to be published.",
+                            _n("{n} round waiting to be published.", "{n} rounds waiting to be published.", waiting),
                             Page.ADMIN,
                             None,
-                            "Publish in Administration",
+                            _("Publish in Administration"),
                         )
                     )
             return steps
 
     def _expert_step(self, session: Session, actor: Actor, round_: AssessmentRound) -> NextStep | None:
-        _, facts = self.load_round(session, round_.id)
+        facts = self.load_round(session, round_.id)[1]
         if not is_rating_expert(actor, facts) or round_.status != RoundStatus.DRAFT:
             return None
         part = self._part_of(session, round_, facts, actor)
         name = _round_name(round_)
         if part.finished:
             return NextStep(
-                f"{name}: your part is finished; the coordinator takes it from here.", Page.RATE, round_.id, "Open Rate"
+                _("{round}: your part is finished; the coordinator takes it from here.", round=name),
+                Page.RATE,
+                round_.id,
+                _("Open Rate"),
             )
         if not part.left:
-            text = f"{name}: every indicator answered; mark your part finished."
+            text = _("{round}: every indicator answered; mark your part finished.", round=name)
         else:
-            text = (
-                f"{count_of(len(part.left), 'domain')} left for you in {name} "
-                f"({count_of(part.total - part.answered, 'indicator')} you have not rated yet)."
+            text = _n(
+                "{n} domain left for you in {round} ({indicators} you have not rated yet).",
+                "{n} domains left for you in {round} ({indicators} you have not rated yet).",
+                len(part.left),
+                round=name,
+                indicators=_indicators(part.total - part.answered),
             )
-        return NextStep(text, Page.RATE, round_.id, "Continue rating")
+        return NextStep(text, Page.RATE, round_.id, _("Continue rating"))
