@@ -74,6 +74,11 @@ def language(code: str | None) -> Iterator[str]:
         _explicit.reset(token)
 
 
+def activate(code: str) -> None:
+    """Work in ``code`` from now on in this thread (a command line run speaks one language throughout)."""
+    _explicit.set(code if code in _KNOWN else DEFAULT_LANGUAGE)
+
+
 def supported(code: str | None) -> str | None:
     """The shipped language a browser or a person asked for (``fr-BE`` -> ``fr``, ``pt_BR`` -> ``pt``), or None."""
     if not code:

@@ -23,6 +23,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _language(
+    lang: str = typer.Option(
+        "en",
+        "--lang",
+        envvar="B1MG_LANGUAGE",
+        help="Language of messages and reports: en, fr, de, es, it, pt or pl.",
+        show_default=True,
+    ),
+) -> None:
+    """Self-assessment against the B1MG Maturity Level Model for genomics in healthcare."""
+    from b1mg_maturity import i18n
+
+    chosen = i18n.supported(lang)
+    if chosen is None:
+        raise typer.BadParameter(f"'{lang}' is not one of {', '.join(i18n.LANGUAGES)}", param_hint="--lang")
+    i18n.activate(chosen)
+
+
 app.registered_commands.extend(file_commands.app.registered_commands)
 app.registered_commands.extend(demo_command.app.registered_commands)
 app.registered_commands.extend(report_command.app.registered_commands)

@@ -11,6 +11,7 @@ import typer
 from b1mg_maturity.cli.options import DatabaseOption
 from b1mg_maturity.cli.output import new_table, out, run_safely, say
 from b1mg_maturity.domain import GlobalRole, SystemRole
+from b1mg_maturity.i18n import _, _n
 
 users = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
 systems = typer.Typer(help="Health systems (ISO 3166 countries and regions).", no_args_is_help=True)
@@ -22,9 +23,9 @@ SYSTEM_ROLES = tuple(role.value for role in SystemRole)
 def _password(given: str | None) -> str:
     if given:
         return given
-    first = getpass.getpass("Password (at least 10 characters): ")
-    if getpass.getpass("Repeat the password: ") != first:
-        raise typer.BadParameter("the two passwords differ")
+    first = getpass.getpass(_("Password (at least 10 characters): "))
+    if getpass.getpass(_("Repeat the password: ")) != first:
+        raise typer.BadParameter(_("the two passwords differ"))
     return first
 
 
@@ -50,15 +51,21 @@ def add_user(
         services = operator_services(database_url)
         global_role = role if role in GLOBAL_ROLES else GlobalRole.NONE.value
         if role not in GLOBAL_ROLES and role not in SYSTEM_ROLES:
-            raise typer.BadParameter(f"role must be one of {', '.join(GLOBAL_ROLES + SYSTEM_ROLES)}")
+            raise typer.BadParameter(_("role must be one of {roles}", roles=", ".join(GLOBAL_ROLES + SYSTEM_ROLES)))
         if role in SYSTEM_ROLES and not system:
-            raise typer.BadParameter(f"a {role} belongs to a health system: add --system CODE")
+            raise typer.BadParameter(_("a {role} belongs to a health system: add --system CODE", role=role))
         user = services.add_user(
             OPERATOR_ID, username, _password(password), display_name=display_name, email=email, global_role=global_role
         )
         if role in SYSTEM_ROLES and system:
             services.grant(OPERATOR_ID, user.username, system, role)
-        say(out, f"added {user.username} ({role}{' of ' + system.upper() if system else ''})")
+        if system:
+            say(
+                out,
+                _("added {username} ({role} of {system})", username=user.username, role=role, system=system.upper()),
+            )
+        else:
+            say(out, _("added {username} ({role})", username=user.username, role=role))
 
     run_safely(body)
 
@@ -70,9 +77,9 @@ def list_users(database_url: DatabaseOption = None) -> None:
     def body() -> None:
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 
-        table = new_table("username", "name", "global role", "health-system roles")
+        table = new_table(_("username"), _("name"), _("global role"), _("health-system roles"))
         for user in operator_services(database_url).list_users(OPERATOR_ID):
-            roles = ", ".join(f"{role} of {code}" for code, role in user.memberships)
+            roles = ", ".join(_("{role} of {code}", role=role, code=code) for code, role in user.memberships)
             table.add_row(user.username, user.display_name, user.global_role, roles or "-")
         out.print(table)
 
@@ -95,16 +102,16 @@ def set_role(
         services = operator_services(database_url)
         if role in GLOBAL_ROLES:
             services.set_global_role(OPERATOR_ID, username, role)
-            say(out, f"{username}: global role {role}")
+            say(out, _("{username}: global role {role}", username=username, role=role))
             return
         if role not in SYSTEM_ROLES or not system:
-            raise typer.BadParameter("a per-system role needs --system CODE (coordinator, expert or viewer)")
+            raise typer.BadParameter(_("a per-system role needs --system CODE (coordinator, expert or viewer)"))
         if revoke:
             services.revoke(OPERATOR_ID, username, system, role)
-            say(out, f"{username}: no longer {role} of {system.upper()}")
+            say(out, _("{username}: no longer {role} of {system}", username=username, role=role, system=system.upper()))
         else:
             services.grant(OPERATOR_ID, username, system, role)
-            say(out, f"{username}: {role} of {system.upper()}")
+            say(out, _("{username}: {role} of {system}", username=username, role=role, system=system.upper()))
 
     run_safely(body)
 
@@ -123,7 +130,7 @@ def set_password(
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 
         operator_services(database_url).change_password(OPERATOR_ID, username, _password(password))
-        say(out, f"new password set for {username.strip().lower()}; their sessions have ended")
+        say(out, _("new password set for {username}; their sessions have ended", username=username.strip().lower()))
 
     run_safely(body)
 
@@ -136,7 +143,7 @@ def deactivate(username: str, database_url: DatabaseOption = None) -> None:
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 
         operator_services(database_url).set_active(OPERATOR_ID, username, False)
-        say(out, f"{username.strip().lower()} is deactivated; their sessions have ended")
+        say(out, _("{username} is deactivated; their sessions have ended", username=username.strip().lower()))
 
     run_safely(body)
 
@@ -149,7 +156,7 @@ def activate(username: str, database_url: DatabaseOption = None) -> None:
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 
         operator_services(database_url).set_active(OPERATOR_ID, username, True)
-        say(out, f"{username.strip().lower()} is active again")
+        say(out, _("{username} is active again", username=username.strip().lower()))
 
     run_safely(body)
 
@@ -162,7 +169,15 @@ def end_sessions(username: str, database_url: DatabaseOption = None) -> None:
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 
         ended = operator_services(database_url).end_sessions(OPERATOR_ID, username)
-        say(out, f"ended {ended} session{'' if ended == 1 else 's'} of {username.strip().lower()}")
+        say(
+            out,
+            _n(
+                "ended {n} session of {username}",
+                "ended {n} sessions of {username}",
+                ended,
+                username=username.strip().lower(),
+            ),
+        )
 
     run_safely(body)
 
@@ -178,7 +193,7 @@ def add_system(
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 
         system = operator_services(database_url).add_health_system(OPERATOR_ID, code)
-        say(out, f"added {system.code}: {system.name} ({system.kind})")
+        say(out, _("added {code}: {name} ({kind})", code=system.code, name=system.name, kind=system.kind))
 
     run_safely(body)
 

@@ -8,6 +8,7 @@ import typer
 
 from b1mg_maturity.cli.options import DatabaseOption, configured_database_url
 from b1mg_maturity.cli.output import out, run_safely, say
+from b1mg_maturity.i18n import _
 
 db = typer.Typer(help="The database: schema upgrades and the app's least-privilege role.", no_args_is_help=True)
 
@@ -20,7 +21,7 @@ def upgrade(database_url: DatabaseOption = None) -> None:
         from b1mg_maturity.storage.migrate import upgrade_to_head
 
         upgrade_to_head(configured_database_url(database_url))
-        say(out, "the database schema is up to date")
+        say(out, _("the database schema is up to date"))
 
     run_safely(body)
 

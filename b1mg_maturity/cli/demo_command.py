@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from b1mg_maturity import i18n
 from b1mg_maturity.cli.output import new_table, out, run_safely, say
+from b1mg_maturity.i18n import _
 
 if TYPE_CHECKING:
     from b1mg_maturity.demo import DemoAccount
@@ -49,13 +51,13 @@ def demo(
         finally:
             services.db.dispose()
         if summary is None:
-            say(out, "The database already holds data: nothing was loaded.")
+            say(out, _("The database already holds data: nothing was loaded."))
             if demo_present:
                 _print_accounts(named_accounts())
             return
-        say(out, "SYNTHETIC DEMO DATA: fictional health systems (codes XA-XZ, names ending in '(demo)').")
-        say(out, "Not a real assessment of any country or region; do not use this database for real data.")
-        counts = new_table(title="Loaded")
+        say(out, _("SYNTHETIC DEMO DATA: fictional health systems (codes XA-XZ, names ending in '(demo)')."))
+        say(out, _("Not a real assessment of any country or region; do not use this database for real data."))
+        counts = new_table(title=_("Loaded"))
         counts.add_column("what")
         counts.add_column("count", justify="right")
         for what, count in (
@@ -67,19 +69,19 @@ def demo(
             ("targets", summary.targets),
             ("accounts", summary.users),
         ):
-            counts.add_row(what, f"{count:,}")
+            counts.add_row(what, i18n.integer(count))
         out.print(counts)
         _print_accounts(summary.accounts)
-        say(out, f"Loaded in {seconds:.1f} s.")
+        say(out, _("Loaded in {seconds} s.", seconds=i18n.number(seconds, 1)))
 
     run_safely(body)
 
 
 def _print_accounts(accounts: tuple[DemoAccount, ...]) -> None:
-    table = new_table(title="Demo accounts (demo only: everyone knows this password)")
+    table = new_table(title=_("Demo accounts (demo only: everyone knows this password)"))
     for column in ("username", "role", "password"):
         table.add_column(column)
     for account in accounts:
         table.add_row(account.username, account.role, account.password)
     out.print(table)
-    say(out, "Other demo accounts (<code>-coordinator, <code>-expertN) share the same password.")
+    say(out, _("Other demo accounts (<code>-coordinator, <code>-expertN) share the same password."))

@@ -9,7 +9,9 @@ from typing import Annotated
 
 import typer
 
+from b1mg_maturity import i18n
 from b1mg_maturity.cli.output import EXIT_INVALID, err, new_table, out, run_safely, say
+from b1mg_maturity.i18n import _, _n
 from b1mg_maturity.questionnaire import BUNDLED_MLM
 from b1mg_maturity.scoring import Aggregation, GroupScore, ScoreCard, score
 
@@ -35,7 +37,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Questionnaire YAM
         if problems:
             bad += 1
         else:
-            say(out, f"{path}: valid")
+            say(out, _("{path}: valid", path=path))
     if bad:
         raise typer.Exit(EXIT_INVALID)
 
@@ -78,13 +80,16 @@ def template(
 
         q = load_questionnaire(questionnaire)
         write_answers(output, q)
-        say(out, f"wrote {output} ({len(q.indicators)} indicators)")
+        say(
+            out,
+            _n("wrote {output} ({n} indicator)", "wrote {output} ({n} indicators)", len(q.indicators), output=output),
+        )
 
     run_safely(body)
 
 
 def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
+    return "-" if value is None else i18n.number(value, 2)
 
 
 def _group_row(group: GroupScore) -> list[str]:
@@ -95,7 +100,7 @@ def _group_row(group: GroupScore) -> list[str]:
         "-" if group.band is None else str(group.band),
         _fmt(group.target),
         _fmt(group.gap),
-        f"{cov.answered}/{cov.applicable} ({cov.ratio:.0%})",
+        f"{cov.answered}/{cov.applicable} ({i18n.percent(cov.ratio)})",
     ]
 
 
@@ -112,7 +117,7 @@ def _print_scorecard(card: ScoreCard) -> None:
         table.add_row(*_group_row(domain))
     out.print(table)
     if card.priorities:
-        gaps = new_table(title="Largest gaps to target")
+        gaps = new_table(title=_("Largest gaps to target"))
         for column in ("#", "indicator", "level", "target", "gap", "next step"):
             gaps.add_column(column)
         for item in card.priorities[:10]:

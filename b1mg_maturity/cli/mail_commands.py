@@ -13,6 +13,7 @@ import typer
 
 from b1mg_maturity.cli.options import DatabaseOption
 from b1mg_maturity.cli.output import EXIT_FAILED, new_table, out, run_safely, say
+from b1mg_maturity.i18n import _, _n
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -42,20 +43,20 @@ def send(database_url: DatabaseOption = None) -> None:
         services = operator_services(database_url)
         results = services.send_pending_mail(OPERATOR_ID)
         if not results:
-            say(out, "Nothing to send.")
+            say(out, _("Nothing to send."))
             return 0
         table = new_table("id", "to", "subject", "result")
         for r in results:
             if r.sent:
-                result = "sent" + (f" ({r.error})" if r.error else "")
+                result = _("sent ({note})", note=r.error) if r.error else _("sent")
             else:
                 left = services.settings.mail_max_attempts - r.attempts
-                later = f"; {left} more tries" if left > 0 else "; no more tries"
-                result = f"not sent: {r.error}{later}"
+                later = _n("{n} more try", "{n} more tries", left) if left > 0 else _("no more tries")
+                result = _("not sent: {error}; {later}", error=r.error, later=later)
             table.add_row(str(r.id), _cell(", ".join(r.recipients) or "-"), _cell(r.subject), _cell(result))
         out.print(table)
         failed = sum(not r.sent for r in results)
-        say(out, f"{len(results) - failed} sent, {failed} not sent.")
+        say(out, _("{sent} sent, {failed} not sent.", sent=len(results) - failed, failed=failed))
         return failed
 
     if run_safely(body):
@@ -75,7 +76,7 @@ def outbox(
 
         entries = operator_services(database_url).outbox(OPERATOR_ID, limit=limit)
         if not entries:
-            say(out, "The outbox is empty.")
+            say(out, _("The outbox is empty."))
             return
         table = new_table("id", "written (UTC)", "to", "subject", "state")
         for e in entries:

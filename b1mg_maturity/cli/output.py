@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from b1mg_maturity.errors import B1mgError, Conflict, ValidationFailed
+from b1mg_maturity.i18n import _
 from b1mg_maturity.text_rules import strip_controls
 
 if TYPE_CHECKING:
@@ -48,14 +49,17 @@ def run_safely(action: Callable[[], T]) -> T:
     try:
         return action()
     except Conflict as exc:
-        say(err, f"{exc.message} Yours: {exc.yours}. Theirs: {exc.theirs}.")
+        say(
+            err,
+            _("{message} Yours: {yours}. Theirs: {theirs}.", message=exc.message, yours=exc.yours, theirs=exc.theirs),
+        )
         raise typer.Exit(EXIT_INVALID) from None
     except B1mgError as exc:
         for line in exc.lines():
             say(err, line)
         raise typer.Exit(EXIT_INVALID) from None
     except KeyboardInterrupt:
-        say(err, "interrupted")
+        say(err, _("interrupted"))
         raise typer.Exit(130) from None
     except Exception as exc:
         explain_database_failure(exc)
@@ -73,8 +77,8 @@ def run_command_line(app: Callable[[], object]) -> None:
             explain_database_failure(exc)  # a full disk or a read-only database is no internal error
         except typer.Exit as done:
             sys.exit(done.exit_code)
-        say(err, f"internal error: {type(exc).__name__}: {exc}")
-        say(err, "Please report this with the command you ran.")
+        say(err, _("internal error: {kind}: {error}", kind=type(exc).__name__, error=exc))
+        say(err, _("Please report this with the command you ran."))
         sys.exit(1)
 
 

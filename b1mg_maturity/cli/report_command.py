@@ -13,6 +13,7 @@ from b1mg_maturity.cli.options import DatabaseOption
 from b1mg_maturity.cli.output import EXIT_INVALID, err, out, run_safely, say
 from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.errors import B1mgError, Problem, ValidationFailed
+from b1mg_maturity.i18n import _, _n
 from b1mg_maturity.questionnaire import BUNDLED_MLM
 
 if TYPE_CHECKING:
@@ -91,7 +92,16 @@ def report(
             finally:
                 services.db.dispose()
         _write(output, render_pdf(context, charts=charts))
-        say(out, f"wrote {output} ({context.round.health_system_name}, {context.round.label}, {context.status_label})")
+        say(
+            out,
+            _(
+                "wrote {output} ({system}, {round}, {status})",
+                output=output,
+                system=context.round.health_system_name,
+                round=context.round.label,
+                status=context.status_label,
+            ),
+        )
 
     run_safely(body)
 
@@ -117,12 +127,12 @@ def _file_context(
         questionnaire,
         score(questionnaire, answers),
         RoundInfo(
-            health_system_name=(system or "").strip() or "Health system (from an answers file)",
+            health_system_name=(system or "").strip() or _("Health system (from an answers file)"),
             label=(label or "").strip() or answers_path.stem,
             date=date.date() if date is not None else dt.date.today(),
             status=status.value,
         ),
-        basis_summary=f"the levels in the answers file {answers_path.name}",
+        basis_summary=_("the levels in the answers file {name}", name=answers_path.name),
         basis={iid: "answers file" for iid, a in answers.items() if a.answered or a.not_applicable},
         notes=notes,
         min_coverage=settings().report_min_coverage,
@@ -133,7 +143,9 @@ def _write(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise ValidationFailed("cannot write", (Problem(str(path), f"cannot write: {exc.strerror or exc}"),)) from None
+        raise ValidationFailed(
+            "cannot write", (Problem(str(path), _("cannot write: {reason}", reason=exc.strerror or exc)),)
+        ) from None
 
 
 def _report_all(directory: Path, *, published: bool, charts: bool, database_url: str | None) -> None:
@@ -146,7 +158,8 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValidationFailed(
-            "cannot create", (Problem(str(directory), f"cannot create the directory: {exc.strerror or exc}"),)
+            "cannot create",
+            (Problem(str(directory), _("cannot create the directory: {reason}", reason=exc.strerror or exc)),),
         ) from None
     from concurrent.futures import Future, as_completed
 
@@ -164,7 +177,7 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
         rounds = [r for r in services.list_rounds(OPERATOR_ID) if not published or r.status == RoundStatus.PUBLISHED]
         rounds.sort(key=lambda r: (r.health_system.code, r.round_date, r.id))
         if not rounds:
-            say(out, f"no {'published ' if published else ''}rounds: nothing written")
+            say(out, _("no published rounds: nothing written") if published else _("no rounds: nothing written"))
             return
         written: dict[int, Path] = {}
         failed: list[str] = []
@@ -175,11 +188,20 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=err, transient=False) as progress:
-            task = progress.add_task("Writing reports", total=len(rounds))
+            task = progress.add_task(_("Writing reports"), total=len(rounds))
             asked: dict[Future[PreparedReport], tuple[RoundView, Path]] = {}
 
             def located(view: RoundView, lines: list[str]) -> None:
-                failed.extend(f"round {view.id} ({view.health_system.code} {view.label}): {line}" for line in lines)
+                failed.extend(
+                    _(
+                        "round {id} ({code} {label}): {problem}",
+                        id=view.id,
+                        code=view.health_system.code,
+                        label=view.label,
+                        problem=line,
+                    )
+                    for line in lines
+                )
                 progress.advance(task)
 
             for view in rounds:
@@ -213,7 +235,16 @@ def _report_all(directory: Path, *, published: bool, charts: bool, database_url:
         for view in rounds:  # in the rounds' order, whatever order the reports were made in
             if view.id in written:
                 bundle.write(written[view.id], arcname=written[view.id].name)
-    say(out, f"wrote {len(written)} reports to {directory} and {archive.name}")
+    say(
+        out,
+        _n(
+            "wrote {n} report to {directory} and {archive}",
+            "wrote {n} reports to {directory} and {archive}",
+            len(written),
+            directory=directory,
+            archive=archive.name,
+        ),
+    )
     for line in failed:
         say(err, line)
     if failed:

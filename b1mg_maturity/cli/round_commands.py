@@ -11,6 +11,7 @@ import typer
 from b1mg_maturity.cli.options import DatabaseOption
 from b1mg_maturity.cli.output import new_table, out, run_safely, say
 from b1mg_maturity.errors import ImportFailed, Problem, ValidationFailed
+from b1mg_maturity.i18n import _, _n
 
 rounds = typer.Typer(help="Assessment rounds.", no_args_is_help=True)
 
@@ -60,7 +61,7 @@ def export(
         services = operator_services(database_url)
         kind = format or _format_of(output)
         if kind in (ExportFormat.CSV, ExportFormat.XLSX):
-            questionnaire, answers, _ = services.round_answers(OPERATOR_ID, round_id)
+            questionnaire, answers, _notes = services.round_answers(OPERATOR_ID, round_id)
             write = answers_csv_bytes if kind is ExportFormat.CSV else answers_xlsx_bytes
             output.write_bytes(write(questionnaire, answers))
         elif kind is ExportFormat.JSON:
@@ -73,7 +74,7 @@ def export(
                 else round_to_fhir_response(export_round(services, OPERATOR_ID, round_id), questionnaire)
             )
             output.write_text(fhir_json(resource), encoding="utf-8")
-        say(out, f"wrote {output} ({kind.value})")
+        say(out, _("wrote {output} ({kind})", output=output, kind=kind.value))
 
     run_safely(body)
 
@@ -106,11 +107,22 @@ def import_(
             try:
                 raw = path.read_bytes()
             except OSError as exc:
-                raise ValidationFailed("cannot read", (Problem(str(path), f"cannot read: {exc.strerror}"),)) from None
+                raise ValidationFailed(
+                    "cannot read", (Problem(str(path), _("cannot read: {reason}", reason=exc.strerror)),)
+                ) from None
             view = import_round(
                 services, OPERATOR_ID, parse_round_json(raw, name=str(path)), health_system_code=system, label=label
             )
-            say(out, f"imported round {view.id}: {view.health_system.code} {view.label} ({view.status})")
+            say(
+                out,
+                _(
+                    "imported round {id}: {code} {label} ({status})",
+                    id=view.id,
+                    code=view.health_system.code,
+                    label=view.label,
+                    status=view.status,
+                ),
+            )
             return
         if round_id is None:
             raise typer.BadParameter("an answers file goes into a round: add --round ID")
@@ -123,8 +135,8 @@ def import_(
                 (
                     *(
                         Problem(
-                            f"indicator {c.indicator_id}, {c.entity}",
-                            f"would overwrite {describe_value(c.old)} with {describe_value(c.new)}",
+                            _("indicator {id}, {entity}", id=c.indicator_id, entity=c.entity),
+                            _("would overwrite {old} with {new}", old=describe_value(c.old), new=describe_value(c.new)),
                         )
                         for c in plan.overwrites
                     ),
@@ -132,8 +144,19 @@ def import_(
                 ),
             )
         written = import_answers(services, OPERATOR_ID, round_id, answers, "consensus", based_on=plan)
-        replaced = f"; {len(plan.overwrites)} value(s) overwritten" if plan.overwrites else ""
-        say(out, f"imported {written} indicators into round {round_id}{replaced}")
+        if plan.overwrites:
+            say(
+                out,
+                _n(
+                    "imported {written} indicators into round {round}; {n} value overwritten",
+                    "imported {written} indicators into round {round}; {n} values overwritten",
+                    len(plan.overwrites),
+                    written=written,
+                    round=round_id,
+                ),
+            )
+        else:
+            say(out, _("imported {written} indicators into round {round}", written=written, round=round_id))
 
     run_safely(body)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from b1mg_maturity import i18n
 from b1mg_maturity.cli.output import EXIT_FAILED, err, run_safely, say
+from b1mg_maturity.i18n import _
 
 app = typer.Typer()
 
@@ -21,8 +23,8 @@ def serve(ctx: typer.Context) -> None:
     try:
         warmed = run_safely(startup.warm_up)
     except SigningKeyProblem as problem:
-        say(err, f"The app is not configured to run: {problem}")
+        say(err, _("The app is not configured to run: {problem}", problem=problem))
         raise typer.Exit(EXIT_FAILED) from None
-    steps = ", ".join(f"{step.name} {step.seconds:.2f} s" for step in warmed)
-    say(err, f"Warmed up before serving: {steps}.")
+    steps = ", ".join(f"{step.name} {i18n.number(step.seconds, 2)} s" for step in warmed)
+    say(err, _("Warmed up before serving: {steps}.", steps=steps))
     startup.run_streamlit(ctx.args)
