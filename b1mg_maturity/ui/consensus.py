@@ -17,14 +17,16 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from b1mg_maturity import i18n
 from b1mg_maturity.consensus import DISAGREEMENT, disagree, is_recorded, lower_median, spread
 from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.edits import CONSENSUS, TARGET, FieldEdit, LevelChoice
 from b1mg_maturity.edits import NOT_APPLICABLE as NA
+from b1mg_maturity.i18n import N_, _, _n, _p
 from b1mg_maturity.permissions import NOTHING, Capabilities
 from b1mg_maturity.questionnaire import Indicator, Questionnaire
 from b1mg_maturity.services import ConsensusView, RatingView, RoundView, Services, TargetView
-from b1mg_maturity.services.progress import OpenIndicator, RoundProgress, SubmitCheck, count_of
+from b1mg_maturity.services.progress import OpenIndicator, RoundProgress, SubmitCheck
 from b1mg_maturity.ui import autosave
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
 from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, focus_heading_after_a_move, next_domain_button
@@ -63,7 +65,7 @@ def render() -> None:
     user = current_user()
     if user is None:
         return
-    st.title("Consensus")
+    st.title(_("Consensus"))
     rounds = attempt(lambda: services.list_rounds(user.id))
     offers = attempt(lambda: services.capabilities_by_round(user.id))
     if rounds is None or offers is None:
@@ -73,8 +75,10 @@ def render() -> None:
     if round_ is None:
         if not mine and selected_round_id() is None:
             st.info(
-                "You coordinate no assessment round. The consensus of a round is run by its health system's "
-                "coordinator.",
+                _(
+                    "You coordinate no assessment round. The consensus of a round is run by its health system's "
+                    "coordinator."
+                ),
                 icon=":material/info:",
             )
         return
@@ -103,7 +107,7 @@ def render() -> None:
                 _indicator_card(services, user.id, round_, may, data, indicator)
                 shown += 1
         if shown == 0:
-            st.caption(f"No indicator in this domain has experts {DISAGREEMENT} or more levels apart.")
+            st.caption(_("No indicator in this domain has experts {levels} or more levels apart.", levels=DISAGREEMENT))
     if domain_id != ALL_DOMAINS:
         next_domain_button("consensus", round_.id, questionnaire, domain_id)
     focus_heading_after_a_move()
@@ -151,38 +155,43 @@ def _fields(
 
     def level_words(choice: object) -> str:
         if choice == NA:
-            return "not applicable"
-        return f"level {_level_text(q, choice)}" if isinstance(choice, int) else "not decided"
+            return _("not applicable")
+        return _("level {level}", level=_level_text(q, choice)) if isinstance(choice, int) else _("not decided")
 
     prefix = f"consensus:{round_id}:{indicator_id}"
     return {
         "level": BoundField(
             f"{prefix}:level",
-            "Consensus level",
+            _("Consensus level"),
             save_consensus("level"),
             CONSENSUS,
             "level",
             to_widget=_widget_level,
             from_widget=_level_choice,
             describe=level_words,
+            show_saved=_("Show the saved consensus level"),
         ),
         "rationale": BoundField(
             f"{prefix}:rationale",
-            "Rationale",
+            _("Rationale"),
             save_consensus("rationale"),
             CONSENSUS,
             "rationale",
             from_widget=lambda text: str(text or ""),
+            show_saved=_("Show the saved rationale"),
         ),
         "target": BoundField(
             f"{prefix}:target",
-            "Target level",
+            _("Target level"),
             lambda edit: services.edit_target(user_id, round_id, indicator_id, edit).target,
             TARGET,
             "target",
             to_widget=lambda target: NO_TARGET if target is None else target,
             from_widget=lambda option: option if isinstance(option, int) else None,
-            describe=lambda target: "no target" if target is None else f"target {_level_text(q, int(target))}",
+            describe=lambda target: (
+                _("no target") if target is None else _("target {level}", level=_level_text(q, int(target)))
+            ),
+            show_saved=_("Show the saved target level"),
         ),
     }
 
@@ -197,11 +206,14 @@ def _round_actions(services: Services, user_id: int, round_: RoundView, may: Cap
     split = sum(1 for ind in questionnaire.indicators if data.split(ind.id))
     just_submitted = st.session_state.pop("consensus-just-submitted", None) == round_.id
     if just_submitted:
-        st.success("The round is submitted.", icon=":material/check_circle:")
+        st.success(_("The round is submitted."), icon=":material/check_circle:")
     if not may.may_run_consensus:
         st.info(
-            f"This round is **{RoundStatus.label_of(round_.status).lower()}** and locked: the ratings, "
-            "the consensus and the targets can no longer change. An administrator can reopen it.",
+            _(
+                "This round is **{status}** and locked: the ratings, the consensus and the targets can no longer "
+                "change. An administrator can reopen it.",
+                status=RoundStatus.label_of(round_.status).lower(),
+            ),
             icon=":material/lock:",
         )
     with st.container(border=True):
@@ -210,11 +222,25 @@ def _round_actions(services: Services, user_id: int, round_: RoundView, may: Cap
         else:
             progress_col, actions_col = st.container(), None
         with progress_col:
-            st.progress(done / max(total, 1), text=f"Consensus recorded for **{done} of {total}** indicators")
-            experts = ", ".join(data.experts) if data.experts else "none invited yet"
+            st.progress(
+                done / max(total, 1),
+                text=_n(
+                    "Consensus recorded for **{count} of {n}** indicator",
+                    "Consensus recorded for **{count} of {n}** indicators",
+                    total,
+                    count=i18n.integer(done),
+                ),
+            )
+            experts = ", ".join(data.experts) if data.experts else _("none invited yet")
             st.caption(
-                f"Status: {RoundStatus.label_of(round_.status)} · "
-                f"{split} indicators with experts {DISAGREEMENT}+ levels apart · experts: {escape_markdown(experts)}"
+                _n(
+                    "Status: {status} · {n} indicator with experts {levels}+ levels apart · experts: {experts}",
+                    "Status: {status} · {n} indicators with experts {levels}+ levels apart · experts: {experts}",
+                    split,
+                    status=RoundStatus.label_of(round_.status),
+                    levels=DISAGREEMENT,
+                    experts=escape_markdown(experts),
+                )
             )
         confirming = bool(st.session_state.get(f"consensus-confirm-submit-{round_.id}"))
         if actions_col is not None and not confirming:
@@ -224,9 +250,11 @@ def _round_actions(services: Services, user_id: int, round_: RoundView, may: Cap
             _status_buttons(services, user_id, round_, may, total - done)
     if may.may_run_consensus:
         st.caption(
-            "Choose the agreed level and the target for each indicator: they are saved at once. The rationale is "
-            "saved as you type (a moment after you pause) and when you leave the field. Indicators without a "
-            "consensus count with the experts' median."
+            _(
+                "Choose the agreed level and the target for each indicator: they are saved at once. The rationale "
+                "is saved as you type (a moment after you pause) and when you leave the field. Indicators without "
+                "a consensus count with the experts' median."
+            )
         )
 
 
@@ -238,39 +266,44 @@ def _status_buttons(services: Services, user_id: int, round_: RoundView, may: Ca
             st.session_state.pop(confirm_key, None)
             return
         st.warning(
-            f"**Submit this round?** {escape_markdown(check.summary)} Submitting locks the round: nobody can "
-            "change ratings, consensus or targets afterwards (an administrator can reopen it).",
+            _(
+                "**Submit this round?** {summary} Submitting locks the round: nobody can change ratings, "
+                "consensus or targets afterwards (an administrator can reopen it).",
+                summary=escape_markdown(check.summary),
+            ),
             icon=":material/warning:",
         )
         _open_indicators(check)
         yes_col, no_col = st.columns(2)
-        if yes_col.button("Yes, submit", type="primary", key=f"consensus-submit-yes-{round_.id}", width="stretch"):
+        if yes_col.button(_("Yes, submit"), type="primary", key=f"consensus-submit-yes-{round_.id}", width="stretch"):
             st.session_state.pop(confirm_key, None)
             if attempt(lambda: services.submit(user_id, round_.id)) is not None:
                 st.session_state["consensus-just-submitted"] = round_.id
                 st.rerun()
-        if no_col.button("Cancel", key=f"consensus-submit-no-{round_.id}", width="stretch"):
+        if no_col.button(_("Cancel"), key=f"consensus-submit-no-{round_.id}", width="stretch"):
             st.session_state.pop(confirm_key, None)
             st.rerun()
         return
     buttons = st.container(horizontal=True, horizontal_alignment="right")
     start = may.may_start_review and buttons.button(
-        "Start consensus review",
+        _("Start consensus review"),
         key=f"consensus-start-{round_.id}",
         icon=":material/forum:",
-        help="Moves the round from draft to consensus review. The experts' part closes: their ratings no longer "
-        "change. Submitting comes after the review.",
+        help=_(
+            "Moves the round from draft to consensus review. The experts' part closes: their ratings no longer "
+            "change. Submitting comes after the review."
+        ),
     )
     if round_.status == RoundStatus.DRAFT:
-        st.caption("The round is submitted from consensus review: start the review when the experts are done.")
+        st.caption(_("The round is submitted from consensus review: start the review when the experts are done."))
     if start and attempt(lambda: services.start_review(user_id, round_.id)) is not None:
         st.rerun()
     if may.may_submit and buttons.button(
-        "Submit round",
+        _("Submit round"),
         type="primary",
         key=f"consensus-submit-{round_.id}",
         icon=":material/send:",
-        help="Locks the round and hands it to the administrators for publication. You confirm first.",
+        help=_("Locks the round and hands it to the administrators for publication. You confirm first."),
     ):
         st.session_state[confirm_key] = True
         st.rerun()
@@ -280,13 +313,13 @@ def _open_indicators(check: SubmitCheck) -> None:
     """The indicators without consensus, named, with those resting on one expert's level first."""
     if not check.without_consensus:
         return
-    with st.expander(f"Indicators without consensus ({len(check.without_consensus)})"):
+    with st.expander(_("Indicators without consensus ({count})", count=i18n.integer(len(check.without_consensus)))):
         if check.single_expert:
-            st.markdown("**Resting on a single expert's level**")
+            st.markdown(_("**Resting on a single expert's level**"))
             st.markdown(_indicator_list(check.single_expert))
         others = [i for i in check.without_consensus if i.experts_with_a_level != 1]
         if others:
-            st.markdown("**Resting on the experts' median, or without any level**")
+            st.markdown(_("**Resting on the experts' median, or without any level**"))
             st.markdown(_indicator_list(others))
 
 
@@ -303,46 +336,68 @@ def _experts_section(services: Services, user_id: int, round_: RoundView, may: C
     if progress is None:
         return
     done = progress.experts and not progress.unfinished
-    title = f"Experts: {len(progress.experts) - progress.unfinished} of {len(progress.experts)} finished"
+    title = _(
+        "Experts: {finished} of {invited} finished",
+        finished=i18n.integer(len(progress.experts) - progress.unfinished),
+        invited=i18n.integer(len(progress.experts)),
+    )
     with st.expander(title, icon=":material/groups:", expanded=round_.status == RoundStatus.DRAFT and not done):
         if not progress.experts:
-            st.caption("No expert is invited yet. Invite experts on My assessments.")
+            st.caption(_("No expert is invited yet. Invite experts on My assessments."))
         else:
-            rows = "\n".join(
-                f"| {escape_markdown(f'{e.display_name} ({e.username})')} | {e.answered} of {e.total} | {e.state} | "
-                f"{e.last_activity.strftime('%Y-%m-%d %H:%M UTC') if e.last_activity else 'No rating yet'} |"
-                for e in progress.experts
-            )
-            st.markdown("| Expert | Answered | State | Last activity |\n| --- | --- | --- | --- |\n" + rows)
+            st.markdown(_experts_progress_table(progress))
         if may.may_remind:
             _reminders(services, user_id, round_, progress)
         if may.may_uninvite and progress.experts:
             _uninvite(services, user_id, round_, progress)
-    with st.expander("Messages", icon=":material/mail:"):
+    with st.expander(_("Messages"), icon=":material/mail:"):
         round_messages(services, user_id, round_.id)
+
+
+def _experts_progress_table(progress: RoundProgress) -> str:
+    """Each invited expert: answered of all, state, last activity (a markdown table)."""
+    rows = "\n".join(
+        f"| {escape_markdown(f'{e.display_name} ({e.username})')} | "
+        + _("{answered} of {total}", answered=i18n.integer(e.answered), total=i18n.integer(e.total))
+        + f" | {e.state} | "
+        + (f"{e.last_activity:%Y-%m-%d %H:%M} UTC" if e.last_activity else _("No rating yet"))
+        + " |"
+        for e in progress.experts
+    )
+    header = "| {expert} | {answered} | {state} | {last} |".format(
+        expert=_("Expert"), answered=_("Answered"), state=_("State"), last=_("Last activity")
+    )
+    return header + "\n| --- | --- | --- | --- |\n" + rows
 
 
 def _reminders(services: Services, user_id: int, round_: RoundView, progress: RoundProgress) -> None:
     sent = st.session_state.pop(f"consensus-reminded-{round_.id}", None)
     if sent:
-        st.success(f"Reminder queued for {escape_markdown(sent)}. See Messages below.", icon=":material/mail:")
+        st.success(
+            _n(
+                "Reminder queued for {n} expert. See Messages below.",
+                "Reminder queued for {n} experts. See Messages below.",
+                int(sent),
+            ),
+            icon=":material/mail:",
+        )
     if not progress.to_remind:
-        st.caption("Every invited expert has finished: nobody to remind.")
+        st.caption(_("Every invited expert has finished: nobody to remind."))
         return
     names = {e.username: f"{e.display_name} ({e.username})" for e in progress.to_remind}
     chosen = st.multiselect(
-        "Remind the experts who have not finished",
+        _("Remind the experts who have not finished"),
         list(names),
         default=list(names),
         format_func=lambda name: names[name],
         key=f"consensus-remind-{round_.id}",
     )
     if st.button(
-        "Send reminder", key=f"consensus-remind-send-{round_.id}", icon=":material/send:", disabled=not chosen
+        _("Send reminder"), key=f"consensus-remind-send-{round_.id}", icon=":material/send:", disabled=not chosen
     ):
         count = attempt(lambda: services.send_reminders(user_id, round_.id, chosen))
         if count is not None:
-            st.session_state[f"consensus-reminded-{round_.id}"] = count_of(count, "expert")
+            st.session_state[f"consensus-reminded-{round_.id}"] = count  # said in the next run's language
             st.rerun()
 
 
@@ -353,10 +408,10 @@ def _uninvite(services: Services, user_id: int, round_: RoundView, progress: Rou
     names = {e.username: f"{e.display_name} ({e.username})" for e in progress.experts}
     asking_key = f"consensus-uninvite-asking-{round_.id}"
     chosen = st.selectbox(
-        "Uninvite an expert",
+        _("Uninvite an expert"),
         list(names),
         index=None,
-        placeholder="Choose an expert",
+        placeholder=_("Choose an expert"),
         format_func=lambda name: names[name],
         key=f"consensus-uninvite-{round_.id}",
     )
@@ -365,25 +420,34 @@ def _uninvite(services: Services, user_id: int, round_: RoundView, progress: Rou
         return
     expert = next(e for e in progress.experts if e.username == chosen)
     if not st.session_state.get(asking_key):
-        if st.button("Uninvite…", key=f"consensus-uninvite-ask-{round_.id}", icon=":material/person_remove:"):
+        if st.button(_("Uninvite…"), key=f"consensus-uninvite-ask-{round_.id}", icon=":material/person_remove:"):
             st.session_state[asking_key] = chosen
             st.rerun()
         return
     st.warning(
-        f"**Uninvite {escape_markdown(names[chosen])}?** Their {count_of(expert.answered, 'rating')} in this round "
-        "will be removed from the round and its results. The audit trail keeps every removed value.",
+        _n(
+            "**Uninvite {expert}?** Their {n} rating in this round will be removed from the round and its results. "
+            "The audit trail keeps every removed value.",
+            "**Uninvite {expert}?** Their {n} ratings in this round will be removed from the round and its results. "
+            "The audit trail keeps every removed value.",
+            expert.answered,
+            expert=escape_markdown(names[chosen]),
+        ),
         icon=":material/warning:",
     )
     yes_col, no_col = st.columns(2)
-    if yes_col.button("Yes, uninvite", type="primary", key=f"consensus-uninvite-yes-{round_.id}", width="stretch"):
+    if yes_col.button(_("Yes, uninvite"), type="primary", key=f"consensus-uninvite-yes-{round_.id}", width="stretch"):
         st.session_state.pop(asking_key, None)
         removed = attempt(lambda: services.uninvite_expert(user_id, round_.id, chosen))
         if removed is not None:
-            st.session_state[f"consensus-uninvited-{round_.id}"] = (
-                f"{names[chosen]} is uninvited; {count_of(removed, 'rating')} removed (kept in the audit trail)."
+            st.session_state[f"consensus-uninvited-{round_.id}"] = _n(
+                "{expert} is uninvited; {n} rating removed (kept in the audit trail).",
+                "{expert} is uninvited; {n} ratings removed (kept in the audit trail).",
+                removed,
+                expert=names[chosen],
             )
             st.rerun()
-    if no_col.button("Cancel", key=f"consensus-uninvite-no-{round_.id}", width="stretch"):
+    if no_col.button(_("Cancel"), key=f"consensus-uninvite-no-{round_.id}", width="stretch"):
         st.session_state.pop(asking_key, None)
         st.rerun()
 
@@ -395,24 +459,28 @@ def _domain_menu(round_: RoundView, data: RoundData) -> tuple[str, bool]:
     """The side list of domains with the consensus progress in each, and the disagreement filter."""
     questionnaire = data.questionnaire
     options = [d.id for d in questionnaire.domains] + [ALL_DOMAINS]
-    titles = {d.id: d.title for d in questionnaire.domains} | {ALL_DOMAINS: "All domains"}
+    titles = {d.id: d.title for d in questionnaire.domains} | {ALL_DOMAINS: _("All domains")}
     progress: dict[str, str] = {}
     for domain in questionnaire.domains:
         count = sum(1 for ind in domain.indicators if data.agreed(ind.id))
         split = sum(1 for ind in domain.indicators if data.split(ind.id))
         mark = " ✓" if count == len(domain.indicators) else ""
-        flag = f" · {split} ⚠ apart" if split else ""
-        progress[domain.id] = f"{count} of {len(domain.indicators)} agreed{mark}{flag}"
+        flag = " · " + _("{count} ⚠ apart", count=i18n.integer(split)) if split else ""
+        progress[domain.id] = _agreed(count, len(domain.indicators)) + mark + flag
     done = sum(1 for ind in questionnaire.indicators if data.agreed(ind.id))
-    progress[ALL_DOMAINS] = f"{done} of {len(questionnaire.indicators)} agreed"
+    progress[ALL_DOMAINS] = _agreed(done, len(questionnaire.indicators))
     st.sidebar.markdown(f"**{escape_markdown(round_.health_system.name)} · {escape_markdown(round_.label)}**")
-    choice = domain_picker("consensus", round_.id, options, titles, progress, "Domain")
+    choice = domain_picker("consensus", round_.id, options, titles, progress, _("Domain"))
     only = st.sidebar.toggle(
-        "Only disagreements",
+        _("Only disagreements"),
         key=f"consensus-only-disagreements-{round_.id}",
-        help=f"Show only indicators where the experts' levels are {DISAGREEMENT} or more apart (⚠).",
+        help=_("Show only indicators where the experts' levels are {levels} or more apart (⚠).", levels=DISAGREEMENT),
     )
     return choice, bool(only)
+
+
+def _agreed(count: int, total: int) -> str:
+    return _("{count} of {total} agreed", count=i18n.integer(count), total=i18n.integer(total))
 
 
 # --- one indicator -----------------------------------------------------------------------------
@@ -429,12 +497,15 @@ NB_HYPHEN = "\u2011"
 def _rating_level(questionnaire: Questionnaire, rating: RatingView | None) -> str:
     """The level as the table shows it, kept on one line (non-breaking spaces)."""
     if rating is None or (rating.level is None and not rating.not_applicable):
-        text = "Not rated yet"
+        text = _("Not rated yet")
     elif rating.not_applicable:
-        text = "Not applicable"
+        text = _("Not applicable")
     else:
         text = _level_text(questionnaire, rating.level) if rating.level is not None else ""
     return text.replace(" ", NBSP)
+
+
+_EXPERTS_COLUMNS = (N_("Expert"), N_("Level"), N_("Evidence and links"))
 
 
 def _experts_table(questionnaire: Questionnaire, ratings: Sequence[RatingView], experts: Sequence[str]) -> None:
@@ -447,7 +518,7 @@ def _experts_table(questionnaire: Questionnaire, ratings: Sequence[RatingView], 
     by_expert = {r.expert: r for r in ratings}
     names = list(experts) + sorted(set(by_expert) - set(experts))
     if not by_expert:
-        st.caption("No expert has rated this indicator yet.")
+        st.caption(_("No expert has rated this indicator yet."))
         return
     rows = []
     for name in names:
@@ -463,9 +534,9 @@ def _experts_table(questionnaire: Questionnaire, ratings: Sequence[RatingView], 
             f"<td>{html.escape(_rating_level(questionnaire, rating))}</td>"
             f"<td>{html.escape(evidence)}{f'<ul>{links}</ul>' if links else ''}</td></tr>"
         )
+    head = "".join(f'<th scope="col">{html.escape(_(text))}</th>' for text in _EXPERTS_COLUMNS)
     st.html(
-        '<table class="b1mg-experts"><thead><tr><th scope="col">Expert</th><th scope="col">Level</th>'
-        f'<th scope="col">Evidence and links</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f'<table class="b1mg-experts"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
         "<style>.b1mg-experts{width:100%;border-collapse:collapse;font-size:0.9rem}"
         ".b1mg-experts th,.b1mg-experts td{text-align:left;vertical-align:top;padding:0.35rem 0.5rem;"
         "border-bottom:1px solid rgba(49,51,63,0.15)}.b1mg-experts thead th{font-weight:600}"
@@ -480,8 +551,14 @@ def _spread_line(levels: Sequence[int]) -> None:
         return
     value = spread(levels)
     if disagree(levels):
-        st.badge(f"Experts {value} levels apart", icon=":material/warning:", color="orange")
-    st.caption(f"Experts' median (lower): level {median} · spread {value if value is not None else 0}")
+        st.badge(_("Experts {levels} levels apart", levels=value), icon=":material/warning:", color="orange")
+    st.caption(
+        _(
+            "Experts' median (lower): level {median} · spread {spread}",
+            median=median,
+            spread=value if value is not None else 0,
+        )
+    )
 
 
 def _indicator_card(
@@ -502,7 +579,7 @@ def _indicator_card(
         with experts_col:
             _spread_line(data.levels(indicator.id))
             _experts_table(questionnaire, ratings, data.experts)
-            with st.expander("What each level means"):
+            with st.expander(_("What each level means")):
                 for level, description in indicator.levels.items():
                     st.markdown(f"**{_level_text(questionnaire, level)}**: {escape_markdown(description)}")
         with decision_col:
@@ -519,12 +596,12 @@ def _indicator_card(
 def _decision_widgets(questionnaire: Questionnaire, indicator: Indicator, fields: Mapping[str, BoundField]) -> None:
     options: list[str | int] = [NOT_DECIDED, *indicator.levels, NOT_APPLICABLE]
     st.radio(
-        "Consensus level",
+        _("Consensus level"),
         options,
         format_func=lambda o: (
-            "Not decided yet"
+            _("Not decided yet")
             if o == NOT_DECIDED
-            else "Not applicable"
+            else _("Not applicable")
             if o == NOT_APPLICABLE
             else _level_text(questionnaire, int(o))
         ),
@@ -532,33 +609,41 @@ def _decision_widgets(questionnaire: Questionnaire, indicator: Indicator, fields
         on_change=fields["level"].on_change,
     )
     st.text_area(
-        "Rationale",
+        _("Rationale"),
         key=fields["rationale"].key,
         on_change=fields["rationale"].on_change,
         height=90,
-        placeholder="Why the experts agreed on this level…",
+        placeholder=_("Why the experts agreed on this level…"),
     )
     targets: list[str | int] = [NO_TARGET, *indicator.levels]
     st.selectbox(
-        "Target level",
+        _("Target level"),
         targets,
-        format_func=lambda o: "No target" if o == NO_TARGET else _level_text(questionnaire, int(o)),
+        format_func=lambda o: _("No target") if o == NO_TARGET else _level_text(questionnaire, int(o)),
         key=fields["target"].key,
         on_change=fields["target"].on_change,
-        help="The level the health system aims for; the results show the gap and the next step.",
+        help=_("The level the health system aims for; the results show the gap and the next step."),
     )
 
 
 def _decision_text(questionnaire: Questionnaire, consensus: ConsensusView | None, target: TargetView | None) -> None:
     """A locked round's decision, as readable text (disabled widgets are pale and hard to read)."""
     if consensus is not None and consensus.not_applicable:
-        level = "Not applicable"
+        level = _("Not applicable")
     elif consensus is not None and consensus.level is not None:
         level = _level_text(questionnaire, consensus.level)
     else:
-        level = "No consensus recorded (the experts' median counts)"
+        level = _("No consensus recorded (the experts' median counts)")
     rationale = consensus.rationale.strip() if consensus is not None else ""
-    aim = _level_text(questionnaire, target.target) if target is not None and target.target is not None else "None"
-    st.markdown(f"**Consensus level**  \n{escape_markdown(level)}")
-    st.markdown(f"**Rationale**  \n{escape_markdown(rationale) if rationale else '—'}")
-    st.markdown(f"**Target level**  \n{escape_markdown(aim)}")
+    if target is not None and target.target is not None:
+        aim = _level_text(questionnaire, target.target)
+    else:
+        aim = _p("no target level", "None")
+    st.markdown(_labelled(_("Consensus level"), escape_markdown(level)))
+    st.markdown(_labelled(_("Rationale"), escape_markdown(rationale) if rationale else "—"))
+    st.markdown(_labelled(_("Target level"), escape_markdown(aim)))
+
+
+def _labelled(label: str, text: str) -> str:
+    """A bold label with its text on the next line (markdown)."""
+    return f"**{label}**  \n{text}"

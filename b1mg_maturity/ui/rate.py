@@ -22,14 +22,16 @@ from collections.abc import Callable, Mapping
 
 import streamlit as st
 
+from b1mg_maturity import i18n
 from b1mg_maturity.consensus import is_recorded
 from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.edits import NOT_APPLICABLE as NA
 from b1mg_maturity.edits import RATING, FieldEdit, LevelChoice
+from b1mg_maturity.i18n import _, _n, _p
 from b1mg_maturity.questionnaire import Indicator, Questionnaire
 from b1mg_maturity.questionnaire.glossary import terms_in
 from b1mg_maturity.services import RatingView, RoundView, Services
-from b1mg_maturity.services.progress import MyPart, count_of
+from b1mg_maturity.services.progress import MyPart
 from b1mg_maturity.ui import autosave
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, focus_heading_after_a_move, next_domain_button
@@ -95,16 +97,16 @@ def _fields(
 
     def level_words(choice: object) -> str:
         if choice == NA:
-            return "not applicable"
+            return _("not applicable")
         if isinstance(choice, int):
-            return f"level {choice} ({questionnaire.level_label(choice)})"
-        return "not answered"
+            return _("level {level} ({label})", level=choice, label=questionnaire.level_label(choice))
+        return _("not answered")
 
     prefix = f"rate:{round_id}:{indicator.id}"
     return {
         "level": BoundField(
             f"{prefix}:level",
-            "Level",
+            _("Level"),
             saver("level"),
             RATING,
             "level",
@@ -112,26 +114,29 @@ def _fields(
             from_widget=_level_choice,
             describe=level_words,
             rerun_after=card_and_counts,
+            show_saved=_("Show the saved level"),
         ),
         "evidence": BoundField(
             f"{prefix}:evidence",
-            "Evidence",
+            _("Evidence"),
             saver("evidence"),
             RATING,
             "evidence",
             from_widget=lambda text: str(text or ""),
             rerun_after=card_only,
+            show_saved=_("Show the saved evidence"),
         ),
         "links": BoundField(
             f"{prefix}:links",
-            "Links",
+            _("Links"),
             saver("links"),
             RATING,
             "links",
             to_widget=_lines,
             from_widget=lambda text: tuple(str(text or "").splitlines()),
-            describe=lambda links: "; ".join(links) if links else "no links",
+            describe=lambda links: "; ".join(links) if links else _("no links"),
             rerun_after=card_only,
+            show_saved=_("Show the saved links"),
         ),
     }
 
@@ -141,14 +146,14 @@ def render() -> None:
     user = current_user()
     if user is None:
         return
-    st.title("Rate")
+    st.title(_p("page title", "Rate"))
     rounds = attempt(lambda: services.rounds_to_rate(user.id))
     if rounds is None:
         return
     round_ = round_picker(rounds, key="rate-round")
     if round_ is None:
         if not rounds:
-            st.info("You have no round to rate. A coordinator invites you to a round.", icon=":material/info:")
+            st.info(_("You have no round to rate. A coordinator invites you to a round."), icon=":material/info:")
         return
     loaded = attempt(
         lambda: (
@@ -166,8 +171,10 @@ def render() -> None:
     domain_id = _domain_menu(services, user.id, round_, questionnaire, mine)
     if part.may_rate:
         st.caption(
-            "Choose the level that describes your health system today. Every choice is saved at once; "
-            "evidence and links are saved as you type (a moment after you pause) and when you leave the field."
+            _(
+                "Choose the level that describes your health system today. Every choice is saved at once; "
+                "evidence and links are saved as you type (a moment after you pause) and when you leave the field."
+            )
         )
     _part_panel(services, user.id, round_, part)
     domains = (
@@ -194,7 +201,7 @@ def render() -> None:
     if domain_id != ALL_DOMAINS:
         next_domain_button("rate", round_.id, questionnaire, domain_id)
     if part.may_finish and domain_id in (ALL_DOMAINS, questionnaire.domains[-1].id):
-        st.caption("That was the last domain. When you are done, mark your part finished at the top of the page.")
+        st.caption(_("That was the last domain. When you are done, mark your part finished at the top of the page."))
     focus_heading_after_a_move()
 
 
@@ -202,29 +209,63 @@ def _part_panel(services: Services, user_id: int, round_: RoundView, part: MyPar
     """The expert's finished step: finish (after a check of what is left), or reopen while the round is a draft."""
     if part.closed:
         st.info(
-            f"This round is {RoundStatus.label_of(part.status).lower()}: your part is closed. "
-            "Your ratings are shown as you left them.",
+            _(
+                "This round is {status}: your part is closed. Your ratings are shown as you left them.",
+                status=RoundStatus.label_of(part.status).lower(),
+            ),
             icon=":material/lock:",
         )
         return
     if part.finished:
-        when = part.finished_at.strftime("%d %B %Y at %H:%M UTC") if part.finished_at else ""
         with st.container(border=True, key="rate-part"):
-            st.success(
-                f"You marked your part finished on {when}. The coordinator takes it from here.",
-                icon=":material/task_alt:",
-            )
+            st.success(_finished_text(part), icon=":material/task_alt:")
             reopen = part.may_reopen and st.button(
-                "Reopen my part",
+                _("Reopen my part"),
                 key=f"rate-reopen-part-{round_.id}",
                 icon=":material/edit:",
-                help="Change your ratings again. Possible until the coordinator starts the consensus review.",
+                help=_("Change your ratings again. Possible until the coordinator starts the consensus review."),
             )
             if reopen and attempt(lambda: services.reopen_my_part(user_id, round_.id)) is not None:
                 st.rerun()
         return
     if part.may_finish:
         _finish_fragment(services, user_id, round_)
+
+
+def _finished_text(part: MyPart) -> str:
+    if part.finished_at is None:
+        return _("You marked your part finished. The coordinator takes it from here.")
+    return _(
+        "You marked your part finished on {date} at {time} UTC. The coordinator takes it from here.",
+        date=i18n.date(part.finished_at),
+        time=f"{part.finished_at:%H:%M}",
+    )
+
+
+def _left_text(part: MyPart) -> str:
+    """What the expert left unanswered, by domain, before they finish anyway."""
+    lines = "\n".join(
+        f"- **{escape_markdown(d.title)}**: "
+        + _n(
+            "{n} indicator ({indicators})",
+            "{n} indicators ({indicators})",
+            len(d.indicator_ids),
+            indicators=escape_markdown(", ".join(d.indicator_ids)),
+        )
+        for d in part.left
+    )
+    return (
+        _n(
+            "**You left {n} indicator of {total} unanswered.** Finish anyway? "
+            "Unanswered indicators count without your level.",
+            "**You left {n} indicators of {total} unanswered.** Finish anyway? "
+            "Unanswered indicators count without your level.",
+            part.unanswered,
+            total=part.total,
+        )
+        + "\n\n"
+        + lines
+    )
 
 
 def _finish_fragment(services: Services, user_id: int, round_: RoundView) -> None:
@@ -237,10 +278,12 @@ def _finish_fragment(services: Services, user_id: int, round_: RoundView) -> Non
             if not st.session_state.get(asking_key):
                 text_col, button_col = st.columns([3, 1], vertical_alignment="center")
                 text_col.markdown(
-                    "**Your part** · When you have rated the domains you know, mark your part finished: "
-                    "the coordinator sees who is done."
+                    _(
+                        "**Your part** · When you have rated the domains you know, mark your part finished: "
+                        "the coordinator sees who is done."
+                    )
                 )
-                if button_col.button("Finish my part…", key=f"rate-finish-{round_.id}", icon=":material/task_alt:"):
+                if button_col.button(_("Finish my part…"), key=f"rate-finish-{round_.id}", icon=":material/task_alt:"):
                     st.session_state[asking_key] = True
                     st.rerun(scope="fragment")
                 return
@@ -248,27 +291,23 @@ def _finish_fragment(services: Services, user_id: int, round_: RoundView) -> Non
             if part is None:
                 return
             if part.left:
-                lines = "\n".join(
-                    f"- **{escape_markdown(d.title)}**: {count_of(len(d.indicator_ids), 'indicator')} "
-                    f"({escape_markdown(', '.join(d.indicator_ids))})"
-                    for d in part.left
-                )
-                st.warning(
-                    f"**You left {count_of(part.unanswered, 'indicator')} of {part.total} unanswered.** "
-                    "Finish anyway? Unanswered indicators count without your level.\n\n" + lines,
-                    icon=":material/rule:",
-                )
+                st.warning(_left_text(part), icon=":material/rule:")
             else:
-                st.success(f"You answered all {part.total} indicators.", icon=":material/check_circle:")
-            st.caption("Once finished, your ratings are locked. You can reopen your part while the round is a draft.")
+                st.success(
+                    _n("You answered all {n} indicator.", "You answered all {n} indicators.", part.total),
+                    icon=":material/check_circle:",
+                )
+            st.caption(
+                _("Once finished, your ratings are locked. You can reopen your part while the round is a draft.")
+            )
             yes_col, no_col = st.columns(2)
             if yes_col.button(
-                "Yes, mark my part finished", type="primary", key=f"rate-finish-yes-{round_.id}", width="stretch"
+                _("Yes, mark my part finished"), type="primary", key=f"rate-finish-yes-{round_.id}", width="stretch"
             ):
                 st.session_state.pop(asking_key, None)
                 if attempt(lambda: services.finish_my_part(user_id, round_.id)) is not None:
                     st.rerun()
-            if no_col.button("Keep rating", key=f"rate-finish-no-{round_.id}", width="stretch"):
+            if no_col.button(_("Keep rating"), key=f"rate-finish-no-{round_.id}", width="stretch"):
                 st.session_state.pop(asking_key, None)
                 st.rerun(scope="fragment")
 
@@ -355,19 +394,23 @@ def _domain_menu(
 def _domain_list(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[str, RatingView]) -> str:
     done = {i for i, r in mine.items() if is_recorded(r)}
     options = [d.id for d in questionnaire.domains] + [ALL_DOMAINS]
-    titles = {d.id: d.title for d in questionnaire.domains} | {ALL_DOMAINS: "All domains"}
+    titles = {d.id: d.title for d in questionnaire.domains} | {ALL_DOMAINS: _("All domains")}
     progress: dict[str, str] = {}
     for domain in questionnaire.domains:
         count = sum(1 for ind in domain.indicators if ind.id in done)
         mark = " ✓" if count == len(domain.indicators) else ""
-        progress[domain.id] = f"{count} of {len(domain.indicators)} rated{mark}"
-    progress[ALL_DOMAINS] = f"{len(done)} of {len(questionnaire.indicators)} rated"
+        progress[domain.id] = _rated(count, len(domain.indicators)) + mark
+    progress[ALL_DOMAINS] = _rated(len(done), len(questionnaire.indicators))
     st.markdown(f"**{escape_markdown(round_.health_system.name)} · {escape_markdown(round_.label)}**")
     st.progress(
         len(done) / max(len(questionnaire.indicators), 1),
-        text=f"{len(done)} of {len(questionnaire.indicators)} rated",
+        text=_rated(len(done), len(questionnaire.indicators)),
     )
-    return domain_picker("rate", round_.id, options, titles, progress, "Domain")
+    return domain_picker("rate", round_.id, options, titles, progress, _("Domain"))
+
+
+def _rated(count: int, total: int) -> str:
+    return _("{count} of {total} rated", count=i18n.integer(count), total=i18n.integer(total))
 
 
 def _indicator_card(
@@ -382,14 +425,14 @@ def _indicator_card(
     for name, bound in fields.items():
         bound.sync(_rating_field(saved, name))
     options: list[str | int] = [NOT_ANSWERED, NOT_APPLICABLE, *indicator.levels]
-    labels = {NOT_ANSWERED: "Not answered yet", NOT_APPLICABLE: "Not applicable"}
+    labels = {NOT_ANSWERED: _("Not answered yet"), NOT_APPLICABLE: _("Not applicable")}
     with st.container(border=True, key=card_key(indicator.id)):
         st.markdown(f"**{indicator.id}** · {escape_markdown(indicator.statement)}")
         choice_col, evidence_col = st.columns([3, 2], gap="medium")
         with choice_col:
             level = fields["level"]
             st.radio(
-                f"Level for {indicator.id}",
+                _("Level for {indicator}", indicator=indicator.id),
                 options,
                 format_func=lambda o: labels[o] if isinstance(o, str) else f"{o} · {questionnaire.level_label(o)}",
                 captions=["", "", *(escape_markdown(text) for text in indicator.levels.values())],
@@ -400,15 +443,15 @@ def _indicator_card(
             )
         with evidence_col:
             st.text_area(
-                "Evidence",
+                _("Evidence"),
                 key=fields["evidence"].key,
                 on_change=fields["evidence"].on_change,
                 height=110,
-                placeholder="What shows this level: documents, decisions, figures…",
+                placeholder=_("What shows this level: documents, decisions, figures…"),
                 disabled=locked,
             )
             st.text_area(
-                "Links (one per line)",
+                _("Links (one per line)"),
                 key=fields["links"].key,
                 on_change=fields["links"].on_change,
                 height=68,
@@ -417,14 +460,18 @@ def _indicator_card(
             )
             if target is not None:
                 st.caption(
-                    f"Target set by the coordinator: level {target} ({escape_markdown(questionnaire.level_label(target))})"
+                    _(
+                        "Target set by the coordinator: level {level} ({label})",
+                        level=target,
+                        label=escape_markdown(questionnaire.level_label(target)),
+                    )
                 )
         if indicator.guidance:
-            with st.expander("How to choose between levels"):
+            with st.expander(_("How to choose between levels")):
                 st.markdown(escape_markdown(indicator.guidance))
         terms = terms_in(questionnaire, indicator)
         if terms:
-            with st.expander("Terms used here"):
+            with st.expander(_("Terms used here")):
                 for term in terms:
                     st.markdown(f"**{escape_markdown(term.term)}**: {escape_markdown(term.definition)}")
         status_region(card_key(indicator.id), indicator.id, list(fields.values()))
