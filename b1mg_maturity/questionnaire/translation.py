@@ -52,7 +52,7 @@ class Translates(_Frozen):
 
 class Review(_Frozen):
     by: Text
-    on: dt.date
+    date: dt.date  # not 'on': YAML reads a bare on as true
 
 
 class LevelText(_Frozen):
@@ -147,7 +147,9 @@ def _problems_against(doc: MarkedDocument, base: Questionnaire) -> Iterator[Prob
     if data.get("language") == base.language:
         yield Problem(doc.where(("language",)), f"'{base.language}' is the questionnaire's own language")
     if data.get("status") == "reviewed" and not data.get("reviewed"):
-        yield Problem(doc.where(("status",)), "a reviewed translation says who reviewed it and when (reviewed: by, on)")
+        yield Problem(
+            doc.where(("status",)), "a reviewed translation says who reviewed it and when (reviewed: by, date)"
+        )
     scale = list(base.scale)
     yield from _unknown(doc, "levels", _mapping(data, "levels"), [str(level) for level in scale], "level of the scale")
     yield from _unknown(doc, "pillars", _mapping(data, "pillars"), [p.id for p in base.pillars], "pillar")
@@ -455,7 +457,7 @@ def template(base: Questionnaire, language: str) -> str:
     }
     header = (
         f"# {base.title}: translation into '{language}' (a draft until a native-speaking domain expert has\n"
-        "# reviewed it; then status: reviewed, with reviewed: {by: NAME, on: YYYY-MM-DD}).\n"
+        "# reviewed it; then status: reviewed, with reviewed: {by: NAME, date: YYYY-MM-DD}).\n"
         "# Replace each text by its translation, written from the meaning of the original; keep every key.\n"
     )
     return header + yaml.dump(document, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
