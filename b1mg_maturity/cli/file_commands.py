@@ -25,21 +25,57 @@ QuestionnaireOption = Annotated[
 
 
 @app.command()
-def validate(paths: Annotated[list[Path], typer.Argument(help="Questionnaire YAML files to check.")]) -> None:
-    """Check questionnaire files; print every problem as PATH:LINE:COL: message."""
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Questionnaire YAML files, or translations of them, to check.")],
+) -> None:
+    """Check questionnaire files and their translations; print every problem as PATH:LINE:COL: message."""
     from b1mg_maturity.questionnaire import check_questionnaire
+    from b1mg_maturity.questionnaire.translation import check_translation_file, is_translation_file
 
     bad = 0
     for path in paths:
-        problems = check_questionnaire(path)
+        covered = None
+        if is_translation_file(path):
+            problems, covered = check_translation_file(path)
+        else:
+            problems = check_questionnaire(path)
         for problem in problems:
             say(err, str(problem))
         if problems:
             bad += 1
+        elif covered is not None:
+            say(
+                out,
+                _(
+                    "{path}: valid translation; {translated} of {total} texts translated ({share})",
+                    path=path,
+                    translated=i18n.integer(covered.translated),
+                    total=i18n.integer(covered.total),
+                    share=i18n.percent(covered.share),
+                ),
+            )
         else:
             say(out, _("{path}: valid", path=path))
     if bad:
         raise typer.Exit(EXIT_INVALID)
+
+
+@app.command(name="translation-template")
+def translation_template(
+    language: Annotated[str, typer.Argument(help="Language code of the translation, for example fr or nl.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the translation file.")],
+    questionnaire: QuestionnaireOption = BUNDLED_MLM,
+) -> None:
+    """Write a questionnaire translation file to fill in: every text of the questionnaire, keyed by id."""
+
+    def body() -> None:
+        from b1mg_maturity.questionnaire import load_questionnaire
+        from b1mg_maturity.questionnaire.translation import template
+
+        output.write_text(template(load_questionnaire(questionnaire), language), encoding="utf-8")
+        say(out, _("wrote {output}", output=output))
+
+    run_safely(body)
 
 
 @app.command(name="score")

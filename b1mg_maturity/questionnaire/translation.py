@@ -461,3 +461,41 @@ def template(base: Questionnaire, language: str) -> str:
         "# Replace each text by its translation, written from the meaning of the original; keep every key.\n"
     )
     return header + yaml.dump(document, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
+
+
+def is_translation_file(path: Path) -> bool:
+    """Whether ``path`` names a translation (``<id>.<language>.yaml`` holding ``translates:``), not a questionnaire."""
+    try:
+        head = path.read_text(encoding="utf-8")[:4096]
+    except OSError:
+        return False
+    return any(line.startswith("translates:") for line in head.splitlines())
+
+
+def check_translation_file(path: Path, folder: Path = BUNDLED_DIR) -> tuple[list[Problem], Coverage | None]:
+    """Every problem of a translation file, checked against the questionnaire it names (``<id>.yaml`` in the
+    bundled folder or beside the file), and its coverage when it is valid."""
+    import yaml
+
+    from b1mg_maturity.questionnaire.loader import load_questionnaire
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        data = None
+    translates = data.get("translates") if isinstance(data, dict) else None
+    base_id = translates.get("id") if isinstance(translates, dict) else None
+    candidates = [path.parent / f"{base_id}.yaml", folder / f"{base_id}.yaml"] if isinstance(base_id, str) else []
+    base_path = next((candidate for candidate in candidates if candidate.is_file()), None)
+    if base_path is None:
+        try:
+            load_translation(path, load_questionnaire(folder / "b1mg-mlm.yaml"))  # the file's own mistakes first
+        except QuestionnaireError as exc:
+            return list(exc.problems), None
+        return [Problem(f"{path}:1:1", f"no questionnaire '{base_id}' to check this translation against")], None
+    try:
+        base = load_questionnaire(base_path)
+        translation = load_translation(path, base)
+    except QuestionnaireError as exc:
+        return list(exc.problems), None
+    return [], coverage(base, translation)
