@@ -20,19 +20,21 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from b1mg_maturity import i18n
 from b1mg_maturity.charts import describe, domain_radar
 from b1mg_maturity.domain import EDITABLE_STATUSES, RoundStatus
+from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes
 from b1mg_maturity.report.context import ReportContext, Score
 from b1mg_maturity.report.files import report_file_name
 from b1mg_maturity.report.jobs import PreparedReport, report_jobs
-from b1mg_maturity.report.model import count
 from b1mg_maturity.report.rounds import context_for_round, report_date
+from b1mg_maturity.scoring import Aggregation
 from b1mg_maturity.services import RoundView, Services, UserView
 from b1mg_maturity.services.round_transfer import export_round, round_json
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
 from b1mg_maturity.ui.feedback import announce, attempt, escape_markdown, show_error
-from b1mg_maturity.ui.widgets import headline_metrics, round_picker, score_text
+from b1mg_maturity.ui.widgets import coverage_sentence, headline_metrics, round_picker, score_text
 
 log = logging.getLogger("b1mg_maturity.ui")
 
@@ -44,7 +46,7 @@ def render() -> None:
     user = current_user()
     if user is None:
         return
-    st.title("Results")
+    st.title(_("Results"))
     rounds = attempt(lambda: services.list_rounds(user.id))
     if rounds is None:
         return
@@ -52,8 +54,10 @@ def render() -> None:
     if round_ is None:
         if not rounds and selected_round_id() is None:
             st.info(
-                "There are no results you may see yet. Results appear here for the rounds you take part in, "
-                "and for your health system's rounds once they are submitted.",
+                _(
+                    "There are no results you may see yet. Results appear here for the rounds you take part in, "
+                    "and for your health system's rounds once they are submitted."
+                ),
                 icon=":material/info:",
             )
         return
@@ -68,10 +72,18 @@ def render() -> None:
     )
     if context is None:
         return
-    st.caption(f"{status_note(context.round.status)} Scores are based on {context.basis_summary}.")
+    st.caption(
+        _(
+            "{status} Scores are based on {basis}.",
+            status=status_note(context.round.status),
+            basis=context.basis_summary,
+        )
+    )
     _headline(context)
     if context.overall.score is None:
-        st.info("Nothing is rated in this round yet: scores, chart and gaps appear once it is.", icon=":material/info:")
+        st.info(
+            _("Nothing is rated in this round yet: scores, chart and gaps appear once it is."), icon=":material/info:"
+        )
     else:
         _brief(context)
         _chart_and_groups(context)
@@ -82,12 +94,14 @@ def render() -> None:
 
 def status_note(status: str) -> str:
     """What the round's status means for its results."""
-    label = f"Status **{RoundStatus.label_of(status)}**"
+    label = RoundStatus.label_of(status)
     if status in EDITABLE_STATUSES:
-        return f"{label}: the results are provisional and change until the round is submitted."
+        return _(
+            "Status **{status}**: the results are provisional and change until the round is submitted.", status=label
+        )
     if status == RoundStatus.SUBMITTED:
-        return f"{label}: the round is locked; an administrator publishes it."
-    return f"{label}."
+        return _("Status **{status}**: the round is locked; an administrator publishes it.", status=label)
+    return _("Status **{status}**.", status=label)
 
 
 # --- scores ------------------------------------------------------------------------------------
@@ -96,41 +110,41 @@ def status_note(status: str) -> str:
 def _headline(context: ReportContext) -> None:
     if context.partial_note:
         st.warning(escape_markdown(context.partial_note), icon=":material/warning:")
-    headline_metrics(context.questionnaire, context.card, level_text="Partial" if context.partial else None)
-    cov = context.overall.coverage
-    st.caption(
-        f"{cov.answered} of {cov.applicable} applicable indicators answered, {cov.not_applicable} not applicable, "
-        f"{cov.unanswered} still open."
-    )
+    headline_metrics(context.questionnaire, context.card, level_text=_("Partial") if context.partial else None)
+    st.caption(coverage_sentence(context.overall.coverage))
 
 
 def _brief(context: ReportContext) -> None:
     """The report's brief: where the round stands against its peers, what changed, what to do next."""
     standing_col, change_col = st.columns(2, gap="large")
     with standing_col:
-        st.subheader("Against peers")
+        st.subheader(_("Against peers"))
         if context.standing is not None:
             st.markdown(escape_markdown(context.standing.sentence))
         elif context.partial and context.benchmark is not None:
-            st.markdown("No rank is given to a partial assessment.")
+            st.markdown(_("No rank is given to a partial assessment."))
         else:
-            st.markdown("No rank yet: too few other health systems have a published round to compare with.")
+            st.markdown(_("No rank yet: too few other health systems have a published round to compare with."))
         if context.benchmark is not None:
             st.caption(escape_markdown(context.benchmark.sentence))
     with change_col:
-        st.subheader("Since the previous round")
+        st.subheader(_("Since the previous round"))
         change = context.change
         if change is None:
-            st.markdown("This is the first submitted or published round: there is nothing earlier to compare with.")
+            st.markdown(_("This is the first submitted or published round: there is nothing earlier to compare with."))
         else:
             st.markdown(escape_markdown(change.sentence))
             if change.switched:
                 with st.expander(
-                    f"{count(len(change.switched), 'indicator')} moved between not applicable and a level"
+                    _n(
+                        "{n} indicator moved between not applicable and a level",
+                        "{n} indicators moved between not applicable and a level",
+                        len(change.switched),
+                    )
                 ):
                     st.markdown("\n".join(f"- {escape_markdown(s.sentence)}" for s in change.switched))
     if context.recommendations:
-        st.subheader("Recommendations")
+        st.subheader(_("Recommendations"))
         number = 0
         for theme, recommendations in context.recommendation_groups:
             lines = []
@@ -144,117 +158,198 @@ def level_text(score: Score) -> str:
     return "—" if score.band is None else f"{score.band} · {score.band_label}"
 
 
+# The tables' column names, as people read them (translated where a table is made).
+SCORE, LEVEL, TARGET, GAP, COVERAGE, ANSWERED = (
+    N_("Score"),
+    N_("Level"),
+    N_("Target"),
+    N_("Gap"),
+    N_("Coverage"),
+    N_("Answered"),
+)
+INDICATOR, STATEMENT, NEXT_STEP, BASIS, DOMAIN = (
+    N_("Indicator"),
+    N_("Statement"),
+    N_("Next step"),
+    N_("Basis"),
+    N_("Domain"),
+)
+
+
 def _group_rows(groups: tuple[Score, ...], name: str) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
                 name: group.name,
-                "Score": group.score,
-                "Level": level_text(group),
-                "Target": group.target,
-                "Gap": group.gap,
-                "Coverage": round(100 * group.coverage.ratio),
-                "Answered": f"{group.coverage.answered} of {group.coverage.applicable}",
+                _(SCORE): group.score,
+                _(LEVEL): level_text(group),
+                _(TARGET): group.target,
+                _(GAP): group.gap,
+                _(COVERAGE): round(100 * group.coverage.ratio),
+                _(ANSWERED): _(
+                    "{answered} of {applicable}",
+                    answered=i18n.integer(group.coverage.answered),
+                    applicable=i18n.integer(group.coverage.applicable),
+                ),
             }
             for group in groups
         ]
     )
 
 
-GROUP_COLUMNS = {
-    "Score": st.column_config.NumberColumn(format="%.2f"),
-    "Level": st.column_config.TextColumn(help="The highest level fully reached: the score rounded down"),
-    "Target": st.column_config.NumberColumn(
-        format="%.2f", help="Where no target is set, the current level counts; none when the group has no target"
+def group_columns() -> dict[str, object]:
+    """The score tables' column settings, keyed by the columns' names in the current language."""
+    return {
+        _(SCORE): st.column_config.NumberColumn(format="%.2f"),
+        _(LEVEL): st.column_config.TextColumn(help=_("The highest level fully reached: the score rounded down")),
+        _(TARGET): st.column_config.NumberColumn(
+            format="%.2f",
+            help=_("Where no target is set, the current level counts; none when the group has no target"),
+        ),
+        _(GAP): st.column_config.NumberColumn(format="%.2f", help=_("Target minus score")),
+        _(COVERAGE): st.column_config.ProgressColumn(
+            format="%d%%", min_value=0, max_value=100, help=_("Answered of the applicable indicators")
+        ),
+        _(ANSWERED): st.column_config.TextColumn(help=_("Answered of the applicable indicators")),
+    }
+
+
+_PILLAR_HELP = {
+    Aggregation.MEAN: N_(
+        "Score: the mean of the pillar's domain scores. Below it: its maturity level (the score rounded down), "
+        "its target, and how many applicable indicators are answered."
     ),
-    "Gap": st.column_config.NumberColumn(format="%.2f", help="Target minus score"),
-    "Coverage": st.column_config.ProgressColumn(
-        format="%d%%", min_value=0, max_value=100, help="Answered of the applicable indicators"
+    Aggregation.MEDIAN: N_(
+        "Score: the median of the pillar's domain scores. Below it: its maturity level (the score rounded down), "
+        "its target, and how many applicable indicators are answered."
     ),
-    "Answered": st.column_config.TextColumn(help="Answered of the applicable indicators"),
+    Aggregation.MINIMUM: N_(
+        "Score: the minimum of the pillar's domain scores. Below it: its maturity level (the score rounded down), "
+        "its target, and how many applicable indicators are answered."
+    ),
 }
+
+
+def _pillar_delta(pillar: Score) -> str:
+    """Below a pillar's score: its level, its target (if any) and its coverage."""
+    cov = pillar.coverage
+    if pillar.target is None:
+        return _(
+            "{level} · {answered}/{applicable} answered",
+            level=level_text(pillar),
+            answered=i18n.integer(cov.answered),
+            applicable=i18n.integer(cov.applicable),
+        )
+    return _(
+        "{level} · target {target} · {answered}/{applicable} answered",
+        level=level_text(pillar),
+        target=i18n.number(pillar.target, 2),
+        answered=i18n.integer(cov.answered),
+        applicable=i18n.integer(cov.applicable),
+    )
 
 
 def _chart_and_groups(context: ReportContext) -> None:
     chart_col, groups_col = st.columns([5, 3], gap="large")
     benchmark = context.benchmark
     with chart_col:
-        st.subheader("Domains")
+        st.subheader(_("Domains"))
         fig = domain_radar(
             context.card,
             context.questionnaire,
             benchmark=benchmark.medians if benchmark is not None else None,
-            benchmark_label=benchmark.name if benchmark is not None else "Median of peers",
+            benchmark_label=benchmark.name if benchmark is not None else _("Median of peers"),
         )
         st.plotly_chart(fig, theme=None, config={"displaylogo": False}, alt=describe(fig))
         if benchmark is None:
             st.caption(
-                "The median of other health systems appears here once published rounds of enough other health "
-                "systems exist."
+                _(
+                    "The median of other health systems appears here once published rounds of enough other health "
+                    "systems exist."
+                )
             )
         elif benchmark.withheld:
             names = ", ".join(context.domain(d).title for d in benchmark.withheld)
-            st.caption(f"Too few other health systems scored {escape_markdown(names)}: no median is shown there.")
-        with st.expander("Chart as text"):
+            st.caption(
+                _(
+                    "Too few other health systems scored {domains}: no median is shown there.",
+                    domains=escape_markdown(names),
+                )
+            )
+        with st.expander(_("Chart as text")):
             st.write(describe(fig))
     with groups_col:
-        st.subheader("Pillars")
+        st.subheader(_("Pillars"))
         for pillar in context.pillars:
-            cov = pillar.coverage
-            target = f" · target {pillar.target:.2f}" if pillar.target is not None else ""
             st.metric(
                 pillar.name,
                 score_text(pillar.score),
-                delta=f"{level_text(pillar)}{target} · {cov.answered}/{cov.applicable} answered",
+                delta=_pillar_delta(pillar),
                 delta_color="off",
                 delta_arrow="off",
                 border=True,
-                help=f"Score: the {context.aggregation.value} of the pillar's domain scores. Below it: its maturity "
-                "level (the score rounded down), its target, and how many applicable indicators are answered.",
+                help=_(_PILLAR_HELP[Aggregation(context.aggregation)]),
             )
-    st.subheader("Domain scores")
+    st.subheader(_("Domain scores"))
     st.dataframe(
-        _group_rows(tuple(d.score for d in context.domains), "Domain"),
+        _group_rows(tuple(d.score for d in context.domains), _(DOMAIN)),
         hide_index=True,
         placeholder="—",
-        column_config={"Domain": st.column_config.TextColumn(width="large"), **GROUP_COLUMNS},
+        column_config={_(DOMAIN): st.column_config.TextColumn(width="large"), **group_columns()},
     )
-    st.caption("A dash: nothing rated in the domain yet, or no target set for it.")
+    st.caption(_("A dash: nothing rated in the domain yet, or no target set for it."))
 
 
 def _top_gaps(context: ReportContext) -> None:
-    st.subheader("Largest gaps and next steps")
+    st.subheader(_("Largest gaps and next steps"))
     gaps = context.gaps
     if not gaps:
-        st.caption("No gaps: no indicator has a target above its current level.")
+        st.caption(_("No gaps: no indicator has a target above its current level."))
         return
     for item in gaps[:TOP_GAPS]:
         row = item.row
         with st.container(border=True):
             st.markdown(
                 f"**{item.rank}. {row.indicator_id}** · {escape_markdown(row.statement)}  \n"
-                f"Level {row.level} → target {row.target} (gap {item.gap}) · {escape_markdown(row.domain_title)}"
+                + _(
+                    "Level {level} → target {target} (gap {gap}) · {domain}",
+                    level=row.level,
+                    target=row.target,
+                    gap=item.gap,
+                    domain=escape_markdown(row.domain_title),
+                )
             )
             if item.next_step:
                 st.markdown(
-                    f":material/trending_up: **Next step (level {item.next_level}):** {escape_markdown(item.next_step)}"
+                    ":material/trending_up: "
+                    + _(
+                        "**Next step (level {level}):** {step}",
+                        level=item.next_level,
+                        step=escape_markdown(item.next_step),
+                    )
                 )
     if len(gaps) > TOP_GAPS:
-        st.caption(f"{len(gaps) - TOP_GAPS} more indicators below their target: see the table below.")
+        st.caption(
+            _n(
+                "{n} more indicator below its target: see the table below.",
+                "{n} more indicators below their target: see the table below.",
+                len(gaps) - TOP_GAPS,
+            )
+        )
 
 
 def _indicator_table(context: ReportContext) -> None:
-    st.subheader("All indicators")
-    st.caption("A dash: no target set (so no gap), or no next step (the level is the highest, or not rated).")
+    st.subheader(_("All indicators"))
+    st.caption(_("A dash: no target set (so no gap), or no next step (the level is the highest, or not rated)."))
     rows = [
         {
-            "Indicator": row.indicator_id,
-            "Statement": row.statement,
-            "Level": row.level_text[:1].upper() + row.level_text[1:],
-            "Target": row.target,
-            "Gap": row.gap,
-            "Next step": row.next_step or None,
-            "Basis": row.basis_label,
+            _(INDICATOR): row.indicator_id,
+            _(STATEMENT): row.statement,
+            _(LEVEL): row.level_text[:1].upper() + row.level_text[1:],
+            _(TARGET): row.target,
+            _(GAP): row.gap,
+            _(NEXT_STEP): row.next_step or None,
+            _(BASIS): row.basis_label,
         }
         for row in context.rows
     ]
@@ -264,14 +359,14 @@ def _indicator_table(context: ReportContext) -> None:
         height=460,
         placeholder="—",
         column_config={
-            "Indicator": st.column_config.TextColumn(width="small"),
-            "Statement": st.column_config.TextColumn(width="large"),
-            "Level": st.column_config.TextColumn(width="medium"),
-            "Target": st.column_config.NumberColumn(format="%d", width="small"),
-            "Gap": st.column_config.NumberColumn(format="%d", width="small"),
-            "Next step": st.column_config.TextColumn(width="large", help="The description of the next level up"),
-            "Basis": st.column_config.TextColumn(
-                help="Where the level comes from: the recorded consensus, or the median of the experts' levels"
+            _(INDICATOR): st.column_config.TextColumn(width="small"),
+            _(STATEMENT): st.column_config.TextColumn(width="large"),
+            _(LEVEL): st.column_config.TextColumn(width="medium"),
+            _(TARGET): st.column_config.NumberColumn(format="%d", width="small"),
+            _(GAP): st.column_config.NumberColumn(format="%d", width="small"),
+            _(NEXT_STEP): st.column_config.TextColumn(width="large", help=_("The description of the next level up")),
+            _(BASIS): st.column_config.TextColumn(
+                help=_("Where the level comes from: the recorded consensus, or the median of the experts' levels")
             ),
         },
     )
@@ -291,7 +386,7 @@ def may_export(user: UserView, round_: RoundView) -> bool:
 
 
 def _downloads(services: Services, user: UserView, round_: RoundView, context: ReportContext) -> None:
-    st.subheader("Downloads")
+    st.subheader(_("Downloads"))
     stem = _file_stem(round_)
 
     def answers_csv() -> bytes:
@@ -304,17 +399,17 @@ def _downloads(services: Services, user: UserView, round_: RoundView, context: R
 
     columns = st.columns(4)
     columns[0].download_button(
-        "Answers (CSV)",
+        _("Answers (CSV)"),
         data=answers_csv,
         file_name=f"{stem}-answers.csv",
         mime="text/csv",
         icon=":material/download:",
         key=f"results-csv-{round_.id}",
         on_click="ignore",
-        help="One row per indicator: level (consensus, else experts' median), target, rationale.",
+        help=_("One row per indicator: level (consensus, else experts' median), target, rationale."),
     )
     columns[1].download_button(
-        "Answers (XLSX)",
+        _("Answers (XLSX)"),
         data=answers_xlsx,
         file_name=f"{stem}-answers.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -324,15 +419,17 @@ def _downloads(services: Services, user: UserView, round_: RoundView, context: R
     )
     if may_export(user, round_):
         columns[2].download_button(
-            "Round (JSON)",
+            _("Round (JSON)"),
             data=lambda: round_json(export_round(services, user.id, round_.id)).encode("utf-8"),
             file_name=f"{stem}.json",
             mime="application/json",
             icon=":material/download:",
             key=f"results-json-{round_.id}",
             on_click="ignore",
-            help="The whole round, every expert's own ratings included, for archiving or moving it to "
-            "another installation.",
+            help=_(
+                "The whole round, every expert's own ratings included, for archiving or moving it to "
+                "another installation."
+            ),
         )
     with columns[3]:
         _pdf_report(services, context)
@@ -370,7 +467,7 @@ def _pdf_report(services: Services, context: ReportContext) -> None:
         data = job.future.result().pdf  # made, though the cache could not keep it
     if data is not None:
         st.download_button(
-            "Report (PDF)",
+            _("Report (PDF)"),
             data=data,
             file_name=report_file_name(context),
             mime="application/pdf",
@@ -381,7 +478,7 @@ def _pdf_report(services: Services, context: ReportContext) -> None:
         )
         if job is not None:  # made on this person's request: say so, and give the download the focus
             announce(
-                "The PDF report is ready: the button Report (PDF) downloads it.",
+                _("The PDF report is ready: the button Report (PDF) downloads it."),
                 key=f"pdf-{round_id}",
                 focus=f".st-key-results-pdf-{round_id} button",
             )
@@ -392,13 +489,15 @@ def _pdf_report(services: Services, context: ReportContext) -> None:
     if job is not None and (failure := job.future.exception()) is not None:
         show_error(failure)  # plain words: the worker's errors are ReportFailed
     st.button(
-        "Prepare the PDF report",
+        _("Prepare the PDF report"),
         key=f"results-pdf-prepare-{round_id}",
         icon=":material/picture_as_pdf:",
         on_click=_start_pdf,
         args=(services, context, key),
-        help="The report is made in the background: you can keep working, here or on another page, "
-        "and download it when it is ready.",
+        help=_(
+            "The report is made in the background: you can keep working, here or on another page, "
+            "and download it when it is ready."
+        ),
     )
 
 
@@ -417,8 +516,11 @@ def _pdf_progress(round_id: int | None) -> None:
     assert job is not None
     elapsed = int(time.monotonic() - job.started)
     st.info(
-        f"Preparing the report… this takes about half a minute ({elapsed} s so far). You can keep working, "
-        "here or on another page: it will be ready here when you come back.",
+        _(
+            "Preparing the report… this takes about half a minute ({seconds} s so far). You can keep working, "
+            "here or on another page: it will be ready here when you come back.",
+            seconds=i18n.integer(elapsed),
+        ),
         icon=":material/hourglass_top:",
     )
-    announce("Preparing the PDF report…", key=f"pdf-{round_id}")
+    announce(_("Preparing the PDF report…"), key=f"pdf-{round_id}")

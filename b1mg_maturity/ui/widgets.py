@@ -9,9 +9,9 @@ import streamlit as st
 from b1mg_maturity import i18n
 from b1mg_maturity.auth import MIN_PASSWORD_LENGTH
 from b1mg_maturity.domain import RoundStatus
-from b1mg_maturity.i18n import N_, _
+from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.questionnaire import Questionnaire
-from b1mg_maturity.scoring import Aggregation, GroupScore, ScoreCard
+from b1mg_maturity.scoring import Aggregation, Coverage, GroupScore, ScoreCard
 from b1mg_maturity.services import RoundView
 from b1mg_maturity.ui.context import select_round, selected_round_id
 
@@ -100,6 +100,18 @@ def headline_metrics(questionnaire: Questionnaire, card: ScoreCard, *, level_tex
         score_text(overall.target),
         help=_("Where no target is set, the current level counts as the target."),
         border=True,
+    )
+
+
+def coverage_sentence(coverage: Coverage) -> str:
+    """``12 of 49 applicable indicators answered, 0 not applicable, 37 still open.``"""
+    return _n(
+        "{answered} of {n} applicable indicator answered, {not_applicable} not applicable, {open} still open.",
+        "{answered} of {n} applicable indicators answered, {not_applicable} not applicable, {open} still open.",
+        coverage.applicable,
+        answered=i18n.integer(coverage.answered),
+        not_applicable=i18n.integer(coverage.not_applicable),
+        open=i18n.integer(coverage.unanswered),
     )
 
 
