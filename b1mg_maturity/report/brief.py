@@ -35,6 +35,8 @@ import math
 import statistics
 from collections.abc import Mapping, Sequence
 
+from b1mg_maturity import i18n
+from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.report.inputs import PeerMedians, RoundInfo
 from b1mg_maturity.report.model import (
@@ -45,7 +47,6 @@ from b1mg_maturity.report.model import (
     Recommendation,
     Score,
     Standing,
-    count,
 )
 from b1mg_maturity.scoring import ScoreCard
 
@@ -55,7 +56,7 @@ WEAKEST = 5
 MIN_RECOMMENDATIONS = 3
 MAX_RECOMMENDATIONS = 5
 MAX_PER_THEME = 2  # while other themes have something to recommend
-NOTHING_RATED = "No indicator has been rated yet."
+NOTHING_RATED = N_("No indicator has been rated yet.")  # translated where it is shown
 _EPSILON = 1e-9
 
 
@@ -81,20 +82,34 @@ def partial_note(card: ScoreCard, questionnaire: Questionnaire, min_coverage: fl
     cov = card.overall.coverage
     if not cov.answered or not is_partial(card, questionnaire, min_coverage):
         return ""
-    answered = f"{cov.answered} of the {cov.applicable} applicable indicators are answered ({cov.ratio:.0%})"
+    fields = {"answered": cov.answered, "applicable": cov.applicable, "percent": i18n.percent(cov.ratio)}
     low = cov.ratio + _EPSILON < min_coverage
     if low:
-        answered += f", fewer than the {min_coverage:.0%} needed"
+        answered = _(
+            "{answered} of the {applicable} applicable indicators are answered ({percent}), fewer than the "
+            "{needed} needed",
+            needed=i18n.percent(min_coverage),
+            **fields,
+        )
+    else:
+        answered = _("{answered} of the {applicable} applicable indicators are answered ({percent})", **fields)
     missing = unrated_domains(card, questionnaire)
     if not missing:
-        domains = ""
-    elif len(missing) <= 3:
-        names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + f" and {missing[-1]}"
-        domains = f"no indicator is rated in {names}"
+        reasons = answered
     else:
-        domains = f"no indicator is rated in {len(missing)} of the {len(questionnaire.domains)} domains"
-    joined = answered if not domains else f"{answered}{', and ' if low else ', but '}{domains}"
-    return f"This is a partial assessment, so it gives no overall level: {joined}."
+        if len(missing) <= 3:
+            domains = _("no indicator is rated in {domains}", domains=i18n.join(list(missing)))
+        else:
+            domains = _(
+                "no indicator is rated in {unrated} of the {total} domains",
+                unrated=len(missing),
+                total=len(questionnaire.domains),
+            )
+        if low:
+            reasons = _("{coverage}, and {domains}", coverage=answered, domains=domains)
+        else:
+            reasons = _("{coverage}, but {domains}", coverage=answered, domains=domains)
+    return _("This is a partial assessment, so it gives no overall level: {reasons}.", reasons=reasons)
 
 
 # --- strongest and weakest ---------------------------------------------------------------------
@@ -112,16 +127,26 @@ def strongest_and_weakest(
     answered = [row for row in rows if row.level is not None]
     levels = sorted({row.level for row in answered if row.level is not None})
     if not answered:
-        return (), (), NOTHING_RATED
+        return (), (), _(NOTHING_RATED)
     if len(levels) == 1:
         level = levels[0]
-        at = f"level {level}, “{questionnaire.level_label(level)}”"
+        label = questionnaire.level_label(level)
         if len(answered) == 1:
-            note = f"Only one indicator is rated so far, at {at}: there is nothing yet to compare it with."
+            note = _(
+                "Only one indicator is rated so far, at level {level}, “{label}”: there is nothing yet to compare "
+                "it with.",
+                level=level,
+                label=label,
+            )
         else:
-            note = (
-                f"All {len(answered)} rated indicators are at the same level, {at}: none stands out as "
-                "strongest or weakest."
+            note = _n(
+                "All {n} rated indicator is at the same level, level {level}, “{label}”: none stands out as "
+                "strongest or weakest.",
+                "All {n} rated indicators are at the same level, level {level}, “{label}”: none stands out as "
+                "strongest or weakest.",
+                len(answered),
+                level=level,
+                label=label,
             )
         return (), (), note
     by_weakness = sorted(answered, key=lambda r: (r.level or 0, -(r.gap or 0), order[r.indicator_id]))
@@ -193,10 +218,20 @@ def recommendation_for(
     description = questionnaire.indicator(row.indicator_id).next_step(row.level)
     if description is None:
         return None
-    text = f"Raise “{indicator_name(row, questionnaire, among)}” from level {row.level} to level {next_level}: "
-    text += _sentence(description)
+    fields = {
+        "indicator": indicator_name(row, questionnaire, among),
+        "level": row.level,
+        "next": next_level,
+        "step": _sentence(description),
+    }
     if row.target is not None and row.target > next_level:
-        text += f" The target is level {row.target}."
+        text = _(
+            "Raise “{indicator}” from level {level} to level {next}: {step} The target is level {target}.",
+            target=row.target,
+            **fields,
+        )
+    else:
+        text = _("Raise “{indicator}” from level {level} to level {next}: {step}", **fields)
     return Recommendation(questionnaire.pillar(row.pillar_id).name, text, (row,))
 
 
@@ -268,14 +303,20 @@ def key_messages(
     """
     who = round_info.health_system_name
     if overall.score is None or overall.band is None:
-        return (f"No indicator of {who} has been rated yet, so there is no score to report.",)
+        return (_("No indicator of {name} has been rated yet, so there is no score to report.", name=who),)
     messages: list[str] = []
     if partial_text:
         messages.append(partial_text)
     else:
         messages.append(
-            f"{who} scores {overall.score:.1f} on the scale of 1 to 5: level {overall.band}, "
-            f"“{overall.band_label}”, with {overall.coverage_text}."
+            _(
+                "{name} scores {score} on the scale of 1 to 5: level {level}, “{label}”, with {coverage}.",
+                name=who,
+                score=i18n.number(overall.score, 1),
+                level=overall.band,
+                label=overall.band_label,
+                coverage=overall.coverage_text,
+            )
         )
         if standing_ is not None:
             messages.append(standing_.sentence)
@@ -285,22 +326,35 @@ def key_messages(
             worst = min(rated, key=lambda p: p.score or 0.0)
             if best.id != worst.id:
                 messages.append(
-                    f"Strongest pillar: {best.name}, at {best.score_text}; weakest: {worst.name}, at "
-                    f"{worst.score_text}."
+                    _(
+                        "Strongest pillar: {strongest}, at {strongest_score}; weakest: {weakest}, at {weakest_score}.",
+                        strongest=best.name,
+                        strongest_score=best.score_text,
+                        weakest=worst.name,
+                        weakest_score=worst.score_text,
+                    )
                 )
         rated_domains = [d for d in domains if d.score.score is not None]
         if rated_domains:
             lowest = min(rated_domains, key=lambda d: d.score.score or 0.0)
-            messages.append(f"Least mature domain: {lowest.name}, at {lowest.score.score_text}.")
+            messages.append(
+                _("Least mature domain: {domain}, at {score}.", domain=lowest.name, score=lowest.score.score_text)
+            )
     gaps = sum(len(group.items) for group in action_plan)
     if gaps:
         first = min((item for group in action_plan for item in group.items), key=lambda i: i.rank)
+        distance = _n("{n} level below its target", "{n} levels below its target", first.gap)
         messages.append(
-            f"{count(gaps, 'indicator')} {'is' if gaps == 1 else 'are'} below target; the largest gap is in "
-            f"“{indicator_name(first.row, questionnaire)}”, {count(first.gap, 'level')} below its target."
+            _n(
+                "{n} indicator is below target; the largest gap is in “{indicator}”, {distance}.",
+                "{n} indicators are below target; the largest gap is in “{indicator}”, {distance}.",
+                gaps,
+                indicator=indicator_name(first.row, questionnaire),
+                distance=distance,
+            )
         )
     elif overall.target is not None:
-        messages.append("Every rated indicator has reached its target.")
+        messages.append(_("Every rated indicator has reached its target."))
     if change is not None and change.overall.delta is not None:
         messages.append(change.sentence)
     return tuple(messages)

@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 
 from b1mg_maturity import i18n
 from b1mg_maturity.charts import level_colour, text_colour_on
+from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.report import brief
 from b1mg_maturity.report.brief import DEFAULT_MIN_COVERAGE, STRONGEST, WEAKEST
@@ -55,17 +56,17 @@ from b1mg_maturity.report.model import (
     Recommendation,
     ReportContext,
     Score,
-    count,
     long_date,
 )
 from b1mg_maturity.scoring import Aggregation, GroupScore, IndicatorResult, ScoreCard
 
 MIN_PEERS = 3
 
+# translated where they are shown: ``_(AGGREGATION_WORDS[aggregation])``
 AGGREGATION_WORDS: Mapping[Aggregation, str] = {
-    Aggregation.MEAN: "weighted mean",
-    Aggregation.MEDIAN: "median",
-    Aggregation.MINIMUM: "lowest value (the weakest link)",
+    Aggregation.MEAN: N_("weighted mean"),
+    Aggregation.MEDIAN: N_("median"),
+    Aggregation.MINIMUM: N_("lowest value (the weakest link)"),
 }
 
 
@@ -192,132 +193,222 @@ def _methodology(
     min_coverage: float = DEFAULT_MIN_COVERAGE,
     partial: bool = False,
 ) -> tuple[MethodSection, ...]:
-    how = AGGREGATION_WORDS[card.aggregation]
-    low, high = questionnaire.min_level, questionnaire.max_level
-    cov = card.overall.coverage
+    how = _(AGGREGATION_WORDS[card.aggregation])
     sections = [
+        MethodSection(_("Ratings"), _ratings(questionnaire, basis_summary, evidence_included)),
         MethodSection(
-            "Ratings",
+            _("Scores"),
             (
-                f"Each of the {len(questionnaire.indicators)} indicators is rated by choosing the one of the "
-                f"{len(questionnaire.levels)} described levels ({low} to {high}) that fits the health system best, "
-                "or by marking it not applicable. The team's experts rate the indicators of the domains they know, "
-                "with their evidence, and then agree a consensus level with a rationale. Where no consensus has "
-                "been recorded the lower median of the experts' levels is used, which errs on the cautious side.",
-                f"This report uses {basis_summary}." if basis_summary else "",
-                "Experts' own evidence is shown beside the agreed rationale, without the experts' names."
-                if evidence_included
-                else "This copy shows the agreed rationale only: the experts' own evidence is shown in copies "
-                "made by the round's coordinator or an administrator.",
+                _(
+                    "An indicator's score is its level. A subdomain's and a domain's score is the {how} of the levels "
+                    "of their answered indicators, each indicator counting with its weight (1 unless the questionnaire "
+                    "says otherwise). A pillar's score is the {how} of its domains' scores, and the overall score the "
+                    "{how} of all domain scores, so that every domain counts once however many indicators it has.",
+                    how=how,
+                ),
+                _(
+                    "Indicators marked not applicable, and those not yet answered, have no score and are left out of "
+                    "every score; a domain with no answered indicator is shown as not rated."
+                ),
             ),
         ),
         MethodSection(
-            "Scores",
+            _("Maturity levels"),
             (
-                f"An indicator's score is its level. A subdomain's and a domain's score is the {how} of the levels "
-                "of their answered indicators, each indicator counting with its weight (1 unless the questionnaire "
-                f"says otherwise). A pillar's score is the {how} of its domains' scores, and the overall score the "
-                f"{how} of all domain scores, so that every domain counts once however many indicators it has.",
-                "Indicators marked not applicable, and those not yet answered, have no score and are left out of "
-                "every score; a domain with no answered indicator is shown as not rated.",
+                _(
+                    "A score's maturity level is the highest level fully reached: the score rounded down. A score of "
+                    "{example} is therefore reported as level 2, halfway to level 3. The colours of the levels are the "
+                    "same throughout the report and in the application.",
+                    example=i18n.number(2.5, 1),
+                ),
             ),
+            key="levels",
         ),
+        MethodSection(_("Coverage"), _coverage(card, min_coverage, partial)),
+        MethodSection(_("Targets, gaps and next steps"), _targets()),
+        MethodSection(_("Benchmark"), _benchmark(benchmark, min_peers)),
+        MethodSection(_("Change since the previous round"), _previous(previous)),
         MethodSection(
-            "Maturity levels",
-            (
-                "A score's maturity level is the highest level fully reached: the score rounded down. A score of "
-                "2.5 is therefore reported as level 2, halfway to level 3. The colours of the levels are the same "
-                "throughout the report and in the application.",
-            ),
-        ),
-        MethodSection(
-            "Coverage",
-            (
-                "Coverage is the share of applicable indicators that have been answered, where applicable means "
-                "every indicator not marked not applicable. It is given for every score so that a score resting on "
-                "few answers can be recognised.",
-                f"A round with fewer than {min_coverage:.0%} of its applicable indicators answered, or with a "
-                "domain in which no indicator is rated, is a partial assessment: its scores are shown for what is "
-                "answered, but it is given no overall maturity level and no rank among its peers.",
-                f"In this round {cov.answered} of {cov.applicable} applicable indicators are answered "
-                f"({cov.ratio:.0%}); {count(cov.not_applicable, 'indicator')} "
-                f"{'is' if cov.not_applicable == 1 else 'are'} marked not applicable and {cov.unanswered} "
-                f"{'is' if cov.unanswered == 1 else 'are'} not yet answered."
-                + (" This round is therefore a partial assessment." if partial else ""),
-            ),
-        ),
-        MethodSection(
-            "Targets, gaps and next steps",
-            (
-                "A target is the level the health system aims to reach for an indicator. The gap is the target "
-                "minus the current level (a target at or below the current level counts as met, a gap of 0). A "
-                "group's target score combines the targets of its answered indicators in the same way as the "
-                "score, using the current level where no target is set; its gap is the target score minus the "
-                "score.",
-                "The next step of an indicator below its target is the description of the next level up. The action "
-                "plan lists every indicator with a gap, the largest gap first; equal gaps go to the lower current "
-                "level first (the weaker starting point), then to questionnaire order. It is grouped by pillar, the "
-                "pillar with the largest gap first.",
-                f"The summary names up to {WEAKEST} weakest and {STRONGEST} strongest indicators. They are split at "
-                "one level, so that every indicator called strongest is at a higher level than every one called "
-                "weakest, and as many are shown as that allows. Among equal levels the weakest are those with the "
-                "larger gap to target, the strongest those that meet their target. When every rated indicator is "
-                "at the same level, the summary says so instead.",
-                f"The {brief.MIN_RECOMMENDATIONS} to {brief.MAX_RECOMMENDATIONS} recommendations are drawn from the "
-                "largest gaps to target and, where there are too few, from the lowest-rated indicators; each names "
-                "the next level to reach and what it looks like. They are grouped by pillar.",
-            ),
-        ),
-        MethodSection(
-            "Benchmark",
-            (
-                "The peer benchmark is the median, per domain, of the other health systems assessed with the same "
-                "questionnaire. Each counts with one published round: its latest of the same year as this round or, "
-                "if it has none that year, its latest round of an earlier year. A "
-                "health system whose rounds are all later is left out, so rounds published for later years never "
-                f"change this report. The benchmark is shown only when at least {min_peers} other health systems "
-                "qualify, a domain scored by fewer of them is left out, and no other health system is ever named.",
-                f"This report compares with the {benchmark.name.lower()}"
-                + (f": {benchmark.dates_text}." if benchmark.dates_text else ".")
-                if benchmark is not None
-                else f"No benchmark is shown in this report: fewer than {min_peers} other health systems have a "
-                "published round of this year or earlier to compare with.",
-            ),
-        ),
-        MethodSection(
-            "Change since the previous round",
-            (
-                "Changes compare this round with the health system's latest earlier round of the same "
-                "questionnaire that was submitted or published, domain by domain and pillar by pillar.",
-                "A change is measured only over the indicators rated with a level in both rounds. Both rounds are "
-                "scored again on those indicators alone, in the same way as every other score, and the change is "
-                "the difference between the two. An indicator rated in only one of the rounds therefore moves no "
-                "score, and a domain with no indicator rated in both rounds shows no change.",
-                "Indicators that moved between not applicable and a level, either way, are listed apart and are "
-                "not part of any change. Indicators not answered in one round or both, or not applicable in both, "
-                "are not compared. The counts of indicators that improved, declined, stayed the same, moved or "
-                "were not compared add up to every indicator of the questionnaire.",
-                f"This report compares with {previous.label} ({long_date(previous.date)})."
-                if previous is not None
-                else "This is the health system's first submitted or published round of this questionnaire, so no "
-                "change is shown.",
-            ),
-        ),
-        MethodSection(
-            "Source of the questionnaire",
+            _("Source of the questionnaire"),
             tuple(
                 text
                 for text in (
-                    f"{questionnaire.title} (questionnaire {questionnaire.id}, version {questionnaire.version}).",
+                    _(
+                        "{title} (questionnaire {id}, version {version}).",
+                        title=questionnaire.title,
+                        id=questionnaire.id,
+                        version=questionnaire.version,
+                    ),
                     questionnaire.source.citation,
-                    f"Available at {questionnaire.source.url}." if questionnaire.source.url else "",
+                    _("Available at {url}.", url=questionnaire.source.url) if questionnaire.source.url else "",
                     questionnaire.source.notice or "",
                 )
                 if text
             ),
         ),
     ]
-    return tuple(MethodSection(s.heading, tuple(p for p in s.paragraphs if p)) for s in sections)
+    return tuple(MethodSection(s.heading, tuple(p for p in s.paragraphs if p), s.key) for s in sections)
+
+
+def _ratings(questionnaire: Questionnaire, basis_summary: str, evidence_included: bool) -> tuple[str, ...]:
+    return (
+        _(
+            "Each of the {indicators} indicators is rated by choosing the one of the {levels} described levels "
+            "({low} to {high}) that fits the health system best, or by marking it not applicable. The team's experts "
+            "rate the indicators of the domains they know, with their evidence, and then agree a consensus level with "
+            "a rationale. Where no consensus has been recorded the lower median of the experts' levels is used, which "
+            "errs on the cautious side.",
+            indicators=len(questionnaire.indicators),
+            levels=len(questionnaire.levels),
+            low=questionnaire.min_level,
+            high=questionnaire.max_level,
+        ),
+        _("This report uses {basis}.", basis=basis_summary) if basis_summary else "",
+        _("Experts' own evidence is shown beside the agreed rationale, without the experts' names.")
+        if evidence_included
+        else _(
+            "This copy shows the agreed rationale only: the experts' own evidence is shown in copies made by the "
+            "round's coordinator or an administrator."
+        ),
+    )
+
+
+def _coverage(card: ScoreCard, min_coverage: float, partial: bool) -> tuple[str, ...]:
+    cov = card.overall.coverage
+    not_applicable = _n(
+        "{n} indicator is marked not applicable", "{n} indicators are marked not applicable", cov.not_applicable
+    )
+    unanswered = _n("{n} is not yet answered", "{n} are not yet answered", cov.unanswered)
+    this_round = _(
+        "In this round {answered} of {applicable} applicable indicators are answered ({percent}); {not_applicable} "
+        "and {unanswered}.",
+        answered=cov.answered,
+        applicable=cov.applicable,
+        percent=i18n.percent(cov.ratio),
+        not_applicable=not_applicable,
+        unanswered=unanswered,
+    )
+    if partial:
+        this_round = _(
+            "{sentence} This round is therefore a partial assessment.",
+            sentence=this_round,
+        )
+    return (
+        _(
+            "Coverage is the share of applicable indicators that have been answered, where applicable means every "
+            "indicator not marked not applicable. It is given for every score so that a score resting on few answers "
+            "can be recognised."
+        ),
+        _(
+            "A round with fewer than {threshold} of its applicable indicators answered, or with a domain in which no "
+            "indicator is rated, is a partial assessment: its scores are shown for what is answered, but it is given "
+            "no overall maturity level and no rank among its peers.",
+            threshold=i18n.percent(min_coverage),
+        ),
+        this_round,
+    )
+
+
+def _targets() -> tuple[str, ...]:
+    return (
+        _(
+            "A target is the level the health system aims to reach for an indicator. The gap is the target minus the "
+            "current level (a target at or below the current level counts as met, a gap of 0). A group's target score "
+            "combines the targets of its answered indicators in the same way as the score, using the current level "
+            "where no target is set; its gap is the target score minus the score."
+        ),
+        _(
+            "The next step of an indicator below its target is the description of the next level up. The action plan "
+            "lists every indicator with a gap, the largest gap first; equal gaps go to the lower current level first "
+            "(the weaker starting point), then to questionnaire order. It is grouped by pillar, the pillar with the "
+            "largest gap first."
+        ),
+        _(
+            "The summary names up to {weakest} weakest and {strongest} strongest indicators. They are split at one "
+            "level, so that every indicator called strongest is at a higher level than every one called weakest, and "
+            "as many are shown as that allows. Among equal levels the weakest are those with the larger gap to target, "
+            "the strongest those that meet their target. When every rated indicator is at the same level, the summary "
+            "says so instead.",
+            weakest=WEAKEST,
+            strongest=STRONGEST,
+        ),
+        _(
+            "The {fewest} to {most} recommendations are drawn from the largest gaps to target and, where there are too "
+            "few, from the lowest-rated indicators; each names the next level to reach and what it looks like. They "
+            "are grouped by pillar.",
+            fewest=brief.MIN_RECOMMENDATIONS,
+            most=brief.MAX_RECOMMENDATIONS,
+        ),
+    )
+
+
+def _benchmark(benchmark: PeerMedians | None, min_peers: int) -> tuple[str, ...]:
+    rule = _(
+        "The peer benchmark is the median, per domain, of the other health systems assessed with the same "
+        "questionnaire. Each counts with one published round: its latest of the same year as this round or, if it "
+        "has none that year, its latest round of an earlier year. A health system whose rounds are all later is left "
+        "out, so rounds published for later years never change this report. The benchmark is shown only when at "
+        "least {min_peers} other health systems qualify, a domain scored by fewer of them is left out, and no other "
+        "health system is ever named.",
+        min_peers=min_peers,
+    )
+    if benchmark is None:
+        here = _(
+            "No benchmark is shown in this report: fewer than {min_peers} other health systems have a published round "
+            "of this year or earlier to compare with.",
+            min_peers=min_peers,
+        )
+        return (rule, here)
+    return (rule, _compares_with(benchmark))
+
+
+def _compares_with(benchmark: PeerMedians) -> str:
+    """``This report compares with the median of 4 other health systems: their rounds of 2026, ...``"""
+    dates = benchmark.dates_text
+    if benchmark.default_label:
+        if dates:
+            return _n(
+                "This report compares with the median of {n} other health system: {dates}.",
+                "This report compares with the median of {n} other health systems: {dates}.",
+                benchmark.count,
+                dates=dates,
+            )
+        return _n(
+            "This report compares with the median of {n} other health system.",
+            "This report compares with the median of {n} other health systems.",
+            benchmark.count,
+        )
+    name = benchmark.name.lower()
+    if dates:
+        return _("This report compares with the {name}: {dates}.", name=name, dates=dates)
+    return _("This report compares with the {name}.", name=name)
+
+
+def _previous(previous: PreviousRound | None) -> tuple[str, ...]:
+    return (
+        _(
+            "Changes compare this round with the health system's latest earlier round of the same questionnaire that "
+            "was submitted or published, domain by domain and pillar by pillar."
+        ),
+        _(
+            "A change is measured only over the indicators rated with a level in both rounds. Both rounds are scored "
+            "again on those indicators alone, in the same way as every other score, and the change is the difference "
+            "between the two. An indicator rated in only one of the rounds therefore moves no score, and a domain with "
+            "no indicator rated in both rounds shows no change."
+        ),
+        _(
+            "Indicators that moved between not applicable and a level, either way, are listed apart and are not part "
+            "of any change. Indicators not answered in one round or both, or not applicable in both, are not "
+            "compared. The counts of indicators that improved, declined, stayed the same, moved or were not compared "
+            "add up to every indicator of the questionnaire."
+        ),
+        _("This report compares with {label} ({date}).", label=previous.label, date=long_date(previous.date))
+        if previous is not None
+        else _(
+            "This is the health system's first submitted or published round of this questionnaire, so no change is "
+            "shown."
+        ),
+    )
 
 
 def build_report_context(
@@ -395,7 +486,7 @@ def build_report_context(
         for lv in questionnaire.levels
     )
     return ReportContext(
-        title=f"Genomics in healthcare: maturity readiness report for {round_info.health_system_name}",
+        title=_("Genomics in healthcare: maturity readiness report for {name}", name=round_info.health_system_name),
         language=i18n.current(),  # the language of the report's texts (the questionnaire's may lack a translation)
         round=round_info,
         questionnaire_id=questionnaire.id,

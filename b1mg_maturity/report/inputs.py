@@ -12,7 +12,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from b1mg_maturity import i18n
 from b1mg_maturity.domain import RoundPeriod, RoundStatus
+from b1mg_maturity.i18n import _, _n
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import ScoreCard
 
@@ -68,9 +70,16 @@ class PeerMedians:
     year: int | None = None  # the report's period year the rounds were chosen for
 
     @property
+    def default_label(self) -> bool:
+        """Whether the label is the one the peers' choice writes (English words, said here in the reader's language)."""
+        return not self.label or self.label == f"Median of {self.count} other health systems"
+
+    @property
     def name(self) -> str:
         """``Median of 4 other health systems`` (a chart's legend)."""
-        return self.label or f"Median of {self.count} other health systems"
+        if self.default_label:
+            return _n("Median of {n} other health system", "Median of {n} other health systems", self.count)
+        return self.label
 
     @property
     def dates_text(self) -> str:
@@ -80,48 +89,83 @@ class PeerMedians:
         round that year: ``..., except one with no round of 2025, which counts with its
         latest round before this one, of 2024, dated June 2024``.
         """
-        same = [r for r in self.rounds if r.same_period]
+        same = [r.date for r in self.rounds if r.same_period]
         earlier = [r for r in self.rounds if not r.same_period]
-        of_year = f" of {self.year}" if self.year is not None else ""
         if not earlier:
-            return f"their rounds{of_year}, dated {_month_span([r.date for r in same])}" if same else ""
-        before = (
-            f"of {_and_list(sorted({r.period_text for r in earlier}))}, dated {_month_span([r.date for r in earlier])}"
+            return self._same_period_text(same) if same else ""
+        before = _(
+            "of {periods}, dated {months}",
+            periods=i18n.join(sorted({r.period_text for r in earlier})),
+            months=_month_span([r.date for r in earlier]),
         )
+        year = self.year
         if not same:
-            return f"none had a round{of_year}, so each counts with its latest round before this one, {before}"
-        head = f"their rounds{of_year}, dated {_month_span([r.date for r in same])}"
-        if len(earlier) == 1:
-            return f"{head}, except one with no round{of_year}, which counts with its latest round before this one, {before}"
-        return (
-            f"{head}, except {len(earlier)} with no round{of_year}, which count with their latest rounds before "
-            f"this one, {before}"
+            if year is None:
+                return _(
+                    "none had a round, so each counts with its latest round before this one, {before}", before=before
+                )
+            return _(
+                "none had a round of {year}, so each counts with its latest round before this one, {before}",
+                year=year,
+                before=before,
+            )
+        head = self._same_period_text(same)
+        if year is None:
+            return _n(
+                "{head}, except one with no round, which counts with its latest round before this one, {before}",
+                "{head}, except {n} with no round, which count with their latest rounds before this one, {before}",
+                len(earlier),
+                head=head,
+                before=before,
+            )
+        return _n(
+            "{head}, except one with no round of {year}, which counts with its latest round before this one, {before}",
+            "{head}, except {n} with no round of {year}, which count with their latest rounds before this one, "
+            "{before}",
+            len(earlier),
+            head=head,
+            year=year,
+            before=before,
         )
+
+    def _same_period_text(self, days: list[dt.date]) -> str:
+        if self.year is None:
+            return _("their rounds, dated {months}", months=_month_span(days))
+        return _("their rounds of {year}, dated {months}", year=self.year, months=_month_span(days))
 
     @property
     def sentence(self) -> str:
         """``The median of 4 other health systems: their rounds of 2026, dated March to May 2026.``"""
-        text = f"The {self.name[:1].lower()}{self.name[1:]}"
-        return f"{text}: {self.dates_text}." if self.rounds else f"{text}."
-
-
-def _month(day: dt.date) -> str:
-    return f"{day:%B %Y}"
+        dates = self.dates_text if self.rounds else ""
+        if self.default_label:
+            if dates:
+                return _n(
+                    "The median of {n} other health system: {dates}.",
+                    "The median of {n} other health systems: {dates}.",
+                    self.count,
+                    dates=dates,
+                )
+            return _n("The median of {n} other health system.", "The median of {n} other health systems.", self.count)
+        name = f"{self.label[:1].lower()}{self.label[1:]}"
+        return _("The {name}: {dates}.", name=name, dates=dates) if dates else _("The {name}.", name=name)
 
 
 def _month_span(days: list[dt.date]) -> str:
     """``March 2026``, ``March to May 2026``, ``December 2025 to February 2026``."""
     first, last = min(days), max(days)
     if (first.year, first.month) == (last.year, last.month):
-        return _month(first)
+        return i18n.month_year(first)
     if first.year == last.year:
-        return f"{first:%B} to {_month(last)}"
-    return f"{_month(first)} to {_month(last)}"
-
-
-def _and_list(items: list[str]) -> str:
-    """``2024``, ``2023 and 2024``, ``2022, 2023 and 2024``."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+        return _(
+            "{first_month} to {last_month_and_year}",
+            first_month=i18n.month(first),
+            last_month_and_year=i18n.month_year(last),
+        )
+    return _(
+        "{first_month_and_year} to {last_month_and_year}",
+        first_month_and_year=i18n.month_year(first),
+        last_month_and_year=i18n.month_year(last),
+    )
 
 
 @dataclass(frozen=True)

@@ -10,28 +10,46 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from b1mg_maturity import i18n
 from b1mg_maturity.domain import Basis, RoundStatus
+from b1mg_maturity.i18n import N_, _, _n, _p
 from b1mg_maturity.questionnaire import Questionnaire, Source
 from b1mg_maturity.report.inputs import PeerMedians, RoundInfo
 from b1mg_maturity.scoring import Aggregation, Coverage, ScoreCard
 
-DRAFT_WATERMARK = "DRAFT"
+DRAFT_WATERMARK = N_("DRAFT")  # translated where it is shown (:attr:`ReportContext.watermark`)
 
 
 def long_date(day: dt.date) -> str:
-    """``3 March 2026``."""
-    return f"{day.day} {day:%B %Y}"
+    """``3 March 2026`` (in the current language)."""
+    return i18n.date(day)
 
 
 def count(n: int, noun: str) -> str:
-    """``1 indicator``, ``2 indicators``."""
+    """``1 indicator``, ``2 indicators``: English only, for callers not yet moved to :func:`~b1mg_maturity.i18n._n`."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def ordinal(n: int) -> str:
-    """``1st``, ``2nd``, ``3rd``, ``11th``, ``22nd``."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    """``1st``, ``2nd``, ``3rd``, ``11th``, ``22nd`` (``1er``, ``2e`` in French): by the language's ordinal forms."""
+    from babel import Locale
+
+    code = i18n.current()
+    locale = Locale.parse("en_GB" if code in (i18n.DEFAULT_LANGUAGE, i18n.PSEUDO_LANGUAGE) else code.replace("-", "_"))
+    form = locale.ordinal_form(n)
+    number = i18n.integer(n)
+    if form == "one":
+        return _p("ordinal number ending as 1st, 21st", "{n}st", n=number)
+    if form == "two":
+        return _p("ordinal number ending as 2nd, 22nd", "{n}nd", n=number)
+    if form == "few":
+        return _p("ordinal number ending as 3rd, 23rd", "{n}rd", n=number)
+    return _p("ordinal number ending as 4th, 11th", "{n}th", n=number)
+
+
+def level_and_label(level: int, label: str) -> str:
+    """``Level 3 · Defined``."""
+    return _("Level {level} · {label}", level=level, label=label)
 
 
 @dataclass(frozen=True)
@@ -60,24 +78,29 @@ class Score:
 
     @property
     def score_text(self) -> str:
-        return "not rated" if self.score is None else f"{self.score:.1f}"
+        return _("not rated") if self.score is None else i18n.number(self.score, 1)
 
     @property
     def band_text(self) -> str:
-        return "not rated" if self.band is None else f"Level {self.band} · {self.band_label}"
+        return _("not rated") if self.band is None else level_and_label(self.band, self.band_label)
 
     @property
     def target_text(self) -> str:
-        return "–" if self.target is None else f"{self.target:.1f}"
+        return "–" if self.target is None else i18n.number(self.target, 1)
 
     @property
     def gap_text(self) -> str:
-        return "–" if self.gap is None else f"{self.gap:.1f}"
+        return "–" if self.gap is None else i18n.number(self.gap, 1)
 
     @property
     def coverage_text(self) -> str:
         c = self.coverage
-        return f"{c.answered} of {c.applicable} applicable indicators answered ({c.ratio:.0%})"
+        return _(
+            "{answered} of {applicable} applicable indicators answered ({percent})",
+            answered=c.answered,
+            applicable=c.applicable,
+            percent=i18n.percent(c.ratio),
+        )
 
 
 IndicatorStatus = Literal["answered", "not_applicable", "unanswered"]
@@ -108,7 +131,7 @@ class IndicatorRow:
     def level_text(self) -> str:
         if self.level is not None:
             return f"{self.level} · {self.level_label}"
-        return "not applicable" if self.status == "not_applicable" else "not answered"
+        return _("not applicable") if self.status == "not_applicable" else _("not answered")
 
     @property
     def has_notes(self) -> bool:
@@ -144,10 +167,14 @@ class Change:
     def text(self) -> str:
         delta = self.delta
         if delta is None:
-            return "new" if self.previous is None and self.current is not None else "–"
+            return (
+                _p("a score that had no value before", "new")
+                if self.previous is None and self.current is not None
+                else "–"
+            )
         if abs(delta) < 0.05:
-            return "±0.0"
-        return f"+{delta:.1f}" if delta > 0 else f"−{abs(delta):.1f}"
+            return "±" + i18n.number(0, 1)
+        return i18n.signed(delta, 1)
 
     @property
     def direction(self) -> Literal["up", "down", "same", "none"]:
@@ -237,14 +264,14 @@ class IndicatorSwitch:
     def text(self) -> str:
         """``was not applicable, now level 1 · Absent or ad hoc`` (or the other way round)."""
         if self.now_rated:
-            return f"was not applicable, now level {self.row.level_text}"
+            return _("was not applicable, now level {level}", level=self.row.level_text)
         before = f"{self.previous_level} · {self.previous_label}" if self.previous_label else f"{self.previous_level}"
-        return f"was level {before}, now not applicable"
+        return _("was level {level}, now not applicable", level=before)
 
     @property
     def sentence(self) -> str:
         """The indicator's statement and what changed, for a reader who does not know the indicator ids."""
-        return f"{self.row.statement.rstrip('.')}: {self.text}."
+        return _("{indicator}: {change}.", indicator=self.row.statement.rstrip("."), change=self.text)
 
 
 @dataclass(frozen=True)
@@ -278,59 +305,110 @@ class ChangeSummary:
 
     @property
     def sentence(self) -> str:
-        since = f"Since {self.previous_label} ({long_date(self.previous_date)})"
+        label, date = self.previous_label, long_date(self.previous_date)
         o = self.overall
         if o.delta is None or not self.compared:
-            head = f"{since} no indicator has been rated with a level in both rounds, so no change can be measured."
-        else:
-            moved = {
-                "up": f"rose by {abs(o.delta):.1f}",
-                "down": f"fell by {abs(o.delta):.1f}",
-                "same": "is unchanged",
-            }[o.direction]
-            head = (
-                f"{since}, over the {count(self.compared, 'indicator')} rated in both rounds, the overall score "
-                f"{moved}: {self.improved} improved, {self.declined} declined and {self.unchanged} stayed at the "
-                "same level."
+            head = _(
+                "Since {label} ({date}) no indicator has been rated with a level in both rounds, so no change can "
+                "be measured.",
+                label=label,
+                date=date,
             )
+        else:
+            fields = {
+                "label": label,
+                "date": date,
+                "delta": i18n.number(abs(o.delta), 1),
+                "improved": self.improved,
+                "declined": self.declined,
+                "unchanged": self.unchanged,
+            }
+            head = self._moved(o.direction, fields)
         return f"{head} {self.left_out_sentence}".rstrip()
+
+    def _moved(self, direction: str, fields: dict[str, object]) -> str:
+        """The change of the overall score over the compared indicators, one sentence."""
+        if direction == "up":
+            return _n(
+                "Since {label} ({date}), over the {n} indicator rated in both rounds, the overall score rose by "
+                "{delta}: {improved} improved, {declined} declined and {unchanged} stayed at the same level.",
+                "Since {label} ({date}), over the {n} indicators rated in both rounds, the overall score rose by "
+                "{delta}: {improved} improved, {declined} declined and {unchanged} stayed at the same level.",
+                self.compared,
+                **fields,
+            )
+        if direction == "down":
+            return _n(
+                "Since {label} ({date}), over the {n} indicator rated in both rounds, the overall score fell by "
+                "{delta}: {improved} improved, {declined} declined and {unchanged} stayed at the same level.",
+                "Since {label} ({date}), over the {n} indicators rated in both rounds, the overall score fell by "
+                "{delta}: {improved} improved, {declined} declined and {unchanged} stayed at the same level.",
+                self.compared,
+                **fields,
+            )
+        return _n(
+            "Since {label} ({date}), over the {n} indicator rated in both rounds, the overall score is unchanged: "
+            "{improved} improved, {declined} declined and {unchanged} stayed at the same level.",
+            "Since {label} ({date}), over the {n} indicators rated in both rounds, the overall score is unchanged: "
+            "{improved} improved, {declined} declined and {unchanged} stayed at the same level.",
+            self.compared,
+            **fields,
+        )
 
     @property
     def scores_note(self) -> str:
         """Under a table of the changes' before and now scores: why they may differ from the round's scores."""
         if not self.compared:
             return ""
-        return (
-            f"Before and now are scores over the {count(self.compared, 'indicator')} rated in both rounds, so they "
-            "can differ from the scores shown elsewhere in this report."
+        return _n(
+            "Before and now are scores over the {n} indicator rated in both rounds, so they can differ from the "
+            "scores shown elsewhere in this report.",
+            "Before and now are scores over the {n} indicators rated in both rounds, so they can differ from the "
+            "scores shown elsewhere in this report.",
+            self.compared,
         )
 
     @property
     def left_out_sentence(self) -> str:
         """Which indicators the change leaves out and why; empty when every indicator is compared."""
         switched, rest = len(self.switched), self.not_compared
-        moved = "moved between not applicable and a level"
-        unrated = "not answered or not applicable in one round or both"
         if not switched and not rest:
             return ""
+        moved = _n(
+            "{n} moved between not applicable and a level and is listed apart",
+            "{n} moved between not applicable and a level and are listed apart",
+            switched,
+        )
+        unrated = _n(
+            "{n} was not answered or not applicable in one round or both",
+            "{n} were not answered or not applicable in one round or both",
+            rest,
+        )
+        both = _("{switched}; {not_compared}", switched=moved, not_compared=unrated)
+        reasons = both if switched and rest else (moved if switched else unrated)
         if self.compared == 0:
-            reasons = []
-            if switched:
-                reasons.append(f"{switched} {moved} and {'is' if switched == 1 else 'are'} listed apart")
-            if rest:
-                reasons.append(f"{rest} {'was' if rest == 1 else 'were'} {unrated}")
-            return f"Of the {count(self.total, 'indicator')}, " + "; ".join(reasons) + "."
+            return _n(
+                "Of the {n} indicator, {reasons}.", "Of the {n} indicators, {reasons}.", self.total, reasons=reasons
+            )
         if not rest:
-            if switched == 1:
-                return f"The other indicator {moved}: it is listed apart and not compared."
-            return f"The other {switched} indicators {moved}: they are listed apart and not compared."
+            return _n(
+                "The other indicator moved between not applicable and a level: it is listed apart and not compared.",
+                "The other {n} indicators moved between not applicable and a level: they are listed apart and not "
+                "compared.",
+                switched,
+            )
         if not switched:
-            if rest == 1:
-                return f"The other indicator is not compared: it was {unrated}."
-            return f"The other {rest} indicators are not compared: they were {unrated}."
-        return (
-            f"The other {switched + rest} indicators are not compared: {switched} {moved} and "
-            f"{'is' if switched == 1 else 'are'} listed apart; {rest} {'was' if rest == 1 else 'were'} {unrated}."
+            return _n(
+                "The other indicator is not compared: it was not answered or not applicable in one round or both.",
+                "The other {n} indicators are not compared: they were not answered or not applicable in one round "
+                "or both.",
+                rest,
+            )
+        return _n(
+            "The other {n} indicator is not compared: {reasons}.",
+            "The other {n} indicators are not compared: {reasons}.",
+            switched + rest,
+            reasons=reasons,
         )
 
 
@@ -349,12 +427,34 @@ class Standing:
         return ("top", "second", "third", "bottom")[self.quartile - 1]
 
     @property
+    def quarter_text(self) -> str:
+        """``in the top quarter`` ... ``in the bottom quarter``, in the current language."""
+        return (
+            _("in the top quarter"),
+            _("in the second quarter"),
+            _("in the third quarter"),
+            _("in the bottom quarter"),
+        )[self.quartile - 1]
+
+    @property
     def sentence(self) -> str:
         """``Among this health system and 4 peers, the overall score ranks 2nd of 5, in the second quarter; ...``"""
-        median = f"; the peers' median is {self.peer_median:.1f}" if self.peer_median is not None else ""
-        return (
-            f"Among this health system and {count(self.of - 1, 'peer')}, the overall score ranks "
-            f"{ordinal(self.rank)} of {self.of}, in the {self.quarter} quarter{median}."
+        fields = {"rank": ordinal(self.rank), "of": self.of, "quarter": self.quarter_text}
+        if self.peer_median is None:
+            return _n(
+                "Among this health system and {n} peer, the overall score ranks {rank} of {of}, {quarter}.",
+                "Among this health system and {n} peers, the overall score ranks {rank} of {of}, {quarter}.",
+                self.of - 1,
+                **fields,
+            )
+        return _n(
+            "Among this health system and {n} peer, the overall score ranks {rank} of {of}, {quarter}; the peers' "
+            "median is {median}.",
+            "Among this health system and {n} peers, the overall score ranks {rank} of {of}, {quarter}; the peers' "
+            "median is {median}.",
+            self.of - 1,
+            median=i18n.number(self.peer_median, 1),
+            **fields,
         )
 
 
@@ -371,6 +471,7 @@ class Recommendation:
 class MethodSection:
     heading: str
     paragraphs: tuple[str, ...]
+    key: str = ""  # what the section is about whatever its language ("levels": the template adds the levels table)
 
 
 @dataclass(frozen=True)
@@ -413,7 +514,7 @@ class ReportContext:
     @property
     def headline_text(self) -> str:
         """The cover's headline level: ``Level 3 · Defined``, or ``Partial assessment`` below the threshold."""
-        return "Partial assessment" if self.partial else self.overall.band_text
+        return _("Partial assessment") if self.partial else self.overall.band_text
 
     @property
     def recommendation_groups(self) -> tuple[tuple[str, tuple[Recommendation, ...]], ...]:
@@ -434,7 +535,7 @@ class ReportContext:
 
     @property
     def watermark(self) -> str | None:
-        return DRAFT_WATERMARK if self.draft else None
+        return _(DRAFT_WATERMARK) if self.draft else None
 
     @property
     def status_label(self) -> str:
