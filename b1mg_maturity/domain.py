@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from b1mg_maturity.i18n import N_, _
+
 
 class RoundStatus(StrEnum):
     """Where a round is in its workflow: draft -> in review -> submitted -> published."""
@@ -21,7 +23,7 @@ class RoundStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return _STATUS_LABELS[self]
+        return _(_STATUS_LABELS[self])
 
     @property
     def editable(self) -> bool:
@@ -39,14 +41,14 @@ class RoundStatus(StrEnum):
         try:
             return cls(value).label
         except ValueError:
-            return value.replace("_", " ").capitalize()
+            return value.replace("_", " ").capitalize()  # not a known status: shown as stored, untranslated
 
 
 _STATUS_LABELS = {
-    RoundStatus.DRAFT: "Draft",
-    RoundStatus.IN_REVIEW: "In review",
-    RoundStatus.SUBMITTED: "Submitted",
-    RoundStatus.PUBLISHED: "Published",
+    RoundStatus.DRAFT: N_("Draft"),
+    RoundStatus.IN_REVIEW: N_("In review"),
+    RoundStatus.SUBMITTED: N_("Submitted"),
+    RoundStatus.PUBLISHED: N_("Published"),
 }
 
 EDITABLE_STATUSES = frozenset({RoundStatus.DRAFT, RoundStatus.IN_REVIEW})
@@ -62,13 +64,13 @@ class GlobalRole(StrEnum):
 
     @property
     def label(self) -> str:
-        return _GLOBAL_ROLE_LABELS[self]
+        return _(_GLOBAL_ROLE_LABELS[self])
 
 
 _GLOBAL_ROLE_LABELS = {
-    GlobalRole.NONE: "None (roles per health system only)",
-    GlobalRole.ANALYST: "Analyst",
-    GlobalRole.ADMIN: "Administrator",
+    GlobalRole.NONE: N_("None (roles per health system only)"),
+    GlobalRole.ANALYST: N_("Analyst"),
+    GlobalRole.ADMIN: N_("Administrator"),
 }
 
 
@@ -81,7 +83,14 @@ class SystemRole(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return _(_SYSTEM_ROLE_LABELS[self])
+
+
+_SYSTEM_ROLE_LABELS = {
+    SystemRole.COORDINATOR: N_("Coordinator"),
+    SystemRole.EXPERT: N_("Expert"),
+    SystemRole.VIEWER: N_("Viewer"),
+}
 
 
 RATING_ROLES = frozenset({SystemRole.EXPERT, SystemRole.COORDINATOR})  # the roles an invitation to rate needs
@@ -96,13 +105,13 @@ class Basis(StrEnum):
 
     @property
     def label(self) -> str:
-        return _BASIS_LABELS[self]
+        return _(_BASIS_LABELS[self])
 
 
 _BASIS_LABELS = {
-    Basis.CONSENSUS: "Consensus",
-    Basis.EXPERTS_MEDIAN: "Experts' median",
-    Basis.NONE: "Not rated",
+    Basis.CONSENSUS: N_("Consensus"),
+    Basis.EXPERTS_MEDIAN: N_("Experts' median"),
+    Basis.NONE: N_("Not rated"),
 }
 
 

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from b1mg_maturity.i18n import N_, _
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -24,31 +26,43 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = FIELD_WORDS.get(self.where, self.where)
-        return f"{where}: {self.message}" if where else self.message
+        word = FIELD_WORDS.get(self.where)
+        where = _(word) if word else self.where
+        return _("{where}: {problem}", where=where, problem=self.message) if where else self.message
 
 
 # The fields use cases name in their problems, as people read them (never an internal name on screen).
 FIELD_WORDS = {
-    "username": "Username",
-    "password": "Password",
-    "display_name": "Name",
-    "email": "E-mail",
-    "role": "Role",
-    "global_role": "Role",
-    "code": "Health system code",
-    "name": "Name",
-    "label": "Round name",
-    "copy_from": "Copy answers from",
-    "questionnaire": "Questionnaire",
-    "version": "Version",
-    "reason": "Reason",
-    "indicator_id": "Indicator",
-    "level": "Level",
-    "target": "Target",
-    "evidence": "Evidence",
-    "rationale": "Rationale",
-    "links": "Links",
+    "username": N_("Username"),
+    "password": N_("Password"),
+    "display_name": N_("Name"),
+    "email": N_("E-mail"),
+    "role": N_("Role"),
+    "global_role": N_("Role"),
+    "code": N_("Health system code"),
+    "name": N_("Name"),
+    "label": N_("Round name"),
+    "copy_from": N_("Copy answers from"),
+    "questionnaire": N_("Questionnaire"),
+    "version": N_("Version"),
+    "reason": N_("Reason"),
+    "indicator_id": N_("Indicator"),
+    "level": N_("Level"),
+    "target": N_("Target"),
+    "evidence": N_("Evidence"),
+    "rationale": N_("Rationale"),
+    "links": N_("Links"),
+    # Places named in words already (shown as they are in English, translated in other languages).
+    "Period": N_("Period"),
+    "Free label": N_("Free label"),
+    "Evidence": N_("Evidence"),
+    "Rationale": N_("Rationale"),
+    "Level": N_("Level"),
+    "new password": N_("new password"),
+    "user": N_("user"),
+    "indicator": N_("indicator"),
+    "round label": N_("round label"),
+    "experts": N_("experts"),
 }
 
 

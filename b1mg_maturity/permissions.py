@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from b1mg_maturity.domain import CLOSED_STATUSES, EDITABLE_STATUSES, RATING_ROLES, GlobalRole, RoundStatus, SystemRole
 from b1mg_maturity.errors import InvalidState, PermissionDenied
+from b1mg_maturity.i18n import N_, _
 
 RESULT_STATUSES_FOR_VIEWERS = CLOSED_STATUSES
 
@@ -61,8 +62,10 @@ class RoundFacts:
 RATING_STATUSES = frozenset({RoundStatus.DRAFT})  # experts rate while the round is a draft; review closes their part
 
 
-def _deny(what: str) -> PermissionDenied:
-    return PermissionDenied(f"You may not {what}.")
+def _deny(what: str, **fields: Any) -> PermissionDenied:
+    """``what`` is what the user may not do, as it follows "You may not" (a verb phrase), marked with ``N_``
+    by the caller and translated here with its ``fields``."""
+    return PermissionDenied(_("You may not {what}.", what=_(what, **fields)))
 
 
 def coordinates(actor: Actor, health_system_id: int) -> bool:
@@ -70,14 +73,14 @@ def coordinates(actor: Actor, health_system_id: int) -> bool:
     return actor.is_admin or actor.holds(health_system_id, SystemRole.COORDINATOR)
 
 
-def require_admin(actor: Actor, what: str) -> None:
+def require_admin(actor: Actor, what: str, **fields: Any) -> None:
     if not actor.is_admin:
-        raise _deny(what)
+        raise _deny(what, **fields)
 
 
-def require_coordinator(actor: Actor, health_system_id: int, what: str) -> None:
+def require_coordinator(actor: Actor, health_system_id: int, what: str, **fields: Any) -> None:
     if not coordinates(actor, health_system_id):
-        raise _deny(what)
+        raise _deny(what, **fields)
 
 
 def is_rating_expert(actor: Actor, facts: RoundFacts) -> bool:
@@ -99,7 +102,7 @@ def can_read_round(actor: Actor, facts: RoundFacts) -> bool:
 
 def require_read(actor: Actor, facts: RoundFacts) -> None:
     if not can_read_round(actor, facts):
-        raise _deny("open this round")
+        raise _deny(N_("open this round"))
 
 
 def can_read_all_ratings(actor: Actor, facts: RoundFacts) -> bool:
@@ -116,30 +119,37 @@ def may_rate(actor: Actor, facts: RoundFacts) -> bool:
 
 def require_rate(actor: Actor, facts: RoundFacts) -> None:
     if not is_rating_expert(actor, facts):
-        raise _deny("rate in this round (only invited experts of its health system rate)")
+        raise _deny(N_("rate in this round (only invited experts of its health system rate)"))
     if facts.status not in EDITABLE_STATUSES:
         raise InvalidState(
-            f"This round is {RoundStatus.label_of(facts.status).lower()} and locked; an administrator can reopen it."
+            _(
+                "This round is {status} and locked; an administrator can reopen it.",
+                status=RoundStatus.label_of(facts.status).lower(),
+            )
         )
     if facts.status not in RATING_STATUSES:
         raise InvalidState(
-            f"This round is {RoundStatus.label_of(facts.status).lower()}: the experts' part is closed, "
-            "so ratings can no longer change."
+            _(
+                "This round is {status}: the experts' part is closed, so ratings can no longer change.",
+                status=RoundStatus.label_of(facts.status).lower(),
+            )
         )
     if actor.user_id in facts.finished_ids:
-        raise InvalidState("You marked your part finished. Reopen your part to change your ratings.")
+        raise InvalidState(_("You marked your part finished. Reopen your part to change your ratings."))
 
 
-def require_own_part(actor: Actor, facts: RoundFacts, what: str) -> None:
+def require_own_part(actor: Actor, facts: RoundFacts, what: str, **fields: Any) -> None:
     """An invited expert finishing or reopening their part: only while the round is a draft."""
     if not is_rating_expert(actor, facts):
-        raise _deny(what)
+        raise _deny(what, **fields)
     if facts.status not in RATING_STATUSES:
-        raise InvalidState(f"This round is {RoundStatus.label_of(facts.status).lower()}: the experts' part is closed.")
+        raise InvalidState(
+            _("This round is {status}: the experts' part is closed.", status=RoundStatus.label_of(facts.status).lower())
+        )
 
 
-def require_coordinate(actor: Actor, facts: RoundFacts, what: str) -> None:
-    require_coordinator(actor, facts.health_system_id, what)
+def require_coordinate(actor: Actor, facts: RoundFacts, what: str, **fields: Any) -> None:
+    require_coordinator(actor, facts.health_system_id, what, **fields)
 
 
 # --- the round workflow ------------------------------------------------------------------------

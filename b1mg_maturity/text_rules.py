@@ -27,7 +27,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from b1mg_maturity import i18n
 from b1mg_maturity.errors import Problem, ValidationFailed
+from b1mg_maturity.i18n import N_, _, _n
 
 # Limits of what people type, shared by the use cases and every import of the same values.
 MAX_LABEL_CHARS = 120  # a round's label
@@ -39,12 +41,28 @@ MAX_LINKS = 20
 MAX_LINK_CHARS = 2_000
 
 _NAMES = {
-    "\x00": "NUL",
-    "\t": "tab",
-    "\n": "line break",
-    "\r": "carriage return",
-    "\x1b": "escape",
-    "\x7f": "delete",
+    "\x00": N_("NUL"),
+    "\t": N_("tab"),
+    "\n": N_("line break"),
+    "\r": N_("carriage return"),
+    "\x1b": N_("escape"),
+    "\x7f": N_("delete"),
+}
+_SURROGATE = N_("half of a surrogate pair")
+
+# What a control character problem says, by the text that was expected (``what`` of :func:`control_problem`).
+_CONTROL_MESSAGES = {
+    "plain text": N_(
+        "contains a control character {char} at character {position}; use plain text without control characters"
+    ),
+    "text": N_("contains a control character {char} at character {position}; use text without control characters"),
+    "text on one line": N_(
+        "contains a control character {char} at character {position}; use text on one line without control characters"
+    ),
+    "text (tabs and line breaks are fine)": N_(
+        "contains a control character {char} at character {position}; "
+        "use text (tabs and line breaks are fine) without control characters"
+    ),
 }
 
 
@@ -58,9 +76,9 @@ def _is_forbidden(char: str, allow: str) -> bool:
 def _describe(char: str) -> str:
     name = _NAMES.get(char)
     if name is None and unicodedata.category(char) == "Cs":
-        name = "half of a surrogate pair"
+        name = _SURROGATE
     code = f"U+{ord(char):04X}"
-    return f"{code} ({name})" if name else code
+    return _("{code} ({name})", code=code, name=_(name)) if name else code
 
 
 # Categories Cc (C0 controls, DEL, C1 controls) and Cs (surrogates) as one character class: both sets are
@@ -88,11 +106,19 @@ def control_problem(value: str, field: str, *, allow: str = "", what: str = "pla
     index = find_control(value, allow)
     if index is None:
         return None
-    return Problem(
-        field,
-        f"contains a control character {_describe(value[index])} at character {index + 1}; "
-        f"use {what} without control characters",
-    )
+    char, position = _describe(value[index]), str(index + 1)
+    message = _CONTROL_MESSAGES.get(what)
+    if message is None:
+        return Problem(
+            field,
+            _(
+                "contains a control character {char} at character {position}; use {what} without control characters",
+                char=char,
+                position=position,
+                what=what,
+            ),
+        )
+    return Problem(field, _(message, char=char, position=position))
 
 
 def clean_line(value: str, field: str, limit: int | None = None) -> str:
@@ -107,7 +133,18 @@ def clean_line(value: str, field: str, limit: int | None = None) -> str:
     value = value.strip()
     if limit is not None and len(value) > limit:
         raise ValidationFailed(
-            f"{field} too long", (Problem(field, f"{len(value):,} characters; at most {limit:,} are allowed"),)
+            f"{field} too long",
+            (
+                Problem(
+                    field,
+                    _n(
+                        "{n} character; at most {limit} are allowed",
+                        "{n} characters; at most {limit} are allowed",
+                        len(value),
+                        limit=i18n.integer(limit),
+                    ),
+                ),
+            ),
         )
     return value
 
@@ -123,7 +160,18 @@ def clean_text(value: str, field: str, limit: int) -> str:
         raise ValidationFailed(f"{field}: control character", (problem,))
     if len(value) > limit:
         raise ValidationFailed(
-            f"{field} too long", (Problem(field, f"{len(value):,} characters; at most {limit:,} are kept"),)
+            f"{field} too long",
+            (
+                Problem(
+                    field,
+                    _n(
+                        "{n} character; at most {limit} are kept",
+                        "{n} characters; at most {limit} are kept",
+                        len(value),
+                        limit=i18n.integer(limit),
+                    ),
+                ),
+            ),
         )
     return value
 

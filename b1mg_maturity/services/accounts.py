@@ -16,6 +16,7 @@ from b1mg_maturity import audit, notify, sign_in_failures, user_sessions
 from b1mg_maturity.auth import hash_password, verify_password
 from b1mg_maturity.domain import GlobalRole, SystemRole
 from b1mg_maturity.errors import AuthenticationFailed, Conflict, PermissionDenied, Problem, ValidationFailed
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.permissions import Actor, require_admin, require_coordinator
 from b1mg_maturity.services.base import UseCases
 from b1mg_maturity.services.checks import clean_username, require_global_role, require_system_role
@@ -23,8 +24,9 @@ from b1mg_maturity.services.views import UserView, user_view
 from b1mg_maturity.storage.models import AppSecret, HealthSystem, Membership, PasswordReset, User, utcnow
 from b1mg_maturity.text_rules import clean_line, find_control
 
-DEACTIVATED = "This account is deactivated. Ask your administrator to reactivate it."
-INVALID_RESET_LINK = (
+# Marked for the catalogue here, translated where they are raised or shown (``_(INVALID_RESET_LINK)``).
+DEACTIVATED = N_("This account is deactivated. Ask your administrator to reactivate it.")
+INVALID_RESET_LINK = N_(
     "This link does not work: it was already used, it expired, or a newer link replaced it. "
     "Ask your administrator for a new one."
 )
@@ -64,7 +66,7 @@ class AccountUseCases(UseCases):
         purpose): read, close, verify, then record the outcome atomically.
         """
         settings = self.settings
-        refused = AuthenticationFailed("Wrong username or password.")
+        refused = AuthenticationFailed(_("Wrong username or password."))
         name = username.strip().lower()
         key = sign_in_failures.name_key(name)
         now = utcnow()
@@ -85,7 +87,7 @@ class AccountUseCases(UseCases):
         if correct and not active:
             # Said only to whoever knows the password: a wrong one gets the usual answer, so this tells
             # nobody else that the name exists.
-            raise AuthenticationFailed(DEACTIVATED)
+            raise AuthenticationFailed(_(DEACTIVATED))
         with self.db.transaction() as session:
             if correct and account is not None:
                 paused = sign_in_failures.record_success(session, key, now=now)
@@ -122,7 +124,7 @@ class AccountUseCases(UseCases):
     def end_sessions(self, actor_id: int, username: str) -> int:
         """An administrator ends every session of a user (signed out everywhere); returns how many."""
         with self.writing_as(actor_id) as (session, actor):
-            require_admin(actor, "end other people's sessions")
+            require_admin(actor, N_("end other people's sessions"))
             user = self.user_by_name(session, username)
             ended = user_sessions.end_all(session, user.id)
             audit.record(session, actor, "end_sessions", "user", user.username, new={"sessions": ended})
@@ -134,7 +136,7 @@ class AccountUseCases(UseCases):
         """The My account form: the current password, the new one twice.  Every other session of the user ends."""
         if new_password != new_password_again:
             raise ValidationFailed(
-                "passwords differ", (Problem("new password", "the two new passwords are not the same"),)
+                "passwords differ", (Problem("new password", _("the two new passwords are not the same")),)
             )
         username = self.actor(actor_id).username
         self.change_password(
@@ -160,7 +162,7 @@ class AccountUseCases(UseCases):
         now = utcnow()
         with self.reading_as(actor_id) as (session, actor):
             if username.strip().lower() != actor.username:
-                require_admin(actor, "set other people's passwords")
+                require_admin(actor, N_("set other people's passwords"))
             user = self.user_by_name(session, username)
             user_id, old_hash = user.id, user.password_hash
             own = user.id == actor.user_id
@@ -172,7 +174,7 @@ class AccountUseCases(UseCases):
         if must_prove and not verify_password(old_hash, current_password or ""):
             with self.db.transaction() as session:  # counted like a wrong password at sign-in
                 sign_in_failures.record_failure(session, key, self.settings, now=now)
-            raise AuthenticationFailed("Your current password is not right; the password was not changed.")
+            raise AuthenticationFailed(_("Your current password is not right; the password was not changed."))
         with self.db.transaction() as session:
             changed = session.execute(
                 update(User)
@@ -185,7 +187,7 @@ class AccountUseCases(UseCases):
             )
             if changed.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict(
-                    "The password was changed by someone else a moment ago; nothing was changed.",
+                    _("The password was changed by someone else a moment ago; nothing was changed."),
                     yours=None,
                     theirs=None,
                     current_version=0,
@@ -198,10 +200,12 @@ class AccountUseCases(UseCases):
     def set_active(self, actor_id: int, username: str, active: bool) -> None:
         """Deactivate an account (it cannot sign in, and every session of it ends) or reactivate it."""
         with self.writing_as(actor_id) as (session, actor):
-            require_admin(actor, "deactivate or reactivate accounts")
+            require_admin(actor, N_("deactivate or reactivate accounts"))
             user = self.user_by_name(session, username)
             if user.id == actor.user_id and not active:
-                raise ValidationFailed("own account", (Problem("username", "you cannot deactivate your own account"),))
+                raise ValidationFailed(
+                    "own account", (Problem("username", _("you cannot deactivate your own account")),)
+                )
             if user.is_active == active:
                 return
             user.is_active = active
@@ -233,11 +237,16 @@ class AccountUseCases(UseCases):
         expires_at = now + dt.timedelta(hours=self.settings.password_reset_hours)
         link = notify.app_link(self.settings.public_url, "reset-password", token=token)
         with self.writing_as(actor_id) as (session, actor):
-            require_admin(actor, "issue password-reset links")
+            require_admin(actor, N_("issue password-reset links"))
             user = self.user_by_name(session, username)
             if not user.is_active:
                 raise ValidationFailed(
-                    "inactive", (Problem("user", f"{user.username} is deactivated; reactivate the account first"),)
+                    "inactive",
+                    (
+                        Problem(
+                            "user", _("{username} is deactivated; reactivate the account first", username=user.username)
+                        ),
+                    ),
                 )
             revoked = _revoke_reset_links(session, user.id, now)
             session.add(
@@ -284,10 +293,10 @@ class AccountUseCases(UseCases):
         """
         if new_password != new_password_again:
             raise ValidationFailed(
-                "passwords differ", (Problem("new password", "the two new passwords are not the same"),)
+                "passwords differ", (Problem("new password", _("the two new passwords are not the same")),)
             )
         if not _token_shape(token):
-            raise AuthenticationFailed(INVALID_RESET_LINK)
+            raise AuthenticationFailed(_(INVALID_RESET_LINK))
         new_hash = hash_password(new_password)
         digest = token_hash(token)
         now = utcnow()
@@ -309,7 +318,7 @@ class AccountUseCases(UseCases):
                 else 0
             )
             if user is None or not user.is_active or claimed != 1:
-                raise AuthenticationFailed(INVALID_RESET_LINK)
+                raise AuthenticationFailed(_(INVALID_RESET_LINK))
             user.password_hash = new_hash
             user.version += 1
             ended = user_sessions.end_all(session, user.id)
@@ -378,13 +387,13 @@ class AccountUseCases(UseCases):
         with self.db.transaction() as session:
             if actor_id is None:
                 if session.scalars(select(User).where(User.global_role == GlobalRole.ADMIN)).first():
-                    raise PermissionDenied("An administrator exists: sign in as one to add users.")
+                    raise PermissionDenied(_("An administrator exists: sign in as one to add users."))
                 actor = None
             else:
                 actor = self.load_actor(session, actor_id)
-                require_admin(actor, "add users")
+                require_admin(actor, N_("add users"))
             if session.scalars(select(User).where(User.username == username)).first():
-                raise ValidationFailed("exists", (Problem("username", f"'{username}' is taken"),))
+                raise ValidationFailed("exists", (Problem("username", _("'{username}' is taken", username=username)),))
             user = User(
                 username=username,
                 display_name=clean_line(display_name, "display_name", 200) or username,
@@ -407,7 +416,7 @@ class AccountUseCases(UseCases):
     def set_global_role(self, actor_id: int, username: str, role: str) -> None:
         require_global_role(role)
         with self.writing_as(actor_id) as (session, actor):
-            require_admin(actor, "change roles")
+            require_admin(actor, N_("change roles"))
             user = self.user_by_name(session, username)
             old = user.global_role
             user.global_role = role
@@ -424,9 +433,9 @@ class AccountUseCases(UseCases):
         with self.writing_as(actor_id) as (session, actor):
             system = self.system_by_code(session, health_system_code)
             if role == SystemRole.COORDINATOR:
-                require_admin(actor, "appoint coordinators")
+                require_admin(actor, N_("appoint coordinators"))
             else:
-                require_coordinator(actor, system.id, "give roles in this health system")
+                require_coordinator(actor, system.id, N_("give roles in this health system"))
             user = self.user_by_name(session, username)
             exists = session.scalars(
                 select(Membership).where(
@@ -447,7 +456,7 @@ class AccountUseCases(UseCases):
 
     def revoke(self, actor_id: int, username: str, health_system_code: str, role: str) -> None:
         with self.writing_as(actor_id) as (session, actor):
-            require_admin(actor, "remove roles")
+            require_admin(actor, N_("remove roles"))
             system = self.system_by_code(session, health_system_code)
             user = self.user_by_name(session, username)
             membership = session.scalars(
@@ -470,7 +479,7 @@ class AccountUseCases(UseCases):
 
     def list_users(self, actor_id: int) -> list[UserView]:
         with self.reading_as(actor_id) as (session, actor):
-            require_admin(actor, "list users")
+            require_admin(actor, N_("list users"))
             codes = dict(session.execute(select(HealthSystem.id, HealthSystem.code)).all())
             return [
                 UserView(

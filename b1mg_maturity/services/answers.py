@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from b1mg_maturity import audit
 from b1mg_maturity.edits import CONSENSUS, RATING, TARGET, FieldEdit, RecordFields, normalise_links
 from b1mg_maturity.errors import Conflict, PermissionDenied
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.permissions import Actor, can_read_all_ratings, require_coordinate, require_rate, require_read
 from b1mg_maturity.services.base import AnyRow, RoundAccess, UseCases, round_access_query
 from b1mg_maturity.services.checks import (
@@ -39,6 +40,16 @@ class _Current:
 
 
 @dataclass(frozen=True)
+class _RecordWords:
+    """What people read about one kind of record (whole sentences: each language words them its own way)."""
+
+    removed: str
+    changed: str
+    same_moment: str
+    may_not_set: str = ""  # as it follows "You may not" (records a coordinator sets)
+
+
+@dataclass(frozen=True)
 class _VersionedRecord:
     """One kind of per-indicator record with a version counter (rating, consensus, target), and its statements.
 
@@ -51,6 +62,7 @@ class _VersionedRecord:
     entity: str
     action: str
     fields: RecordFields
+    words: _RecordWords
     experts_own: bool = False  # a rating belongs to the expert who gives it
 
     def keys(self, round_id: int, indicator_id: str, actor: Actor) -> dict[str, Any]:
@@ -127,13 +139,46 @@ class _Saved:
     columns: Mapping[str, Any]  # the record's stored values after the save
 
 
-_RATINGS = _VersionedRecord(Rating, "rating", "rate", RATING, experts_own=True)
+_RATINGS = _VersionedRecord(
+    Rating,
+    "rating",
+    "rate",
+    RATING,
+    _RecordWords(
+        removed=N_("This rating was removed since you opened it."),
+        changed=N_("Someone changed this rating since you opened it."),
+        same_moment=N_("Someone saved this rating at the same moment."),
+    ),
+    experts_own=True,
+)
 
 
-_CONSENSUS = _VersionedRecord(Consensus, "consensus", "set_consensus", CONSENSUS)
+_CONSENSUS = _VersionedRecord(
+    Consensus,
+    "consensus",
+    "set_consensus",
+    CONSENSUS,
+    _RecordWords(
+        removed=N_("This consensus was removed since you opened it."),
+        changed=N_("Someone changed this consensus since you opened it."),
+        same_moment=N_("Someone saved this consensus at the same moment."),
+        may_not_set=N_("set the consensus in this round"),
+    ),
+)
 
 
-_TARGETS = _VersionedRecord(Target, "target", "set_target", TARGET)
+_TARGETS = _VersionedRecord(
+    Target,
+    "target",
+    "set_target",
+    TARGET,
+    _RecordWords(
+        removed=N_("This target was removed since you opened it."),
+        changed=N_("Someone changed this target since you opened it."),
+        same_moment=N_("Someone saved this target at the same moment."),
+        may_not_set=N_("set the target in this round"),
+    ),
+)
 
 _QUESTIONNAIRE_VERSIONS = cast(Table, QuestionnaireVersion.__table__)
 _QUESTIONNAIRE_TEXT = select(_QUESTIONNAIRE_VERSIONS.c.yaml_text).where(
@@ -161,11 +206,9 @@ class _SaveRequest:
         return any(before[column] != value for column, value in self.record.describe(self.seen).items())
 
     def conflict(self, current: _Current | None) -> Conflict:
-        entity = self.record.entity
+        words = self.record.words
         return Conflict(
-            f"This {entity} was removed since you opened it."
-            if current is None
-            else f"Someone changed this {entity} since you opened it.",
+            _(words.removed) if current is None else _(words.changed),
             yours=self.shown,
             theirs=None if current is None else self.record.describe(current.columns),
             current_version=0 if current is None else current.version,
@@ -236,10 +279,10 @@ class AnswerUseCases(UseCases):
     def all_ratings(self, actor_id: int, round_id: int) -> list[RatingView]:
         """Every expert's ratings (coordinator and admin only: the consensus view)."""
         with self.reading_as(actor_id) as (session, actor):
-            _, facts = self.load_round(session, round_id)
+            _round, facts = self.load_round(session, round_id)
             require_read(actor, facts)
             if not can_read_all_ratings(actor, facts):
-                raise PermissionDenied("You may not see other experts' ratings.")
+                raise PermissionDenied(_("You may not see other experts' ratings."))
             rows = session.execute(
                 select(Rating, User.username)
                 .join(User, User.id == Rating.expert_id)
@@ -357,7 +400,7 @@ class AnswerUseCases(UseCases):
             # Two first saves raced (PostgreSQL): the other one won; show it.
             theirs = self._current(record, round_id, indicator_id, actor_id)
             raise Conflict(
-                f"Someone saved this {record.entity} at the same moment.",
+                _(record.words.same_moment),
                 yours=shown,
                 theirs=theirs[0] if theirs else None,
                 current_version=theirs[1] if theirs else 0,
@@ -368,7 +411,7 @@ class AnswerUseCases(UseCases):
         if save.record.experts_own:
             require_rate(access.actor, access.facts)
         else:
-            require_coordinate(access.actor, access.facts, f"set the {save.record.entity} in this round")
+            require_coordinate(access.actor, access.facts, save.record.words.may_not_set)
         self.require_editable(access.facts)
         questionnaire = questionnaire_by_hash(
             access.questionnaire_hash,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit
 from b1mg_maturity.errors import ImportFailed, Problem, ValidationFailed
+from b1mg_maturity.i18n import N_
 from b1mg_maturity.permissions import (
     Actor,
     require_coordinate,
@@ -156,7 +157,7 @@ def _open_for_answers(
     actor = services.load_actor(session, actor_id)
     round_, facts = services.load_round(session, round_id, lock="share" if writing else False)
     if mode == "consensus":
-        require_coordinate(actor, facts, "import consensus levels into this round")
+        require_coordinate(actor, facts, N_("import consensus levels into this round"))
     else:
         require_rate(actor, facts)
     services.require_editable(round_)

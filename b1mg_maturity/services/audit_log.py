@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from b1mg_maturity.audit_text import ANSWER_ENTITIES, AuditLine, Names, readable
 from b1mg_maturity.domain import SystemRole
+from b1mg_maturity.i18n import N_
 from b1mg_maturity.permissions import Actor, require_admin, require_coordinate
 from b1mg_maturity.services.base import UseCases
 from b1mg_maturity.services.questionnaires import questionnaire_of
@@ -37,9 +38,9 @@ class AuditUseCases(UseCases):
         with self.reading_as(actor_id) as (session, actor):
             if round_id is not None:
                 _, facts = self.load_round(session, round_id)
-                require_coordinate(actor, facts, "read this round's history")
+                require_coordinate(actor, facts, N_("read this round's history"))
             else:
-                require_admin(actor, "read the audit log")
+                require_admin(actor, N_("read the audit log"))
             query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
             if round_id is not None:
                 query = query.where(AuditEntry.round_id == round_id)
@@ -79,7 +80,7 @@ class AuditUseCases(UseCases):
             scope = _scope(actor)
             if round_id is not None:
                 _, facts = self.load_round(session, round_id)
-                require_coordinate(actor, facts, "read this round's history")
+                require_coordinate(actor, facts, N_("read this round's history"))
             query = select(AuditEntry).where(scope).order_by(AuditEntry.id.desc()).limit(limit + 1)
             if round_id is not None:
                 query = query.where(AuditEntry.round_id == round_id)
@@ -125,7 +126,7 @@ def _scope(actor: Actor) -> ColumnElement[bool]:
         return true()
     systems = _coordinated(actor)
     if not systems:
-        require_admin(actor, "read the audit log")
+        require_admin(actor, N_("read the audit log"))
     their_rounds = select(AssessmentRound.id).where(AssessmentRound.health_system_id.in_(systems))
     return or_(AuditEntry.health_system_id.in_(systems), AuditEntry.round_id.in_(their_rounds))
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from b1mg_maturity.domain import EDITABLE_STATUSES, GlobalRole, RoundStatus
 from b1mg_maturity.errors import InvalidState, NotFound, PermissionDenied
+from b1mg_maturity.i18n import _
 from b1mg_maturity.notify import Mail
 from b1mg_maturity.permissions import Actor, RoundFacts
 from b1mg_maturity.settings import Settings, get_settings
@@ -153,7 +154,7 @@ class UseCases:
             return Actor(OPERATOR_ID, "operator", GlobalRole.ADMIN)
         rows = list(rows)
         if not rows or rows[0].user_id is None or not rows[0].is_active:
-            raise PermissionDenied("Your account is not active; sign in again.")
+            raise PermissionDenied(_("Your account is not active; sign in again."))
         roles: dict[int, set[str]] = {}
         for row in rows:
             if row.role is not None:
@@ -287,31 +288,34 @@ class UseCases:
         """Refused unless the round (an :class:`AssessmentRound` or its :class:`RoundFacts`) may still change."""
         if round_.status not in EDITABLE_STATUSES:
             raise InvalidState(
-                f"This round is {RoundStatus.label_of(round_.status).lower()} and locked; an administrator can reopen it."
+                _(
+                    "This round is {status} and locked; an administrator can reopen it.",
+                    status=RoundStatus.label_of(round_.status).lower(),
+                )
             )
 
     @staticmethod
     def user_by_name(session: Session, username: str) -> User:
         if find_control(username) is not None:  # never sent to the database (PostgreSQL refuses NUL)
-            raise NotFound(f"No user '{username.encode('unicode_escape').decode('ascii')}'.")
+            raise NotFound(_("No user '{username}'.", username=username.encode("unicode_escape").decode("ascii")))
         user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
         if user is None:
-            raise NotFound(f"No user '{username}'.")
+            raise NotFound(_("No user '{username}'.", username=username))
         return user
 
     @staticmethod
     def system_by_code(session: Session, code: str) -> HealthSystem:
         if find_control(code) is not None:  # never sent to the database (PostgreSQL refuses NUL)
-            raise NotFound(f"No health system '{code.encode('unicode_escape').decode('ascii')}'.")
+            raise NotFound(_("No health system '{code}'.", code=code.encode("unicode_escape").decode("ascii")))
         system = session.scalars(select(HealthSystem).where(HealthSystem.code == code.strip().upper())).first()
         if system is None:
-            raise NotFound(f"No health system '{code}'.")
+            raise NotFound(_("No health system '{code}'.", code=code))
         return system
 
 
 def _no_round() -> PermissionDenied:
     # Same words as a refusal: a missing round and someone else's round look alike.
-    return PermissionDenied("You may not open this round.")
+    return PermissionDenied(_("You may not open this round."))
 
 
 def _frozen(roles: Mapping[int, set[str]]) -> dict[int, frozenset[str]]:

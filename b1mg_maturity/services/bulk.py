@@ -25,6 +25,7 @@ from b1mg_maturity import audit
 from b1mg_maturity.auth import hash_password
 from b1mg_maturity.domain import RATING_ROLES, GlobalRole
 from b1mg_maturity.errors import InvalidState, PermissionDenied, Problem, ValidationFailed
+from b1mg_maturity.i18n import N_
 from b1mg_maturity.permissions import require_admin, require_coordinate
 from b1mg_maturity.services.checks import (
     MAX_EVIDENCE_CHARS,
@@ -104,7 +105,7 @@ def add_accounts(services: Services, actor_id: int, accounts: Sequence[NewAccoun
     password_hash = hash_password(password)
     with services.db.transaction() as session:
         actor = services.load_actor(session, actor_id)
-        require_admin(actor, "add users")
+        require_admin(actor, N_("add users"))
         taken = sorted(session.scalars(select(User.username).where(User.username.in_(names))))
         if taken:
             raise ValidationFailed("exists", tuple(Problem("username", f"'{n}' is taken") for n in taken))
@@ -187,7 +188,7 @@ def write_round_answers(
     with services.db.transaction() as session:
         actor = services.load_actor(session, actor_id)
         round_, facts = services.load_round(session, round_id, lock=True)
-        require_coordinate(actor, facts, "write this round's answers")
+        require_coordinate(actor, facts, N_("write this round's answers"))
         services.require_editable(round_)
         for model in (Rating, Consensus, Target):
             existing = session.scalar(select(func.count()).select_from(model).where(model.round_id == round_id))

@@ -8,13 +8,14 @@ from b1mg_maturity import text_rules
 from b1mg_maturity.domain import GlobalRole, SystemRole
 from b1mg_maturity.edits import normalise_links
 from b1mg_maturity.errors import Problem, ValidationFailed, located
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.text_rules import clean_text
 
 MAX_EVIDENCE_CHARS = text_rules.MAX_EVIDENCE_CHARS
 MAX_RATIONALE_CHARS = text_rules.MAX_RATIONALE_CHARS
 MAX_USERNAME_CHARS = 80
-USERNAME_RULE = "use 1-80 letters, digits, '.', '_', '-' or '@'"
+USERNAME_RULE = N_("use 1-80 letters, digits, '.', '_', '-' or '@'")
 
 
 def answer_problems(
@@ -29,14 +30,24 @@ def answer_problems(
     problems = []
     if not questionnaire.has_indicator(indicator_id):
         problems.append(
-            Problem("indicator_id", f"no indicator '{indicator_id}' in {questionnaire.id} {questionnaire.version}")
+            Problem(
+                "indicator_id",
+                _(
+                    "no indicator '{indicator}' in {questionnaire} {version}",
+                    indicator=indicator_id,
+                    questionnaire=questionnaire.id,
+                    version=questionnaire.version,
+                ),
+            )
         )
     for field, value in (("level", level), ("target", target)):
         if value is not None and value not in questionnaire.scale:
             expected = f"{questionnaire.min_level}-{questionnaire.max_level}"
-            problems.append(Problem(field, f"{value} is not a level; expected {expected}"))
+            problems.append(
+                Problem(field, _("{value} is not a level; expected {expected}", value=value, expected=expected))
+            )
     if not_applicable and level is not None:
-        problems.append(Problem("level", "choose a level or 'not applicable', not both"))
+        problems.append(Problem("level", _("choose a level or 'not applicable', not both")))
     return problems
 
 
@@ -98,7 +109,7 @@ def clean_links(links: Sequence[str]) -> tuple[str, ...]:
 def username_problem(username: str) -> Problem | None:
     name = username.strip().lower()
     valid = 0 < len(name) <= MAX_USERNAME_CHARS and all(c.isalnum() or c in "._-@" for c in name)
-    return None if valid else Problem("username", USERNAME_RULE)
+    return None if valid else Problem("username", _(USERNAME_RULE))
 
 
 def clean_username(username: str) -> str:
@@ -111,7 +122,7 @@ def clean_username(username: str) -> str:
 
 def global_role_problem(role: str) -> Problem | None:
     expected = ", ".join(r.value for r in GlobalRole)
-    return None if role in set(GlobalRole) else Problem("role", f"expected one of {expected}")
+    return None if role in set(GlobalRole) else Problem("role", _("expected one of {expected}", expected=expected))
 
 
 def require_global_role(role: str) -> None:
@@ -123,4 +134,4 @@ def require_global_role(role: str) -> None:
 def require_system_role(role: str) -> None:
     if role not in set(SystemRole):
         expected = ", ".join(r.value for r in SystemRole)
-        raise ValidationFailed("bad role", (Problem("role", f"expected one of {expected}"),))
+        raise ValidationFailed("bad role", (Problem("role", _("expected one of {expected}", expected=expected)),))

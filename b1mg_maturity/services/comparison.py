@@ -24,6 +24,7 @@ from b1mg_maturity.comparison.rounds import PublishedRound, ScoredRound
 from b1mg_maturity.consensus import effective_answers
 from b1mg_maturity.domain import RoundPeriod, RoundStatus
 from b1mg_maturity.errors import PermissionDenied
+from b1mg_maturity.i18n import _
 from b1mg_maturity.permissions import Actor, RoundFacts, can_read_round, require_read, sees_names
 from b1mg_maturity.scoring import ScoreCard, score
 from b1mg_maturity.services.base import UseCases
@@ -120,7 +121,7 @@ def programme_overview(services: Services, actor_id: int, *, min_group_size: int
     with services.db.reading() as session:
         actor = services.load_actor(session, actor_id)
         if not sees_names(actor):
-            raise PermissionDenied("You may not see the programme overview (analysts and administrators only).")
+            raise PermissionDenied(_("You may not see the programme overview (analysts and administrators only)."))
         registered = len(list(session.scalars(select(HealthSystem.id))))
         scored = _score_rounds(services, session, _published_rounds(session))
         progress: dict[tuple[RoundPeriod, str], int] = {}

@@ -37,7 +37,9 @@ from typing import Any, cast
 
 from sqlalchemy import Table, func, select, update
 
+from b1mg_maturity import i18n
 from b1mg_maturity.errors import InvalidState
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.notify import Mail, MailFailure, MailKind, SmtpConfig, SmtpConnection
 from b1mg_maturity.permissions import require_admin, require_coordinator
 from b1mg_maturity.services.base import UseCases
@@ -50,10 +52,12 @@ log = logging.getLogger(__name__)
 _OUTBOX = cast(Table, OutboxMail.__table__)
 SENDING = "(being sent)"  # ``last_error`` while a deliverer holds the row (``sent_at`` is then the claim time)
 SECRET_KINDS = frozenset({MailKind.PASSWORD_RESET})  # bodies hold a one-time link: blanked once sent
-INTERRUPTED = "the sending was interrupted (the app stopped)"
-NOBODY = "nobody it concerns has an e-mail address"
+# Reasons stored in English as ``last_error`` (marked for the catalogue: shown translated by state_words).
+INTERRUPTED = N_("the sending was interrupted (the app stopped)")
+NOBODY = N_("nobody it concerns has an e-mail address")
 MAX_AGE = dt.timedelta(days=1)  # an unsent mail older than this is not sent any more
-TOO_OLD = "it was written more than a day ago and is not sent any more"
+TOO_OLD = N_("it was written more than a day ago and is not sent any more")
+_STORED_REASONS = frozenset({INTERRUPTED, NOBODY, TOO_OLD})
 
 
 class MailState(StrEnum):
@@ -93,32 +97,37 @@ class Delivery:
     error: str | None  # why it failed, or which recipients the server refused although it was sent
 
 
-NO_SERVER = "No mail server is set up: copy this message and send it yourself."
+NO_SERVER = N_("No mail server is set up: copy this message and send it yourself.")
 
 
 def state_words(mail: OutboxEntry, now: dt.datetime | None = None) -> str:
     """Where the mail stands, in one sentence (the round's page and ``mail outbox`` say the same)."""
     match mail.state:
         case MailState.SENT:
-            return f"Sent {_when(mail.sent_at, now)}." if mail.sent_at else "Sent."
+            return _sent_when(mail.sent_at, now) if mail.sent_at else _("Sent.")
         case MailState.SENDING:
-            return "Being sent now."
+            return _("Being sent now.")
         case MailState.WAITING:
-            return "Waiting to be sent."
+            return _("Waiting to be sent.")
         case MailState.RETRYING:
-            return f"Could not be sent: {mail.last_error}; it will be tried again."
+            return _("Could not be sent: {error}; it will be tried again.", error=_reason(mail.last_error))
         case MailState.GAVE_UP:
-            return f"Not sent: {mail.last_error}. Copy it and send it yourself."
+            return _("Not sent: {error}. Copy it and send it yourself.", error=_reason(mail.last_error))
         case MailState.TO_COPY:
-            return NO_SERVER
+            return _(NO_SERVER)
 
 
-def _when(at: dt.datetime, now: dt.datetime | None) -> str:
+def _reason(error: str | None) -> str:
+    """A stored reason in the reader's language when it is one of ours (a mail server's words stay as they are)."""
+    return _(error) if error in _STORED_REASONS else str(error)
+
+
+def _sent_when(at: dt.datetime, now: dt.datetime | None) -> str:
     at = at.astimezone(dt.UTC)
     today = (now or utcnow()).astimezone(dt.UTC).date()
     if at.date() == today:
-        return f"at {at:%H:%M} UTC"
-    return f"on {at.day} {at:%b %Y} at {at:%H:%M} UTC"
+        return _("Sent at {time} UTC.", time=f"{at:%H:%M}")
+    return _("Sent on {date} at {time} UTC.", date=i18n.date(at, "medium"), time=f"{at:%H:%M}")
 
 
 def smtp_config(settings: Settings) -> SmtpConfig | None:
@@ -356,7 +365,7 @@ class MailUseCases(UseCases):
         """The round's mails, newest first, for its coordinators and administrators."""
         with self.reading_as(actor_id) as (session, actor):
             _, facts = self.load_round(session, round_id)
-            require_coordinator(actor, facts.health_system_id, "see this round's messages")
+            require_coordinator(actor, facts.health_system_id, N_("see this round's messages"))
             rows = session.execute(
                 select(_OUTBOX)
                 .where(_OUTBOX.c.round_id == round_id)
@@ -368,16 +377,16 @@ class MailUseCases(UseCases):
     def outbox(self, actor_id: int, limit: int = 50) -> list[OutboxEntry]:
         """Every recent mail, newest first (administrators; ``b1mg-maturity mail outbox``)."""
         with self.reading_as(actor_id) as (session, actor):
-            require_admin(actor, "see the outbox")
+            require_admin(actor, N_("see the outbox"))
             rows = session.execute(select(_OUTBOX).order_by(_OUTBOX.c.id.desc()).limit(max(1, limit))).all()
         return self._entries(rows)
 
     def send_pending_mail(self, actor_id: int) -> list[Delivery]:
         """Deliver the unsent mails now, in this thread (administrators; ``b1mg-maturity mail send``)."""
         actor = self.actor(actor_id)
-        require_admin(actor, "send the outbox")
+        require_admin(actor, N_("send the outbox"))
         if not self.mail_configured():
-            raise InvalidState("No mail server is set up: set B1MG_SMTP_HOST (and the other B1MG_SMTP_ settings).")
+            raise InvalidState(_("No mail server is set up: set B1MG_SMTP_HOST (and the other B1MG_SMTP_ settings)."))
         return deliver_pending(self.db, self.settings)
 
     def _entries(self, rows: Sequence[Any]) -> list[OutboxEntry]:

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit
 from b1mg_maturity.errors import Problem, ValidationFailed
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.permissions import Actor, require_admin, require_read
 from b1mg_maturity.questionnaire import BUNDLED_MLM, Questionnaire, load_questionnaire
+from b1mg_maturity.questionnaire.translation import localized
 from b1mg_maturity.services.base import UseCases
 from b1mg_maturity.services.views import QuestionnaireVersionView
 from b1mg_maturity.storage.models import AssessmentRound, QuestionnaireVersion
@@ -35,11 +37,13 @@ def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
 
 
 def questionnaire_by_hash(content_hash: str, yaml_text: Callable[[], str]) -> Questionnaire:
-    """The parsed questionnaire with this content hash; ``yaml_text`` is called only when this process has not parsed it."""
+    """The questionnaire with this content hash, in the language of the work at hand where a translation gives
+    it (ids, levels and weights are the same in every language); ``yaml_text`` is called only when this
+    process has not parsed it."""
     cached = _by_hash.get(content_hash)
     if cached is None:
         cached = _by_hash[content_hash] = _parse_questionnaire(yaml_text())
-    return cached
+    return localized(cached)
 
 
 class QuestionnaireUseCases(UseCases):
@@ -49,7 +53,7 @@ class QuestionnaireUseCases(UseCases):
         with self.db.transaction() as session:
             actor = None if actor_id is None else self.load_actor(session, actor_id)
             if actor is not None:
-                require_admin(actor, "add questionnaire versions")
+                require_admin(actor, N_("add questionnaire versions"))
             return self.register(session, actor, questionnaire, yaml_text)
 
     @staticmethod
@@ -67,7 +71,16 @@ class QuestionnaireUseCases(UseCases):
         if same_label is not None:
             raise ValidationFailed(
                 "version exists with other content",
-                (Problem("version", f"{q.id} {q.version} is registered with other content; raise the version"),),
+                (
+                    Problem(
+                        "version",
+                        _(
+                            "{questionnaire} {version} is registered with other content; raise the version",
+                            questionnaire=q.id,
+                            version=q.version,
+                        ),
+                    ),
+                ),
             )
         row = QuestionnaireVersion(
             questionnaire_id=q.id, version=q.version, content_hash=q.content_hash, title=q.title, yaml_text=yaml_text
@@ -92,7 +105,7 @@ class QuestionnaireUseCases(UseCases):
     def list_questionnaire_versions(self, actor_id: int) -> list[QuestionnaireVersionView]:
         """Every registered questionnaire version, newest first, with how many rounds use it (admin only)."""
         with self.reading_as(actor_id) as (session, actor):
-            require_admin(actor, "list questionnaire versions")
+            require_admin(actor, N_("list questionnaire versions"))
             used = dict(
                 session.execute(
                     select(AssessmentRound.questionnaire_version_id, func.count()).group_by(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from b1mg_maturity import audit
 from b1mg_maturity.domain import CLOSED_STATUSES, RATING_ROLES, RoundStatus
 from b1mg_maturity.errors import ImportFailed, PermissionDenied, Problem, QuestionnaireError
+from b1mg_maturity.i18n import N_
 from b1mg_maturity.interchange.round_document import (
     ConsensusEntry,
     ExpertRating,
@@ -71,7 +72,7 @@ def export_round(services: Services, actor_id: int, round_id: int) -> RoundDocum
     with services.db.reading() as session:
         actor = services.load_actor(session, actor_id)
         round_, facts = services.load_round(session, round_id)
-        require_coordinate(actor, facts, "export this round")
+        require_coordinate(actor, facts, N_("export this round"))
         names = dict(session.execute(select(User.id, User.username)).all())
         displays = dict(session.execute(select(User.id, User.display_name)).all())
         expert_ids = sorted(facts.expert_ids, key=lambda i: names[i])
@@ -193,7 +194,7 @@ def import_round(
     with services.db.transaction() as session:
         actor = services.load_actor(session, actor_id)
         system = services.system_by_code(session, code)
-        require_coordinator(actor, system.id, "import rounds for this health system")
+        require_coordinator(actor, system.id, N_("import rounds for this health system"))
 
         questionnaire = _document_questionnaire(document, problems)
         registered = session.scalars(
@@ -207,7 +208,7 @@ def import_round(
             )
         if registered is None and questionnaire is not None:
             try:
-                require_admin(actor, "add questionnaire versions")
+                require_admin(actor, N_("add questionnaire versions"))
             except PermissionDenied:
                 problems.append(
                     Problem(

@@ -12,6 +12,7 @@ from b1mg_maturity import audit
 from b1mg_maturity.consensus import effective_answers
 from b1mg_maturity.domain import EDITABLE_STATUSES, RATING_ROLES, GlobalRole, RoundPeriod, RoundStatus, round_name
 from b1mg_maturity.errors import InvalidState, NotFound, Problem, ValidationFailed
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.notify import MailKind, app_link, invitation_mail, status_mail
 from b1mg_maturity.permissions import (
     PUBLISH,
@@ -66,7 +67,8 @@ class RoundUseCases(QuestionnaireUseCases):
             label = clean_line(label, "label")
             if not label or len(label) > MAX_LABEL_CHARS:
                 raise ValidationFailed(
-                    "bad label", (Problem("label", f"give the round a name of 1-{MAX_LABEL_CHARS} characters"),)
+                    "bad label",
+                    (Problem("label", _("give the round a name of 1-{limit} characters", limit=MAX_LABEL_CHARS)),),
                 )
             period, free_label, name = RoundPeriod(round_date.year), "", label
         else:
@@ -75,9 +77,9 @@ class RoundUseCases(QuestionnaireUseCases):
         qv_id = questionnaire_version_id or self.bundled_questionnaire_id()
         with self.writing_as(actor_id) as (session, actor):
             system = self.system_by_code(session, health_system_code)
-            require_coordinator(actor, system.id, "open rounds for this health system")
+            require_coordinator(actor, system.id, N_("open rounds for this health system"))
             if session.get(QuestionnaireVersion, qv_id) is None:
-                raise NotFound(f"No questionnaire version {qv_id}.")
+                raise NotFound(_("No questionnaire version {id}.", id=qv_id))
             taken = session.scalars(
                 select(AssessmentRound).where(
                     AssessmentRound.health_system_id == system.id, AssessmentRound.label == name
@@ -121,16 +123,20 @@ class RoundUseCases(QuestionnaireUseCases):
     def _copy_answers(self, session: Session, actor: Actor, source_id: int, round_: AssessmentRound) -> None:
         """Start from the previous round: its consensus (or experts' median) becomes this round's consensus."""
         source, facts = self.load_round(session, source_id)
-        require_coordinate(actor, facts, "copy from that round")
+        require_coordinate(actor, facts, N_("copy from that round"))
         if source.health_system_id != round_.health_system_id:
-            raise ValidationFailed("other system", (Problem("copy_from", "copy only from the same health system"),))
+            raise ValidationFailed("other system", (Problem("copy_from", _("copy only from the same health system")),))
         if source.questionnaire_version_id != round_.questionnaire_version_id:
             raise ValidationFailed(
                 "other questionnaire",
-                (Problem("copy_from", "that round used another questionnaire version; its answers cannot be copied"),),
+                (
+                    Problem(
+                        "copy_from", _("that round used another questionnaire version; its answers cannot be copied")
+                    ),
+                ),
             )
         questionnaire = questionnaire_of(source.questionnaire_version)
-        answers, _ = effective_answers(
+        answers, _basis = effective_answers(
             questionnaire,
             session.scalars(select(Rating).where(Rating.round_id == source.id)),
             session.scalars(select(Consensus).where(Consensus.round_id == source.id)),
@@ -216,7 +222,7 @@ class RoundUseCases(QuestionnaireUseCases):
         """The experts (and coordinators) of a health system, for its coordinator to invite."""
         with self.reading_as(actor_id) as (session, actor):
             system = self.system_by_code(session, health_system_code)
-            require_coordinator(actor, system.id, "invite experts of this health system")
+            require_coordinator(actor, system.id, N_("invite experts of this health system"))
             users = session.scalars(
                 select(User)
                 .join(Membership, Membership.user_id == User.id)
@@ -233,9 +239,9 @@ class RoundUseCases(QuestionnaireUseCases):
     def invite_expert(self, actor_id: int, round_id: int, username: str) -> None:
         with self.writing_as(actor_id) as (session, actor):
             round_, facts = self.load_round(session, round_id, lock="share")  # no invitation lands after submit
-            require_coordinate(actor, facts, "invite experts to this round")
+            require_coordinate(actor, facts, N_("invite experts to this round"))
             if round_.status not in RATING_STATUSES:  # review closes the experts' part: an invitee could not rate
-                raise InvalidState("Experts are invited while the round is a draft; this one is already in review.")
+                raise InvalidState(_("Experts are invited while the round is a draft; this one is already in review."))
             user = self.user_by_name(session, username)
             member_roles = {m.role for m in user.memberships if m.health_system_id == round_.health_system_id}
             if not member_roles & RATING_ROLES:
@@ -244,8 +250,11 @@ class RoundUseCases(QuestionnaireUseCases):
                     (
                         Problem(
                             "username",
-                            f"'{user.username}' is not an expert of {round_.health_system.code}; "
-                            "give them the expert role first",
+                            _(
+                                "'{username}' is not an expert of {system}; give them the expert role first",
+                                username=user.username,
+                                system=round_.health_system.code,
+                            ),
                         ),
                     ),
                 )
@@ -275,7 +284,7 @@ class RoundUseCases(QuestionnaireUseCases):
     def display_name_of(session: Session, actor: Actor) -> str:
         """How a mail names the person who acts (the command-line operator: "An administrator")."""
         user = session.get(User, actor.user_id) if actor.user_ref is not None else None
-        return user.display_name or user.username if user is not None else "An administrator"
+        return user.display_name or user.username if user is not None else _("An administrator")
 
     def uninvite_expert(self, actor_id: int, round_id: int, username: str) -> int:
         """Take an invitation back (draft or in review); returns how many of the expert's ratings went with it.
@@ -285,7 +294,7 @@ class RoundUseCases(QuestionnaireUseCases):
         """
         with self.writing_as(actor_id) as (session, actor):
             round_, facts = self.load_round(session, round_id, lock=True)
-            require_coordinate(actor, facts, "uninvite experts from this round")
+            require_coordinate(actor, facts, N_("uninvite experts from this round"))
             self.require_editable(round_)
             user = self.user_by_name(session, username)
             invitation = session.scalars(
@@ -293,7 +302,8 @@ class RoundUseCases(QuestionnaireUseCases):
             ).first()
             if invitation is None:
                 raise ValidationFailed(
-                    "not invited", (Problem("username", f"'{user.username}' is not invited to this round"),)
+                    "not invited",
+                    (Problem("username", _("'{username}' is not invited to this round", username=user.username)),),
                 )
             ratings = session.scalars(
                 select(Rating)
@@ -350,12 +360,16 @@ class RoundUseCases(QuestionnaireUseCases):
         with self.writing_as(actor_id) as (session, actor):
             round_, facts = self.load_round(session, round_id, lock=True)
             if move.admin_only:
-                require_admin(actor, f"move rounds to {to.label.lower()}")
+                require_admin(actor, N_("move rounds to {status}"), status=to.label.lower())
             else:
-                require_coordinate(actor, facts, f"move this round to {to.label.lower()}")
+                require_coordinate(actor, facts, N_("move this round to {status}"), status=to.label.lower())
             if round_.status not in move.allowed_from:
                 raise InvalidState(
-                    f"A round that is {RoundStatus.label_of(round_.status).lower()} cannot move to {to.label.lower()}."
+                    _(
+                        "A round that is {status} cannot move to {to}.",
+                        status=RoundStatus.label_of(round_.status).lower(),
+                        to=to.label.lower(),
+                    )
                 )
             old = round_.status
             now = utcnow()
@@ -416,5 +430,5 @@ class RoundUseCases(QuestionnaireUseCases):
     def reopen(self, actor_id: int, round_id: int, reason: str) -> RoundView:
         reason = clean_text(reason, "reason", 2_000)
         if not reason.strip():
-            raise ValidationFailed("reason needed", (Problem("reason", "say why the round is reopened"),))
+            raise ValidationFailed("reason needed", (Problem("reason", _("say why the round is reopened")),))
         return self._change_status(actor_id, round_id, REOPEN, reason=reason)

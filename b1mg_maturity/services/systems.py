@@ -7,6 +7,7 @@ from sqlalchemy import select
 from b1mg_maturity import audit
 from b1mg_maturity.errors import Problem, ValidationFailed
 from b1mg_maturity.geography import resolve
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.permissions import coordinates, require_admin
 from b1mg_maturity.services.base import UseCases
 from b1mg_maturity.services.views import HealthSystemView, system_view
@@ -21,9 +22,11 @@ class SystemUseCases(UseCases):
     def add_health_system(self, actor_id: int, code: str, *, demo_name: str | None = None) -> HealthSystemView:
         place = resolve(code, demo_name=demo_name)
         with self.writing_as(actor_id) as (session, actor):
-            require_admin(actor, "add health systems")
+            require_admin(actor, N_("add health systems"))
             if session.scalars(select(HealthSystem).where(HealthSystem.code == place.code)).first():
-                raise ValidationFailed("exists", (Problem("code", f"health system {place.code} already exists"),))
+                raise ValidationFailed(
+                    "exists", (Problem("code", _("health system {code} already exists", code=place.code)),)
+                )
             system = HealthSystem(
                 code=place.code,
                 name=place.name,

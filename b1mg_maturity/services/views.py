@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from b1mg_maturity import i18n
 from b1mg_maturity.domain import EDITABLE_STATUSES, Basis, RoundPeriod
+from b1mg_maturity.i18n import _, _n
 from b1mg_maturity.scoring import ScoreCard
 from b1mg_maturity.storage.models import AssessmentRound, HealthSystem, Rating, User
 
@@ -94,15 +96,18 @@ class RoundScores:
     def summary(self) -> str:
         agreed = sum(1 for v in self.basis.values() if v == Basis.CONSENSUS)
         median = sum(1 for v in self.basis.values() if v == Basis.EXPERTS_MEDIAN)
+        # A noun phrase, as it follows "Scores are based on".
         if agreed and not median:
-            return "consensus levels"
+            return _("consensus levels")
         if median and not agreed:
-            return "the median of the experts' levels (no consensus recorded yet)"
+            return _("the median of the experts' levels (no consensus recorded yet)")
         if not agreed and not median:
-            return "no ratings yet"
-        return (
-            f"consensus levels for {agreed} indicators and the median of the experts' levels "
-            f"for {median} without consensus"
+            return _("no ratings yet")
+        return _n(
+            "consensus levels for {n} indicator and the median of the experts' levels for {median} without consensus",
+            "consensus levels for {n} indicators and the median of the experts' levels for {median} without consensus",
+            agreed,
+            median=i18n.integer(median),
         )
 
 
