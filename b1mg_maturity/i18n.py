@@ -104,6 +104,15 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_in_words(code: str) -> str:
+    """The language's name as the current language writes it in a sentence ("French", "français", "Französisch")."""
+    from babel import Locale
+
+    if code == PSEUDO_LANGUAGE:
+        return pseudo("Pseudo-language")
+    return Locale.parse(code).get_display_name(_babel_locale(current())) or code
+
+
 # --- messages ------------------------------------------------------------------------------------
 
 

@@ -312,6 +312,7 @@ def translation_files(base: Questionnaire, folder: Path = BUNDLED_DIR) -> Iterab
 
 
 _bundled: dict[str, dict[str, QuestionnaireTranslation]] = {}  # by the questionnaire's content hash
+_by_version: dict[tuple[str, str, str], QuestionnaireTranslation] = {}  # (id, version, language): those read
 
 
 def bundled_translations(base: Questionnaire) -> dict[str, QuestionnaireTranslation]:
@@ -323,6 +324,7 @@ def bundled_translations(base: Questionnaire) -> dict[str, QuestionnaireTranslat
             translation = _read_if_of(path, base)
             if translation is not None:
                 found[translation.language] = translation
+                _by_version[(base.id, base.version, translation.language)] = translation
         _bundled[base.content_hash] = found
     return found
 
@@ -403,6 +405,22 @@ class TranslationNote:
     shown_in: str  # the language the questionnaire's texts are shown in
     draft: bool  # a draft translation (not yet reviewed by a native-speaking domain expert) is shown
     coverage: Coverage | None
+
+
+def shown_note(shown: Questionnaire, language: str | None = None) -> TranslationNote | None:
+    """What to tell a reader of ``language`` about ``shown`` (a questionnaire as :func:`localized` gave it):
+    that it is shown in another language, or in a draft translation; None when there is nothing to say."""
+    from b1mg_maturity import i18n
+
+    code = language or i18n.current()
+    if code == i18n.PSEUDO_LANGUAGE:
+        return None
+    if shown.language != code:
+        return TranslationNote(code, shown.language, draft=False, coverage=None)
+    translation = _by_version.get((shown.id, shown.version, code))
+    if translation is None or not translation.is_draft:
+        return None
+    return TranslationNote(code, code, draft=True, coverage=None)
 
 
 def translation_note(base: Questionnaire, language: str | None = None) -> TranslationNote | None:
