@@ -8,7 +8,9 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from b1mg_maturity import i18n
 from b1mg_maturity.domain import MAX_FREE_LABEL_CHARS, RoundPeriod, RoundStatus, period_choices, round_name
+from b1mg_maturity.i18n import N_, _, _n, _p
 from b1mg_maturity.permissions import NOTHING, Capabilities, Page
 from b1mg_maturity.services import RoundView, Services
 from b1mg_maturity.ui.context import app_services, current_user
@@ -21,7 +23,7 @@ def render() -> None:
     user = current_user()
     if user is None:
         return
-    st.title("My assessments")
+    st.title(_("My assessments"))
     _next_steps(services, user.id)
     rounds = attempt(lambda: services.list_rounds(user.id)) or []
     coordinated = attempt(lambda: services.coordinated_systems(user.id)) or []
@@ -29,7 +31,7 @@ def render() -> None:
         _open_round_form(services, user.id, coordinated, rounds)
     if not rounds:
         st.info(
-            "You take part in no assessment round yet. A coordinator of your health system invites you to one.",
+            _("You take part in no assessment round yet. A coordinator of your health system invites you to one."),
             icon=":material/info:",
         )
         return
@@ -37,7 +39,7 @@ def render() -> None:
     offers = attempt(lambda: services.capabilities_by_round(user.id)) or {}
     st.dataframe(_overview(services, user.id, rounds, changes), hide_index=True, width="stretch")
     _domain_key(services, user.id, rounds[0].id)
-    st.subheader("Open a round")
+    st.subheader(_("Open a round"))
     for round_ in rounds[:30]:
         _round_card(services, user.id, round_, offers.get(round_.id, NOTHING))
 
@@ -47,16 +49,16 @@ def _next_steps(services: Services, user_id: int) -> None:
     steps = attempt(lambda: services.next_steps(user_id))
     if steps is None:
         return
-    st.subheader("What to do next")
+    st.subheader(_("What to do next"))
     if not steps:
-        st.caption("Nothing is waiting for you now.")
+        st.caption(_("Nothing is waiting for you now."))
         return
     for number, step in enumerate(steps):
         with st.container(border=True, key=f"next-step-{number}"):
             text_col, link_col = st.columns([3, 1], vertical_alignment="center")
             text_col.markdown(escape_markdown(step.text))
             with link_col:
-                link(step.page, step.link_label or "Open", round_id=step.round_id, icon=":material/arrow_forward:")
+                link(step.page, step.link_label or _("Open"), round_id=step.round_id, icon=":material/arrow_forward:")
 
 
 def _overview(
@@ -70,17 +72,22 @@ def _overview(
         last = changes.get(round_.id)
         rows.append(
             {
-                "Health system": f"{round_.health_system.name} ({round_.health_system.code})",
-                "Round": round_.label,
-                "Date": round_.round_date,
-                "Status": RoundStatus.label_of(round_.status),
-                "Answered": f"{done / total:.0%}" if total else "–",
-                "Per domain": " · ".join(f"{domain} {d}/{t}" for domain, (d, t) in progress.items()),
-                "Last change": last.strftime("%Y-%m-%d %H:%M UTC") if last else "",
+                _(SYSTEM): f"{round_.health_system.name} ({round_.health_system.code})",
+                _(ROUND): round_.label,
+                _(DATE): round_.round_date,
+                _(STATUS): RoundStatus.label_of(round_.status),
+                _(ANSWERED): i18n.percent(done / total) if total else "–",
+                _(PER_DOMAIN): " · ".join(f"{domain} {d}/{t}" for domain, (d, t) in progress.items()),
+                _(LAST_CHANGE): last.strftime("%Y-%m-%d %H:%M UTC") if last else "",
             }
         )
     frame = pd.DataFrame(rows)
     return frame
+
+
+# The overview's column names, as people read them (translated where the table is made).
+SYSTEM, ROUND, DATE, STATUS = N_("Health system"), N_("Round"), N_("Date"), N_("Status")
+ANSWERED, PER_DOMAIN, LAST_CHANGE = N_("Answered"), N_("Per domain"), N_("Last change")
 
 
 def _domain_key(services: Services, user_id: int, round_id: int) -> None:
@@ -90,7 +97,10 @@ def _domain_key(services: Services, user_id: int, round_id: int) -> None:
         return
     names = " · ".join(f"{d.id} {escape_markdown(d.title)}" for d in loaded[0].domains)
     st.caption(
-        f"Answered: indicators with a level or “not applicable”, of all. Per domain: answered of all in {names}."
+        _(
+            "Answered: indicators with a level or “not applicable”, of all. Per domain: answered of all in {domains}.",
+            domains=names,
+        )
     )
 
 
@@ -104,13 +114,13 @@ def _round_card(services: Services, user_id: int, round_: RoundView, may: Capabi
         )
         with actions:
             if may.may_rate:
-                link(Page.RATE, "Rate", round_id=round_.id, icon=":material/rate_review:")
+                link(Page.RATE, _p("page title", "Rate"), round_id=round_.id, icon=":material/rate_review:")
             elif may.may_reopen_part:
-                link(Page.RATE, "My part (finished)", round_id=round_.id, icon=":material/task_alt:")
+                link(Page.RATE, _("My part (finished)"), round_id=round_.id, icon=":material/task_alt:")
             if may.may_coordinate:
-                link(Page.CONSENSUS, "Consensus", round_id=round_.id, icon=":material/handshake:")
+                link(Page.CONSENSUS, _("Consensus"), round_id=round_.id, icon=":material/handshake:")
             if may.may_see_results:
-                link(Page.RESULTS, "Results", round_id=round_.id, icon=":material/insights:")
+                link(Page.RESULTS, _("Results"), round_id=round_.id, icon=":material/insights:")
         if may.may_invite:
             _invite(services, user_id, round_)
 
@@ -119,67 +129,76 @@ def _invite(services: Services, user_id: int, round_: RoundView) -> None:
     invited = set(attempt(lambda: services.experts_of(user_id, round_.id)) or [])
     candidates = [u for u in attempt(lambda: services.invitable_experts(user_id, round_.health_system.code)) or []]
     open_seats = [u for u in candidates if u.username not in invited]
-    with st.expander(f"Experts: {len(invited)} invited"):
+    with st.expander(_n("Experts: {n} invited", "Experts: {n} invited", len(invited))):
         if invited:
             st.write(", ".join(sorted(invited)))
         if not open_seats:
-            st.caption("Every expert of this health system is invited. An administrator adds new experts.")
+            st.caption(_("Every expert of this health system is invited. An administrator adds new experts."))
             return
         # A form: choosing experts reruns nothing, so the expander stays open until "Invite" is pressed.
         with st.form(f"invite-form-{round_.id}", border=False):
             chosen = st.multiselect(
-                "Invite experts",
+                _("Invite experts"),
                 open_seats,
                 format_func=lambda u: f"{u.display_name} ({u.username})",
                 key=f"invite-{round_.id}",
             )
-            pressed = st.form_submit_button("Invite")
+            pressed = st.form_submit_button(_("Invite"))
         if pressed and chosen:
             for expert in chosen:
                 attempt(partial(services.invite_expert, user_id, round_.id, expert.username))
             st.rerun()
         elif pressed:
-            st.warning("Choose one or more experts first.", icon=":material/info:")
+            st.warning(_("Choose one or more experts first."), icon=":material/info:")
+
+
+HALVES = {0: N_("whole year"), 1: N_("January to June"), 2: N_("July to December")}
 
 
 def _open_round_form(services: Services, user_id: int, systems: list, rounds: list[RoundView]) -> None:  # type: ignore[type-arg]
-    with st.expander("Open a new assessment round", icon=":material/add_circle:"):
+    with st.expander(_("Open a new assessment round"), icon=":material/add_circle:"):
         system = st.selectbox(
-            "Health system", systems, format_func=lambda s: f"{s.name} ({s.code})", key="open-round-system"
+            _("Health system"), systems, format_func=lambda s: f"{s.name} ({s.code})", key="open-round-system"
         )
         today = dt.date.today()
         periods = period_choices(today.year)
-        halves = {0: "whole year", 1: "January to June", 2: "July to December"}
         period_col, label_col = st.columns([1, 2])
         period = period_col.selectbox(
-            "Period",
+            _("Period"),
             periods,
             index=periods.index(RoundPeriod(today.year)),
-            format_func=lambda p: f"{p.text} ({halves[p.half]})",
+            format_func=lambda p: f"{p.text} ({_(HALVES[p.half])})",
             key="open-round-period",
-            help="The year the round takes stock of, or one half of it. Rounds are compared by period.",
+            help=_("The year the round takes stock of, or one half of it. Rounds are compared by period."),
         )
         free_label = label_col.text_input(
-            "Free label (optional)",
+            _("Free label (optional)"),
             max_chars=MAX_FREE_LABEL_CHARS,
-            placeholder="for example: Spring check",
+            placeholder=_("for example: Spring check"),
             key="open-round-label",
-            help="Needed only to tell apart two rounds of the same period.",
+            help=_("Needed only to tell apart two rounds of the same period."),
         )
-        st.caption(f"The round will be called **{escape_markdown(round_name(period, free_label.strip()))}**.")
-        when = st.date_input("Date", value=today, key="open-round-date", help="The day the round starts.")
+        st.caption(
+            _(
+                "The round will be called **{name}**.",
+                name=escape_markdown(round_name(period, free_label.strip())),
+            )
+        )
+        when = st.date_input(_("Date"), value=today, key="open-round-date", help=_("The day the round starts."))
         earlier = [r for r in rounds if system is not None and r.health_system.code == system.code]
         copy_from = st.selectbox(
-            "Start from the answers of",
+            _("Start from the answers of"),
             [None, *earlier],
             format_func=lambda r: (
-                "Nothing: start empty" if r is None else f"{r.label} ({RoundStatus.label_of(r.status).lower()})"
+                _("Nothing: start empty") if r is None else f"{r.label} ({RoundStatus.label_of(r.status).lower()})"
             ),
-            help="Copies the consensus levels (or the experts' median where none was agreed), "
-            "rationales and targets of an earlier round as this round's starting point.",
+            help=_(
+                "Copies the consensus levels (or the experts' median where none was agreed), "
+                "rationales and targets of an earlier round as this round's starting point."
+            ),
             key="open-round-copy",
         )
-        submitted = st.button("Open round", type="primary", key="open-round-submit")
+        submitted = st.button(_("Open round"), type="primary", key="open-round-submit")
         if submitted and system is not None:
             created = attempt(
                 lambda: services.open_round(
@@ -193,7 +212,7 @@ def _open_round_form(services: Services, user_id: int, systems: list, rounds: li
             )
             if created is not None:
                 st.success(
-                    f"Opened {escape_markdown(created.label)}. Invite the experts below.",
+                    _("Opened {round}. Invite the experts below.", round=escape_markdown(created.label)),
                     icon=":material/check_circle:",
                 )
                 st.rerun()

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from b1mg_maturity import i18n
 from b1mg_maturity.charts import describe, domain_radar
 from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes
 from b1mg_maturity.questionnaire import Indicator, Questionnaire, load_bundled
 from b1mg_maturity.report.context import build_report_context
@@ -34,7 +36,7 @@ from b1mg_maturity.scoring import Answer, GroupScore, ScoreCard, score
 from b1mg_maturity.settings import get_settings  # a visitor has no services: the setting is read here, at the edge
 from b1mg_maturity.ui.context import current_user
 from b1mg_maturity.ui.feedback import show_error
-from b1mg_maturity.ui.widgets import band_text, headline_metrics, score_text
+from b1mg_maturity.ui.widgets import band_text, coverage_sentence, headline_metrics, score_text
 
 NOT_ANSWERED = "not-answered"
 NOT_APPLICABLE = "not-applicable"
@@ -42,9 +44,18 @@ NO_TARGET = "no-target"  # not None: a selectbox shows None as "nothing chosen y
 Choice = str | int
 
 
-@st.cache_resource(show_spinner="Loading the questionnaire…")
+LOADING = N_("Loading the questionnaire…")
+
+
 def bundled_questionnaire() -> Questionnaire:
-    """The bundled MLM questionnaire, loaded once per server process."""
+    """The bundled MLM questionnaire, loaded once per server process (a spinner in the user's language
+    while the first run loads it)."""
+    with st.spinner(_(LOADING)):
+        return _bundled_questionnaire()
+
+
+@st.cache_resource(show_spinner=False)
+def _bundled_questionnaire() -> Questionnaire:
     return load_bundled()
 
 
@@ -62,34 +73,41 @@ ANSWERS_NAME = "quick-assessment-answers"
 
 def render() -> None:
     questionnaire = bundled_questionnaire()
-    st.title("Quick assessment")
+    st.title(_("Quick assessment"))
     st.caption(questionnaire.title)
     signed_in = current_user() is not None
     keep = (
-        "To work on it with your team, saved and shared, open a round under *My assessments* and import the file."
+        _("To work on it with your team, saved and shared, open a round under *My assessments* and import the file.")
         if signed_in
-        else "To run a real assessment round with your team, saved and shared, sign in "
-        "(your administrator gives you an account) and import the file there."
+        else _(
+            "To run a real assessment round with your team, saved and shared, sign in "
+            "(your administrator gives you an account) and import the file there."
+        )
     )
     st.info(
-        "**Nothing you enter here is kept on the server.** Your ratings stay in this browser tab only, and are "
-        "gone when you reload it, close it or open another page. To keep them, download the answers file "
-        f"(CSV or Excel) below the results. {keep}",
+        _(
+            "**Nothing you enter here is kept on the server.** Your ratings stay in this browser tab only, and are "
+            "gone when you reload it, close it or open another page. To keep them, download the answers file "
+            "(CSV or Excel) below the results. {keep}",
+            keep=keep,
+        ),
         icon=":material/info:",
     )
     st.text_input(
-        "Health system (optional)",
+        _("Health system (optional)"),
         max_chars=120,
         key=NAME_KEY,
-        placeholder="for example: Norway",
-        help="Shown on the PDF report. Not stored.",
+        placeholder=_("for example: Norway"),
+        help=_("Shown on the PDF report. Not stored."),
     )
     results = st.container()
 
-    st.header("Rate the indicators", divider="gray")
+    st.header(_("Rate the indicators"), divider="gray")
     st.markdown(
-        "For each indicator choose the level that best describes your health system today, "
-        "*Not applicable* if it does not apply, and optionally the level you aim for."
+        _(
+            "For each indicator choose the level that best describes your health system today, "
+            "*Not applicable* if it does not apply, and optionally the level you aim for."
+        )
     )
     answers: dict[str, Answer] = {}
     for domain in questionnaire.domains:
@@ -119,8 +137,8 @@ def _indicator_input(questionnaire: Questionnaire, indicator: Indicator) -> Answ
     """Show one indicator's widgets; its answer, or None while nothing is chosen."""
     options: list[Choice] = [NOT_ANSWERED, NOT_APPLICABLE, *indicator.levels]
     labels: Mapping[Choice, str] = {
-        NOT_ANSWERED: "Not answered",
-        NOT_APPLICABLE: "Not applicable",
+        NOT_ANSWERED: _("Not answered"),
+        NOT_APPLICABLE: _("Not applicable"),
         **{level: _level_text(questionnaire, level) for level in indicator.levels},
     }
     with st.container(border=True):
@@ -138,12 +156,14 @@ def _indicator_input(questionnaire: Questionnaire, indicator: Indicator) -> Answ
         targets: list[Choice] = [NO_TARGET, *indicator.levels]
         with aim:
             target = st.selectbox(
-                "Target level",
+                _("Target level"),
                 targets,
-                format_func=lambda option: "No target" if option == NO_TARGET else _level_text(questionnaire, option),
+                format_func=lambda option: (
+                    _("No target") if option == NO_TARGET else _level_text(questionnaire, option)
+                ),
                 key=target_key(indicator.id),
                 disabled=not rated,
-                help="The level you aim for. Choose a current level first.",
+                help=_("The level you aim for. Choose a current level first."),
             )
     if isinstance(choice, int):
         return Answer(level=choice, target=target if isinstance(target, int) else None)
@@ -154,52 +174,62 @@ def _indicator_input(questionnaire: Questionnaire, indicator: Indicator) -> Answ
 
 def _coverage_text(group: GroupScore) -> str:
     cov = group.coverage
-    return f"{cov.answered} of {cov.applicable}"
+    return _("{answered} of {applicable}", answered=i18n.integer(cov.answered), applicable=i18n.integer(cov.applicable))
 
 
 def _results(questionnaire: Questionnaire, card: ScoreCard) -> None:
     overall = card.overall
-    st.header("Results", divider="gray")
+    st.header(_("Results"), divider="gray")
     headline_metrics(questionnaire, card)
-    st.caption(
-        f"{overall.coverage.answered} of {overall.coverage.applicable} applicable indicators answered, "
-        f"{overall.coverage.not_applicable} not applicable, {overall.coverage.unanswered} still open."
-    )
+    st.caption(coverage_sentence(overall.coverage))
     if overall.score is None:
-        st.info("Rate at least one indicator below to see the domain chart and scores.", icon=":material/bar_chart:")
+        st.info(_("Rate at least one indicator below to see the domain chart and scores."), icon=":material/bar_chart:")
         return
 
     fig = domain_radar(card, questionnaire)
-    st.plotly_chart(fig, theme=None, config={"displaylogo": False}, alt="Radar chart of the domain scores")
-    with st.expander("Chart as text"):
+    st.plotly_chart(fig, theme=None, config={"displaylogo": False}, alt=_("Radar chart of the domain scores"))
+    with st.expander(_("Chart as text")):
         st.write(describe(fig))
     st.dataframe(
         _domain_table(questionnaire, card),
         hide_index=True,
         placeholder="—",
         column_config={
-            "Domain": st.column_config.TextColumn(width="large", help="Roman code and name of the domain"),
-            "Score": st.column_config.NumberColumn(format="%.2f"),
-            "Band": st.column_config.TextColumn(help="Maturity level fully reached: the score rounded down"),
-            "Target": st.column_config.NumberColumn(format="%.2f", help="Where no target is set, the current level"),
-            "Answered": st.column_config.TextColumn(help="Answered of the applicable indicators in the domain"),
-            "Coverage": st.column_config.ProgressColumn(format="%d%%", min_value=0, max_value=100),
+            _(DOMAIN): st.column_config.TextColumn(width="large", help=_("Roman code and name of the domain")),
+            _(SCORE): st.column_config.NumberColumn(format="%.2f"),
+            _(BAND): st.column_config.TextColumn(help=_("Maturity level fully reached: the score rounded down")),
+            _(TARGET): st.column_config.NumberColumn(
+                format="%.2f", help=_("Where no target is set, the current level")
+            ),
+            _(ANSWERED): st.column_config.TextColumn(help=_("Answered of the applicable indicators in the domain")),
+            _(COVERAGE): st.column_config.ProgressColumn(format="%d%%", min_value=0, max_value=100),
         },
-        alt="Domain scores, bands, targets and coverage",
+        alt=_("Domain scores, bands, targets and coverage"),
     )
-    st.caption("A dash: nothing rated in that domain yet.")
+    st.caption(_("A dash: nothing rated in that domain yet."))
+
+
+# The domain table's column names, as people read them (translated where the table is made).
+DOMAIN, SCORE, BAND, TARGET, ANSWERED, COVERAGE = (
+    N_("Domain"),
+    N_("Score"),
+    N_("Band"),
+    N_("Target"),
+    N_("Answered"),
+    N_("Coverage"),
+)
 
 
 def _domain_table(questionnaire: Questionnaire, card: ScoreCard) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "Domain": group.name,
-                "Score": group.score,
-                "Band": band_text(questionnaire, group),
-                "Target": group.target,
-                "Answered": _coverage_text(group),
-                "Coverage": round(100 * group.coverage.ratio),
+                _(DOMAIN): group.name,
+                _(SCORE): group.score,
+                _(BAND): band_text(questionnaire, group),
+                _(TARGET): group.target,
+                _(ANSWERED): _coverage_text(group),
+                _(COVERAGE): round(100 * group.coverage.ratio),
             }
             for group in card.domains
         ]
@@ -208,24 +238,38 @@ def _domain_table(questionnaire: Questionnaire, card: ScoreCard) -> pd.DataFrame
 
 def _summary(questionnaire: Questionnaire, card: ScoreCard) -> None:
     overall = card.overall
-    st.markdown("**Your quick assessment**")
-    st.markdown(f"Overall score: **{score_text(overall.score)}**  \nBand: **{band_text(questionnaire, overall)}**")
-    st.progress(overall.coverage.ratio, text=f"{_coverage_text(overall)} applicable indicators answered")
-    st.caption("Not kept on the server: download the answers file to keep them.")
+    st.markdown(_("**Your quick assessment**"))
+    st.markdown(
+        _("Overall score: **{score}**", score=score_text(overall.score))
+        + "  \n"
+        + _("Band: **{band}**", band=band_text(questionnaire, overall))
+    )
+    st.progress(
+        overall.coverage.ratio,
+        text=_n(
+            "{answered} of {n} applicable indicator answered",
+            "{answered} of {n} applicable indicators answered",
+            overall.coverage.applicable,
+            answered=i18n.integer(overall.coverage.answered),
+        ),
+    )
+    st.caption(_("Not kept on the server: download the answers file to keep them."))
 
 
 # --- downloads: the answers file and the PDF, made from what is on screen, never stored --------------
 
 
 def _downloads(questionnaire: Questionnaire, answers: Mapping[str, Answer], card: ScoreCard) -> None:
-    st.subheader("Take your answers with you")
+    st.subheader(_("Take your answers with you"))
     st.caption(
-        "The answers file has one row per indicator (level, target); a round imports it as it is. "
-        "The PDF is the readiness report of these answers."
+        _(
+            "The answers file has one row per indicator (level, target); a round imports it as it is. "
+            "The PDF is the readiness report of these answers."
+        )
     )
     columns = st.columns(3)
     columns[0].download_button(
-        "Answers (CSV)",
+        _("Answers (CSV)"),
         data=answers_csv_bytes(questionnaire, answers),
         file_name=f"{ANSWERS_NAME}.csv",
         mime="text/csv",
@@ -234,7 +278,7 @@ def _downloads(questionnaire: Questionnaire, answers: Mapping[str, Answer], card
         on_click="ignore",
     )
     columns[1].download_button(
-        "Answers (Excel)",
+        _("Answers (Excel)"),
         data=lambda: answers_xlsx_bytes(questionnaire, answers),  # made when clicked: it takes a moment
         file_name=f"{ANSWERS_NAME}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -260,13 +304,13 @@ def report_context(
         questionnaire,
         card,
         RoundInfo(
-            health_system_name=system_name.strip() or "Your health system",
-            label="Quick assessment",
+            health_system_name=system_name.strip() or _("Your health system"),
+            label=_("Quick assessment"),
             date=today,
             status=RoundStatus.DRAFT.value,
         ),
-        basis_summary="the levels chosen in a quick assessment (one person's view, not a team's consensus)",
-        basis={iid: "quick assessment" for iid, a in answers.items() if a.answered or a.not_applicable},
+        basis_summary=_("the levels chosen in a quick assessment (one person's view, not a team's consensus)"),
+        basis={iid: _("quick assessment") for iid, a in answers.items() if a.answered or a.not_applicable},
         generated_on=today,
         min_coverage=min_coverage,
     )
@@ -299,7 +343,7 @@ def _pdf(context: ReportContext) -> None:
             jobs.cache.path(key).unlink(missing_ok=True)
     if job is not None and job.pdf is not None:
         st.download_button(
-            "Report (PDF)",
+            _("Report (PDF)"),
             data=job.pdf,
             file_name=report_file_name(context),
             mime="application/pdf",
@@ -315,13 +359,15 @@ def _pdf(context: ReportContext) -> None:
     if job is not None and (failure := job.future.exception()) is not None:
         show_error(failure)
     st.button(
-        "Prepare the PDF report",
+        _("Prepare the PDF report"),
         key="quick-pdf-prepare",
         icon=":material/picture_as_pdf:",
         on_click=_start_pdf,
         args=(context, key),
-        help="Made in the background from the answers on screen: keep rating meanwhile if you like "
-        "(a change asks for a new report).",
+        help=_(
+            "Made in the background from the answers on screen: keep rating meanwhile if you like "
+            "(a change asks for a new report)."
+        ),
     )
 
 
@@ -337,6 +383,9 @@ def _pdf_progress() -> None:
         st.rerun()
     assert job is not None
     st.info(
-        f"Preparing the report… about half a minute ({int(time.monotonic() - job.started)} s so far).",
+        _(
+            "Preparing the report… about half a minute ({seconds} s so far).",
+            seconds=i18n.integer(int(time.monotonic() - job.started)),
+        ),
         icon=":material/hourglass_top:",
     )
