@@ -16,6 +16,7 @@ import re
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -35,6 +36,9 @@ from b1mg_maturity.services.round_transfer import export_round, round_json
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
 from b1mg_maturity.ui.feedback import announce, attempt, escape_markdown, show_error
 from b1mg_maturity.ui.widgets import coverage_sentence, headline_metrics, round_picker, score_text
+
+if TYPE_CHECKING:
+    from streamlit.elements.lib.column_types import ColumnConfig
 
 log = logging.getLogger("b1mg_maturity.ui")
 
@@ -197,7 +201,7 @@ def _group_rows(groups: tuple[Score, ...], name: str) -> pd.DataFrame:
     )
 
 
-def group_columns() -> dict[str, object]:
+def group_columns() -> dict[str, ColumnConfig]:
     """The score tables' column settings, keyed by the columns' names in the current language."""
     return {
         _(SCORE): st.column_config.NumberColumn(format="%.2f"),
