@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: run test test-deps setup lint types unit check-clean clean bench
+.PHONY: run test test-deps setup lint types unit check-clean clean bench catalogues
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,15 @@ test: lint types unit
 # table of all of them; exits non-zero when one failed (benchmarks/__main__.py).
 bench: setup test-deps
 	$(BIN)/python -m benchmarks
+
+# The message catalogues (README "Adding a language"): every message of the code and the report templates into
+# locales/messages.pot, then each language's catalogue brought up to date (new messages empty, changed ones
+# marked fuzzy for a translator to check).  The app compiles the catalogues itself when it starts.
+CATALOGUE_KEYWORDS := -k _ -k _n:1,2 -k _p:1c,2 -k N_
+catalogues: setup
+	$(BIN)/pybabel extract -F babel.cfg $(CATALOGUE_KEYWORDS) --sort-by-file --omit-header --no-wrap \
+		-o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-wrap --ignore-obsolete --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
