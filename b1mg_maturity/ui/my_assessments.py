@@ -67,8 +67,8 @@ def _overview(
     rows = []
     for round_ in rounds:
         progress = attempt(partial(services.progress, user_id, round_.id)) or {}
-        done = sum(d for d, _ in progress.values())
-        total = sum(t for _, t in progress.values())
+        done = sum(d for d, _total in progress.values())
+        total = sum(t for _done, t in progress.values())
         last = changes.get(round_.id)
         rows.append(
             {

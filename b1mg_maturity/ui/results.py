@@ -394,11 +394,11 @@ def _downloads(services: Services, user: UserView, round_: RoundView, context: R
     stem = _file_stem(round_)
 
     def answers_csv() -> bytes:
-        questionnaire, answers, _ = services.round_answers(user.id, round_.id)
+        questionnaire, answers, _unused = services.round_answers(user.id, round_.id)
         return answers_csv_bytes(questionnaire, answers)
 
     def answers_xlsx() -> bytes:
-        questionnaire, answers, _ = services.round_answers(user.id, round_.id)
+        questionnaire, answers, _unused = services.round_answers(user.id, round_.id)
         return answers_xlsx_bytes(questionnaire, answers)
 
     columns = st.columns(4)
