@@ -19,44 +19,45 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.domain import RoundStatus, SystemRole
+from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.interchange.spreadsheet_safety import neutralise
 
 ANSWER_ENTITIES = ("rating", "consensus", "target")  # their key is "<round>/<indicator>[/<expert>]"
 
 ACTIONS = {
-    "rate": "Rated",
-    "set_consensus": "Set the consensus",
-    "set_target": "Set a target",
-    "import_ratings": "Imported ratings",
-    "import_consensus": "Imported the consensus",
-    "import_targets": "Imported targets",
-    "open": "Opened the round",
-    "copy_answers": "Copied answers from an earlier round",
-    "import": "Imported the round",
-    "invite": "Invited an expert",
-    "uninvite": "Uninvited an expert",
-    "finish": "Marked their part finished",
-    "reopen_part": "Reopened their part",
-    "status_draft": "Moved back to draft",
-    "status_in_review": "Sent to review",
-    "status_submitted": "Submitted",
-    "status_published": "Published",
-    "add": "Added",
-    "grant": "Gave a role",
-    "revoke": "Took a role away",
-    "set_role": "Changed the global role",
-    "activate": "Reactivated the account",
-    "deactivate": "Deactivated the account",
-    "end_sessions": "Signed the user out everywhere",
-    "set_password": "Set a new password",
-    "issue_reset_link": "Issued a reset link",
-    "reset_password": "Set a new password with a reset link",
-    "sign_in_paused": "Sign-in paused after wrong passwords",
-    "register": "Registered a questionnaire version",
+    "rate": N_("Rated"),
+    "set_consensus": N_("Set the consensus"),
+    "set_target": N_("Set a target"),
+    "import_ratings": N_("Imported ratings"),
+    "import_consensus": N_("Imported the consensus"),
+    "import_targets": N_("Imported targets"),
+    "open": N_("Opened the round"),
+    "copy_answers": N_("Copied answers from an earlier round"),
+    "import": N_("Imported the round"),
+    "invite": N_("Invited an expert"),
+    "uninvite": N_("Uninvited an expert"),
+    "finish": N_("Marked their part finished"),
+    "reopen_part": N_("Reopened their part"),
+    "status_draft": N_("Moved back to draft"),
+    "status_in_review": N_("Sent to review"),
+    "status_submitted": N_("Submitted"),
+    "status_published": N_("Published"),
+    "add": N_("Added"),
+    "grant": N_("Gave a role"),
+    "revoke": N_("Took a role away"),
+    "set_role": N_("Changed the global role"),
+    "activate": N_("Reactivated the account"),
+    "deactivate": N_("Deactivated the account"),
+    "end_sessions": N_("Signed the user out everywhere"),
+    "set_password": N_("Set a new password"),
+    "issue_reset_link": N_("Issued a reset link"),
+    "reset_password": N_("Set a new password with a reset link"),
+    "sign_in_paused": N_("Sign-in paused after wrong passwords"),
+    "register": N_("Registered a questionnaire version"),
 }
 
-_GLOBAL_ROLES = {"none": "none", "analyst": "analyst", "admin": "administrator"}
+_GLOBAL_ROLES = {"none": N_("none"), "analyst": N_("analyst"), "admin": N_("administrator")}
 _TEXT_LIMIT = 120
 
 
@@ -105,7 +106,7 @@ def readable(
         who=who,
         action=action_text(action),
         health_system="" if health_system_id is None else names.health_systems.get(health_system_id, ""),
-        round="" if round_id is None else names.rounds.get(round_id, f"round {round_id}"),
+        round="" if round_id is None else names.rounds.get(round_id) or _("round {id}", id=round_id),
         indicator="" if indicator is None else names.indicators.get(indicator, indicator),
         about=about_text(entity, entity_key),
         change=change_text(old, new, names=names),
@@ -123,9 +124,9 @@ def indicator_of(entity: str, entity_key: str) -> str | None:
 def action_text(action: str) -> str:
     known = ACTIONS.get(action)
     if known is not None:
-        return known
+        return _(known)
     if action.startswith("status_"):
-        return f"Moved to {RoundStatus.label_of(action.removeprefix('status_')).lower()}"
+        return _("Moved to {status}", status=RoundStatus.label_of(action.removeprefix("status_")).lower())
     return _words(action).capitalize()
 
 
@@ -133,18 +134,18 @@ def about_text(entity: str, entity_key: str) -> str:
     """Who or what the entry concerns beyond its health system, round and indicator."""
     parts = entity_key.split("/")
     if entity == "rating":
-        return f"{parts[2]}'s rating" if len(parts) >= 3 else ""
+        return _("{expert}'s rating", expert=parts[2]) if len(parts) >= 3 else ""
     if entity in ("consensus", "target", "round", "health_system"):
         return ""
     if entity == "round_expert":
-        return f"expert {parts[-1]}"
+        return _("expert {username}", username=parts[-1])
     if entity == "membership":
-        user, _, system = entity_key.rpartition("@")
-        return f"{user} in {system}" if user else entity_key
+        user, _at, system = entity_key.rpartition("@")
+        return _("{username} in {system}", username=user, system=system) if user else entity_key
     if entity == "user":
-        return f"user {entity_key}"
+        return _("user {username}", username=entity_key)
     if entity == "questionnaire":
-        return f"questionnaire {entity_key}"
+        return _("questionnaire {questionnaire}", questionnaire=entity_key)
     return entity_key
 
 
@@ -154,7 +155,8 @@ def change_text(old: Any, new: Any, *, names: Names = NO_NAMES) -> str:
     after = new if isinstance(new, Mapping) else ({} if new is None else {"value": new})
     text = "; ".join(part for part in _parts(before, after, names) if part)
     via = after.get("via") or before.get("via")  # how it was written (a bulk load): said last, in brackets
-    return f"{text} ({_plain(via)})".strip() if via else text
+    # "via" is stored as written (a bulk load's note), so it is shown as it is
+    return _("{change} ({via})", change=text, via=_plain(via)).strip() if via else text
 
 
 def _parts(old: Mapping[str, Any], new: Mapping[str, Any], names: Names) -> Iterator[str]:
@@ -169,12 +171,12 @@ def _parts(old: Mapping[str, Any], new: Mapping[str, Any], names: Names) -> Iter
     if "links" in keys:
         yield _links_change(old.get("links"), new.get("links"))
     if "status" in keys:
-        yield _arrow("status", _status(old.get("status")), _status(new.get("status")))
+        yield _arrow(_STATUS_ARROW, _status(old.get("status")), _status(new.get("status")))
     if "global_role" in keys:
-        yield _arrow("global role", _role(old.get("global_role")), _role(new.get("global_role")))
+        yield _arrow(_GLOBAL_ROLE_ARROW, _role(old.get("global_role")), _role(new.get("global_role")))
     if "role" in keys:
         role = new.get("role") or old.get("role")
-        yield f"role: {_plain(role)}"
+        yield _("role: {role}", role=_system_role(role))
     done = {
         "level",
         "not_applicable",
@@ -194,11 +196,16 @@ def _parts(old: Mapping[str, Any], new: Mapping[str, Any], names: Names) -> Iter
         yield _other(key, old.get(key), new.get(key), names)
 
 
+def _level(values: Mapping[str, Any]) -> Any:
+    """The level chosen, or None for "not applicable" or no rating."""
+    return None if values.get("not_applicable") else values.get("level")
+
+
 def _choice(values: Mapping[str, Any]) -> str:
     if values.get("not_applicable"):
-        return "not applicable"
+        return _("not applicable")
     level = values.get("level")
-    return "not rated" if level is None else f"level {level}"
+    return _("not rated") if level is None else _("level {level}", level=level)
 
 
 def _level_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
@@ -208,28 +215,36 @@ def _level_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     before = _choice(old)
     if before == after:
         return after
-    if before.startswith("level ") and after.startswith("level "):
-        return f"{before} -> {after.removeprefix('level ')}"
-    return f"{before} -> {after}"
+    if _level(old) is not None and _level(new) is not None:
+        return _("level {before} -> {after}", before=_level(old), after=_level(new))
+    return _("{before} -> {after}", before=before, after=after)
 
 
 def _target_change(old: Any, new: Any) -> str:
     if new is None:
-        return "target removed" if old is not None else "no target"
+        return _("target removed") if old is not None else _("no target")
     if old is None or old == new:
-        return f"target {new}"
-    return f"target {old} -> {new}"
+        return _("target {target}", target=new)
+    return _("target {before} -> {after}", before=old, after=new)
+
+
+# What happened to a text field, per field (each language words it its own way).
+_TEXT_CHANGES = {
+    "evidence": (N_("evidence added"), N_("evidence removed"), N_("evidence changed")),
+    "rationale": (N_("rationale added"), N_("rationale removed"), N_("rationale changed")),
+}
 
 
 def _text_change(field: str, old: Any, new: Any) -> str:
+    added, removed, changed = _TEXT_CHANGES[field]
     had, has = bool(str(old or "").strip()), bool(str(new or "").strip())
     if has and not had:
-        return f"{field} added"
+        return _(added)
     if had and not has:
-        return f"{field} removed"
+        return _(removed)
     if not has:
         return ""
-    return f"{field} changed" if old != new else ""
+    return _(changed) if old != new else ""
 
 
 def _links_change(old: Any, new: Any) -> str:
@@ -237,8 +252,8 @@ def _links_change(old: Any, new: Any) -> str:
     if old is not None and list(old or ()) == list(new or ()):
         return ""
     if count == 0:
-        return "links removed" if old else ""
-    return f"links changed ({_count(count, 'link')} now)"
+        return _("links removed") if old else ""
+    return _n("links changed ({n} link now)", "links changed ({n} links now)", count)
 
 
 def _status(value: Any) -> str:
@@ -246,33 +261,58 @@ def _status(value: Any) -> str:
 
 
 def _role(value: Any) -> str:
-    return "" if value is None else _GLOBAL_ROLES.get(str(value), _words(str(value)))
+    if value is None:
+        return ""
+    known = _GLOBAL_ROLES.get(str(value))
+    return _(known) if known else _words(str(value))
 
 
-def _arrow(what: str, before: str, after: str) -> str:
+def _system_role(value: Any) -> str:
+    try:
+        return SystemRole(str(value)).label.lower()
+    except ValueError:
+        return _plain(value)
+
+
+@dataclass(frozen=True)
+class _Arrow:
+    """How a changed value reads, and how it reads when it only has one value."""
+
+    change: str  # with {before} and {after}
+    value: str  # with {value}
+
+
+_STATUS_ARROW = _Arrow(N_("status: {before} -> {after}"), N_("status: {value}"))
+_GLOBAL_ROLE_ARROW = _Arrow(N_("global role: {before} -> {after}"), N_("global role: {value}"))
+
+
+def _arrow(what: _Arrow, before: str, after: str) -> str:
     if before and after and before != after:
-        return f"{what}: {before} -> {after}"
-    return f"{what}: {after or before}"
+        return _(what.change, before=before, after=after)
+    return _(what.value, value=after or before)
 
 
 def _other(key: str, old: Any, new: Any, names: Names) -> str:
     """The values the answers and statuses do not cover, each in words (known keys said better)."""
     value = new if new is not None else old
     if key in ("sessions", "sessions_ended"):
-        return "no open session" if not value else f"{_count(int(value), 'session')} ended"
+        return _("no open session") if not value else _n("{n} session ended", "{n} sessions ended", int(value))
     if key == "seconds":
-        return f"paused for {value} s"
+        return _("paused for {seconds} s", seconds=value)
     if key == "expires_at":
-        return f"works until {_when(value)}"
+        return _("works until {moment}", moment=_when(value))
     if key == "mailed":
-        return "sent by e-mail" if value else "shown to copy"
+        return _("sent by e-mail") if value else _("shown to copy")
     if key == "revoked":
-        return f"{_count(int(value), 'earlier link')} revoked" if value else ""
+        return _n("{n} earlier link revoked", "{n} earlier links revoked", int(value)) if value else ""
     if key == "from_round_id":
-        return f"from {names.rounds.get(value, f'round {value}')}" if isinstance(value, int) else ""
+        return _from_round(value, names) if isinstance(value, int) else ""
     if key == "reason":
-        return f"reason: “{_short(str(value))}”"
-    if key in ("indicators", "ratings", "consensus", "targets", "experts", "added", "overwritten"):
+        return _("reason: “{reason}”", reason=_short(str(value)))
+    if key in _COUNTS and isinstance(value, int) and not isinstance(value, bool):
+        singular, plural = _COUNTS[key]
+        return _n(singular, plural, value)
+    if key in _COUNTS:
         return f"{value} {_words(key)}"
     if key.endswith("_id") or key == "id":
         return ""  # an internal number: the names the service adds say what it stands for
@@ -281,14 +321,30 @@ def _other(key: str, old: Any, new: Any, names: Names) -> str:
     return f"{_words(key)}: {_plain(value)}"
 
 
+# The counts an entry stores, in words (singular, plural).
+_COUNTS = {
+    "indicators": (N_("{n} indicator"), N_("{n} indicators")),
+    "ratings": (N_("{n} rating"), N_("{n} ratings")),
+    "consensus": (N_("{n} consensus"), N_("{n} consensus")),
+    "targets": (N_("{n} target"), N_("{n} targets")),
+    "experts": (N_("{n} expert"), N_("{n} experts")),
+    "added": (N_("{n} added"), N_("{n} added")),
+    "overwritten": (N_("{n} overwritten"), N_("{n} overwritten")),
+}
+
+
+def _from_round(round_id: int, names: Names) -> str:
+    return _("from {round}", round=names.rounds.get(round_id) or _("round {id}", id=round_id))
+
+
 def _plain(value: Any) -> str:
     """Any stored value in words (never JSON)."""
     if value is None:
-        return "none"
+        return _("none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list | tuple):
-        return ", ".join(_plain(v) for v in value) if value else "none"
+        return ", ".join(_plain(v) for v in value) if value else _("none")
     if isinstance(value, Mapping):
         return ", ".join(f"{_words(str(k))} {_plain(v)}" for k, v in sorted(value.items()))
     return _short(str(value))
@@ -302,10 +358,6 @@ def _when(value: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") + (" UTC" if moment.utcoffset() == dt.timedelta(0) else "")
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _words(name: str) -> str:
     return name.replace("_", " ").strip()
 
@@ -315,14 +367,24 @@ def _short(text: str) -> str:
     return flat if len(flat) <= _TEXT_LIMIT else flat[: _TEXT_LIMIT - 1].rstrip() + "…"
 
 
-CSV_COLUMNS = ("When (UTC)", "Who", "Action", "Health system", "Round", "Indicator", "About", "Change")
+# The readable log's columns (a file for people, not an interchange format: its headers are translated).
+CSV_COLUMNS = (
+    N_("When (UTC)"),
+    N_("Who"),
+    N_("Action"),
+    N_("Health system"),
+    N_("Round"),
+    N_("Indicator"),
+    N_("About"),
+    N_("Change"),
+)
 
 
 def csv_text(lines: Iterable[AuditLine]) -> str:
     """The readable log as CSV; every cell is kept from running as a spreadsheet formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([_(column) for column in CSV_COLUMNS])
     for line in lines:
         writer.writerow(
             [

@@ -19,6 +19,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
+from b1mg_maturity import i18n
+from b1mg_maturity.i18n import N_, _, _n
+
 if TYPE_CHECKING:  # smtplib, ssl and email load only where a mail is sent
     import smtplib
     from email.message import EmailMessage
@@ -63,23 +66,37 @@ SUBJECT_MAX_CHARS = 250  # the outbox column holds 300
 _NAME_MAX_CHARS = 120
 _BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _ADDRESS = re.compile(r"[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+")
-_SIGNATURE = "This message comes from the B1MG maturity self-assessment tool."
+_SIGNATURE = N_("This message comes from the B1MG maturity self-assessment tool.")
 
+# Subject and body of each status mail (a mail is written whole, in its reader's language, where it is made).
 _STATUS_WORDS: dict[MailKind, tuple[str, str]] = {
     MailKind.IN_REVIEW: (
-        "{round} of {system} is ready for review",
-        "The coordinator has sent {round} of {system} to review.\n\n"
-        "Please look at the consensus levels and the results, and tell the coordinator\n"
-        "what should change before the round is submitted:",
+        N_("{round} of {system} is ready for review"),
+        N_(
+            "Hello,\n\n"
+            "The coordinator has sent {round} of {system} to review.\n\n"
+            "Please look at the consensus levels and the results, and tell the coordinator\n"
+            "what should change before the round is submitted:\n"
+            "{link}"
+        ),
     ),
     MailKind.SUBMITTED: (
-        "{round} of {system} has been submitted",
-        "{round} of {system} has been submitted. Its answers are now final.\n\n"
-        "An administrator will publish it. You can read the results here:",
+        N_("{round} of {system} has been submitted"),
+        N_(
+            "Hello,\n\n"
+            "{round} of {system} has been submitted. Its answers are now final.\n\n"
+            "An administrator will publish it. You can read the results here:\n"
+            "{link}"
+        ),
     ),
     MailKind.PUBLISHED: (
-        "{round} of {system} is published",
-        "{round} of {system} is published.\n\nIts results and the PDF readiness report are ready to read and share:",
+        N_("{round} of {system} is published"),
+        N_(
+            "Hello,\n\n"
+            "{round} of {system} is published.\n\n"
+            "Its results and the PDF readiness report are ready to read and share:\n"
+            "{link}"
+        ),
     ),
 }
 
@@ -109,7 +126,7 @@ def _mail(kind: MailKind, to: Iterable[str], subject: str, body: str, link: str,
         kind=kind,
         recipients=clean_recipients(to),
         subject=one_line(subject, SUBJECT_MAX_CHARS),
-        body=f"{body}\n\n{_SIGNATURE}\n",
+        body=f"{body}\n\n{_(_SIGNATURE)}\n",
         link=one_line(link, 2_000),
         secret=secret,
     )
@@ -118,14 +135,19 @@ def _mail(kind: MailKind, to: Iterable[str], subject: str, body: str, link: str,
 def invitation_mail(to: Iterable[str], system_name: str, round_name: str, inviter_name: str, link: str) -> Mail:
     """An expert is invited to rate a round."""
     system, round_, inviter = one_line(system_name), one_line(round_name), one_line(inviter_name)
-    body = (
-        f"Hello,\n\n"
-        f"{inviter} has invited you to rate {round_} of {system}.\n\n"
-        f"Open the round and rate the indicators of the domains you know:\n"
-        f"{one_line(link, 2_000)}\n\n"
-        f"When your part is done, mark it finished so that the coordinator knows."
+    body = _(
+        "Hello,\n\n"
+        "{inviter} has invited you to rate {round} of {system}.\n\n"
+        "Open the round and rate the indicators of the domains you know:\n"
+        "{link}\n\n"
+        "When your part is done, mark it finished so that the coordinator knows.",
+        inviter=inviter,
+        round=round_,
+        system=system,
+        link=one_line(link, 2_000),
     )
-    return _mail(MailKind.INVITATION, to, f"You are invited to rate {round_} of {system}", body, link)
+    subject = _("You are invited to rate {round} of {system}", round=round_, system=system)
+    return _mail(MailKind.INVITATION, to, subject, body, link)
 
 
 def status_mail(kind: MailKind, to: Iterable[str], system_name: str, round_name: str, link: str) -> Mail:
@@ -134,43 +156,66 @@ def status_mail(kind: MailKind, to: Iterable[str], system_name: str, round_name:
         raise ValueError(f"no status mail for {kind!r}")
     subject, text = _STATUS_WORDS[kind]
     words = {"round": one_line(round_name), "system": one_line(system_name)}
-    body = f"Hello,\n\n{text.format(**words)}\n{one_line(link, 2_000)}"
-    return _mail(kind, to, subject.format(**words), body, link)
+    body = _(text, link=one_line(link, 2_000), **words)
+    return _mail(kind, to, _(subject, **words), body, link)
 
 
 def reminder_mail(
     to: Iterable[str], system_name: str, round_name: str, coordinator_name: str, unanswered: int, link: str
 ) -> Mail:
     """A coordinator reminds an expert who has not finished their part."""
-    system, round_, coordinator = one_line(system_name), one_line(round_name), one_line(coordinator_name)
+    words = {
+        "coordinator": one_line(coordinator_name),
+        "round": one_line(round_name),
+        "system": one_line(system_name),
+        "link": one_line(link, 2_000),
+    }
     if unanswered > 0:
-        left = "1 indicator is" if unanswered == 1 else f"{unanswered} indicators are"
-        state = f"{left} still without your rating."
+        body = _n(
+            "Hello,\n\n"
+            "{coordinator} reminds you of {round} of {system}: {n} indicator is still without your rating.\n\n"
+            "Open the round to carry on where you left off:\n"
+            "{link}\n\n"
+            "When your part is done, mark it finished so that the coordinator knows.",
+            "Hello,\n\n"
+            "{coordinator} reminds you of {round} of {system}: {n} indicators are still without your rating.\n\n"
+            "Open the round to carry on where you left off:\n"
+            "{link}\n\n"
+            "When your part is done, mark it finished so that the coordinator knows.",
+            unanswered,
+            **words,
+        )
     else:
-        state = "You have rated every indicator; please check your answers and mark your part finished."
-    body = (
-        f"Hello,\n\n"
-        f"{coordinator} reminds you of {round_} of {system}: {state}\n\n"
-        f"Open the round to carry on where you left off:\n"
-        f"{one_line(link, 2_000)}\n\n"
-        f"When your part is done, mark it finished so that the coordinator knows."
-    )
-    return _mail(MailKind.REMINDER, to, f"Reminder: {round_} of {system} is waiting for you", body, link)
+        body = _(
+            "Hello,\n\n"
+            "{coordinator} reminds you of {round} of {system}: You have rated every indicator; "
+            "please check your answers and mark your part finished.\n\n"
+            "Open the round to carry on where you left off:\n"
+            "{link}\n\n"
+            "When your part is done, mark it finished so that the coordinator knows.",
+            **words,
+        )
+    subject = _("Reminder: {round} of {system} is waiting for you", round=words["round"], system=words["system"])
+    return _mail(MailKind.REMINDER, to, subject, body, link)
 
 
 def password_reset_mail(to: Iterable[str], display_name: str, link: str, expires_at: dt.datetime) -> Mail:
     """A one-time link to choose a new password (``secret``: its body is blanked once sent)."""
     when = expires_at if expires_at.tzinfo is not None else expires_at.replace(tzinfo=dt.UTC)
-    until = when.astimezone(dt.UTC).strftime("%d %B %Y at %H:%M UTC").lstrip("0")
-    body = (
-        f"Hello {one_line(display_name)},\n\n"
-        f"A new password was asked for your account. Open this link to choose one:\n"
-        f"{one_line(link, 2_000)}\n\n"
-        f"The link works once, until {until}.\n"
-        f"If you did not ask for it, ignore this message: your password stays as it is."
+    until = when.astimezone(dt.UTC)
+    body = _(
+        "Hello {name},\n\n"
+        "A new password was asked for your account. Open this link to choose one:\n"
+        "{link}\n\n"
+        "The link works once, until {date} at {time} UTC.\n"
+        "If you did not ask for it, ignore this message: your password stays as it is.",
+        name=one_line(display_name),
+        link=one_line(link, 2_000),
+        date=i18n.date(until),
+        time=f"{until:%H:%M}",
     )
     return _mail(
-        MailKind.PASSWORD_RESET, to, "Choose a new password for the B1MG maturity tool", body, link, secret=True
+        MailKind.PASSWORD_RESET, to, _("Choose a new password for the B1MG maturity tool"), body, link, secret=True
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit
 from b1mg_maturity.errors import ImportFailed, Problem, ValidationFailed
-from b1mg_maturity.i18n import N_
+from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.permissions import (
     Actor,
     require_coordinate,
@@ -76,23 +76,35 @@ class AnswersPlan:
 
 
 _ANSWER_MODELS: dict[str, Any] = {"consensus": Consensus, "target": Target, "rating": Rating}
+# The records and fields a problem's place names, in words (the keys are stored names).
+_PLACE_WORDS = {"consensus": N_("consensus"), "target": N_("target"), "rating": N_("rating"), "level": N_("level")}
+
+
+def _at_indicator(indicator_id: str, what: str | None = None) -> str:
+    """A problem's place: ``indicator D1.1.1`` or ``indicator D1.1.1, consensus``."""
+    if what is None:
+        return _("indicator {indicator}", indicator=indicator_id)
+    return _("indicator {indicator}, {what}", indicator=indicator_id, what=_(_PLACE_WORDS[what]))
 
 
 def describe_value(value: Mapping[str, Any] | None) -> str:
     """A recorded value in words, for messages: ``level 3, rationale 'agreed'``."""
     if value is None:
-        return "nothing"
+        return _("nothing")
     parts = []
     if value.get("not_applicable"):
-        parts.append("not applicable")
+        parts.append(_("not applicable"))
     elif "level" in value:
-        parts.append("no level" if value["level"] is None else f"level {value['level']}")
+        parts.append(_("no level") if value["level"] is None else _("level {level}", level=value["level"]))
     if "target" in value:
-        parts.append(f"target {value['target']}")
+        parts.append(_("target {target}", target=value["target"]))
     for key in ("rationale", "evidence"):
         if value.get(key):
             text = str(value[key])
-            parts.append(f"{key} '{text[:40]}{'...' if len(text) > 40 else ''}'")
+            shown = text[:40] + ("..." if len(text) > 40 else "")
+            parts.append(
+                _("rationale '{text}'", text=shown) if key == "rationale" else _("evidence '{text}'", text=shown)
+            )
     return ", ".join(parts)
 
 
@@ -102,7 +114,7 @@ def _wanted(
     """(entity, indicator id, new value) for every record the file sets; texts checked as the use cases do."""
     wanted: list[tuple[AnswerEntity, str, dict[str, Any]]] = []
     for indicator_id, answer in answers.items():
-        where = f"indicator {indicator_id}"
+        where = _at_indicator(indicator_id)
         says_something = answer.level is not None or answer.not_applicable or bool(answer.evidence)
         field, limit = ("rationale", MAX_RATIONALE_CHARS) if mode == "consensus" else ("evidence", MAX_EVIDENCE_CHARS)
         try:
@@ -164,7 +176,13 @@ def _open_for_answers(
     questionnaire = questionnaire_of(round_.questionnaire_version)
     problems = [
         Problem(
-            f"indicator {indicator_id}", f"no indicator '{indicator_id}' in {questionnaire.id} {questionnaire.version}"
+            _at_indicator(indicator_id),
+            _(
+                "no indicator '{indicator}' in {questionnaire} {version}",
+                indicator=indicator_id,
+                questionnaire=questionnaire.id,
+                version=questionnaire.version,
+            ),
         )
         for indicator_id in answers
         if not questionnaire.has_indicator(indicator_id)
@@ -172,10 +190,12 @@ def _open_for_answers(
     for indicator_id, answer in answers.items():
         for what, value in (("level", answer.level), ("target", answer.target)):
             if value is not None and value not in questionnaire.scale:
-                problems.append(Problem(f"indicator {indicator_id}, {what}", f"{value} is not on the scale"))
+                problems.append(
+                    Problem(_at_indicator(indicator_id, what), _("{value} is not on the scale", value=value))
+                )
     wanted = _wanted(answers, mode, problems)
     if problems:
-        raise ImportFailed("nothing was imported", tuple(problems))
+        raise ImportFailed(_("nothing was imported"), tuple(problems))
     return actor, round_, wanted
 
 
@@ -213,10 +233,10 @@ def import_answers(
     writes).  Each value written gets an audit entry with its old and new value.
     """
     if based_on is not None and (based_on.round_id, based_on.mode) != (round_id, mode):
-        raise ValidationFailed("other plan", (Problem("", "the confirmed plan is for another round or mode"),))
+        raise ValidationFailed("other plan", (Problem("", _("the confirmed plan is for another round or mode")),))
     stale = ImportFailed(
-        "the round changed while the import was being written; nothing was imported: read it again",
-        (Problem("", "someone saved an answer of this round at the same moment; nothing was imported"),),
+        _("the round changed while the import was being written; nothing was imported: read it again"),
+        (Problem("", _("someone saved an answer of this round at the same moment; nothing was imported")),),
     )
     try:
         with services.db.transaction() as session:
@@ -228,10 +248,19 @@ def import_answers(
             if any(problems):
                 found = tuple(p for p in problems if p is not None)
                 title = (
-                    f"{len(found)} recorded value(s) changed since the import was planned; nothing was imported"
+                    _n(
+                        "{n} recorded value changed since the import was planned; nothing was imported",
+                        "{n} recorded values changed since the import was planned; nothing was imported",
+                        len(found),
+                    )
                     if based_on is not None
-                    else f"{len(found)} recorded value(s) would be overwritten; nothing was imported: "
-                    "look at them and confirm to overwrite"
+                    else _n(
+                        "{n} recorded value would be overwritten; nothing was imported: "
+                        "look at it and confirm to overwrite",
+                        "{n} recorded values would be overwritten; nothing was imported: "
+                        "look at them and confirm to overwrite",
+                        len(found),
+                    )
                 )
                 raise ImportFailed(title, found)
             now = utcnow()
@@ -272,13 +301,15 @@ def import_answers(
 
 
 def _refusal(change: AnswerChange, based_on: AnswersPlan | None) -> Problem | None:
-    where = f"indicator {change.indicator_id}, {change.entity}"
+    where = _at_indicator(change.indicator_id, change.entity)
     read = 0 if based_on is None else based_on.version_read(change.entity, change.indicator_id)
     if change.version == read:
         return None
     if based_on is None:
-        return Problem(where, f"would overwrite {describe_value(change.old)} with {describe_value(change.new)}")
-    return Problem(where, f"changed since the import was planned: now {describe_value(change.old)}")
+        return Problem(
+            where, _("would overwrite {old} with {new}", old=describe_value(change.old), new=describe_value(change.new))
+        )
+    return Problem(where, _("changed since the import was planned: now {old}", old=describe_value(change.old)))
 
 
 def _write(session: Session, actor: Actor, round_id: int, change: AnswerChange, now: dt.datetime) -> bool:

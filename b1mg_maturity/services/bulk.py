@@ -25,7 +25,7 @@ from b1mg_maturity import audit
 from b1mg_maturity.auth import hash_password
 from b1mg_maturity.domain import RATING_ROLES, GlobalRole
 from b1mg_maturity.errors import InvalidState, PermissionDenied, Problem, ValidationFailed
-from b1mg_maturity.i18n import N_
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.permissions import require_admin, require_coordinate
 from b1mg_maturity.services.checks import (
     MAX_EVIDENCE_CHARS,
@@ -89,17 +89,17 @@ def add_accounts(services: Services, actor_id: int, accounts: Sequence[NewAccoun
     """
     names = [a.username.strip().lower() for a in accounts]
     problems = [
-        Problem(problem.where, f"'{name}': {problem.message}")
+        Problem(problem.where, _("'{value}': {problem}", value=name, problem=problem.message))
         for name, problem in ((n, username_problem(n)) for n in names)
         if problem is not None
     ]
     problems += [
-        Problem(problem.where, f"'{a.global_role}': {problem.message}")
+        Problem(problem.where, _("'{value}': {problem}", value=a.global_role, problem=problem.message))
         for a, problem in ((a, global_role_problem(a.global_role)) for a in accounts)
         if problem is not None
     ]
     if len(set(names)) != len(names):
-        problems.append(Problem("username", "the same username is given twice"))
+        problems.append(Problem("username", _("the same username is given twice")))
     if problems:
         raise ValidationFailed("bad accounts", tuple(problems))
     password_hash = hash_password(password)
@@ -108,7 +108,9 @@ def add_accounts(services: Services, actor_id: int, accounts: Sequence[NewAccoun
         require_admin(actor, N_("add users"))
         taken = sorted(session.scalars(select(User.username).where(User.username.in_(names))))
         if taken:
-            raise ValidationFailed("exists", tuple(Problem("username", f"'{n}' is taken") for n in taken))
+            raise ValidationFailed(
+                "exists", tuple(Problem("username", _("'{username}' is taken", username=n)) for n in taken)
+            )
         users = [
             User(
                 username=name,
@@ -181,7 +183,7 @@ def write_round_answers(
         ("targets", [(t.indicator_id, "") for t in targets]),
     ):
         if len(set(keys)) != len(keys):
-            problems.append(Problem(kind, "the same indicator is given twice"))
+            problems.append(Problem(kind, _("the same indicator is given twice")))
     if problems:
         raise ValidationFailed("invalid answers", tuple(problems))
 
@@ -193,7 +195,7 @@ def write_round_answers(
         for model in (Rating, Consensus, Target):
             existing = session.scalar(select(func.count()).select_from(model).where(model.round_id == round_id))
             if existing:
-                raise InvalidState("This round already holds answers; bulk writing is only for fresh rounds.")
+                raise InvalidState(_("This round already holds answers; bulk writing is only for fresh rounds."))
         wanted = {r.expert.strip().lower() for r in ratings}
         experts = {
             name: user_id
@@ -213,8 +215,11 @@ def write_round_answers(
         )
         if outsiders:
             raise PermissionDenied(
-                "Only invited experts of the round's health system rate in this round; "
-                f"not invited or no longer an expert: {', '.join(outsiders)}."
+                _(
+                    "Only invited experts of the round's health system rate in this round; "
+                    "not invited or no longer an expert: {names}.",
+                    names=", ".join(outsiders),
+                )
             )
         now = utcnow()
         system_id, who = round_.health_system_id, actor.user_ref

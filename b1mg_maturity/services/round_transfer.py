@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from b1mg_maturity import audit
 from b1mg_maturity.domain import CLOSED_STATUSES, RATING_ROLES, RoundStatus
 from b1mg_maturity.errors import ImportFailed, PermissionDenied, Problem, QuestionnaireError
-from b1mg_maturity.i18n import N_
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.interchange.round_document import (
     ConsensusEntry,
     ExpertRating,
@@ -157,12 +157,14 @@ def _document_questionnaire(document: RoundDocument, problems: list[Problem]) ->
     if ref.yaml is None:
         return None
     try:
-        questionnaire = load_questionnaire(ref.yaml.encode("utf-8"), name="questionnaire.yaml (in the document)")
+        questionnaire = load_questionnaire(ref.yaml.encode("utf-8"), name=_("questionnaire.yaml (in the document)"))
     except QuestionnaireError as exc:
         problems.extend(exc.problems)
         return None
     if questionnaire.content_hash != ref.content_hash:
-        problems.append(Problem("questionnaire.content_hash", "does not match the questionnaire text in the document"))
+        problems.append(
+            Problem("questionnaire.content_hash", _("does not match the questionnaire text in the document"))
+        )
         return None
     return questionnaire
 
@@ -190,7 +192,7 @@ def import_round(
     label = (label or document.round.label).strip()
     problems: list[Problem] = []
     if not label or len(label) > 120:
-        problems.append(Problem("round label", "give the round a name of 1-120 characters"))
+        problems.append(Problem("round label", _("give the round a name of 1-{limit} characters", limit=120)))
     with services.db.transaction() as session:
         actor = services.load_actor(session, actor_id)
         system = services.system_by_code(session, code)
@@ -204,7 +206,9 @@ def import_round(
             questionnaire = questionnaire_of(registered)
         if questionnaire is None and not problems:
             problems.append(
-                Problem("questionnaire", "this installation does not know the questionnaire and the document lacks it")
+                Problem(
+                    "questionnaire", _("this installation does not know the questionnaire and the document lacks it")
+                )
             )
         if registered is None and questionnaire is not None:
             try:
@@ -212,15 +216,23 @@ def import_round(
             except PermissionDenied:
                 problems.append(
                     Problem(
-                        f"questionnaire ({questionnaire.id} {questionnaire.version})",
-                        "this installation does not have this questionnaire version, and only an administrator "
-                        "can add one: ask an administrator to register it (or to import this round)",
+                        _(
+                            "questionnaire ({questionnaire} {version})",
+                            questionnaire=questionnaire.id,
+                            version=questionnaire.version,
+                        ),
+                        _(
+                            "this installation does not have this questionnaire version, and only an administrator "
+                            "can add one: ask an administrator to register it (or to import this round)"
+                        ),
                     )
                 )
         if session.scalars(
             select(AssessmentRound).where(AssessmentRound.health_system_id == system.id, AssessmentRound.label == label)
         ).first():
-            problems.append(Problem("round label", f"{system.code} already has a round '{label}'"))
+            problems.append(
+                Problem("round label", _("{system} already has a round '{name}'", system=system.code, name=label))
+            )
 
         users = _check_experts(session, document, system, problems)
         checked = None if questionnaire is None else _check_entries(document, questionnaire, system, users, problems)
@@ -332,17 +344,22 @@ def _check_experts(
     listed: set[str] = set()
     for number, person in enumerate(document.experts, start=1):
         name = _name(person.username)
-        where = f"expert {number} ('{person.username}')"
+        where = _("expert {number} ('{username}')", number=number, username=person.username)
         if name in listed:
-            problems.append(Problem(where, "listed twice"))
+            problems.append(Problem(where, _("listed twice")))
         listed.add(name)
         user_id = accounts.get(name)
         if user_id is None:
-            problems.append(Problem(where, f"no account '{person.username}' here"))
+            problems.append(Problem(where, _("no account '{username}' here", username=person.username)))
         elif user_id not in rating_members:
             problems.append(
                 Problem(
-                    where, f"user '{name}' is not an expert of {system.code}; give them the expert role there first"
+                    where,
+                    _(
+                        "user '{username}' is not an expert of {system}; give them the expert role there first",
+                        username=name,
+                        system=system.code,
+                    ),
                 )
             )
         else:
@@ -370,23 +387,40 @@ def _check_entries(
     checked = _Checked([], [])
     seen: set[tuple[str, str]] = set()
     for number, rating in enumerate(document.ratings, start=1):
-        where = f"rating {number} (indicator {rating.indicator_id})"
+        where = _("rating {number} (indicator {indicator})", number=number, indicator=rating.indicator_id)
         expert = _name(rating.expert)
         problems += answer_problems_at(
             where, questionnaire, rating.indicator_id, level=rating.level, not_applicable=rating.not_applicable
         )
         if expert not in listed:
-            problems.append(Problem(where, f"'{rating.expert}' is not listed under experts"))
+            problems.append(Problem(where, _("'{username}' is not listed under experts", username=rating.expert)))
         elif expert not in experts:
-            problems.append(Problem(where, f"user '{expert}' is not an expert of {system.code}"))
+            problems.append(
+                Problem(where, _("user '{username}' is not an expert of {system}", username=expert, system=system.code))
+            )
         if (rating.indicator_id, expert) in seen:
-            problems.append(Problem(where, f"a second rating of {rating.indicator_id} by {rating.expert}"))
+            problems.append(
+                Problem(
+                    where,
+                    _(
+                        "a second rating of {indicator} by {username}",
+                        indicator=rating.indicator_id,
+                        username=rating.expert,
+                    ),
+                )
+            )
         seen.add((rating.indicator_id, expert))
         evidence = text_at(where, rating.evidence, "evidence", MAX_EVIDENCE_CHARS, problems)
         checked.ratings.append((evidence, links_at(where, rating.links, problems)))
     entries: list[tuple[str, ConsensusEntry | TargetEntry]] = [
-        *((f"consensus {n} (indicator {e.indicator_id})", e) for n, e in enumerate(document.consensus, start=1)),
-        *((f"target {n} (indicator {e.indicator_id})", e) for n, e in enumerate(document.targets, start=1)),
+        *(
+            (_("consensus {number} (indicator {indicator})", number=n, indicator=e.indicator_id), e)
+            for n, e in enumerate(document.consensus, start=1)
+        ),
+        *(
+            (_("target {number} (indicator {indicator})", number=n, indicator=e.indicator_id), e)
+            for n, e in enumerate(document.targets, start=1)
+        ),
     ]
     once: set[tuple[type, str]] = set()
     for where, entry in entries:
@@ -398,6 +432,6 @@ def _check_entries(
         else:
             problems += answer_problems_at(where, questionnaire, entry.indicator_id, target=entry.target)
         if (type(entry), entry.indicator_id) in once:
-            problems.append(Problem(where, f"{entry.indicator_id} appears twice"))
+            problems.append(Problem(where, _("{indicator} appears twice", indicator=entry.indicator_id)))
         once.add((type(entry), entry.indicator_id))
     return checked
