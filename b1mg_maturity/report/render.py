@@ -22,13 +22,16 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import jinja2
+import markupsafe
 import plotly.graph_objects as go
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from b1mg_maturity import i18n
 from b1mg_maturity.charts import describe, domain_radar, indicator_bars
 from b1mg_maturity.charts.scorecard import SHORT_STATEMENT, fit_radar, short_statement
 from b1mg_maturity.charts.style import FONT_SIZE
+from b1mg_maturity.i18n import _
 from b1mg_maturity.report.context import ReportContext, long_date
 from b1mg_maturity.report.figures import ChartServer, SvgChart, export_svgs
 from b1mg_maturity.report.files import REPORT_ASSETS, report_file_name
@@ -98,7 +101,13 @@ class ReportAssetFetcher(URLFetcher):  # type: ignore[misc]
 
 
 def _number(value: float | None, digits: int = 1, missing: str = "–") -> str:
-    return missing if value is None else f"{value:.{digits}f}"
+    return missing if value is None else i18n.number(value, digits)
+
+
+def _fill(message: str, **fields: object) -> markupsafe.Markup:
+    """A translated message (``_("... {mark} ...")`` without fields) filled with ``fields``, escaped: a field
+    that is markup this package made (a macro's output) stays markup, the message's own text is escaped."""
+    return markupsafe.escape(message).format(**fields)  # escape() gives Markup, whose format() escapes the rest
 
 
 def _running(text: str, limit: int) -> str:
@@ -118,9 +127,14 @@ def _environment(assets: Path = REPORT_ASSETS) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # the messages in the language of the work at hand, looked up when the template renders
+    env.globals.update({"_": i18n._, "_n": i18n._n, "_p": i18n._p})
+    env.filters["fill"] = _fill
     env.filters["long_date"] = long_date
+    env.filters["date"] = i18n.date
     env.filters["number"] = _number
-    env.filters["percent"] = lambda value: f"{value:.0%}"
+    env.filters["integer"] = i18n.integer
+    env.filters["percent"] = i18n.percent
     env.filters["running"] = _running
     env.filters["short"] = short_statement
     return env
@@ -153,7 +167,7 @@ def report_figures(context: ReportContext) -> list[tuple[str, go.Figure, int, in
         context.card,
         context.questionnaire,
         benchmark=dict(benchmark.medians) if benchmark is not None else None,
-        benchmark_label=benchmark.name if benchmark is not None else "Median of peers",
+        benchmark_label=benchmark.name if benchmark is not None else _("Median of peers"),
         key=False,  # printed at half the page width, beside the table that names the domains
     )
     codes = [str(label) for label in radar.data[-1].theta[:-1]]
@@ -176,15 +190,15 @@ def report_figures(context: ReportContext) -> list[tuple[str, go.Figure, int, in
         longest = max(len(label) for label in bars.data[0].y)
         bars.update_layout(margin_l=math.ceil(longest * FONT_SIZE * PRINT_CHAR_WIDTH) + 24, bargap=0.25)
         # the level inside its bar, upright and at the font's size (plotly would turn or shrink it)
-        bars.update_traces(textangle=0, constraintext="none", selector={"name": "Level"})
+        bars.update_traces(textangle=0, constraintext="none", selector={"name": _("Level")})
         figures.append((domain.id, bars, BARS_WIDTH, int(bars.layout.height)))
     return figures
 
 
 def report_charts(context: ReportContext, server: ChartServer | None = None) -> dict[str, SvgChart]:
     figures = report_figures(context)
-    exported = export_svgs([(fig, width, height) for _, fig, width, height in figures], server)
-    return {key: chart for (key, *_), chart in zip(figures, exported, strict=True)}
+    exported = export_svgs([(fig, width, height) for _key, fig, width, height in figures], server)
+    return {key: chart for (key, *_size), chart in zip(figures, exported, strict=True)}
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -206,20 +220,21 @@ def render_html(
 ) -> str:
     """The report as one HTML document (charts inline as SVG; without ``charts``, their text alternatives)."""
     charts = charts or {}
-    texts = {key: chart.description for key, chart in charts.items()}
-    if any(key not in charts for key in ("radar", *(d.id for d in context.domains))):
-        texts = {key: describe(fig) for key, fig, _, _ in report_figures(context)} | texts
-    return (
-        environment(assets)
-        .get_template(TEMPLATE)
-        .render(
-            r=context,
-            charts=charts,
-            chart_texts=texts,
-            stylesheet=STYLESHEET,
-            now=dt.datetime.now(dt.UTC),
+    with i18n.language(context.language):  # the template's texts in the language of the context's own
+        texts = {key: chart.description for key, chart in charts.items()}
+        if any(key not in charts for key in ("radar", *(d.id for d in context.domains))):
+            texts = {key: describe(fig) for key, fig, _width, _height in report_figures(context)} | texts
+        return (
+            environment(assets)
+            .get_template(TEMPLATE)
+            .render(
+                r=context,
+                charts=charts,
+                chart_texts=texts,
+                stylesheet=STYLESHEET,
+                now=dt.datetime.now(dt.UTC),
+            )
         )
-    )
 
 
 def html_to_pdf(
