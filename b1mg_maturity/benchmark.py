@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from b1mg_maturity.domain import RoundStatus
+from b1mg_maturity.i18n import _, _n
 from b1mg_maturity.scoring import ScoreCard
 
 KINDS = ("overall", "pillar", "domain", "indicator")
@@ -85,7 +86,7 @@ class RoundMeta:
 
 
 def withheld_reason(min_group_size: int) -> str:
-    return f"fewer than {min_group_size} health systems"
+    return _n("fewer than {n} health system", "fewer than {n} health systems", min_group_size)
 
 
 # --- the long table ---------------------------------------------------------------------------
@@ -357,8 +358,13 @@ def questionnaire_switches(frame: pd.DataFrame) -> list[str]:
     previous = rounds.groupby("system_code", sort=False)["questionnaire_id"].shift(1)
     switched = rounds.loc[previous.notna() & (previous != rounds["questionnaire_id"])]
     return [
-        f"{row.system_code} {row.round_label} uses questionnaire {row.questionnaire_id}, unlike the round "
-        "before it: changes are only computed between rounds of the same questionnaire."
+        _(
+            "{system} {round} uses questionnaire {questionnaire}, unlike the round before it: "
+            "changes are only computed between rounds of the same questionnaire.",
+            system=row.system_code,
+            round=row.round_label,
+            questionnaire=row.questionnaire_id,
+        )
         for row in switched.itertuples()
     ]
 
@@ -388,13 +394,15 @@ def benchmark(
     """Every benchmark table of the published rounds in ``data`` (see the module docstring)."""
     frame = data if isinstance(data, pd.DataFrame) else scores_frame(data)
     frame, left_out = only_published(frame)
-    notes = ["Only published rounds count."]
+    notes = [_("Only published rounds count.")]
     if left_out:
-        notes.append(f"{left_out} round(s) not yet published were left out.")
+        notes.append(
+            _n("{n} round not yet published was left out.", "{n} rounds not yet published were left out.", left_out)
+        )
     ranked, stats = ranked_snapshot(frame, min_group_size=min_group_size, exclude_systems=exclude_systems)
     by_round = round_statistics(frame, min_group_size=min_group_size, exclude_systems=exclude_systems)
     delta = changes(frame, measure=measure)
     if bool(delta["versions_differ"].any()):
-        notes.append("Some changes compare different versions of a questionnaire (marked in the table).")
+        notes.append(_("Some changes compare different versions of a questionnaire (marked in the table)."))
     notes.extend(questionnaire_switches(frame))
     return Benchmark(ranked, stats, delta, by_round, tuple(notes), min_group_size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,7 @@ from b1mg_maturity import benchmark as bm
 from b1mg_maturity.comparison.rounds import ScoredRound, most_common_questionnaire
 from b1mg_maturity.comparison.tables import DECIMALS
 from b1mg_maturity.domain import RoundPeriod, RoundStatus, round_name
+from b1mg_maturity.i18n import N_, _, _n
 
 IN_PROGRESS = (RoundStatus.DRAFT, RoundStatus.IN_REVIEW, RoundStatus.SUBMITTED)
 
@@ -30,9 +31,25 @@ class Overview:
     level_labels: Mapping[int, str] = field(default_factory=dict)  # of the questionnaire most rounds used
 
 
+# The per-round table's columns, named in English (its key); the page shows them translated (``_(name)``).
+ROUND = N_("Round")
+ASSESSED = N_("Health systems assessed")
+SHARE = N_("Share of registered systems")
+MEDIAN_COVERAGE = N_("Median coverage")
+MEDIAN_SCORE = N_("Median overall score")
+WITHHELD = N_("Withheld")
+LEVEL_COLUMN = N_("Level {level}")
+
+
 def level_column(level: int) -> str:
-    """The per-round table's column counting the health systems at an overall level."""
-    return f"Level {level}"
+    """The per-round table's column counting the health systems at an overall level (its English key)."""
+    return LEVEL_COLUMN.format(level=level)
+
+
+def column_words(levels: Iterable[int]) -> dict[str, str]:
+    """The per-round table's columns as the reader's language names them (English key -> words)."""
+    words = {name: _(name) for name in (ROUND, ASSESSED, SHARE, MEDIAN_COVERAGE, MEDIAN_SCORE, WITHHELD)}
+    return words | {level_column(level): _(LEVEL_COLUMN, level=level) for level in levels}
 
 
 def overview(
@@ -61,18 +78,24 @@ def overview(
         if level_column(level) in table.columns:
             table[level_column(level)] = table[level_column(level)].astype("Int64")
     in_progress: dict[str, int] = {}
-    for (_, status), count in progress.items():
+    for (_period, status), count in progress.items():
         in_progress[status] = in_progress.get(status, 0) + count
     notes = [
-        "Only published rounds count in scores, coverage and levels.",
-        "One row per period: a round with a free label counts in its period's row; a health system with "
-        "two rounds in one period counts once, with its latest.",
-        "Coverage is the share of applicable indicators answered (overall, per round).",
-        "A level is the highest fully reached: the overall score rounded down.",
+        _("Only published rounds count in scores, coverage and levels."),
+        _(
+            "One row per period: a round with a free label counts in its period's row; a health system with "
+            "two rounds in one period counts once, with its latest."
+        ),
+        _("Coverage is the share of applicable indicators answered (overall, per round)."),
+        _("A level is the highest fully reached: the overall score rounded down."),
     ]
-    if any(table["Withheld"] != "") if not table.empty else False:
+    if any(table[WITHHELD] != "") if not table.empty else False:
         notes.append(
-            f"Periods with fewer than {threshold} health systems show counts only: a dash stands for a figure withheld."
+            _n(
+                "Periods with fewer than {n} health system show counts only: a dash stands for a figure withheld.",
+                "Periods with fewer than {n} health systems show counts only: a dash stands for a figure withheld.",
+                threshold,
+            )
         )
     return Overview(
         systems_registered=registered,
@@ -96,19 +119,19 @@ def _round_row(
 ) -> dict[str, Any]:
     systems = len({r.meta.system_code for r in rounds})
     row: dict[str, Any] = {
-        "Round": round_name(period),
-        "Health systems assessed": systems,
-        "Share of registered systems": round(100 * systems / registered) if registered else math.nan,
+        ROUND: round_name(period),
+        ASSESSED: systems,
+        SHARE: round(100 * systems / registered) if registered else math.nan,
     }
     small = systems < threshold
     overall = [r.card.overall.score for r in rounds if r.card.overall.score is not None]
     coverage = [r.card.overall.coverage.ratio for r in rounds]
-    row["Median coverage"] = math.nan if small else round(100 * statistics.median(coverage))
-    row["Median overall score"] = math.nan if small or not overall else round(statistics.median(overall), DECIMALS)
+    row[MEDIAN_COVERAGE] = math.nan if small else round(100 * statistics.median(coverage))
+    row[MEDIAN_SCORE] = math.nan if small or not overall else round(statistics.median(overall), DECIMALS)
     bands = [r.card.overall.band for r in rounds if r.card.overall.band is not None]
     for level in levels:
         row[level_column(level)] = None if small else sum(1 for b in bands if b == level)
-    row["Withheld"] = bm.withheld_reason(threshold) if small else ""
+    row[WITHHELD] = bm.withheld_reason(threshold) if small else ""
     if progress:
         for status in IN_PROGRESS:
             row[status.label] = progress.get((period, status.value), 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from b1mg_maturity.errors import AuthenticationFailed
+from b1mg_maturity.i18n import _
 from b1mg_maturity.ui.context import app_services
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
 from b1mg_maturity.ui.page_registry import link
@@ -27,12 +28,12 @@ def render() -> None:
     services = app_services()
     middle = st.columns([1, 2, 1])[1]
     with middle:
-        st.title("Sign in")
-        st.write("Genomics-in-healthcare maturity self-assessment (B1MG Maturity Level Model).")
+        st.title(_("Sign in"))
+        st.write(_("Genomics-in-healthcare maturity self-assessment (B1MG Maturity Level Model)."))
         with st.form("sign-in", border=True):
-            username = st.text_input("Username", autocomplete="username")
-            password = st.text_input("Password", type="password", autocomplete="current-password")
-            submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
+            username = st.text_input(_("Username"), autocomplete="username")
+            password = st.text_input(_("Password"), type="password", autocomplete="current-password")
+            submitted = st.form_submit_button(_("Sign in"), type="primary", width="stretch")
         if submitted:
             try:
                 user_id = services.sign_in(username, password)
@@ -44,15 +45,15 @@ def render() -> None:
         if _sso_configured():
             _single_sign_on()
         st.divider()
-        st.markdown("**No account?** Rate your health system on your own; nothing you enter is stored.")
-        link("quick", "Try a quick assessment", icon=":material/checklist:")
+        st.markdown(_("**No account?** Rate your health system on your own; nothing you enter is stored."))
+        link("quick", _("Try a quick assessment"), icon=":material/checklist:")
 
 
 def _single_sign_on() -> None:
     st.divider()
     user = st.user
     if not user.get("is_logged_in"):
-        if st.button("Sign in with your organisation", width="stretch"):
+        if st.button(_("Sign in with your organisation"), width="stretch"):
             st.login()
         return
     email = str(user.get("email") or "")
@@ -62,17 +63,25 @@ def _single_sign_on() -> None:
         shown = escape_markdown(email)
         if email and not verified:
             st.warning(
-                "Your organisation's sign-on does not confirm that the e-mail address "
-                f"{shown} is verified, so it cannot be matched to an account here. "
-                "Ask your administrator, or sign in with your username and password.",
+                _(
+                    "Your organisation's sign-on does not confirm that the e-mail address "
+                    "{email} is verified, so it cannot be matched to an account here. "
+                    "Ask your administrator, or sign in with your username and password.",
+                    email=shown,
+                ),
                 icon=":material/gpp_maybe:",
+            )
+        elif shown:
+            st.warning(
+                _("No account here is linked to {email}. Ask your administrator to add one.", email=shown),
+                icon=":material/person_off:",
             )
         else:
             st.warning(
-                f"No account here is linked to {shown or 'your sign-on'}. Ask your administrator to add one.",
+                _("No account here is linked to your sign-on. Ask your administrator to add one."),
                 icon=":material/person_off:",
             )
-        if st.button("Sign out of single sign-on"):
+        if st.button(_("Sign out of single sign-on")):
             st.logout()
         return
     remember_sign_in(user_id)
