@@ -397,7 +397,12 @@ def benchmark(
     notes = [_("Only published rounds count.")]
     if left_out:
         notes.append(
-            _n("{n} round not yet published was left out.", "{n} rounds not yet published were left out.", left_out)
+            # English keeps its "round(s)" (tests and users know it); other languages give their plural forms
+            _n(
+                "{n} round(s) not yet published were left out.",
+                "{n} round(s) not yet published were left out.",
+                left_out,
+            )
         )
     ranked, stats = ranked_snapshot(frame, min_group_size=min_group_size, exclude_systems=exclude_systems)
     by_round = round_statistics(frame, min_group_size=min_group_size, exclude_systems=exclude_systems)

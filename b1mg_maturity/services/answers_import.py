@@ -248,16 +248,17 @@ def import_answers(
             if any(problems):
                 found = tuple(p for p in problems if p is not None)
                 title = (
+                    # English keeps its "value(s)"; other languages give their plural forms
                     _n(
-                        "{n} recorded value changed since the import was planned; nothing was imported",
-                        "{n} recorded values changed since the import was planned; nothing was imported",
+                        "{n} recorded value(s) changed since the import was planned; nothing was imported",
+                        "{n} recorded value(s) changed since the import was planned; nothing was imported",
                         len(found),
                     )
                     if based_on is not None
                     else _n(
-                        "{n} recorded value would be overwritten; nothing was imported: "
-                        "look at it and confirm to overwrite",
-                        "{n} recorded values would be overwritten; nothing was imported: "
+                        "{n} recorded value(s) would be overwritten; nothing was imported: "
+                        "look at them and confirm to overwrite",
+                        "{n} recorded value(s) would be overwritten; nothing was imported: "
                         "look at them and confirm to overwrite",
                         len(found),
                     )
