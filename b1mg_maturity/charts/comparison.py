@@ -16,6 +16,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from b1mg_maturity import i18n
 from b1mg_maturity.charts.style import (
     BENCHMARK_COLOUR,
     DARK_TEXT,
@@ -40,6 +41,7 @@ from b1mg_maturity.charts.style import (
     wrap,
 )
 from b1mg_maturity.comparison.tables import DOMAIN, SYSTEM, Table
+from b1mg_maturity.i18n import _, _n
 
 
 def not_applicable_code(scale: Sequence[int]) -> int:
@@ -122,14 +124,17 @@ def radar_overlay(table: Table, *, scale: Sequence[int]) -> go.Figure:
     parts = []
     for column in [*systems, *statistics]:
         listed = "; ".join(f"{d} {fmt(v)}" for d, v in zip(domains, table.values(column.id), strict=True))
-        parts.append(f"{column.label}: {listed}")
-    description = (
-        f"Radar chart of the domain scores (scale {scale[0]} to {scale[-1]}) of {len(systems)} health system(s)"
-        + "".join(f" and the {c.label.lower()}" for c in statistics)
-        + ". "
-        + ". ".join(parts)
-        + "."
+        parts.append(_("{name}: {values}", name=column.label, values=listed))
+    chart = _n(
+        "Radar chart of the domain scores (scale {low} to {high}) of {n} health system",
+        "Radar chart of the domain scores (scale {low} to {high}) of {n} health systems",
+        len(systems),
+        low=scale[0],
+        high=scale[-1],
     )
+    for statistic in statistics:
+        chart = _("{chart} and the {statistic}", chart=chart, statistic=statistic.label.lower())
+    description = _("{chart}. {values}.", chart=chart, values=". ".join(parts))
     fig.update_layout(
         **base_layout(
             description,
@@ -194,13 +199,17 @@ def _finish_heatmap(
     rows = [str(v) for v in table.values(SYSTEM)]
     _rule_above_aggregates(fig, table.is_aggregate)
     cells = (
-        f"{row}: " + ", ".join(f"{column} {value}" for column, value in zip(columns, text[i], strict=True))
+        _(
+            "{name}: {values}",
+            name=row,
+            values=", ".join(f"{column} {value}" for column, value in zip(columns, text[i], strict=True)),
+        )
         for i, row in enumerate(rows)
     )
     left = min(max((len(r) for r in rows), default=10) * 7 + 20, 320)
     fig.update_layout(
         **base_layout(
-            f"{summary}: " + "; ".join(cells) + ".",
+            _("{chart}: {values}.", chart=summary, values="; ".join(cells)),
             height=height,
             margin={"l": left, "r": 20, "t": top, "b": bottom_margin(fig, 20)},
             showlegend=True,
@@ -223,7 +232,8 @@ def score_heatmap(table: Table, *, level_labels: Mapping[int, str], highlight: S
     scores = [[number(v) for v in table.values(c.id)] for c in columns]  # column-major
     z = [[band(scores[j][i], scale) for j in range(len(columns))] for i in range(len(rows))]
     text = [
-        ["–" if scores[j][i] is None else f"{scores[j][i]:.1f}" for j in range(len(columns))] for i in range(len(rows))
+        ["–" if (value := scores[j][i]) is None else i18n.number(value, 1) for j in range(len(columns))]
+        for i in range(len(rows))
     ]
     fig = go.Figure(
         go.Heatmap(
@@ -234,7 +244,7 @@ def score_heatmap(table: Table, *, level_labels: Mapping[int, str], highlight: S
             texttemplate="%{text}",
             textfont={"size": FONT_SIZE - 1},
             customdata=[[c.label for c in columns] for _ in rows],
-            hovertemplate="%{y}<br>%{customdata}<br>Score %{text}<extra></extra>",
+            hovertemplate="%{y}<br>%{customdata}<br>" + _("Score") + " %{text}<extra></extra>",
             colorscale=_discrete_scale([LEVEL_COLOURS[level] for level in scale]),
             zmin=scale[0] - 0.5,
             zmax=scale[-1] + 0.5,
@@ -248,7 +258,11 @@ def score_heatmap(table: Table, *, level_labels: Mapping[int, str], highlight: S
     _finish_heatmap(
         fig,
         table,
-        f"Heatmap of {len(rows)} rows by {len(columns)} columns, each cell coloured by maturity level",
+        _(
+            "Heatmap of {rows} by {columns}, each cell coloured by maturity level",
+            rows=_n("{n} row", "{n} rows", len(rows)),
+            columns=_n("{n} column", "{n} columns", len(columns)),
+        ),
         [c.label for c in columns],
         text,
         highlight,
@@ -287,7 +301,7 @@ def indicator_heatmap(
                 t_row.append("–")
             else:
                 z_row.append(band(level, scale))
-                t_row.append(f"{level:g}" if float(level).is_integer() else f"{level:.1f}")
+                t_row.append(i18n.number(level, 0 if float(level).is_integer() else 1))
         z.append(z_row)
         text.append(t_row)
     colours = [*(LEVEL_COLOURS[level] for level in scale), NOT_APPLICABLE_COLOUR, NOT_ANSWERED_COLOUR]
@@ -300,7 +314,7 @@ def indicator_heatmap(
             texttemplate="%{text}",
             textfont={"size": FONT_SIZE - 1},
             customdata=[[wrap(statements.get(c.id, ""), 60) for c in columns] for _ in rows],
-            hovertemplate="%{y}<br><b>%{x}</b> %{customdata}<br>Level %{text}<extra></extra>",
+            hovertemplate="%{y}<br><b>%{x}</b> %{customdata}<br>" + _("Level") + " %{text}<extra></extra>",
             colorscale=_discrete_scale(colours),
             zmin=scale[0] - 0.5,
             zmax=unanswered_code(scale) + 0.5,
@@ -310,12 +324,19 @@ def indicator_heatmap(
         )
     )
     _level_legend(
-        fig, level_labels, (("NA · not applicable", NOT_APPLICABLE_COLOUR), ("– · not answered", NOT_ANSWERED_COLOUR))
+        fig,
+        level_labels,
+        (("NA · " + _("not applicable"), NOT_APPLICABLE_COLOUR), ("– · " + _("not answered"), NOT_ANSWERED_COLOUR)),
     )
     _finish_heatmap(
         fig,
         table,
-        f"Heatmap of the levels of {len(columns)} indicators for {len(rows)} rows",
+        _n(
+            "Heatmap of the levels of {n} indicator for {rows}",
+            "Heatmap of the levels of {n} indicators for {rows}",
+            len(columns),
+            rows=_n("{n} row", "{n} rows", len(rows)),
+        ),
         [c.label for c in columns],
         text,
         highlight,

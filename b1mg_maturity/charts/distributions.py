@@ -7,10 +7,12 @@ The scale is the questionnaire's levels.  No streamlit.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from b1mg_maturity import i18n
 from b1mg_maturity.charts.style import (
     BENCHMARK_COLOUR,
     DARK_TEXT,
@@ -32,8 +34,9 @@ from b1mg_maturity.charts.style import (
     system_style,
     value_axis,
 )
-from b1mg_maturity.comparison.overview import level_column
+from b1mg_maturity.comparison.overview import ROUND, level_column
 from b1mg_maturity.comparison.tables import FOCUS, ITEM, SYSTEM, Table
+from b1mg_maturity.i18n import _
 
 # --- distribution -------------------------------------------------------------------------------
 
@@ -48,10 +51,11 @@ def distribution(table: Table, points: Table | None = None, *, scale: Sequence[i
     fig = go.Figure()
     shown = data["median"].notna()
     shown_y = [y[i] for i in range(len(items)) if shown.iloc[i]]
+    median_word, highest_word = _("Median"), _("Highest")
     if shown.any():
         fig.add_trace(
             go.Box(
-                name="Spread (lowest, quartiles, highest)",
+                name=_("Spread (lowest, quartiles, highest)"),
                 y=shown_y,
                 q1=data.loc[shown, "q1"].tolist(),
                 median=data.loc[shown, "median"].tolist(),
@@ -68,29 +72,29 @@ def distribution(table: Table, points: Table | None = None, *, scale: Sequence[i
         )
         fig.add_trace(
             go.Scatter(
-                name="Median",
+                name=median_word,
                 x=data.loc[shown, "median"].tolist(),
                 y=shown_y,
                 mode="markers",
                 marker={"symbol": "line-ns", "size": 22, "line": {"width": 4, "color": DARK_TEXT}},
-                hovertemplate="%{y}<br>Median %{x:.2f}<extra></extra>",
+                hovertemplate="%{y}<br>" + median_word + " %{x:.2f}<extra></extra>",
             )
         )
         fig.add_trace(
             go.Scatter(
-                name="Highest",
+                name=highest_word,
                 x=data.loc[shown, "highest"].tolist(),
                 y=shown_y,
                 mode="markers",
                 marker={"symbol": "triangle-left", "size": 12, "color": DARK_TEXT},
-                hovertemplate="%{y}<br>Highest %{x:.2f}<extra></extra>",
+                hovertemplate="%{y}<br>" + highest_word + " %{x:.2f}<extra></extra>",
             )
         )
     if points is not None and not points.empty:
         label_of = dict(zip(items, y, strict=True))
         fig.add_trace(
             go.Box(
-                name="Each health system",
+                name=_("Each health system"),
                 x=points.values("score"),
                 y=[label_of.get(str(i), str(i)) for i in points.values(ITEM)],
                 orientation="h",
@@ -122,28 +126,17 @@ def distribution(table: Table, points: Table | None = None, *, scale: Sequence[i
                 hovertemplate="%{y}<br>" + focus + " %{x:.2f}<extra></extra>",
             )
         )
-    parts = []
-    for item, record in zip(items, data.to_dict("records"), strict=True):
-        if number(record["median"]) is None:
-            text = f"{item}: statistics withheld"
-        else:
-            text = (
-                f"{item}: median {fmt(record['median'])}, quartiles {fmt(record['q1'])}-"
-                f"{fmt(record['q3'])}, lowest {fmt(record['lowest'])}, highest {fmt(record['highest'])}"
-            )
-        if focus is not None:
-            text += f", {focus} {fmt(record[FOCUS])}"
-        parts.append(text)
+    parts = [_item_text(item, record, focus) for item, record in zip(items, data.to_dict("records"), strict=True)]
     fig.update_layout(
         **base_layout(
-            "Distribution of scores per item. " + "; ".join(parts) + ".",
+            _("Distribution of scores per item. {items}.", items="; ".join(parts)),
             height=max(360, 58 * len(items) + 170),
             margin={"l": min(label_margin(y), 360), "r": 30, "t": 20, "b": bottom_margin(fig, 70)},
             showlegend=True,
             boxmode="overlay",
             legend=legend_below(legend_names(fig)),
         ),
-        xaxis=value_axis(scale, 0.15) | {"title": {"text": "Score (maturity level)"}, "zeroline": False},
+        xaxis=value_axis(scale, 0.15) | {"title": {"text": _("Score (maturity level)")}, "zeroline": False},
         yaxis={
             "autorange": "reversed",
             "automargin": True,
@@ -153,6 +146,25 @@ def distribution(table: Table, points: Table | None = None, *, scale: Sequence[i
         },
     )
     return fig
+
+
+def _item_text(item: str, record: Mapping[Any, Any], focus: str | None) -> str:
+    """One item in the distribution's text alternative: its statistics, and the focus health system's score."""
+    if number(record["median"]) is None:
+        text = _("{item}: statistics withheld", item=item)
+    else:
+        text = _(
+            "{item}: median {median}, quartiles {q1}-{q3}, lowest {lowest}, highest {highest}",
+            item=item,
+            median=fmt(record["median"]),
+            q1=fmt(record["q1"]),
+            q3=fmt(record["q3"]),
+            lowest=fmt(record["lowest"]),
+            highest=fmt(record["highest"]),
+        )
+    if focus is None:
+        return text
+    return _("{statistics}, {name} {score}", statistics=text, name=focus, score=fmt(record[FOCUS]))
 
 
 # --- trends -------------------------------------------------------------------------------------
@@ -173,17 +185,19 @@ def trend_lines(table: Table, *, item_label: str, scale: Sequence[int], systems:
     own = data.loc[~aggregate]
     present = list(dict.fromkeys(own[SYSTEM]))
     systems = [s for s in systems if s in present] + [s for s in present if s not in systems]
+    median_word = _("Median")
     if not median.empty:
         fig.add_trace(
             go.Scatter(
-                name="Median",
+                name=median_word,
                 x=median["round"].tolist(),
                 y=median["score"].tolist(),
                 mode="lines+markers",
                 line={"color": BENCHMARK_COLOUR, "dash": "dot", "width": 2},
                 marker={"symbol": "square-open", "size": 8},
                 customdata=median["systems"].astype("object").tolist(),
-                hovertemplate="%{x}<br>Median %{y:.2f} of %{customdata} health systems<extra></extra>",
+                # plotly fills %{...} as it draws: the message is given no fields, so its braces stay
+                hovertemplate="%{x}<br>" + _("Median %{y:.2f} of %{customdata} health systems") + "<extra></extra>",
             )
         )
     for index, system in enumerate(systems):
@@ -203,7 +217,8 @@ def trend_lines(table: Table, *, item_label: str, scale: Sequence[int], systems:
                     "color": look["colour"],
                 },
                 customdata=[
-                    ("" if pd.isna(c) else f"<br>Change {c:+.2f}") + ("<br>other questionnaire version" if d else "")
+                    ("" if pd.isna(c) else "<br>" + _("Change {change}", change=i18n.signed(c, 2)))
+                    + ("<br>" + _("other questionnaire version") if d else "")
                     for c, d in zip(rows["change"], differ, strict=True)
                 ],
                 hovertemplate="%{x}<br>" + system + " %{y:.2f}%{customdata}<extra></extra>",
@@ -211,20 +226,24 @@ def trend_lines(table: Table, *, item_label: str, scale: Sequence[int], systems:
         )
     lines = [(system, own.loc[own[SYSTEM] == system]) for system in systems]
     if not median.empty:
-        lines.append(("Median", median))
+        lines.append((median_word, median))
     parts = [
-        f"{name}: " + ", ".join(f"{r} {fmt(s)}" for r, s in zip(rows["round"], rows["score"], strict=True))
+        _(
+            "{name}: {values}",
+            name=name,
+            values=", ".join(f"{r} {fmt(s)}" for r, s in zip(rows["round"], rows["score"], strict=True)),
+        )
         for name, rows in lines
     ]
     fig.update_layout(
         **base_layout(
-            f"Trend of {item_label} across rounds. " + "; ".join(parts) + ".",
+            _("Trend of {item} across rounds. {lines}.", item=item_label, lines="; ".join(parts)),
             height=460,
             margin={"l": 70, "r": 30, "t": 30, "b": bottom_margin(fig, 70)},
             showlegend=True,
             legend=legend_below(legend_names(fig)),
         ),
-        xaxis={"type": "category", "categoryorder": "array", "categoryarray": order, "title": {"text": "Round"}},
+        xaxis={"type": "category", "categoryorder": "array", "categoryarray": order, "title": {"text": _("Round")}},
         yaxis=value_axis(scale, 0.1) | {"title": {"text": item_label}},
     )
     return fig
@@ -236,7 +255,7 @@ def trend_lines(table: Table, *, item_label: str, scale: Sequence[int], systems:
 def band_distribution(table: pd.DataFrame, *, level_labels: Mapping[int, str]) -> go.Figure:
     """Stacked bars: per round, how many health systems reached each overall maturity level."""
     fig = go.Figure()
-    rounds = [str(r) for r in table["Round"]]
+    rounds = [str(r) for r in table[ROUND]]
     levels = [level for level in sorted(level_labels) if level_column(level) in table.columns]
     for level in levels:
         counts = [number(v) for v in table[level_column(level)]]
@@ -246,30 +265,40 @@ def band_distribution(table: pd.DataFrame, *, level_labels: Mapping[int, str]) -
                 x=rounds,
                 y=counts,
                 marker={"color": LEVEL_COLOURS[level], "line": {"color": OUTLINE_COLOUR, "width": 1}},
-                text=[("" if c is None or c == 0 else f"{c:.0f}") for c in counts],
+                text=[("" if c is None or c == 0 else i18n.integer(round(c))) for c in counts],
                 textposition="inside",
                 insidetextanchor="middle",
                 textangle=0,
-                hovertemplate="%{x}<br>Level " + str(level) + ": %{y} health systems<extra></extra>",
+                # plotly fills %{y} as it draws
+                hovertemplate="%{x}<br>"
+                + _("Level {level}: {count} health systems", level=level, count="%{y}")
+                + "<extra></extra>",
             )
         )
     parts = []
     for record in table.to_dict("records"):
         listed = ", ".join(
-            f"level {level} {int(v)}" for level in levels if (v := number(record.get(level_column(level)))) is not None
+            _("level {level} {count}", level=level, count=int(v))
+            for level in levels
+            if (v := number(record.get(level_column(level)))) is not None
         )
-        parts.append(f"{record['Round']}: {listed or 'withheld'}")
+        parts.append(_("{name}: {values}", name=record[ROUND], values=listed or _("withheld")))
     fig.update_layout(
         **base_layout(
-            "Health systems per overall maturity level and round. " + "; ".join(parts) + ".",
+            _("Health systems per overall maturity level and round. {rounds}.", rounds="; ".join(parts)),
             height=440,
             margin={"l": 70, "r": 30, "t": 30, "b": bottom_margin(fig, 70)},
             barmode="stack",
             showlegend=True,
             legend=legend_below(legend_names(fig)) | {"traceorder": "normal"},
         ),
-        xaxis={"type": "category", "title": {"text": "Round"}},
-        yaxis={"title": {"text": "Health systems"}, "gridcolor": GRID_COLOUR, "rangemode": "tozero", "tickformat": "d"},
+        xaxis={"type": "category", "title": {"text": _("Round")}},
+        yaxis={
+            "title": {"text": _("Health systems")},
+            "gridcolor": GRID_COLOUR,
+            "rangemode": "tozero",
+            "tickformat": "d",
+        },
         # a count that does not fit its segment is left out rather than turned sideways (the table has it)
         uniformtext={"minsize": FONT_SIZE - 2, "mode": "hide"},
     )

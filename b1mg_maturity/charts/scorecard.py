@@ -15,6 +15,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from b1mg_maturity import i18n
 from b1mg_maturity.charts.style import (
     AXIS_LINE_COLOUR,
     BENCHMARK_COLOUR,
@@ -43,8 +44,9 @@ from b1mg_maturity.charts.style import (
     text_width,
     wrap,
 )
+from b1mg_maturity.i18n import _, _n
 from b1mg_maturity.questionnaire import Domain, Questionnaire
-from b1mg_maturity.scoring import GroupScore, ScoreCard
+from b1mg_maturity.scoring import GroupScore, IndicatorResult, ScoreCard
 
 RADAR_PLOT_HEIGHT = 320  # pixels of the polar area when the chart is wide enough (a phone leaves less)
 RADAR_KEY_WIDTH = 40  # characters a line of the key below a radar: about 260 px, narrower than a phone
@@ -75,7 +77,7 @@ def _level_bar_axes(questionnaire: Questionnaire, scale: Sequence[int], labels: 
             "range": [0, questionnaire.max_level + 0.05],
             "tickvals": list(scale),
             # below the tick labels whatever their size: automargin makes room, the standoff keeps a gap
-            "title": {"text": "Maturity level", "standoff": 6},
+            "title": {"text": _("Maturity level"), "standoff": 6},
             "automargin": True,
             "gridcolor": GRID_COLOUR,
             "zeroline": True,
@@ -121,7 +123,7 @@ def spoke_label(domain: Domain, index: int, rated: bool) -> str:
     names are in the key below the chart, in the hover text and in the text alternative).
     """
     code = f"<b>{domain.code or index}</b>"
-    return code if rated else f"{code}<br><i>not rated</i>"
+    return code if rated else code + "<br><i>" + _("not rated") + "</i>"
 
 
 def radar_key(domains: Sequence[Domain], *, width: int = RADAR_KEY_WIDTH) -> str:
@@ -138,7 +140,7 @@ def domain_radar(
     questionnaire: Questionnaire,
     *,
     benchmark: Mapping[str, float] | None = None,
-    benchmark_label: str = "Median of peers",
+    benchmark_label: str | None = None,
     key: bool = True,
 ) -> go.Figure:
     """Radar of the domain scores, with the target (dashed) and an optional benchmark.
@@ -153,23 +155,26 @@ def domain_radar(
     the centre, which would read as "level 1", and its label says "not rated".
     The same holds for a domain missing from ``benchmark``.
     """
+    if benchmark_label is None:
+        benchmark_label = _("Median of peers")
+    target_word = _("Target")
     rows = _scores_by_domain(card, questionnaire)
     labels = [spoke_label(d, index, g.score is not None) for index, (d, g) in enumerate(rows, start=1)]
     theta = closed(labels)
-    hover_names = [_plain(d) for d, _ in rows]
+    hover_names = [_plain(d) for d, _g in rows]
     fig = go.Figure()
 
     show_target = _has_targets(card)
     if show_target:
         fig.add_trace(
             radar_line(
-                "Target",
-                [g.target for _, g in rows],
+                target_word,
+                [g.target for _d, g in rows],
                 theta,
                 hover_names,
                 line={"color": TARGET_COLOUR, "dash": "dash", "width": 2},
                 marker={"size": 7, "symbol": "diamond"},
-                hover_label="Target",
+                hover_label=target_word,
                 legendrank=2,
             )
         )
@@ -177,7 +182,7 @@ def domain_radar(
         fig.add_trace(
             radar_line(
                 benchmark_label,
-                [benchmark.get(d.id) for d, _ in rows],
+                [benchmark.get(d.id) for d, _g in rows],
                 theta,
                 hover_names,
                 line={"color": BENCHMARK_COLOUR, "dash": "dot", "width": 2},
@@ -188,13 +193,13 @@ def domain_radar(
         )
     fig.add_trace(
         radar_line(
-            "Current score",
-            [g.score for _, g in rows],
+            _("Current score"),
+            [g.score for _d, g in rows],
             theta,
             hover_names,
             line={"color": CURRENT_COLOUR, "width": 3},
             marker={"size": 8, "color": CURRENT_COLOUR},
-            hover_label="Score",
+            hover_label=_("Score"),
             legendrank=1,
         )
     )
@@ -205,7 +210,7 @@ def domain_radar(
         ),
         polar=polar_layout(questionnaire.scale, len(rows)),
     )
-    fit_radar(fig, labels, FONT_SIZE, key=radar_key([d for d, _ in rows]) if key else None)
+    fit_radar(fig, labels, FONT_SIZE, key=radar_key([d for d, _g in rows]) if key else None)
     return fig
 
 
@@ -282,14 +287,18 @@ def _radar_description(
     for domain, group in rows:
         extras = []
         if show_target and group.target is not None:
-            extras.append(f"target {group.target:.1f}")
+            extras.append(_("target {score}", score=i18n.number(group.target, 1)))
         if benchmark is not None:
-            extras.append(f"{benchmark_label.lower()} {fmt(benchmark.get(domain.id), missing='no value')}")
-        suffix = f" ({', '.join(extras)})" if extras else ""
-        parts.append(f"{_plain(domain)} {fmt(group.score, missing='not rated')}{suffix}")
-    return (
-        f"Radar chart of the maturity scores of {len(rows)} domains on a scale of "
-        f"{questionnaire.min_level} to {questionnaire.max_level}: " + "; ".join(parts) + "."
+            extras.append(f"{benchmark_label.lower()} {fmt(benchmark.get(domain.id))}")
+        value = f"{_plain(domain)} {fmt(group.score, missing=_('not rated'))}"
+        parts.append(_("{value} ({details})", value=value, details=", ".join(extras)) if extras else value)
+    return _n(
+        "Radar chart of the maturity scores of {n} domain on a scale of {low} to {high}: {scores}.",
+        "Radar chart of the maturity scores of {n} domains on a scale of {low} to {high}: {scores}.",
+        len(rows),
+        low=questionnaire.min_level,
+        high=questionnaire.max_level,
+        scores="; ".join(parts),
     )
 
 
@@ -304,14 +313,15 @@ def domain_bars(card: ScoreCard, questionnaire: Questionnaire) -> go.Figure:
     of its row.
     """
     rows = _scores_by_domain(card, questionnaire)
-    labels = [domain_label(d, width=32).replace("<br>", " ", 1) for d, _ in rows]
-    scores = [g.score for _, g in rows]
-    colours = [level_colour(g.band) for _, g in rows]
-    names = [_plain(d) for d, _ in rows]
-    band_names = [questionnaire.level_label(g.band) if g.band is not None else "" for _, g in rows]
+    labels = [domain_label(d, width=32).replace("<br>", " ", 1) for d, _g in rows]
+    scores = [g.score for _d, g in rows]
+    colours = [level_colour(g.band) for _d, g in rows]
+    names = [_plain(d) for d, _g in rows]
+    band_names = [questionnaire.level_label(g.band) if g.band is not None else "" for _d, g in rows]
+    score_word, target_word, not_rated = _("Score"), _("Target"), _("not rated")
     fig = go.Figure(
         go.Bar(
-            name="Current score",
+            name=_("Current score"),
             orientation="h",
             x=scores,
             y=labels,
@@ -323,7 +333,7 @@ def domain_bars(card: ScoreCard, questionnaire: Questionnaire) -> go.Figure:
             outsidetextfont={"color": DARK_TEXT},
             cliponaxis=False,
             customdata=list(zip(names, band_names, strict=True)),
-            hovertemplate="%{customdata[0]}<br>Score %{x:.2f} · %{customdata[1]}<extra></extra>",
+            hovertemplate=f"%{{customdata[0]}}<br>{score_word} %{{x:.2f}} · %{{customdata[1]}}<extra></extra>",
             showlegend=False,
         )
     )
@@ -332,8 +342,8 @@ def domain_bars(card: ScoreCard, questionnaire: Questionnaire) -> go.Figure:
     if show_target:
         fig.add_trace(
             go.Scatter(
-                name="Target",
-                x=[g.target for _, g in rows],
+                name=target_word,
+                x=[g.target for _d, g in rows],
                 y=labels,
                 mode="markers",
                 marker={
@@ -343,7 +353,7 @@ def domain_bars(card: ScoreCard, questionnaire: Questionnaire) -> go.Figure:
                     "color": TARGET_COLOUR,
                 },
                 customdata=names,
-                hovertemplate="%{customdata}<br>Target %{x:.2f}<extra></extra>",
+                hovertemplate=f"%{{customdata}}<br>{target_word} %{{x:.2f}}<extra></extra>",
                 cliponaxis=False,
             )
         )
@@ -355,23 +365,20 @@ def domain_bars(card: ScoreCard, questionnaire: Questionnaire) -> go.Figure:
                 xref="x",
                 yref="y",
                 xshift=6,
-                text="<i>not rated</i>",
+                text=f"<i>{not_rated}</i>",
                 showarrow=False,
                 xanchor="left",
                 font={"color": "#616161"},
             )
 
-    parts = []
-    for domain, group in rows:
-        target = f", target {group.target:.1f}" if show_target and group.target is not None else ""
-        if group.score is None or group.band is None:
-            parts.append(f"{_plain(domain)} not rated")
-            continue
-        band_name = questionnaire.level_label(group.band)
-        parts.append(f"{_plain(domain)} {group.score:.1f} (level {group.band}, {band_name}{target})")
-    description = (
-        f"Bar chart of the maturity scores of {len(rows)} domains on a scale of "
-        f"{questionnaire.min_level} to {questionnaire.max_level}: " + "; ".join(parts) + "."
+    parts = [_domain_bar_text(domain, group, questionnaire, show_target) for domain, group in rows]
+    description = _n(
+        "Bar chart of the maturity scores of {n} domain on a scale of {low} to {high}: {scores}.",
+        "Bar chart of the maturity scores of {n} domains on a scale of {low} to {high}: {scores}.",
+        len(rows),
+        low=questionnaire.min_level,
+        high=questionnaire.max_level,
+        scores="; ".join(parts),
     )
     scale = list(questionnaire.scale)
     fig.update_layout(
@@ -390,6 +397,25 @@ def domain_bars(card: ScoreCard, questionnaire: Questionnaire) -> go.Figure:
         legend={"y": -0.16, "yref": "paper", "entrywidth": 160, "entrywidthmode": "pixels", "traceorder": "normal"}
     )
     return fig
+
+
+def _domain_bar_text(domain: Domain, group: GroupScore, questionnaire: Questionnaire, show_target: bool) -> str:
+    """One domain in the bar chart's text alternative: ``I Governance 2.5 (level 2, Managed, target 3.0)``."""
+    if group.score is None or group.band is None:
+        return _("{domain} not rated", domain=_plain(domain))
+    fields = {
+        "domain": _plain(domain),
+        "score": i18n.number(group.score, 1),
+        "level": group.band,
+        "label": questionnaire.level_label(group.band),
+    }
+    if show_target and group.target is not None:
+        return _(
+            "{domain} {score} (level {level}, {label}, target {target})",
+            target=i18n.number(group.target, 1),
+            **fields,
+        )
+    return _("{domain} {score} (level {level}, {label})", **fields)
 
 
 # --- indicator bars (one domain) ----------------------------------------------------------------
@@ -454,6 +480,24 @@ def indicator_label(indicator_id: str, subdomain_name: str, *, width: int = 30) 
     return f"<b>{indicator_id}</b><br>{wrap(subdomain_name, width)}"
 
 
+def _indicator_bar_text(result: IndicatorResult, level_name_: str) -> str:
+    """One indicator in the bar chart's text alternative: ``D1.1.1 level 2 (Managed, target 3)``."""
+    indicator = result.indicator_id
+    if result.level is None:
+        if result.not_applicable:
+            return _("{indicator} not applicable", indicator=indicator)
+        return _("{indicator} not answered", indicator=indicator)
+    if result.target is not None:
+        return _(
+            "{indicator} level {level} ({label}, target {target})",
+            indicator=indicator,
+            level=result.level,
+            label=level_name_,
+            target=result.target,
+        )
+    return _("{indicator} level {level} ({label})", indicator=indicator, level=result.level, label=level_name_)
+
+
 def indicator_bars(
     card: ScoreCard,
     questionnaire: Questionnaire,
@@ -479,9 +523,10 @@ def indicator_bars(
     levels = [r.level for r in results]
     colours = [level_colour(r.level, r.not_applicable) for r in results]
     level_names = [questionnaire.level_label(r.level) if r.level is not None else "" for r in results]
+    level_word, target_word = _("Level"), _("Target")
     fig = go.Figure(
         go.Bar(
-            name="Level",
+            name=level_word,
             orientation="h",
             x=levels,
             y=labels,
@@ -492,7 +537,7 @@ def indicator_bars(
             insidetextfont={"color": [text_colour_on(c) for c in colours]},
             cliponaxis=False,
             customdata=list(zip([r.indicator_id for r in results], level_names, strict=True)),
-            hovertemplate="%{customdata[0]}<br>Level %{x} · %{customdata[1]}<extra></extra>",
+            hovertemplate=f"%{{customdata[0]}}<br>{level_word} %{{x}} · %{{customdata[1]}}<extra></extra>",
             showlegend=False,
         )
     )
@@ -503,7 +548,7 @@ def indicator_bars(
     if show_target:
         fig.add_trace(
             go.Scatter(
-                name="Target",
+                name=target_word,
                 x=targets,
                 y=labels,
                 mode="markers",
@@ -514,7 +559,7 @@ def indicator_bars(
                     "color": TARGET_COLOUR,
                 },
                 customdata=[r.indicator_id for r in results],
-                hovertemplate="%{customdata}<br>Target %{x}<extra></extra>",
+                hovertemplate=f"%{{customdata}}<br>{target_word} %{{x}}<extra></extra>",
                 cliponaxis=False,
             )
         )
@@ -526,22 +571,21 @@ def indicator_bars(
                 xref="x",
                 yref="y",
                 xshift=6,
-                text="<i>not applicable</i>" if result.not_applicable else "<i>not answered</i>",
+                text="<i>" + (_("not applicable") if result.not_applicable else _("not answered")) + "</i>",
                 showarrow=False,
                 xanchor="left",
                 font={"color": "#616161"},
             )
 
-    parts = []
-    for result, named_level in zip(results, level_names, strict=True):
-        if result.level is None:
-            parts.append(f"{result.indicator_id} {'not applicable' if result.not_applicable else 'not answered'}")
-            continue
-        target = f", target {result.target}" if result.target is not None else ""
-        parts.append(f"{result.indicator_id} level {result.level} ({named_level}{target})")
-    description = (
-        f"Bar chart of the levels of the {len(results)} indicators of domain {_plain(domain)} on a scale of "
-        f"{questionnaire.min_level} to {questionnaire.max_level}: " + "; ".join(parts) + "."
+    parts = [_indicator_bar_text(result, named) for result, named in zip(results, level_names, strict=True)]
+    description = _n(
+        "Bar chart of the levels of the {n} indicator of domain {domain} on a scale of {low} to {high}: {levels}.",
+        "Bar chart of the levels of the {n} indicators of domain {domain} on a scale of {low} to {high}: {levels}.",
+        len(results),
+        domain=_plain(domain),
+        low=questionnaire.min_level,
+        high=questionnaire.max_level,
+        levels="; ".join(parts),
     )
     scale = list(questionnaire.scale)
     legend_rows = (1 if show_target else 0) + (2 if show_level_key else 0)

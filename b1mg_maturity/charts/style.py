@@ -24,6 +24,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from b1mg_maturity import i18n
+from b1mg_maturity.i18n import _
 from b1mg_maturity.text_colours import DARK_TEXT as DARK_TEXT
 from b1mg_maturity.text_colours import LIGHT_TEXT as LIGHT_TEXT
 from b1mg_maturity.text_colours import MUTED_TEXT as MUTED_TEXT
@@ -130,10 +132,12 @@ def number(value: Any) -> float | None:
     return None if math.isnan(result) else result
 
 
-def fmt(value: Any, missing: str = "no value") -> str:
-    """One decimal, or ``missing`` where there is no number."""
+def fmt(value: Any, missing: str | None = None) -> str:
+    """One decimal (written by locale), or ``missing`` where there is no number (by default "no value")."""
     result = number(value)
-    return missing if result is None else f"{result:.1f}"
+    if result is None:
+        return _("no value") if missing is None else missing
+    return i18n.number(result, 1)
 
 
 def band(value: float | None, scale: Sequence[int]) -> int | None:
@@ -213,10 +217,20 @@ def closed(values: Sequence[Any]) -> list[Any]:
 # --- layout -----------------------------------------------------------------------------------
 
 
+def separators() -> str:
+    """Plotly's ``separators`` (decimal mark, then thousands separator) of the current language: ``.,`` in English,
+    ``, `` (a narrow no-break space) in French, so that hover texts and ticks write numbers as the text does."""
+    sample = i18n.number(1234567.5, 1)  # "1,234,567.5", "1 234 567,5", "1.234.567,5"
+    group = sample[1] if not sample[1].isdigit() else ""
+    return sample[-2] + group
+
+
 def base_layout(description: str, **extra: Any) -> dict[str, Any]:
-    """Fonts, white background, the text alternative and a horizontal legend; ``extra`` replaces keys."""
+    """Fonts, white background, the text alternative, numbers by locale and a horizontal legend; ``extra``
+    replaces keys."""
     layout: dict[str, Any] = {
         "font": {"family": FONT_FAMILY, "size": FONT_SIZE, "color": DARK_TEXT},
+        "separators": separators(),
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "meta": {"description": description},

@@ -53,6 +53,8 @@ from typing import Any
 
 import pydyf  # type: ignore[import-untyped]  # WeasyPrint's PDF writer, untyped
 
+from b1mg_maturity.i18n import _
+
 log = logging.getLogger(__name__)
 
 PAGINATION = pydyf.Dictionary({"Type": "/Pagination"})
@@ -537,7 +539,10 @@ def _describe_links(document: Any, report: TagReport) -> None:
                 continue
             text = _link_text(box)
             if not text:
-                text = f"Web address {target}" if link_type == "external" else "Go to another part of the report"
+                if link_type == "external":
+                    text = _("Web address {address}", address=target)
+                else:
+                    text = _("Go to another part of the report")
             annotation["Contents"] = pydyf.String(text)
             report.links.append(text)
 
