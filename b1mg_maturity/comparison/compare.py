@@ -29,6 +29,7 @@ from b1mg_maturity.comparison.filters import (
 from b1mg_maturity.comparison.rounds import PublishedRound, ScoredRound, period_scores_frame, scores_frame
 from b1mg_maturity.comparison.tables import Table, TableBuilder
 from b1mg_maturity.domain import round_name
+from b1mg_maturity.i18n import _, _n
 from b1mg_maturity.questionnaire import Domain, Questionnaire
 
 TABLE_VIEWS = ("radar", "heatmap", "indicators", "distribution", "points", "trends", "gaps")
@@ -77,6 +78,7 @@ class Comparison:
     notes: tuple[str, ...]
     tables: Mapping[str, Table] = field(default_factory=dict)  # by view (TABLE_VIEWS)
     indicator_notes: Mapping[str, str] = field(default_factory=dict)  # indicator id -> statement
+    withheld_note: str = ""  # the note (one of ``notes``) saying that statistics are withheld, if they are
 
     @property
     def focus(self) -> SystemChoice | None:
@@ -150,16 +152,22 @@ class Plan:
 
 def plan(published: Sequence[PublishedRound], viewer: Viewer, filters: Filters) -> Plan:
     """Choose the rounds for ``filters``: the questionnaire version, the group, the rounds, the trends."""
-    notes: list[str] = ["Only published rounds count."]
+    notes: list[str] = [_("Only published rounds count.")]
     filters = _restrict(filters, viewer, notes)
     versions = _versions(published)
     choices = tuple(sorted(versions.values(), key=lambda c: (-c.systems, c.key)))
     chosen_key = filters.questionnaire if filters.questionnaire in versions else _most_used_version(published)
     if filters.questionnaire and filters.questionnaire not in versions:
-        notes.append(f"No published round uses questionnaire {filters.questionnaire}; showing {chosen_key}.")
+        notes.append(
+            _(
+                "No published round uses questionnaire {questionnaire}; showing {shown}.",
+                questionnaire=filters.questionnaire,
+                shown=chosen_key,
+            )
+        )
     filters = replace(filters, questionnaire=chosen_key)
     if chosen_key is None:
-        notes.append("No round has been published yet: there is nothing to compare.")
+        notes.append(_("No round has been published yet: there is nothing to compare."))
         return Plan(filters, tuple(notes), choices, None)
     chosen = versions[chosen_key]
     in_version = [r for r in published if r.version_key == chosen.key]
@@ -172,7 +180,12 @@ def plan(published: Sequence[PublishedRound], viewer: Viewer, filters: Filters) 
     labels = _periods(offered)
     if filters.rounds == "label" and filters.label not in labels:
         if filters.label:
-            notes.append(f"No published round is of the period '{filters.label}'; showing each system's latest.")
+            notes.append(
+                _(
+                    "No published round is of the period '{period}'; showing each system's latest.",
+                    period=filters.label,
+                )
+            )
         filters = replace(filters, rounds="latest", label=None)
     bounds = (min(r.date for r in offered), max(r.date for r in offered)) if offered else None
     if filters.rounds == "dates" and bounds is not None:  # an open end is the first or last round
@@ -199,8 +212,10 @@ def _restrict(filters: Filters, viewer: Viewer, notes: list[str]) -> Filters:
     filters = replace(filters, group="all", members=(), region="")
     if filters.rounds != "latest":  # a group the user chooses would make statistics subtractable
         notes.append(
-            "Choosing a round or a date range is for analysts: figures of other health systems always "
-            "describe each one's latest published round, so that no two views can be subtracted."
+            _(
+                "Choosing a round or a date range is for analysts: figures of other health systems always "
+                "describe each one's latest published round, so that no two views can be subtracted."
+            )
         )
         filters = replace(filters, rounds="latest", label=None, date_from=None, date_to=None)
     return filters
@@ -266,7 +281,9 @@ def assemble(
     group_size = len([c for c in in_snapshot if c not in exclude])
     available, selected, filters = _pick_systems(chosen.filters, in_snapshot, viewer, notes)
     filters, domains = _fit_to_questionnaire(filters, questionnaire, notes)
-    statistic_label = _statistic_label(group_size, threshold, viewer.named, notes)
+    statistic_label, withheld_note = _statistic_label(group_size, threshold, viewer.named)
+    if withheld_note:
+        notes.append(withheld_note)
     builder = TableBuilder(
         questionnaire,
         domains,
@@ -282,7 +299,14 @@ def assemble(
         measure=_measure(scored),
     )
     if viewer.named and filters.group != "all":
-        notes.append(f"Group: {group_size} health systems ({filters.group_text()}).")
+        notes.append(
+            _n(
+                "Group: {n} health system ({group}).",
+                "Group: {n} health systems ({group}).",
+                group_size,
+                group=filters.group_text(),
+            )
+        )
     notes.extend(builder.trend_notes())
     tables = {
         "radar": builder.radar(statistic_label),
@@ -309,6 +333,7 @@ def assemble(
         notes=tuple(notes),
         tables=tables,
         indicator_notes={i.id: i.statement for d in domains if d.id == filters.domain for i in d.indicators},
+        withheld_note=withheld_note,
     )
 
 
@@ -330,16 +355,22 @@ def _pick_systems(
     named = viewer.named
     available = tuple(SystemChoice(c, n) for c, n in sorted(in_snapshot.items()) if named or c in viewer.own_codes)
     if not named and not available:
-        notes.append("Your health system has no published round in this selection; the aggregates are shown alone.")
+        notes.append(_("Your health system has no published round in this selection; the aggregates are shown alone."))
     allowed = {s.code: s for s in available}
     wanted = [allowed[c] for c in filters.systems if c in allowed]
     dropped = [c for c in filters.systems if c not in allowed]
     if dropped and named:
-        notes.append(f"Not in this selection: {', '.join(dropped)}.")
+        notes.append(_("Not in this selection: {codes}.", codes=", ".join(dropped)))
     if not wanted:
         wanted = list(available[: 3 if named else MAX_OVERLAY])
     if len(wanted) > MAX_OVERLAY:
-        notes.append(f"At most {MAX_OVERLAY} health systems are overlaid; the first {MAX_OVERLAY} are shown.")
+        notes.append(
+            _n(
+                "At most {n} health system is overlaid; the first {n} is shown.",
+                "At most {n} health systems are overlaid; the first {n} are shown.",
+                MAX_OVERLAY,
+            )
+        )
         wanted = wanted[:MAX_OVERLAY]
     selected = tuple(wanted)
     return available, selected, replace(filters, systems=tuple(s.code for s in selected))
@@ -351,7 +382,7 @@ def _fit_to_questionnaire(
     """Pillar, domain, trend item and order as the questionnaire has them (unknown ones fall back)."""
     domains = [d for d in questionnaire.domains if filters.pillar is None or d.pillar == filters.pillar]
     if filters.pillar and not domains:
-        notes.append(f"The questionnaire has no pillar '{filters.pillar}'; showing all domains.")
+        notes.append(_("The questionnaire has no pillar '{pillar}'; showing all domains.", pillar=filters.pillar))
         filters = replace(filters, pillar=None)
         domains = list(questionnaire.domains)
     domain_ids = [d.id for d in domains]
@@ -364,12 +395,32 @@ def _fit_to_questionnaire(
     return filters, domains
 
 
-def _statistic_label(group_size: int, threshold: int, named: bool, notes: list[str]) -> str:
-    others = "other health systems" if not named else "health systems"
+def _statistic_label(group_size: int, threshold: int, named: bool) -> tuple[str, str]:
+    """The statistic's name, and the note saying it is withheld ("" when it is not)."""
     if group_size >= threshold:
-        return f"Median of {group_size} {others}"
-    notes.append(
-        f"Statistics are withheld: {group_size if named else 'too few'} {others} in this selection, "
-        f"fewer than the {threshold} needed."
-    )
-    return f"Median (withheld: fewer than {threshold} {others})"
+        if named:
+            return _n("Median of {n} health system", "Median of {n} health systems", group_size), ""
+        return _n("Median of {n} other health system", "Median of {n} other health systems", group_size), ""
+    if named:
+        note = _n(
+            "Statistics are withheld: {n} health system in this selection, fewer than the {needed} needed.",
+            "Statistics are withheld: {n} health systems in this selection, fewer than the {needed} needed.",
+            group_size,
+            needed=threshold,
+        )
+        label = _n(
+            "Median (withheld: fewer than {n} health system)",
+            "Median (withheld: fewer than {n} health systems)",
+            threshold,
+        )
+    else:
+        note = _(
+            "Statistics are withheld: too few other health systems in this selection, fewer than the {needed} needed.",
+            needed=threshold,
+        )
+        label = _n(
+            "Median (withheld: fewer than {n} other health system)",
+            "Median (withheld: fewer than {n} other health systems)",
+            threshold,
+        )
+    return label, note

@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from b1mg_maturity.i18n import _
+
 RoundsMode = Literal["latest", "label", "dates"]
 GroupKind = Literal["all", "list", "region"]
 ROUNDS_MODES: tuple[RoundsMode, ...] = ("latest", "label", "dates")
@@ -60,10 +62,10 @@ class Filters:
     def group_text(self) -> str:
         """The group in words, for a note."""
         if self.group == "list":
-            return "list " + ", ".join(self.members)
+            return _("list {codes}", codes=", ".join(self.members))
         if self.group == "region":
-            return f"codes starting with {self.region}"
-        return "all"
+            return _("codes starting with {prefix}", prefix=self.region)
+        return _("all")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from b1mg_maturity import benchmark as bm
 from b1mg_maturity.comparison.rounds import ScoredRound, scores_frame
 from b1mg_maturity.domain import RoundPeriod, RoundStatus
+from b1mg_maturity.i18n import _n
 from b1mg_maturity.questionnaire import Questionnaire
 
 
@@ -109,4 +110,5 @@ def peer_medians(
     medians = {d.id: shown[d.id] for d in questionnaire.domains if d.id in shown}
     withheld = tuple(d.id for d in questionnaire.domains if d.id not in shown)
     facts = tuple(ChosenRound(r.meta.date, r.meta.period.text, r.card.overall.score, same) for r, same in chosen)
-    return PeerBenchmark(medians, count, f"Median of {count} other health systems", withheld, facts, period.year)
+    name = _n("Median of {n} other health system", "Median of {n} other health systems", count)
+    return PeerBenchmark(medians, count, name, withheld, facts, period.year)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from b1mg_maturity import benchmark as bm
 from b1mg_maturity.comparison.filters import OVERALL, Filters, SystemChoice
+from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.questionnaire import Domain, Questionnaire
 
 DECIMALS = 2
@@ -28,14 +29,24 @@ AGGREGATE = "is_aggregate"  # the flag column of Table.data
 
 # stable column ids
 SYSTEM, ITEM, DOMAIN, FOCUS = "system", "item", "domain", "focus"
-SYSTEM_LABEL, ITEM_LABEL = "Health system", "Item"
+SYSTEM_LABEL, ITEM_LABEL = N_("Health system"), N_("Item")
 
 
 @dataclass(frozen=True)
 class Column:
     id: str  # stable: what code looks columns up by
-    label: str  # what people read (table header, download, legend)
+    text: str  # what people read (table header, download, legend): data, or a message when ``message``
     aggregate: bool = False  # a statistic of a group (the radar's median column)
+    message: bool = False  # ``text`` is a catalogue message (marked with N_), translated when read
+
+    @property
+    def label(self) -> str:
+        return _(self.text) if self.message else self.text
+
+
+def _named(column_id: str, text: str) -> Column:
+    """A column whose header is a catalogue message (``text`` marked with N_)."""
+    return Column(column_id, text, message=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,42 +131,42 @@ def _round(value: float) -> float:
 def _rank_text(record: Mapping[Hashable, Any] | None) -> str:
     if record is None or pd.isna(record.get("rank")) or pd.isna(record.get("of")):
         return ""
-    return f"{int(record['rank'])} of {int(record['of'])}"
+    return _("{rank} of {total}", rank=int(record["rank"]), total=int(record["of"]))
 
 
 DISTRIBUTION_STATS = (
-    Column("systems", "Health systems"),
-    Column("lowest", "Lowest"),
-    Column("q1", "Lower quartile"),
-    Column("median", "Median"),
-    Column("q3", "Upper quartile"),
-    Column("highest", "Highest"),
+    _named("systems", N_("Health systems")),
+    _named("lowest", N_("Lowest")),
+    _named("q1", N_("Lower quartile")),
+    _named("median", N_("Median")),
+    _named("q3", N_("Upper quartile")),
+    _named("highest", N_("Highest")),
 )
 TREND_COLUMNS = (
-    Column(SYSTEM, SYSTEM_LABEL),
-    Column("round", "Round"),  # the period's name ("Round 2026 H1"): trends group rounds by period
-    Column("label", "Round name"),  # the round's own name, free label included (empty for a median)
-    Column("date", "Date"),
-    Column("version", "Questionnaire version"),
-    Column("score", "Score"),
-    Column("change", "Change"),
-    Column("versions_differ", "Versions differ"),
-    Column("systems", "Health systems"),
+    _named(SYSTEM, SYSTEM_LABEL),
+    _named("round", N_("Round")),  # the period's name ("Round 2026 H1"): trends group rounds by period
+    _named("label", N_("Round name")),  # the round's own name, free label included (empty for a median)
+    _named("date", N_("Date")),
+    _named("version", N_("Questionnaire version")),
+    _named("score", N_("Score")),
+    _named("change", N_("Change")),
+    _named("versions_differ", N_("Versions differ")),
+    _named("systems", N_("Health systems")),
 )
 GAP_COLUMNS = (
-    Column(SYSTEM, SYSTEM_LABEL),
-    Column(ITEM, ITEM_LABEL),
-    Column("score", "Score"),
-    Column("rank", "Rank"),
-    Column("target", "Target"),
-    Column("to_target", "To target"),
-    Column("median", "Median"),
-    Column("to_median", "To median"),
-    Column("highest", "Highest"),
-    Column("to_highest", "To highest"),
-    Column("withheld", "Withheld"),
+    _named(SYSTEM, SYSTEM_LABEL),
+    _named(ITEM, ITEM_LABEL),
+    _named("score", N_("Score")),
+    _named("rank", N_("Rank")),
+    _named("target", N_("Target")),
+    _named("to_target", N_("To target")),
+    _named("median", N_("Median")),
+    _named("to_median", N_("To median")),
+    _named("highest", N_("Highest")),
+    _named("to_highest", N_("To highest")),
+    _named("withheld", N_("Withheld")),
 )
-POINT_COLUMNS = (Column(ITEM, ITEM_LABEL), Column(SYSTEM, SYSTEM_LABEL), Column("score", "Score"))
+POINT_COLUMNS = (_named(ITEM, ITEM_LABEL), _named(SYSTEM, SYSTEM_LABEL), _named("score", N_("Score")))
 
 
 class TableBuilder:
@@ -193,7 +204,7 @@ class TableBuilder:
         if filters.pillar:
             self.summary: tuple[str, str, str] = ("pillar", filters.pillar, self.q.pillar(filters.pillar).name)
         else:
-            self.summary = ("overall", bm.OVERALL_ID, "Overall")
+            self.summary = ("overall", bm.OVERALL_ID, _("Overall"))
         # only the rows this user may see: every system when named, else the own ones
         visible = ranked if named else ranked.loc[ranked["system_code"].isin(list(exclude))]
         self.rows = visible.loc[visible["questionnaire_id"] == questionnaire.id]
@@ -243,13 +254,16 @@ class TableBuilder:
 
     def _group_words(self) -> str:
         size = self.stat(self.summary[0], self.summary[1], "systems")
-        count = "" if math.isnan(size) else f"{int(size)} "
-        return f"{count}{'other ' if not self.named else ''}health systems"
+        if math.isnan(size):
+            return _("health systems") if self.named else _("other health systems")
+        if self.named:
+            return _n("{n} health system", "{n} health systems", int(size))
+        return _n("{n} other health system", "{n} other health systems", int(size))
 
     # -- tables --
 
     def radar(self, statistic_label: str) -> Table:
-        columns = [Column(DOMAIN, "Domain"), *(Column(s.code, s.label) for s in self.selected)]
+        columns = [_named(DOMAIN, N_("Domain")), *(Column(s.code, s.label) for s in self.selected)]
         rows: list[dict[str, Any]] = [
             {DOMAIN: domain_label(self.q, d.id)}
             | {s.code: _round(self.score(s.code, "domain", d.id)) for s in self.selected}
@@ -263,16 +277,16 @@ class TableBuilder:
 
     def heatmap(self) -> Table:
         items = self.items()
-        columns = [Column(SYSTEM, SYSTEM_LABEL), *(Column(i, label) for _, i, label in items)]
+        columns = [_named(SYSTEM, SYSTEM_LABEL), *(Column(i, label) for _kind, i, label in items)]
         rows: list[dict[str, Any]] = []
         aggregate: list[bool] = []
         for system in self.ordered_systems():
-            rows.append({SYSTEM: system.label} | {i: _round(self.score(system.code, k, i)) for k, i, _ in items})
+            rows.append({SYSTEM: system.label} | {i: _round(self.score(system.code, k, i)) for k, i, _label in items})
             aggregate.append(False)
-        for column, name in (("median", "Median"), ("highest", "Highest")):
-            values = {i: _round(self.stat(k, i, column)) for k, i, _ in items}
+        for column, name in (("median", N_("Median ({group})")), ("highest", N_("Highest ({group})"))):
+            values = {i: _round(self.stat(k, i, column)) for k, i, _label in items}
             if any(not math.isnan(v) for v in values.values()):
-                rows.append({SYSTEM: f"{name} ({self._group_words()})"} | values)
+                rows.append({SYSTEM: _(name, group=self._group_words())} | values)
                 aggregate.append(True)
         return Table.of(columns, rows, aggregate)
 
@@ -296,15 +310,15 @@ class TableBuilder:
             aggregate.append(False)
         median = {i: _round(self.stat("indicator", i, "median")) for i in ids}
         if any(not math.isnan(v) for v in median.values()):
-            rows.append({SYSTEM: f"Median ({self._group_words()})"} | median)
+            rows.append({SYSTEM: _("Median ({group})", group=self._group_words())} | median)
             aggregate.append(True)
-        return Table.of([Column(SYSTEM, SYSTEM_LABEL), *(Column(i, i) for i in ids)], rows, aggregate)
+        return Table.of([_named(SYSTEM, SYSTEM_LABEL), *(Column(i, i) for i in ids)], rows, aggregate)
 
     def distribution(self) -> Table:
         focus = self.selected[0] if self.selected else None
-        columns = [Column(ITEM, ITEM_LABEL), *DISTRIBUTION_STATS, Column("withheld", "Withheld")]
+        columns = [_named(ITEM, ITEM_LABEL), *DISTRIBUTION_STATS, _named("withheld", N_("Withheld"))]
         if focus is not None:
-            columns += [Column(FOCUS, focus.label), Column("rank", "Rank")]
+            columns += [Column(FOCUS, focus.label), _named("rank", N_("Rank"))]
         rows = []
         for kind, item, label in self.items():
             row: dict[str, Any] = {ITEM: label}
@@ -380,7 +394,7 @@ class TableBuilder:
         date_of = frame.drop_duplicates("round_id").groupby("round_label")["round_date"].median().to_dict()
         return [
             {
-                SYSTEM: "Median",
+                SYSTEM: _("Median"),
                 "round": stat["round_label"],
                 "label": "",
                 "date": date_of[stat["round_label"]].date(),
@@ -401,7 +415,7 @@ class TableBuilder:
         mine = frame.loc[frame["system_code"].isin([s.code for s in self.selected])]
         notes = bm.questionnaire_switches(mine)
         if not mine.empty and bool(self.selected_changes()["versions_differ"].any()):
-            notes.append("Some changes compare different versions of the questionnaire (marked in the trend table).")
+            notes.append(_("Some changes compare different versions of the questionnaire (marked in the trend table)."))
         return notes
 
     def gaps(self) -> Table:

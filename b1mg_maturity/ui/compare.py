@@ -23,6 +23,7 @@ from b1mg_maturity.charts import comparison as cc
 from b1mg_maturity.charts import describe
 from b1mg_maturity.charts import distributions as dc
 from b1mg_maturity.comparison import MAX_OVERLAY, OVERALL, Comparison, Filters, domain_label
+from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.interchange.table_export import table_csv, table_xlsx
 from b1mg_maturity.services.comparison import compare
 from b1mg_maturity.ui.compare_address import filters_from_query, filters_to_query
@@ -30,15 +31,15 @@ from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
 
 VIEW_NAMES = {
-    "radar": "Radar",
-    "heatmap": "Heatmap",
-    "indicators": "Indicators",
-    "distribution": "Distribution",
-    "trends": "Trends",
-    "gaps": "Gaps",
+    "radar": N_("Radar"),
+    "heatmap": N_("Heatmap"),
+    "indicators": N_("Indicators"),
+    "distribution": N_("Distribution"),
+    "trends": N_("Trends"),
+    "gaps": N_("Gaps"),
 }
-ROUND_MODES = {"latest": "Latest published", "label": "One period", "dates": "Date range"}
-GROUPS = {"all": "All", "list": "A list", "region": "Code prefix"}
+ROUND_MODES = {"latest": N_("Latest published"), "label": N_("One period"), "dates": N_("Date range")}
+GROUPS = {"all": N_("All"), "list": N_("A list"), "region": N_("Code prefix")}
 PREFIX = "cmp_"
 KEYS = {
     "view": "cmp_view",
@@ -89,9 +90,9 @@ def _put(key: str, value: Any) -> str:
 def render() -> None:
     user = current_user()
     if user is None:
-        st.warning("Sign in to compare health systems.", icon=":material/login:")
+        st.warning(_("Sign in to compare health systems."), icon=":material/login:")
         return
-    st.title("Compare health systems")
+    st.title(_("Compare health systems"))
     address = filters_from_query(st.query_params.to_dict())
     services = app_services()
     result = attempt(lambda: compare(services, user.id, _wanted(address)))
@@ -105,9 +106,9 @@ def render() -> None:
     _filters(result)
     view = result.filters.view
     st.segmented_control(
-        "View",
+        _("View"),
         list(VIEW_NAMES),
-        format_func=VIEW_NAMES.__getitem__,
+        format_func=lambda view: _(VIEW_NAMES[view]),
         key=_put(KEYS["view"], view),
         required=True,
     )
@@ -119,13 +120,23 @@ def render() -> None:
 def _intro(result: Comparison) -> None:
     if result.named:
         st.caption(
-            "You see every published round by name. Statistics need at least "
-            f"{result.min_group_size} health systems; smaller groups show none."
+            _n(
+                "You see every published round by name. Statistics need at least {n} health system; "
+                "smaller groups show none.",
+                "You see every published round by name. Statistics need at least {n} health systems; "
+                "smaller groups show none.",
+                result.min_group_size,
+            )
         )
     else:
         st.caption(
-            "You see your own health system against anonymous figures of the other health systems "
-            f"(at least {result.min_group_size} of them, or no figure at all). Other health systems are never named."
+            _n(
+                "You see your own health system against anonymous figures of the other health systems "
+                "(at least {n} of them, or no figure at all). Other health systems are never named.",
+                "You see your own health system against anonymous figures of the other health systems "
+                "(at least {n} of them, or no figure at all). Other health systems are never named.",
+                result.min_group_size,
+            )
         )
 
 
@@ -136,25 +147,27 @@ def _filters(result: Comparison) -> None:
         # two per row: four side by side leave each too narrow to read on a laptop screen
         first = st.columns(2)
         first[0].selectbox(
-            "Rounds",
+            _("Rounds"),
             [mode for mode in ROUND_MODES if result.named or mode == "latest"],  # see comparison: differencing
-            format_func=ROUND_MODES.__getitem__,
+            format_func=lambda mode: _(ROUND_MODES[mode]),
             key=_put(KEYS["rounds"], f.rounds),
         )
         with first[1]:
             if f.rounds == "label":
                 st.selectbox(
-                    "Period",
+                    _("Period"),
                     list(result.round_labels),
                     key=_put(KEYS["label"], f.label),
-                    help="Every round of the period counts, whatever its free label; a health system with "
-                    "several rounds in it counts with its latest.",
+                    help=_(
+                        "Every round of the period counts, whatever its free label; a health system with "
+                        "several rounds in it counts with its latest."
+                    ),
                 )
             elif f.rounds == "dates" and result.date_bounds is not None:
                 low, high = result.date_bounds
                 start, end = f.date_from or low, f.date_to or high
                 st.date_input(
-                    "Round dates",
+                    _("Round dates"),
                     min_value=min(low, start),
                     max_value=max(high, end),
                     key=_put(KEYS["dates"], (start, end)),
@@ -162,21 +175,25 @@ def _filters(result: Comparison) -> None:
                 )
             else:
                 st.text_input(
-                    "Round", "Each health system's latest published round", disabled=True, key="cmp_latest_hint"
+                    _("Round"), _("Each health system's latest published round"), disabled=True, key="cmp_latest_hint"
                 )
         choices = {c.key: c for c in result.questionnaires}
         second = st.columns(2)
         second[0].selectbox(
-            "Questionnaire version",
+            _("Questionnaire version"),
             list(choices),
             format_func=lambda k: f"{choices[k].questionnaire_id} {choices[k].version}",
             key=_put(KEYS["questionnaire"], f.questionnaire),
-            help="Health systems with a published round: "
-            + escape_markdown(", ".join(f"{c.questionnaire_id} {c.version}: {c.systems}" for c in choices.values())),
+            help=_(
+                "Health systems with a published round: {versions}",
+                versions=escape_markdown(
+                    ", ".join(f"{c.questionnaire_id} {c.version}: {c.systems}" for c in choices.values())
+                ),
+            ),
         )
-        pillars = {ALL_PILLARS: "All pillars"} | {p.id: p.name for p in result.questionnaire.pillars}
+        pillars = {ALL_PILLARS: _("All pillars")} | {p.id: p.name for p in result.questionnaire.pillars}
         second[1].selectbox(
-            "Pillar",
+            _("Pillar"),
             list(pillars),
             format_func=pillars.__getitem__,
             key=_put(KEYS["pillar"], f.pillar or ALL_PILLARS),
@@ -186,7 +203,7 @@ def _filters(result: Comparison) -> None:
         elif len(result.systems) > 1:
             labels = {s.code: s.label for s in result.systems}
             st.multiselect(
-                "Your health systems",
+                _("Your health systems"),
                 list(labels),
                 format_func=labels.__getitem__,
                 key=_put(KEYS["systems"], list(f.systems)),
@@ -198,46 +215,53 @@ def _group_filters(result: Comparison) -> None:
     f = result.filters
     third = st.columns([1, 2])
     third[0].selectbox(
-        "Group of health systems",
+        _("Group of health systems"),
         list(GROUPS),
-        format_func=GROUPS.__getitem__,
+        format_func=lambda group: _(GROUPS[group]),
         key=_put(KEYS["group"], f.group),
-        help="The statistics (median, quartiles, highest) describe this group. "
-        "A list or a prefix is kept in the address: bookmark or share the page to keep it.",
+        help=_(
+            "The statistics (median, quartiles, highest) describe this group. "
+            "A list or a prefix is kept in the address: bookmark or share the page to keep it."
+        ),
     )
     with third[1]:
         everyone = {s.code: s.label for s in result.all_systems}
         if f.group == "list":
             st.multiselect(
-                "Health systems in the group",
+                _("Health systems in the group"),
                 list(everyone),
                 format_func=everyone.__getitem__,
                 key=_put(KEYS["members"], [c for c in f.members if c in everyone]),
-                placeholder="Choose health systems",
+                placeholder=_("Choose health systems"),
             )
         elif f.group == "region":
             st.text_input(
-                "Code prefix",
+                _("Code prefix"),
                 key=_put(KEYS["region"], f.region),
-                placeholder="e.g. ES- (the regions of Spain) or X",
+                placeholder=_("e.g. ES- (the regions of Spain) or X"),
                 max_chars=16,
             )
         else:
-            st.text_input("Group", f"All {len(result.all_systems)} health systems", disabled=True, key="cmp_all_hint")
+            st.text_input(
+                _("Group"),
+                _n("All {n} health system", "All {n} health systems", len(result.all_systems)),
+                disabled=True,
+                key="cmp_all_hint",
+            )
     labels = {s.code: s.label for s in result.systems}
     st.multiselect(
-        f"Health systems to show (up to {MAX_OVERLAY}; the first is highlighted)",
+        _("Health systems to show (up to {limit}; the first is highlighted)", limit=MAX_OVERLAY),
         list(labels),
         format_func=labels.__getitem__,
         key=_put(KEYS["systems"], [c for c in f.systems if c in labels]),
         max_selections=MAX_OVERLAY,
-        placeholder="Choose health systems",
+        placeholder=_("Choose health systems"),
     )
 
 
 def _notes(result: Comparison) -> None:
     for note in result.notes:
-        if note.startswith("Statistics are withheld"):
+        if result.withheld_note and note == result.withheld_note:
             st.warning(escape_markdown(note), icon=":material/visibility_off:")
         else:
             st.caption(escape_markdown(note))
@@ -253,7 +277,7 @@ def _table(title: str, table: pd.DataFrame, name: str, *, caption: str = "", das
     a missing value is a dash, and ``dash`` says what it means."""
     st.markdown(f"**{escape_markdown(title)}**")
     if caption or dash:
-        st.caption(" ".join(text for text in (caption, f"A dash: {dash}." if dash else "") if text))
+        st.caption(" ".join(text for text in (caption, _("A dash: {meaning}.", meaning=dash) if dash else "") if text))
     numbers = {
         str(c): st.column_config.NumberColumn(format="%.2f")
         for c in table.columns
@@ -274,7 +298,7 @@ def _table(title: str, table: pd.DataFrame, name: str, *, caption: str = "", das
     buttons = st.container(horizontal=True)  # side by side, wrapping on narrow screens
     stem = f"b1mg-compare-{name}"
     buttons.download_button(
-        "Download CSV",
+        _("Download CSV"),
         table_csv(table),
         file_name=f"{stem}.csv",
         mime="text/csv",
@@ -283,7 +307,7 @@ def _table(title: str, table: pd.DataFrame, name: str, *, caption: str = "", das
         icon=":material/download:",
     )
     buttons.download_button(
-        "Download XLSX",
+        _("Download XLSX"),
         table_xlsx(table, name),
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -305,11 +329,11 @@ def _scale(result: Comparison) -> tuple[int, ...]:
 
 def _sort_picker(result: Comparison) -> None:
     assert result.questionnaire is not None
-    options = {"name": "Code", "overall": "Overall score (highest first)"} | {
-        d.id: f"{domain_label(result.questionnaire, d.id)} (highest first)" for d in _domains(result)
+    options = {"name": _("Code"), "overall": _("Overall score (highest first)")} | {
+        d.id: _("{domain} (highest first)", domain=domain_label(result.questionnaire, d.id)) for d in _domains(result)
     }
     st.selectbox(
-        "Order health systems by",
+        _("Order health systems by"),
         list(options),
         format_func=options.__getitem__,
         key=_put(KEYS["sort"], result.filters.sort),
@@ -331,28 +355,28 @@ def _domains(result: Comparison) -> list[Any]:
 
 def _radar(result: Comparison) -> None:
     if len(result.tables["radar"].columns) <= 1:
-        st.info("Choose health systems to show, or widen the group.", icon=":material/info:")
+        st.info(_("Choose health systems to show, or widen the group."), icon=":material/info:")
         return
     _chart(cc.radar_overlay(result.tables["radar"], scale=_scale(result)), "cmp_fig_radar")
-    _table("Domain scores", result.radar, "radar", dash="nothing rated in that domain")
+    _table(_("Domain scores"), result.radar, "radar", dash=_("nothing rated in that domain"))
 
 
 def _heatmap(result: Comparison) -> None:
     if len(result.systems) > 1:
         _sort_picker(result)
     if result.tables["heatmap"].empty:
-        st.info("Nothing to show for this selection.", icon=":material/info:")
+        st.info(_("Nothing to show for this selection."), icon=":material/info:")
         return
     _chart(
         cc.score_heatmap(result.tables["heatmap"], level_labels=_levels(result), highlight=_highlight(result)),
         "cmp_fig_heatmap",
     )
     _table(
-        "Scores per health system and domain",
+        _("Scores per health system and domain"),
         result.heatmap,
         "heatmap",
-        caption="Each cell is coloured by the maturity level fully reached (the score rounded down).",
-        dash="nothing rated there, or a statistic withheld",
+        caption=_("Each cell is coloured by the maturity level fully reached (the score rounded down)."),
+        dash=_("nothing rated there, or a statistic withheld"),
     )
 
 
@@ -362,13 +386,13 @@ def _indicators(result: Comparison) -> None:
     left, right = st.columns(2)
     with left:
         st.selectbox(
-            "Domain", list(domains), format_func=domains.__getitem__, key=_put(KEYS["domain"], result.filters.domain)
+            _("Domain"), list(domains), format_func=domains.__getitem__, key=_put(KEYS["domain"], result.filters.domain)
         )
     with right:
         if len(result.systems) > 1:
             _sort_picker(result)
     if result.tables["indicators"].empty:
-        st.info("Nothing to show for this selection.", icon=":material/info:")
+        st.info(_("Nothing to show for this selection."), icon=":material/info:")
         return
     fig = cc.indicator_heatmap(
         result.tables["indicators"],
@@ -378,16 +402,16 @@ def _indicators(result: Comparison) -> None:
     )
     _chart(fig, "cmp_fig_indicators")
     statements = pd.DataFrame(
-        {"Indicator": list(result.indicator_notes), "Statement": list(result.indicator_notes.values())}
+        {_("Indicator"): list(result.indicator_notes), _("Statement"): list(result.indicator_notes.values())}
     )
     _table(
-        "Levels per health system and indicator",
+        _("Levels per health system and indicator"),
         result.indicators,
         "indicators",
-        caption="NA: not applicable.",
-        dash="not answered",
+        caption=_("NA: not applicable."),
+        dash=_("not answered"),
     )
-    with st.expander("What the indicators say"):
+    with st.expander(_("What the indicators say")):
         st.dataframe(statements, hide_index=True, width="stretch", placeholder="—")
 
 
@@ -396,24 +420,24 @@ def _distribution(result: Comparison) -> None:
     fig = dc.distribution(result.tables["distribution"], points, scale=_scale(result))
     _chart(fig, "cmp_fig_distribution")
     _table(
-        "Distribution per domain",
+        _("Distribution per domain"),
         result.distribution,
         "distribution",
-        dash="withheld (the reason is in the Withheld column) or nothing rated",
+        dash=_("withheld (the reason is in the Withheld column) or nothing rated"),
     )
     if result.named and not result.points.empty:
-        _table("Each health system's score", result.points, "points")
+        _table(_("Each health system's score"), result.points, "points")
 
 
 def _trends(result: Comparison) -> None:
     assert result.questionnaire is not None
     items = {
-        OVERALL: "Overall" if not result.filters.pillar else result.questionnaire.pillar(result.filters.pillar).name
+        OVERALL: _("Overall") if not result.filters.pillar else result.questionnaire.pillar(result.filters.pillar).name
     }
     items |= {d.id: domain_label(result.questionnaire, d.id) for d in _domains(result)}
-    st.selectbox("Score", list(items), format_func=items.__getitem__, key=_put(KEYS["item"], result.filters.item))
+    st.selectbox(_("Score"), list(items), format_func=items.__getitem__, key=_put(KEYS["item"], result.filters.item))
     if result.tables["trends"].empty:
-        st.info("No rounds to show for this selection.", icon=":material/info:")
+        st.info(_("No rounds to show for this selection."), icon=":material/info:")
         return
     label = items[result.filters.item]
     _chart(
@@ -421,27 +445,31 @@ def _trends(result: Comparison) -> None:
         "cmp_fig_trends",
     )
     _table(
-        f"{label} across rounds",
+        _("{score} across rounds", score=label),
         result.trends,
         "trends",
-        caption="Round: the period, which groups rounds across health systems; Round name: the round's own "
-        "name. Change: since the same health system's previous round of this questionnaire, measured only over "
-        "the indicators rated in both rounds. Health systems: how many a median describes.",
-        dash="no earlier round to compare with, or not a median",
+        caption=_(
+            "Round: the period, which groups rounds across health systems; Round name: the round's own "
+            "name. Change: since the same health system's previous round of this questionnaire, measured only over "
+            "the indicators rated in both rounds. Health systems: how many a median describes."
+        ),
+        dash=_("no earlier round to compare with, or not a median"),
     )
 
 
 def _gaps(result: Comparison) -> None:
     if result.gaps.empty:
-        st.info("Choose a health system to see its gaps.", icon=":material/info:")
+        st.info(_("Choose a health system to see its gaps."), icon=":material/info:")
         return
     _table(
-        "Distance to target and to the median",
+        _("Distance to target and to the median"),
         result.gaps,
         "gaps",
-        caption="To target: target score minus score. To median / to highest: score minus the median / the highest. "
-        "Rank 1 is the highest score; equal scores share a rank.",
-        dash="no target set, nothing rated, or a statistic withheld (see Withheld)",
+        caption=_(
+            "To target: target score minus score. To median / to highest: score minus the median / the highest. "
+            "Rank 1 is the highest score; equal scores share a rank."
+        ),
+        dash=_("no target set, nothing rated, or a statistic withheld (see Withheld)"),
     )
 
 
