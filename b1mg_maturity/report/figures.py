@@ -46,6 +46,7 @@ import plotly.graph_objects as go
 
 from b1mg_maturity.charts import describe
 from b1mg_maturity.errors import B1mgError
+from b1mg_maturity.i18n import _
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 RENDER_TIMEOUT_SECONDS = 90.0
@@ -81,7 +82,9 @@ def local_plotly_js() -> Path:
 
     path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     if not path.is_file():
-        raise ChartExportError(f"The charts cannot be drawn: plotly.js is missing from the plotly package ({path}).")
+        raise ChartExportError(
+            _("The charts cannot be drawn: plotly.js is missing from the plotly package ({path}).", path=path)
+        )
     return path
 
 
@@ -157,9 +160,11 @@ class ChartServer:
                 thread.join(timeout=5)
                 loop.close()
                 raise ChartExportError(
-                    "The charts cannot be drawn: Chromium did not start "
-                    f"({type(exc).__name__}: {exc}). Install it (Debian: apt-get install chromium) "
-                    "or set B1MG_CHROMIUM to its path."
+                    _(
+                        "The charts cannot be drawn: Chromium did not start ({error}). Install it (Debian: apt-get "
+                        "install chromium) or set B1MG_CHROMIUM to its path.",
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
                 ) from None
             self._loop, self._thread, self._kaleido = loop, thread, kaleido_instance
             self._starts += 1
@@ -193,7 +198,9 @@ class ChartServer:
         except Exception as exc:  # noqa: BLE001 - the browser's failure becomes one readable error
             future.cancel()
             self.stop()  # a browser that failed is not trusted again: the next chart starts a fresh one
-            raise ChartExportError(f"A chart could not be drawn ({type(exc).__name__}: {exc}).") from None
+            raise ChartExportError(
+                _("A chart could not be drawn ({error}).", error=f"{type(exc).__name__}: {exc}")
+            ) from None
 
     def stop(self) -> None:
         with self._lock:
@@ -237,7 +244,7 @@ def inline_svg(raw: bytes, description: str, css_class: str = "chart") -> str:
     text = raw.decode("utf-8")
     match = _SVG_OPEN.match(raw)
     if match is None:
-        raise ChartExportError("the chart export did not return an SVG document")
+        raise ChartExportError(_("the chart export did not return an SVG document"))
     opening = match.group(0).decode("utf-8")
     attributes = f' role="img" aria-label="{escape(description, quote=True)}" class="{css_class}"'
     # drop plotly's own class/style attributes on the root, keep the viewBox (the PDF scales the chart)
