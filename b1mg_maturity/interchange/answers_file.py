@@ -29,7 +29,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from b1mg_maturity import i18n
 from b1mg_maturity.errors import AnswersError, Problem
+from b1mg_maturity.i18n import _, _n
 from b1mg_maturity.interchange.spreadsheet_safety import neutralise, restore
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import NOT_APPLICABLE, Answer
@@ -62,12 +64,21 @@ def read_answers(path: Path | str, questionnaire: Questionnaire) -> dict[str, An
         if size > MAX_FILE_BYTES:
             raise AnswersError(
                 "file too large",
-                (Problem(str(path), f"the file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are accepted"),),
+                (
+                    Problem(
+                        str(path),
+                        _(
+                            "the file is {size} bytes; at most {limit} are accepted",
+                            size=i18n.integer(size),
+                            limit=i18n.integer(MAX_FILE_BYTES),
+                        ),
+                    ),
+                ),
             )
         raw = path.read_bytes()
     except OSError as exc:
         raise AnswersError(
-            "cannot read", (Problem(str(path), f"cannot read the file: {exc.strerror or exc}"),)
+            "cannot read", (Problem(str(path), _("cannot read the file: {reason}", reason=exc.strerror or exc)),)
         ) from None
     if path.suffix.lower() == ".xlsx":
         return parse_answers_xlsx(raw, questionnaire, name=str(path))
@@ -75,7 +86,7 @@ def read_answers(path: Path | str, questionnaire: Questionnaire) -> dict[str, An
         return parse_answers_csv(raw, questionnaire, name=str(path))
     raise AnswersError(
         "unknown kind",
-        (Problem(str(path), "expected a .csv or .xlsx answers file"),),
+        (Problem(str(path), _("expected a .csv or .xlsx answers file")),),
     )
 
 
@@ -88,16 +99,21 @@ def parse_answers_csv(raw: bytes, questionnaire: Questionnaire, name: str = "ans
         line = raw[: exc.start].count(b"\n") + 1
         raise AnswersError(
             "not UTF-8",
-            (Problem(f"{name}: row {line}", "the file is not UTF-8 text; save it as 'CSV UTF-8 (comma delimited)'"),),
+            (
+                Problem(
+                    _at_row(name, line),
+                    _("the file is not UTF-8 text; save it as 'CSV UTF-8 (comma delimited)'"),
+                ),
+            ),
         ) from None
     if not text.strip():
-        raise AnswersError("empty", (Problem(f"{name}: row 1", "the file is empty; expected a header row"),))
+        raise AnswersError("empty", (Problem(_at_row(name, 1), _("the file is empty; expected a header row")),))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         rows = _bounded_rows(name, ([str(c) for c in row[: MAX_COLUMNS + 1]] for row in reader))
     except csv.Error as exc:
         raise AnswersError(
-            "malformed CSV", (Problem(f"{name}: row {reader.line_num}", f"malformed CSV: {exc}"),)
+            "malformed CSV", (Problem(_at_row(name, reader.line_num), _("malformed CSV: {error}", error=exc)),)
         ) from None
     header = rows[0]
     if len(header) == 1 and ";" in header[0]:
@@ -105,9 +121,11 @@ def parse_answers_csv(raw: bytes, questionnaire: Questionnaire, name: str = "ans
             "semicolon-separated",
             (
                 Problem(
-                    f"{name}: row 1",
-                    "the columns are separated by ';' but this file must be comma-separated; save it as "
-                    "'CSV UTF-8 (comma delimited)' or use the .xlsx template",
+                    _at_row(name, 1),
+                    _(
+                        "the columns are separated by ';' but this file must be comma-separated; save it as "
+                        "'CSV UTF-8 (comma delimited)' or use the .xlsx template"
+                    ),
                 ),
             ),
         )
@@ -122,20 +140,52 @@ def _bounded_rows(name: str, rows: Iterable[list[str]]) -> list[list[str]]:
         if scanned > MAX_SCANNED_ROWS:
             raise AnswersError(
                 "too many rows",
-                (Problem(f"{name}: row {scanned}", f"the sheet goes on past row {MAX_SCANNED_ROWS:,}; {_ROWS_HINT}"),),
+                (
+                    Problem(
+                        _at_row(name, scanned),
+                        _(
+                            "the sheet goes on past row {last}; an answers file has one row per indicator "
+                            "(use the template: b1mg-maturity template)",
+                            last=i18n.integer(MAX_SCANNED_ROWS),
+                        ),
+                    ),
+                ),
             )
         if any(cell.strip() for cell in row):
             filled += 1
             if filled > MAX_ROWS:
                 raise AnswersError(
                     "too many rows",
-                    (Problem(f"{name}: row {scanned}", f"more than {MAX_ROWS:,} rows are filled in; {_ROWS_HINT}"),),
+                    (
+                        Problem(
+                            _at_row(name, scanned),
+                            _(
+                                "more than {limit} rows are filled in; an answers file has one row per indicator "
+                                "(use the template: b1mg-maturity template)",
+                                limit=i18n.integer(MAX_ROWS),
+                            ),
+                        ),
+                    ),
                 )
         kept.append(row)
     return kept
 
 
-_ROWS_HINT = "an answers file has one row per indicator (use the template: b1mg-maturity template)"
+def _at_row(name: str, row: int) -> str:
+    """A problem's place: ``answers.csv: row 4``."""
+    return _("{file}: row {row}", file=name, row=row)
+
+
+def _at_cell(name: str, row: int, column: str | int) -> str:
+    """A problem's place: ``answers.csv: row 4, column level`` (the column by its name in the file, or number)."""
+    return _("{file}: row {row}, column {column}", file=name, row=row, column=column)
+
+
+def _not_a_workbook(name: str, exc: BaseException) -> AnswersError:
+    return AnswersError(
+        "not a workbook",
+        (Problem(name, _("not a readable .xlsx workbook ({error})", error=type(exc).__name__)),),
+    )
 
 
 def _check_xlsx_archive(raw: bytes, name: str) -> None:
@@ -144,16 +194,18 @@ def _check_xlsx_archive(raw: bytes, name: str) -> None:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
-        raise AnswersError(
-            "not a workbook", (Problem(name, f"not a readable .xlsx workbook ({type(exc).__name__})"),)
-        ) from None
+        raise _not_a_workbook(name, exc) from None
     if len(parts) > MAX_XLSX_PARTS:
         raise AnswersError(
             "too many parts",
             (
                 Problem(
                     name,
-                    f"the workbook holds {len(parts):,} parts; an .xlsx answers file has at most {MAX_XLSX_PARTS:,}",
+                    _(
+                        "the workbook holds {parts} parts; an .xlsx answers file has at most {limit}",
+                        parts=i18n.integer(len(parts)),
+                        limit=i18n.integer(MAX_XLSX_PARTS),
+                    ),
                 ),
             ),
         )
@@ -165,8 +217,14 @@ def _check_xlsx_archive(raw: bytes, name: str) -> None:
             (
                 Problem(
                     name,
-                    f"the workbook unpacks to {unpacked:,} bytes ({biggest.filename}: {biggest.file_size:,}); "
-                    f"at most {MAX_XLSX_UNPACKED_BYTES:,} are accepted for an answers file",
+                    _(
+                        "the workbook unpacks to {size} bytes ({part}: {part_size}); "
+                        "at most {limit} are accepted for an answers file",
+                        size=i18n.integer(unpacked),
+                        part=biggest.filename,
+                        part_size=i18n.integer(biggest.file_size),
+                        limit=i18n.integer(MAX_XLSX_UNPACKED_BYTES),
+                    ),
                 ),
             ),
         )
@@ -182,9 +240,16 @@ def _check_declared_size(sheet: Any, name: str) -> None:
             "sheet too large",
             (
                 Problem(
-                    f"{name}: sheet {sheet.title}",
-                    f"the sheet declares its cells reach {last} ({rows:,} rows, {columns:,} columns); "
-                    f"an answers file has at most {MAX_ROWS:,} rows and {MAX_COLUMNS} columns",
+                    _("{file}: sheet {sheet}", file=name, sheet=sheet.title),
+                    _(
+                        "the sheet declares its cells reach {last} ({rows} rows, {columns} columns); "
+                        "an answers file has at most {max_rows} rows and {max_columns} columns",
+                        last=last,
+                        rows=i18n.integer(rows),
+                        columns=i18n.integer(columns),
+                        max_rows=i18n.integer(MAX_ROWS),
+                        max_columns=MAX_COLUMNS,
+                    ),
                 ),
             ),
         )
@@ -197,12 +262,12 @@ def parse_answers_xlsx(raw: bytes, questionnaire: Questionnaire, name: str = "an
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any failure to open an untrusted file is "not readable"
-        raise AnswersError(
-            "not a workbook", (Problem(name, f"not a readable .xlsx workbook ({type(exc).__name__})"),)
-        ) from None
+        raise _not_a_workbook(name, exc) from None
     try:
         if not workbook.sheetnames:
-            raise AnswersError("no sheet", (Problem(name, f"the workbook has no sheet; expected '{SHEET_NAME}'"),))
+            raise AnswersError(
+                "no sheet", (Problem(name, _("the workbook has no sheet; expected '{sheet}'", sheet=SHEET_NAME)),)
+            )
         sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
         _check_declared_size(sheet, name)
         sheet.reset_dimensions()  # rows are counted as they come, not padded out to a declared size
@@ -211,15 +276,13 @@ def parse_answers_xlsx(raw: bytes, questionnaire: Questionnaire, name: str = "an
     except AnswersError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged part of an untrusted file
-        raise AnswersError(
-            "not a workbook", (Problem(name, f"not a readable .xlsx workbook ({type(exc).__name__})"),)
-        ) from None
+        raise _not_a_workbook(name, exc) from None
     finally:
         workbook.close()
     while values and not any(values[-1]):
         values.pop()
     if not values:
-        raise AnswersError("empty", (Problem(f"{name}: row 1", "the sheet is empty; expected a header row"),))
+        raise AnswersError("empty", (Problem(_at_row(name, 1), _("the sheet is empty; expected a header row")),))
     header = values[0]
     while header and not header[-1]:
         header.pop()
@@ -243,23 +306,30 @@ def _parse_rows(
     for col_index, column in enumerate(columns, start=1):
         if column not in known:
             hint = difflib.get_close_matches(column, TEMPLATE_COLUMNS, n=1)
-            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            words = {"column": header[col_index - 1], "expected": ", ".join(CONTRACT_COLUMNS)}
             problems.append(
                 Problem(
-                    f"{name}: row 1, column {col_index}",
-                    f"unknown column '{header[col_index - 1]}'{suggestion}; expected {', '.join(CONTRACT_COLUMNS)}",
+                    _at_cell(name, 1, col_index),
+                    _("unknown column '{column}' (did you mean '{hint}'?); expected {expected}", hint=hint[0], **words)
+                    if hint
+                    else _("unknown column '{column}'; expected {expected}", **words),
                 )
             )
     for column in REQUIRED_COLUMNS:
         if column not in columns:
             problems.append(
                 Problem(
-                    f"{name}: row 1", f"missing column '{column}'; the header must name {', '.join(CONTRACT_COLUMNS)}"
+                    _at_row(name, 1),
+                    _(
+                        "missing column '{column}'; the header must name {expected}",
+                        column=column,
+                        expected=", ".join(CONTRACT_COLUMNS),
+                    ),
                 )
             )
     duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
     for column in duplicated:
-        problems.append(Problem(f"{name}: row 1", f"column '{column}' appears more than once"))
+        problems.append(Problem(_at_row(name, 1), _("column '{column}' appears more than once", column=column)))
     if problems:
         raise AnswersError(f"{name} cannot be imported", tuple(problems))
 
@@ -295,23 +365,29 @@ def _parse_record(
     first_row: dict[str, int],
 ) -> tuple[Answer | None, list[Problem]]:
     def at(column: str) -> str:
-        return f"{name}: row {row}, column {column}"
+        return _at_cell(name, row, column)
 
     problems: list[Problem] = []
     if "__overflow__" in cells:
-        problems.append(Problem(f"{name}: row {row}", "this row has more cells than the header has columns"))
+        problems.append(Problem(_at_row(name, row), _("this row has more cells than the header has columns")))
     indicator_id = cells.get("indicator_id", "").strip()
     if not indicator_id:
-        return None, [*problems, Problem(at("indicator_id"), "the indicator id is empty")]
+        return None, [*problems, Problem(at("indicator_id"), _("the indicator id is empty"))]
     if not questionnaire.has_indicator(indicator_id):
         ids = [ind.id for ind in questionnaire.indicators]
         hint = difflib.get_close_matches(indicator_id, ids, n=1)
-        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        words = {"indicator": indicator_id, "questionnaire": questionnaire.id}
         return None, [
             *problems,
             Problem(
                 at("indicator_id"),
-                f"unknown indicator '{indicator_id}'{suggestion} in questionnaire {questionnaire.id}",
+                _(
+                    "unknown indicator '{indicator}' (did you mean '{hint}'?) in questionnaire {questionnaire}",
+                    hint=hint[0],
+                    **words,
+                )
+                if hint
+                else _("unknown indicator '{indicator}' in questionnaire {questionnaire}", **words),
             ),
         ]
     if indicator_id in first_row:
@@ -319,7 +395,11 @@ def _parse_record(
             *problems,
             Problem(
                 at("indicator_id"),
-                f"indicator '{indicator_id}' already appears in row {first_row[indicator_id]}; give each indicator one row",
+                _(
+                    "indicator '{indicator}' already appears in row {row}; give each indicator one row",
+                    indicator=indicator_id,
+                    row=first_row[indicator_id],
+                ),
             ),
         ]
     first_row[indicator_id] = row
@@ -334,13 +414,23 @@ def _parse_record(
     elif raw_level:
         level = _level(raw_level, lowest, highest)
         if level is None:
-            problems.append(Problem(at("level"), f"'{raw_level}' is not a level; expected {scale}, NA, or empty"))
+            problems.append(
+                Problem(
+                    at("level"),
+                    _("'{value}' is not a level; expected {scale}, NA, or empty", value=raw_level, scale=scale),
+                )
+            )
     target: int | None = None
     raw_target = cells.get("target", "").strip()
     if raw_target:
         target = _level(raw_target, lowest, highest)
         if target is None:
-            problems.append(Problem(at("target"), f"'{raw_target}' is not a target level; expected {scale} or empty"))
+            problems.append(
+                Problem(
+                    at("target"),
+                    _("'{value}' is not a target level; expected {scale} or empty", value=raw_target, scale=scale),
+                )
+            )
     for column, allow in (("indicator_id", ""), ("level", ""), ("target", ""), ("evidence", "\t\n\r")):
         problem = control_problem(cells.get(column, ""), at(column), allow=allow, what="text")
         if problem is not None:
@@ -348,7 +438,15 @@ def _parse_record(
     evidence = restore(cells.get("evidence", "").strip())
     if len(evidence) > MAX_EVIDENCE_CHARS:
         problems.append(
-            Problem(at("evidence"), f"the evidence is {len(evidence):,} characters; at most {MAX_EVIDENCE_CHARS:,}")
+            Problem(
+                at("evidence"),
+                _n(
+                    "the evidence is {n} character; at most {limit}",
+                    "the evidence is {n} characters; at most {limit}",
+                    len(evidence),
+                    limit=i18n.integer(MAX_EVIDENCE_CHARS),
+                ),
+            )
         )
     if problems:
         return None, problems
@@ -422,9 +520,9 @@ def answers_xlsx_bytes(questionnaire: Questionnaire, answers: Mapping[str, Answe
     last = len(rows)
     scale = ",".join(str(level) for level in questionnaire.scale)
     level_rule = DataValidation(type="list", formula1=f'"{scale},{NOT_APPLICABLE}"', allow_blank=True)
-    level_rule.error = f"Choose a level ({scale}), NA for not applicable, or leave empty."
+    level_rule.error = _("Choose a level ({scale}), NA for not applicable, or leave empty.", scale=scale)
     target_rule = DataValidation(type="list", formula1=f'"{scale}"', allow_blank=True)
-    target_rule.error = f"Choose a target level ({scale}) or leave empty."
+    target_rule.error = _("Choose a target level ({scale}) or leave empty.", scale=scale)
     for rule, column in ((level_rule, "B"), (target_rule, "C")):
         rule.showErrorMessage = True
         sheet.add_data_validation(rule)
@@ -469,10 +567,10 @@ def write_answers(path: Path | str, questionnaire: Questionnaire, answers: Mappi
     elif suffix == ".xlsx":
         data = answers_xlsx_bytes(questionnaire, answers)
     else:
-        raise AnswersError("unknown kind", (Problem(str(path), "the output must end in .csv or .xlsx"),))
+        raise AnswersError("unknown kind", (Problem(str(path), _("the output must end in .csv or .xlsx")),))
     try:
         path.write_bytes(data)
     except OSError as exc:
         raise AnswersError(
-            "cannot write", (Problem(str(path), f"cannot write the file: {exc.strerror or exc}"),)
+            "cannot write", (Problem(str(path), _("cannot write the file: {reason}", reason=exc.strerror or exc)),)
         ) from None
