@@ -40,6 +40,7 @@ from fhir.resources.R4B.reference import Reference
 
 from b1mg_maturity.domain import CLOSED_STATUSES
 from b1mg_maturity.errors import B1mgError, Problem
+from b1mg_maturity.i18n import _
 from b1mg_maturity.interchange.round_document import ConsensusEntry, RoundDocument
 from b1mg_maturity.questionnaire import Domain, Indicator, Questionnaire, Subdomain
 from b1mg_maturity.scoring import NOT_APPLICABLE
@@ -137,10 +138,17 @@ def round_to_fhir_response(doc: RoundDocument, q: Questionnaire) -> dict[str, An
             "the round was rated against another questionnaire",
             (
                 Problem(
-                    "round document",
-                    f"rated against '{doc.questionnaire.id}' version {doc.questionnaire.version} "
-                    f"(content {doc.questionnaire.content_hash[:12]}), not '{q.id}' version {q.version} "
-                    f"(content {q.content_hash[:12]})",
+                    _("round document"),
+                    _(
+                        "rated against '{questionnaire}' version {version} (content {content}), "
+                        "not '{expected}' version {expected_version} (content {expected_content})",
+                        questionnaire=doc.questionnaire.id,
+                        version=doc.questionnaire.version,
+                        content=doc.questionnaire.content_hash[:12],
+                        expected=q.id,
+                        expected_version=q.version,
+                        expected_content=q.content_hash[:12],
+                    ),
                 ),
             ),
         )

@@ -27,8 +27,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from b1mg_maturity import i18n
 from b1mg_maturity.domain import MAX_FREE_LABEL_CHARS, MAX_PERIOD_YEAR, MIN_PERIOD_YEAR, RoundPeriod
 from b1mg_maturity.errors import ImportFailed, Problem
+from b1mg_maturity.i18n import _, _n
 from b1mg_maturity.text_rules import (
     MAX_EVIDENCE_CHARS,
     MAX_LABEL_CHARS,
@@ -183,8 +185,10 @@ def _check_depth(text: str, name: str) -> None:
                 (
                     Problem(
                         f"{name}:{line}:{column}",
-                        f"lists and objects are nested more than {MAX_JSON_DEPTH} deep here; "
-                        "a round document nests 4 deep",
+                        _(
+                            "lists and objects are nested more than {limit} deep here; a round document nests 4 deep",
+                            limit=MAX_JSON_DEPTH,
+                        ),
                     ),
                 ),
             )
@@ -216,7 +220,7 @@ def _repeated_keys(value: Any, path: tuple[int | str, ...], found: list[Problem]
             found.append(
                 Problem(
                     f"{name}: {json_path((*path, key))}",
-                    f"the key '{key}' appears more than once in this object; give each key once",
+                    _("the key '{key}' appears more than once in this object; give each key once", key=key),
                 )
             )
     if isinstance(value, dict):
@@ -232,19 +236,26 @@ def json_path(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(top)"
+    return path or _("(top)")
 
 
 def _message(error: Any) -> str:
     context = error.get("ctx") or {}
     if error["type"] == "string_too_long":
         given = len(error["input"]) if isinstance(error.get("input"), str) else None
-        size = f"{given:,} characters; " if given is not None else ""
-        return f"{size}at most {context.get('max_length', 0):,} are accepted"
+        limit = i18n.integer(context.get("max_length", 0))
+        if given is None:
+            return _("at most {limit} are accepted", limit=limit)
+        return _n(
+            "{n} character; at most {limit} are accepted",
+            "{n} characters; at most {limit} are accepted",
+            given,
+            limit=limit,
+        )
     if error["type"] == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "too_long":
-        return f"at most {context.get('max_length', 0):,} entries are accepted"
+        return _("at most {limit} entries are accepted", limit=i18n.integer(context.get("max_length", 0)))
     return str(error["msg"])
 
 
@@ -253,22 +264,31 @@ def load_round_json(raw: bytes, name: str = "round.json") -> RoundDocument:
     if len(raw) > MAX_ROUND_JSON_BYTES:
         raise ImportFailed(
             "too large",
-            (Problem(name, f"the file is {len(raw):,} bytes; at most {MAX_ROUND_JSON_BYTES:,} are accepted"),),
+            (
+                Problem(
+                    name,
+                    _(
+                        "the file is {size} bytes; at most {limit} are accepted",
+                        size=i18n.integer(len(raw)),
+                        limit=i18n.integer(MAX_ROUND_JSON_BYTES),
+                    ),
+                ),
+            ),
         )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ImportFailed("not UTF-8", (Problem(f"{name}:{line}", "the file is not UTF-8 text"),)) from None
+        raise ImportFailed("not UTF-8", (Problem(f"{name}:{line}", _("the file is not UTF-8 text")),)) from None
     _check_depth(text, name)
     try:
         data = json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise ImportFailed(
-            "not JSON", (Problem(f"{name}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}"),)
+            "not JSON", (Problem(f"{name}:{exc.lineno}:{exc.colno}", _("not valid JSON: {error}", error=exc.msg)),)
         ) from None
     except RecursionError:  # cannot happen after the depth check; kept so that it can never crash
-        raise ImportFailed("nested too deep", (Problem(name, "lists and objects are nested too deep"),)) from None
+        raise ImportFailed("nested too deep", (Problem(name, _("lists and objects are nested too deep")),)) from None
     repeated: list[Problem] = []
     _repeated_keys(data, (), repeated, name)
     if repeated:

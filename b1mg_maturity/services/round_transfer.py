@@ -149,7 +149,7 @@ def _json_path(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(top)"
+    return path or _("(top)")
 
 
 def _document_questionnaire(document: RoundDocument, problems: list[Problem]) -> Questionnaire | None:
