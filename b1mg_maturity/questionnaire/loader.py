@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ValidationError
 
 from b1mg_maturity.errors import Problem, QuestionnaireError
+from b1mg_maturity.i18n import _
 from b1mg_maturity.questionnaire.bundled import BUNDLED_MLM
 from b1mg_maturity.questionnaire.schema import PILLAR_IDS, Questionnaire
 from b1mg_maturity.questionnaire.yaml_source import MarkedDocument, PathKey, YamlReadError, read_marked_yaml
@@ -44,7 +45,11 @@ def load_questionnaire(source: Path | str | bytes, name: str | None = None) -> Q
     if not isinstance(doc.data, dict):
         raise QuestionnaireError(
             f"{label} is not a questionnaire",
-            (Problem(doc.where(()), f"expected a mapping of questionnaire keys, found {kind_of(doc.data)}"),),
+            (
+                Problem(
+                    doc.where(()), _("expected a mapping of questionnaire keys, found {kind}", kind=kind_of(doc.data))
+                ),
+            ),
         )
     problems = structural_problems(doc) + _cross_field_problems(doc)
     if problems:
@@ -134,29 +139,43 @@ def _problem_from_pydantic(doc: MarkedDocument, err: Any, model: type[BaseModel]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], model)
         hint = difflib.get_close_matches(str(field), allowed, n=1)
-        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        words = {"key": field, "allowed": ", ".join(allowed)}
         return Problem(
             doc.where(loc, key=True),
-            f"unknown key '{field}'{suggestion}; allowed here: {', '.join(allowed)}",
+            _("unknown key '{key}' (did you mean '{hint}'?); allowed here: {allowed}", hint=hint[0], **words)
+            if hint
+            else _("unknown key '{key}'; allowed here: {allowed}", **words),
         )
     if kind == "missing":
-        return Problem(doc.where(loc[:-1]), f"missing required key '{field}'")
-    label = f"'{field}'" if isinstance(field, str) else f"item {field}" if isinstance(field, int) else "value"
+        return Problem(doc.where(loc[:-1]), _("missing required key '{key}'", key=field))
+    if isinstance(field, str):
+        label = f"'{field}'"
+    else:
+        label = _("item {number}", number=field) if isinstance(field, int) else _("value")
     shown = err.get("input")
-    got = f" (found {kind_of(shown)}{': ' + repr(shown) if isinstance(shown, str | int | float) else ''})"
     message = _friendly(kind, err["msg"], err.get("ctx") or {})
-    return Problem(doc.where(loc), f"{label}: {message}{got}")
+    if isinstance(shown, str | int | float):
+        text = _(
+            "{what}: {problem} (found {kind}: {value})",
+            what=label,
+            problem=message,
+            kind=kind_of(shown),
+            value=repr(shown),
+        )
+    else:
+        text = _("{what}: {problem} (found {kind})", what=label, problem=message, kind=kind_of(shown))
+    return Problem(doc.where(loc), text)
 
 
 def _friendly(kind: str, msg: str, ctx: dict[str, Any]) -> str:
     if kind == "literal_error":
-        return f"expected one of {ctx.get('expected', '')}"
+        return _("expected one of {expected}", expected=ctx.get("expected", ""))
     if kind == "string_pattern_mismatch":
-        return "expected an id of letters, digits, '.', '_' or '-', starting with a letter or digit"
+        return _("expected an id of letters, digits, '.', '_' or '-', starting with a letter or digit")
     if kind == "too_short" and "min_length" in ctx:
-        return f"expected at least {ctx['min_length']} item(s)"
+        return _("expected at least {count} item(s)", count=ctx["min_length"])
     if kind == "greater_than":
-        return f"expected a number greater than {ctx.get('gt', 0):g}"
+        return _("expected a number greater than {limit}", limit=f"{ctx.get('gt', 0):g}")
     return msg[0].lower() + msg[1:] if msg else kind
 
 
@@ -212,13 +231,15 @@ def _cross_field_problems(doc: MarkedDocument) -> list[Problem]:
         value = level.get("level")
         if isinstance(value, int) and not isinstance(value, bool):
             if value in scale:
-                problems.append(Problem(doc.where(("levels", index, "level")), f"level {value} is declared twice"))
+                problems.append(
+                    Problem(doc.where(("levels", index, "level")), _("level {level} is declared twice", level=value))
+                )
             scale.append(value)
     if scale and scale != list(range(scale[0], scale[0] + len(scale))):
         problems.append(
             Problem(
                 doc.where(("levels",)),
-                f"the scale must be consecutive whole numbers in rising order, found {scale}",
+                _("the scale must be consecutive whole numbers in rising order, found {scale}", scale=scale),
             )
         )
 
@@ -227,7 +248,9 @@ def _cross_field_problems(doc: MarkedDocument) -> list[Problem]:
         pid = pillar_entry.get("id")
         if isinstance(pid, str):
             if pid in declared_pillars:
-                problems.append(Problem(doc.where(("pillars", index, "id")), f"pillar '{pid}' is declared twice"))
+                problems.append(
+                    Problem(doc.where(("pillars", index, "id")), _("pillar '{pillar}' is declared twice", pillar=pid))
+                )
             declared_pillars.append(pid)
 
     first_seen: dict[str, str] = {}
@@ -239,7 +262,12 @@ def _cross_field_problems(doc: MarkedDocument) -> list[Problem]:
         if identifier in first_seen:
             problems.append(
                 Problem(
-                    where, f"duplicate id '{identifier}' (first used at {first_seen[identifier]}); ids must be unique"
+                    where,
+                    _(
+                        "duplicate id '{id}' (first used at {first}); ids must be unique",
+                        id=identifier,
+                        first=first_seen[identifier],
+                    ),
                 )
             )
         else:
@@ -253,7 +281,11 @@ def _cross_field_problems(doc: MarkedDocument) -> list[Problem]:
             problems.append(
                 Problem(
                     doc.where((*d_path, "pillar")),
-                    f"pillar '{pillar}' is not declared under 'pillars' (declared: {', '.join(declared_pillars)})",
+                    _(
+                        "pillar '{pillar}' is not declared under 'pillars' (declared: {declared})",
+                        pillar=pillar,
+                        declared=", ".join(declared_pillars),
+                    ),
                 )
             )
         for s_index, sub in _items(domain, "subdomains"):
@@ -272,7 +304,14 @@ def _cross_field_problems(doc: MarkedDocument) -> list[Problem]:
             folded = term.strip().casefold()
             if folded in seen_terms:
                 problems.append(
-                    Problem(where, f"glossary term '{term}' is defined twice (first at {seen_terms[folded]})")
+                    Problem(
+                        where,
+                        _(
+                            "glossary term '{term}' is defined twice (first at {first})",
+                            term=term,
+                            first=seen_terms[folded],
+                        ),
+                    )
                 )
             else:
                 seen_terms[folded] = where
@@ -286,21 +325,32 @@ def _level_problems(doc: MarkedDocument, indicator: dict[str, Any], path: PathKe
     keys = [k for k in levels if isinstance(k, int) and not isinstance(k, bool)]
     missing = [lv for lv in scale if lv not in keys]
     extra = [k for k in keys if k not in scale]
-    name = indicator.get("id", "this indicator")
+    name = indicator.get("id") or _("this indicator")
     problems = []
     if missing:
         problems.append(
             Problem(
                 doc.where((*path, "levels")),
-                f"indicator '{name}' has no description for level(s) {', '.join(map(str, missing))}; "
-                f"every indicator describes each level of the scale ({scale[0]}-{scale[-1]})",
+                _(
+                    "indicator '{indicator}' has no description for level(s) {levels}; "
+                    "every indicator describes each level of the scale ({lowest}-{highest})",
+                    indicator=name,
+                    levels=", ".join(map(str, missing)),
+                    lowest=scale[0],
+                    highest=scale[-1],
+                ),
             )
         )
     for key in extra:
         problems.append(
             Problem(
                 doc.where((*path, "levels", key), key=True),
-                f"level {key} is not on the scale ({scale[0]}-{scale[-1]})",
+                _(
+                    "level {level} is not on the scale ({lowest}-{highest})",
+                    level=key,
+                    lowest=scale[0],
+                    highest=scale[-1],
+                ),
             )
         )
     return problems

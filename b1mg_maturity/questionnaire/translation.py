@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from b1mg_maturity.errors import Problem, QuestionnaireError
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.questionnaire.bundled import BUNDLED_DIR
 from b1mg_maturity.questionnaire.schema import Domain, Indicator, Questionnaire, Subdomain
 from b1mg_maturity.questionnaire.yaml_source import MarkedDocument, PathKey, YamlReadError, read_marked_yaml
@@ -124,7 +125,11 @@ def load_translation(
     if not isinstance(doc.data, dict):
         raise QuestionnaireError(
             f"{label} is not a translation",
-            (Problem(doc.where(()), f"expected a mapping of translation keys, found {kind_of(doc.data)}"),),
+            (
+                Problem(
+                    doc.where(()), _("expected a mapping of translation keys, found {kind}", kind=kind_of(doc.data))
+                ),
+            ),
         )
     problems = structural_problems(doc, QuestionnaireTranslation) + list(_problems_against(doc, base))
     if problems:
@@ -142,13 +147,20 @@ def _problems_against(doc: MarkedDocument, base: Questionnaire) -> Iterator[Prob
             if found is not None and str(found) != expected:
                 yield Problem(
                     doc.where(("translates", key)),
-                    f"this translation is of {key} '{found}', but the questionnaire's {key} is '{expected}'",
+                    _(
+                        "this translation is of {key} '{found}', but the questionnaire's {key} is '{expected}'",
+                        key=key,
+                        found=found,
+                        expected=expected,
+                    ),
                 )
     if data.get("language") == base.language:
-        yield Problem(doc.where(("language",)), f"'{base.language}' is the questionnaire's own language")
+        yield Problem(
+            doc.where(("language",)), _("'{language}' is the questionnaire's own language", language=base.language)
+        )
     if data.get("status") == "reviewed" and not data.get("reviewed"):
         yield Problem(
-            doc.where(("status",)), "a reviewed translation says who reviewed it and when (reviewed: by, date)"
+            doc.where(("status",)), _("a reviewed translation says who reviewed it and when (reviewed: by, date)")
         )
     scale = list(base.scale)
     yield from _unknown(doc, "levels", _mapping(data, "levels"), [str(level) for level in scale], "level of the scale")
@@ -181,14 +193,22 @@ def _problems_against(doc: MarkedDocument, base: Questionnaire) -> Iterator[Prob
             if level not in given:
                 yield Problem(
                     doc.where(("indicators", key, "levels")),
-                    f"indicator {key} has no description of level {level}; the scale has levels "
-                    f"{', '.join(map(str, scale))}",
+                    _(
+                        "indicator {indicator} has no description of level {level}; the scale has levels {levels}",
+                        indicator=key,
+                        level=level,
+                        levels=", ".join(map(str, scale)),
+                    ),
                 )
         for level in levels:
             if level not in scale:
                 yield Problem(
                     doc.where(("indicators", key, "levels", level), key=True),
-                    f"level {level} is not on the questionnaire's scale ({', '.join(map(str, scale))})",
+                    _(
+                        "level {level} is not on the questionnaire's scale ({levels})",
+                        level=level,
+                        levels=", ".join(map(str, scale)),
+                    ),
                 )
 
 
@@ -197,23 +217,65 @@ def _mapping(data: dict[str, Any], key: str) -> dict[Any, Any]:
     return value if isinstance(value, dict) else {}
 
 
+# What an unknown key of each section is (without, then with a close match), in whole sentences.
+_UNKNOWN = {
+    "level of the scale": (
+        N_("the questionnaire has no level of the scale '{key}'"),
+        N_("the questionnaire has no level of the scale '{key}' (did you mean '{hint}'?)"),
+    ),
+    "pillar": (
+        N_("the questionnaire has no pillar '{key}'"),
+        N_("the questionnaire has no pillar '{key}' (did you mean '{hint}'?)"),
+    ),
+    "domain": (
+        N_("the questionnaire has no domain '{key}'"),
+        N_("the questionnaire has no domain '{key}' (did you mean '{hint}'?)"),
+    ),
+    "subdomain": (
+        N_("the questionnaire has no subdomain '{key}'"),
+        N_("the questionnaire has no subdomain '{key}' (did you mean '{hint}'?)"),
+    ),
+    "indicator": (
+        N_("the questionnaire has no indicator '{key}'"),
+        N_("the questionnaire has no indicator '{key}' (did you mean '{hint}'?)"),
+    ),
+    "glossary term": (
+        N_("the questionnaire has no glossary term '{key}'"),
+        N_("the questionnaire has no glossary term '{key}' (did you mean '{hint}'?)"),
+    ),
+}
+# An optional text the translation must give exactly when the questionnaire has it: (missing, extra).
+_OPTIONAL = {
+    "description": (
+        N_("missing the translated description (the questionnaire has one)"),
+        N_("the questionnaire has no description here to translate"),
+    ),
+    "guidance": (
+        N_("missing the translated guidance (the questionnaire has one)"),
+        N_("the questionnaire has no guidance here to translate"),
+    ),
+}
+
+
 def _unknown(
     doc: MarkedDocument, section: str, given: dict[Any, Any], known: list[str], what: str
 ) -> Iterator[Problem]:
+    plain, with_hint = _UNKNOWN[what]
     for key in given:
         if str(key) not in known:
             hint = difflib.get_close_matches(str(key), known, n=1)
-            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-            yield Problem(doc.where((section, key), key=True), f"the questionnaire has no {what} '{key}'{suggestion}")
+            message = _(with_hint, key=key, hint=hint[0]) if hint else _(plain, key=key)
+            yield Problem(doc.where((section, key), key=True), message)
 
 
 def _same_optional(
     doc: MarkedDocument, path: PathKey, entry: dict[str, Any], field: str, base_has: bool
 ) -> Iterator[Problem]:
+    missing, extra = _OPTIONAL[field]
     if base_has and field not in entry:
-        yield Problem(doc.where(path), f"missing the translated {field} (the questionnaire has one)")
+        yield Problem(doc.where(path), _(missing))
     elif not base_has and field in entry:
-        yield Problem(doc.where((*path, field), key=True), f"the questionnaire has no {field} here to translate")
+        yield Problem(doc.where((*path, field), key=True), _(extra))
 
 
 # --- coverage and use --------------------------------------------------------------------------
@@ -510,7 +572,9 @@ def check_translation_file(path: Path, folder: Path = BUNDLED_DIR) -> tuple[list
             load_translation(path, load_questionnaire(folder / "b1mg-mlm.yaml"))  # the file's own mistakes first
         except QuestionnaireError as exc:
             return list(exc.problems), None
-        return [Problem(f"{path}:1:1", f"no questionnaire '{base_id}' to check this translation against")], None
+        return [
+            Problem(f"{path}:1:1", _("no questionnaire '{id}' to check this translation against", id=base_id))
+        ], None
     try:
         base = load_questionnaire(base_path)
         translation = load_translation(path, base)
