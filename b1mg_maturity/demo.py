@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from b1mg_maturity.domain import CLOSED_STATUSES, GlobalRole, RoundPeriod, RoundStatus, SystemRole, round_name
 from b1mg_maturity.errors import PermissionDenied, Problem, ValidationFailed
+from b1mg_maturity.i18n import _
 from b1mg_maturity.questionnaire import Questionnaire, load_bundled
 from b1mg_maturity.services import OPERATOR_ID, Services
 from b1mg_maturity.services.bulk import (
@@ -381,7 +382,7 @@ def load_demo(services: Services, actor_id: int, *, seed: int = 2026) -> DemoSum
     """
     actor = services.actor(actor_id)
     if not actor.is_admin:
-        raise PermissionDenied("You may not load demo data.")
+        raise PermissionDenied(_("You may not load demo data."))
     existing = _count_systems(services)
     if existing:
         raise ValidationFailed(
