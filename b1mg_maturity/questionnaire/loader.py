@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ValidationError
 
 from b1mg_maturity.errors import Problem, QuestionnaireError
-from b1mg_maturity.i18n import _
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.questionnaire.bundled import BUNDLED_MLM
 from b1mg_maturity.questionnaire.schema import PILLAR_IDS, Questionnaire
 from b1mg_maturity.questionnaire.yaml_source import MarkedDocument, PathKey, YamlReadError, read_marked_yaml
@@ -83,17 +83,22 @@ def sorted_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(unique, key=key)
 
 
+_KINDS: dict[type, str] = {
+    dict: N_("a mapping"),
+    list: N_("a list"),
+    str: N_("text"),
+    bool: N_("true/false"),
+    int: N_("a number"),
+    float: N_("a number"),
+}
+
+
 def kind_of(value: Any) -> str:
+    """What kind of YAML value ``value`` is, in words (for "found ..." in a problem)."""
     if value is None:
-        return "nothing"
-    return {
-        dict: "a mapping",
-        list: "a list",
-        str: "text",
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-    }.get(type(value), type(value).__name__)
+        return _("nothing")
+    kind = _KINDS.get(type(value))
+    return _(kind) if kind else type(value).__name__
 
 
 # --- structural pass ----------------------------------------------------------------------------
