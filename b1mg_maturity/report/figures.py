@@ -159,11 +159,12 @@ class ChartServer:
                 loop.call_soon_threadsafe(loop.stop)
                 thread.join(timeout=5)
                 loop.close()
+                error = f"{type(exc).__name__}: {exc}"
                 raise ChartExportError(
                     _(
                         "The charts cannot be drawn: Chromium did not start ({error}). Install it (Debian: apt-get "
                         "install chromium) or set B1MG_CHROMIUM to its path.",
-                        error=f"{type(exc).__name__}: {exc}",
+                        error=error,
                     )
                 ) from None
             self._loop, self._thread, self._kaleido = loop, thread, kaleido_instance
@@ -198,9 +199,8 @@ class ChartServer:
         except Exception as exc:  # noqa: BLE001 - the browser's failure becomes one readable error
             future.cancel()
             self.stop()  # a browser that failed is not trusted again: the next chart starts a fresh one
-            raise ChartExportError(
-                _("A chart could not be drawn ({error}).", error=f"{type(exc).__name__}: {exc}")
-            ) from None
+            error = f"{type(exc).__name__}: {exc}"
+            raise ChartExportError(_("A chart could not be drawn ({error}).", error=error)) from None
 
     def stop(self) -> None:
         with self._lock:
