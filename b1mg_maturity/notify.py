@@ -212,7 +212,7 @@ def password_reset_mail(to: Iterable[str], display_name: str, link: str, expires
         name=one_line(display_name),
         link=one_line(link, 2_000),
         date=i18n.date(until),
-        time=f"{until:%H:%M}",
+        time=until.strftime("%H:%M"),
     )
     return _mail(
         MailKind.PASSWORD_RESET, to, _("Choose a new password for the B1MG maturity tool"), body, link, secret=True

@@ -180,7 +180,7 @@ def _friendly(kind: str, msg: str, ctx: dict[str, Any]) -> str:
     if kind == "too_short" and "min_length" in ctx:
         return _("expected at least {count} item(s)", count=ctx["min_length"])
     if kind == "greater_than":
-        return _("expected a number greater than {limit}", limit=f"{ctx.get('gt', 0):g}")
+        return _("expected a number greater than {limit}", limit=format(ctx.get("gt", 0), "g"))
     return msg[0].lower() + msg[1:] if msg else kind
 
 

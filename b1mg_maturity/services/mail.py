@@ -125,9 +125,10 @@ def _reason(error: str | None) -> str:
 def _sent_when(at: dt.datetime, now: dt.datetime | None) -> str:
     at = at.astimezone(dt.UTC)
     today = (now or utcnow()).astimezone(dt.UTC).date()
+    time = at.strftime("%H:%M")
     if at.date() == today:
-        return _("Sent at {time} UTC.", time=f"{at:%H:%M}")
-    return _("Sent on {date} at {time} UTC.", date=i18n.date(at, "medium"), time=f"{at:%H:%M}")
+        return _("Sent at {time} UTC.", time=time)
+    return _("Sent on {date} at {time} UTC.", date=i18n.date(at, "medium"), time=time)
 
 
 def smtp_config(settings: Settings) -> SmtpConfig | None:
