@@ -1,0 +1,220 @@
+"""No English text escapes the catalogue (issue 13): in the pseudo-language ``en-XA`` every page and the PDF
+show no English word outside user data and proper names.
+
+In ``en-XA`` each message comes out with every letter accented ("Rate" -> "Ŕáţé"), the questionnaire's texts
+too; a word of two or more plain ASCII letters left on a page is a string not wrapped in ``_()``.  Every page
+of every role (and the visitor's pages) is opened in Streamlit's AppTest on a copy of the demo database, with
+the session pinned to the pseudo-language; every text an element shows is read (tests/pseudo_text.py); user
+data, proper names, codes and markup are removed; and every word left is listed with the page, the role,
+the element and the text it came from.  The same for the whole PDF of a published demo round.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from babel.dates import get_day_names, get_month_names
+from pypdf import PdfReader
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+from b1mg_maturity import i18n
+from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
+from b1mg_maturity.questionnaire import Questionnaire, load_bundled
+from b1mg_maturity.services import Services
+from b1mg_maturity.ui.context import SESSION_KEY
+from b1mg_maturity.ui.language import LANGUAGE_KEY, PINNED_KEY
+from tests.apptest import APP, DEFAULT_PAGE, app_database, copy_sqlite, nodes, point_app_at, session_of
+from tests.pdf_tree import read_tree
+from tests.pseudo_text import Finding, Shown, Vocabulary, database_strings, element_texts, findings, in_context, report
+
+ROLES = {
+    "admin": "demo-admin",
+    "analyst": "demo-analyst",
+    "coordinator": "demo-coordinator",
+    "expert": "demo-expert",
+    "viewer": "demo-viewer",
+    "no role": "nobody",
+}
+PDF_ROUND = 2  # Aldoria (XA), Round 2025: published, in the demo world
+
+# Words that stay as they are in every language: file formats, standards and codes, the model's and the
+# programme's names, the pseudo-language's own code.  Keep this short: anything else is a text to wrap.
+KEPT_WORDS = frozenset({"PDF", "CSV", "XLSX", "JSON", "YAML", "FHIR", "B1MG", "MLM", "ELSI", "ISO", "UTC", "ID", "XA"})
+# Streamlit's own labels that the app cannot translate (none found in what AppTest gives: its "Choose an
+# option" placeholder, the file uploader's "Drag and drop file here" and the like are drawn by the browser
+# from Streamlit's own front end, not sent in the element's message).
+STREAMLIT_LABELS: frozenset[str] = frozenset()
+
+
+# --- the database and what may stay English ------------------------------------------------------
+
+
+@dataclass
+class Site:
+    url: str
+    services: Services
+    vocabulary: Vocabulary
+
+
+def _vocabulary(url: str) -> Vocabulary:
+    """User data and proper names (read from the database, never listed here), and the words kept as they are.
+
+    Dates are written by Babel in the locale of the language; the pseudo-language's is British English by
+    design (``i18n._babel_locale``), so the names of months and days stay English in it.
+    """
+    questionnaire = load_bundled()
+    names = [
+        *database_strings(url),
+        questionnaire.source.citation,  # a bibliographic reference: quoted as published
+        *(i18n.language_name(code) for code in i18n.LANGUAGES),  # each language's name for itself
+    ]
+    calendar = {
+        name
+        for width in ("wide", "abbreviated")
+        for names_of in (get_month_names, get_day_names)
+        for name in names_of(width, locale="en_GB").values()
+    }
+    return Vocabulary(names, KEPT_WORDS | STREAMLIT_LABELS | frozenset(calendar), questionnaire_texts(questionnaire))
+
+
+def questionnaire_texts(questionnaire: Questionnaire) -> list[str]:
+    """The questionnaire's English texts that a translation gives (as translation.pseudo_translation names
+    them): shown on a page in the pseudo-language, they tell that the page did not use ``localized()``."""
+    texts = [questionnaire.title, questionnaire.source.notice]
+    texts += [t for level in questionnaire.levels for t in (level.label, level.description)]
+    texts += [t for pillar in questionnaire.pillars for t in (pillar.name, pillar.description)]
+    for domain in questionnaire.domains:
+        texts += [domain.name, domain.description]
+        texts += [t for subdomain in domain.subdomains for t in (subdomain.name, subdomain.description)]
+    for indicator in questionnaire.indicators:
+        texts += [indicator.statement, indicator.guidance, *indicator.levels.values()]
+    return [t for t in texts if t]
+
+
+@pytest.fixture(scope="module")
+def site(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """One copy of the demo database for the module, plus an account without any role (pages only look)."""
+    url = copy_sqlite(demo_database, tmp_path_factory.mktemp("pseudo"))
+    services = operator_services(url)
+    services.add_user(OPERATOR_ID, "nobody", "nobody-password-1", display_name="Nobody in particular")
+    with app_database(url):
+        yield Site(url, services, _vocabulary(url))
+    services.db.dispose()
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def _run(site: Site, page: str | None, username: str | None = None, **query: str) -> AppTest:
+    """``page`` in the pseudo-language, for ``username`` (None: a visitor)."""
+    point_app_at(site.url)
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state[LANGUAGE_KEY] = i18n.PSEUDO_LANGUAGE
+    at.session_state[PINNED_KEY] = True
+    if username is not None:
+        at.session_state[SESSION_KEY] = session_of(site.services, username)
+    for key, value in query.items():
+        at.query_params[key] = value
+    if page is not None and page != DEFAULT_PAGE:
+        at._page_hash = calc_hash(page)  # what the browser asks for at /<url_path>
+    at.run()
+    return at
+
+
+def _page_texts(at: AppTest) -> list[Shown]:
+    texts = [shown for node in nodes(at) for shown in element_texts(node)]
+    menu = at.session_state.get("menu_pages") or {}
+    texts.extend(Shown("navigation.title", page.title) for page in menu.values())
+    return texts
+
+
+def _look(site: Site, place: str, at: AppTest, found: list[Finding], failed: list[str]) -> None:
+    if at.exception:
+        failed.extend(f"{place}: {e.message}" for e in at.exception)
+    found.extend(findings(site.vocabulary, place, _page_texts(at)))
+
+
+def _menu(at: AppTest) -> list[str]:
+    return sorted(path or DEFAULT_PAGE for path in at.session_state["menu_pages"])
+
+
+def test_every_page_of_every_role_shows_no_english(site: Site) -> None:
+    found: list[Finding] = []
+    failed: list[str] = []
+    for role, username in ROLES.items():
+        home = _run(site, None, username)
+        _look(site, f"{DEFAULT_PAGE} [{role}]", home, found, failed)
+        for page in _menu(home):
+            if page in (DEFAULT_PAGE, "sign-out"):
+                continue
+            _look(site, f"{page} [{role}]", _run(site, page, username), found, failed)
+    assert not failed, failed
+    assert not found, report(found, "the signed-in pages")
+
+
+def test_the_visitor_pages_show_no_english(site: Site) -> None:
+    with site.services.db.transaction() as session:
+        admin_id = Services.user_by_name(session, "demo-admin").id
+    issued = site.services.issue_reset_link(admin_id, "demo-viewer")
+    (token,) = parse_qs(urlsplit(issued.link).query)["token"]
+    visits = {
+        "sign-in": _run(site, None),
+        "quick": _run(site, "quick"),
+        "reset-password (no link)": _run(site, "reset-password"),
+        "reset-password (a link)": _run(site, "reset-password", token=token),
+        "reset-password (a wrong link)": _run(site, "reset-password", token="B" * 43),
+    }
+    found: list[Finding] = []
+    failed: list[str] = []
+    for place, at in visits.items():
+        _look(site, f"{place} [visitor]", at, found, failed)
+    assert not failed, failed
+    assert not found, report(found, "the visitor's pages")
+
+
+# --- the PDF ------------------------------------------------------------------------------------
+
+
+def test_the_pdf_of_a_round_shows_no_english(site: Site, tmp_path: Path) -> None:
+    from b1mg_maturity.report.render import render_pdf
+    from b1mg_maturity.report.rounds import context_for_round, report_date
+
+    services = site.services
+    with i18n.language(i18n.PSEUDO_LANGUAGE):  # as `b1mg-maturity --lang en-XA report --round 2` makes it
+        context = context_for_round(
+            services,
+            OPERATOR_ID,
+            PDF_ROUND,
+            min_group_size=services.settings.min_group_size,
+            generated_on=report_date(services.get_round(OPERATOR_ID, PDF_ROUND)),
+        )
+        pdf = render_pdf(context, charts=True)  # charts drawn: their titles, axes and legends are text
+    reader = PdfReader(io.BytesIO(pdf))
+    root: Any = reader.trailer["/Root"]
+    assert root["/Lang"] == "en"  # the pseudo-language is English written oddly
+    found: list[Finding] = []
+    for number, page in enumerate(reader.pages, start=1):
+        # the page as one text: user data (a rationale, a long name) may run over lines
+        found.extend(in_context(site.vocabulary, f"PDF page {number}", Shown("page text", page.extract_text() or "")))
+    # what a screen reader reads besides: the title a viewer shows, the charts' and figures' text
+    # alternatives, the words describing each link
+    (tmp_path / "report.pdf").write_bytes(pdf)
+    tree = read_tree(tmp_path / "report.pdf")
+    hidden = [Shown("title", reader.metadata.title if reader.metadata and reader.metadata.title else "")]
+    for element in tree.elements():
+        if element.alt:
+            hidden.append(Shown(f"/Alt of {element.tag}", element.alt))
+        hidden.extend(
+            Shown(f"/Contents of a {a['Subtype']}", a["Contents"])
+            for a in element.annotations
+            if isinstance(a.get("Contents"), str)
+        )
+    found.extend(findings(site.vocabulary, "PDF structure", hidden))
+    assert not found, report(found, f"the PDF of round {PDF_ROUND}")
