@@ -169,7 +169,8 @@ def status_region(key: str, indicator_id: str, fields: list[BoundField]) -> None
     if not parts:
         times = [o.at for f in fields if (o := f.outcome()) is not None and o.at is not None]
         if times:
-            parts.append(_("All changes saved (last at {time} UTC).", time=f"{max(times):%H:%M:%S}"))
+            last = f"{max(times):%H:%M:%S}"
+            parts.append(_("All changes saved (last at {time} UTC).", time=last))
     text = " ".join(escape(p) for p in parts)
     # Screen readers hear each new line through the page's one live region (ui/autosave.py).
     st.html(

@@ -235,10 +235,11 @@ def _part_panel(services: Services, user_id: int, round_: RoundView, part: MyPar
 def _finished_text(part: MyPart) -> str:
     if part.finished_at is None:
         return _("You marked your part finished. The coordinator takes it from here.")
+    day, time = i18n.date(part.finished_at), f"{part.finished_at:%H:%M}"
     return _(
         "You marked your part finished on {date} at {time} UTC. The coordinator takes it from here.",
-        date=i18n.date(part.finished_at),
-        time=f"{part.finished_at:%H:%M}",
+        date=day,
+        time=time,
     )
 
 
