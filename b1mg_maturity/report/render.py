@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -110,6 +111,32 @@ def _fill(message: str, **fields: object) -> markupsafe.Markup:
     return markupsafe.escape(message).format(**fields)  # escape() gives Markup, whose format() escapes the rest
 
 
+_CSS_PLAIN = frozenset(" .,:;()'·–-")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string: letters, digits and plain punctuation as they are, anything else (quotes,
+    backslashes, ``<``) as a hexadecimal escape, so that no message can end the string or the style element."""
+    return '"' + "".join(c if c.isalnum() or c in _CSS_PLAIN else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def _css_content(message: str, **parts: str) -> markupsafe.Markup:
+    """A translated message as the value of CSS ``content``: its text as strings, each ``{placeholder}`` as the
+    CSS given for it (``counter(page)``, ``string(status)``), so that a translation may move them.  For the
+    page margin boxes, whose texts the stylesheet cannot take from the catalogue."""
+    pieces: list[str] = []
+    position = 0
+    for found in _PLACEHOLDER.finditer(message):
+        if found.start() > position:
+            pieces.append(_css_string(message[position : found.start()]))
+        pieces.append(parts[found.group(1)])
+        position = found.end()
+    if position < len(message):
+        pieces.append(_css_string(message[position:]))
+    return markupsafe.Markup(" ".join(pieces))  # noqa: S704 - every text is a CSS string escaped above
+
+
 def _running(text: str, limit: int) -> str:
     """``text`` cut at a word to at most ``limit`` characters, with an ellipsis: a running header stays one line."""
     text = " ".join(text.split())
@@ -130,6 +157,7 @@ def _environment(assets: Path = REPORT_ASSETS) -> jinja2.Environment:
     # the messages in the language of the work at hand, looked up when the template renders
     env.globals.update({"_": i18n._, "_n": i18n._n, "_p": i18n._p})
     env.filters["fill"] = _fill
+    env.filters["css_content"] = _css_content
     env.filters["long_date"] = long_date
     env.filters["date"] = i18n.date
     env.filters["number"] = _number
