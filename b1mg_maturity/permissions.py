@@ -263,7 +263,7 @@ class Member(Protocol):
 
 def pages_for(user: Member) -> list[Page]:
     """The pages in a user's menu: none that could only ever say "not allowed" (the services decide the rest)."""
-    roles = {role for _, role in user.memberships}
+    roles = {role for _code, role in user.memberships}
     admin = user.global_role == GlobalRole.ADMIN
     shown = {
         Page.MY_ASSESSMENTS: True,

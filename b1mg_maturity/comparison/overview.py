@@ -68,7 +68,7 @@ def overview(
     latest: dict[RoundPeriod, dict[str, ScoredRound]] = {}
     for round_ in sorted(scored, key=lambda r: (r.meta.date, r.meta.round_id)):
         latest.setdefault(round_.meta.period, {})[round_.meta.system_code] = round_
-    periods = sorted(set(latest) | {period for period, _ in progress})
+    periods = sorted(set(latest) | {period for period, _status in progress})
     rows = [
         _round_row(period, list(latest.get(period, {}).values()), registered, progress, threshold, levels)
         for period in periods

@@ -271,7 +271,7 @@ class AnswerUseCases(UseCases):
 
     def my_ratings(self, actor_id: int, round_id: int) -> dict[str, RatingView]:
         with self.reading_as(actor_id) as (session, actor):
-            _, facts = self.load_round(session, round_id)
+            _round, facts = self.load_round(session, round_id)
             require_read(actor, facts)
             rows = session.scalars(select(Rating).where(Rating.round_id == round_id, Rating.expert_id == actor.user_id))
             return {r.indicator_id: rating_view(r, actor.username) for r in rows}
@@ -491,7 +491,7 @@ class AnswerUseCases(UseCases):
 
     def consensus_of(self, actor_id: int, round_id: int) -> dict[str, ConsensusView]:
         with self.reading_as(actor_id) as (session, actor):
-            _, facts = self.load_round(session, round_id)
+            _round, facts = self.load_round(session, round_id)
             require_read(actor, facts)
             rows = session.scalars(select(Consensus).where(Consensus.round_id == round_id))
             return {
@@ -501,7 +501,7 @@ class AnswerUseCases(UseCases):
 
     def targets_of(self, actor_id: int, round_id: int) -> dict[str, TargetView]:
         with self.reading_as(actor_id) as (session, actor):
-            _, facts = self.load_round(session, round_id)
+            _round, facts = self.load_round(session, round_id)
             require_read(actor, facts)
             rows = session.scalars(select(Target).where(Target.round_id == round_id))
             return {t.indicator_id: TargetView(t.indicator_id, t.target, t.version) for t in rows}

@@ -204,7 +204,7 @@ def plan_answers_import(
 ) -> AnswersPlan:
     """What :func:`import_answers` would change now (checked the same way; writes nothing)."""
     with services.db.reading() as session:
-        actor, _, wanted = _open_for_answers(services, session, actor_id, round_id, answers, mode, writing=False)
+        actor, _round, wanted = _open_for_answers(services, session, actor_id, round_id, answers, mode, writing=False)
         return _plan(session, actor, round_id, wanted, mode)
 
 

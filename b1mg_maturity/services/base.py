@@ -163,7 +163,7 @@ class UseCases:
         return Actor(user.user_id, user.username, user.global_role, _frozen(roles))
 
     def actor(self, user_id: int) -> Actor:
-        with self.reading_as(user_id) as (_, actor):
+        with self.reading_as(user_id) as (_session, actor):
             return actor
 
     @staticmethod
@@ -199,7 +199,7 @@ class UseCases:
         invited = session.execute(
             select(RoundExpert.user_id, RoundExpert.finished_at).where(RoundExpert.round_id == round_id)
         ).all()
-        experts = frozenset(user_id for user_id, _ in invited)
+        experts = frozenset(user_id for user_id, _finished in invited)
         finished = frozenset(user_id for user_id, at in invited if at is not None)
         return round_, RoundFacts(round_.id, round_.health_system_id, round_.status, experts, finished)
 

@@ -280,7 +280,7 @@ def _score_rounds(services: UseCases, session: Session, rounds: Sequence[Assessm
                 targets.setdefault(target.round_id, []).append(target)
         for round_ in missing:
             q = questionnaire_of(round_.questionnaire_version)
-            answers, _ = effective_answers(
+            answers, _basis = effective_answers(
                 q, ratings.get(round_.id, []), consensus.get(round_.id, []), targets.get(round_.id, [])
             )
             card = score(q, answers)

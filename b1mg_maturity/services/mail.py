@@ -365,7 +365,7 @@ class MailUseCases(UseCases):
     def round_mails(self, actor_id: int, round_id: int, limit: int = 20) -> list[OutboxEntry]:
         """The round's mails, newest first, for its coordinators and administrators."""
         with self.reading_as(actor_id) as (session, actor):
-            _, facts = self.load_round(session, round_id)
+            _round, facts = self.load_round(session, round_id)
             require_coordinator(actor, facts.health_system_id, N_("see this round's messages"))
             rows = session.execute(
                 select(_OUTBOX)

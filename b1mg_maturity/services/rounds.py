@@ -345,7 +345,7 @@ class RoundUseCases(QuestionnaireUseCases):
 
     def experts_of(self, actor_id: int, round_id: int) -> list[str]:
         with self.reading_as(actor_id) as (session, actor):
-            _, facts = self.load_round(session, round_id)
+            _round, facts = self.load_round(session, round_id)
             require_read(actor, facts)
             return sorted(
                 session.scalars(
