@@ -27,7 +27,7 @@ from b1mg_maturity.permissions import NOTHING, Capabilities
 from b1mg_maturity.questionnaire import Indicator, Questionnaire
 from b1mg_maturity.services import ConsensusView, RatingView, RoundView, Services, TargetView
 from b1mg_maturity.services.progress import OpenIndicator, RoundProgress, SubmitCheck
-from b1mg_maturity.ui import autosave
+from b1mg_maturity.ui import autosave, translation_notice
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
 from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, focus_heading_after_a_move, next_domain_button
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
@@ -86,6 +86,7 @@ def render() -> None:
     if data is None:
         return
     may = offers.get(round_.id, NOTHING)
+    translation_notice.show(data.questionnaire)
     autosave.install()
     _round_actions(services, user.id, round_, may, data)
     if may.may_see_progress:

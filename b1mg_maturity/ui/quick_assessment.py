@@ -27,6 +27,7 @@ from b1mg_maturity.domain import RoundStatus
 from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes
 from b1mg_maturity.questionnaire import Indicator, Questionnaire, load_bundled
+from b1mg_maturity.questionnaire.translation import localized
 from b1mg_maturity.report.context import build_report_context
 from b1mg_maturity.report.files import report_file_name
 from b1mg_maturity.report.inputs import RoundInfo
@@ -34,6 +35,7 @@ from b1mg_maturity.report.jobs import PreparedReport, report_jobs
 from b1mg_maturity.report.model import ReportContext
 from b1mg_maturity.scoring import Answer, GroupScore, ScoreCard, score
 from b1mg_maturity.settings import get_settings  # a visitor has no services: the setting is read here, at the edge
+from b1mg_maturity.ui import translation_notice
 from b1mg_maturity.ui.context import current_user
 from b1mg_maturity.ui.feedback import show_error
 from b1mg_maturity.ui.widgets import band_text, coverage_sentence, headline_metrics, score_text
@@ -48,10 +50,10 @@ LOADING = N_("Loading the questionnaire…")
 
 
 def bundled_questionnaire() -> Questionnaire:
-    """The bundled MLM questionnaire, loaded once per server process (a spinner in the user's language
-    while the first run loads it)."""
+    """The bundled MLM questionnaire in the user's language where it is translated, loaded once per server
+    process (a spinner in the user's language while the first run loads it)."""
     with st.spinner(_(LOADING)):
-        return _bundled_questionnaire()
+        return localized(_bundled_questionnaire())
 
 
 @st.cache_resource(show_spinner=False)
@@ -75,6 +77,7 @@ def render() -> None:
     questionnaire = bundled_questionnaire()
     st.title(_("Quick assessment"))
     st.caption(questionnaire.title)
+    translation_notice.show(questionnaire)
     signed_in = current_user() is not None
     keep = (
         _("To work on it with your team, saved and shared, open a round under *My assessments* and import the file.")

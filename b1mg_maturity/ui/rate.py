@@ -32,7 +32,7 @@ from b1mg_maturity.questionnaire import Indicator, Questionnaire
 from b1mg_maturity.questionnaire.glossary import terms_in
 from b1mg_maturity.services import RatingView, RoundView, Services
 from b1mg_maturity.services.progress import MyPart
-from b1mg_maturity.ui import autosave
+from b1mg_maturity.ui import autosave, translation_notice
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, focus_heading_after_a_move, next_domain_button
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
@@ -166,6 +166,7 @@ def render() -> None:
     if loaded is None:
         return
     questionnaire, mine, targets, part = loaded
+    translation_notice.show(questionnaire)
     _just_saved().clear()  # this run shows what the database holds now
     autosave.install()
     domain_id = _domain_menu(services, user.id, round_, questionnaire, mine)

@@ -33,6 +33,7 @@ from b1mg_maturity.report.rounds import context_for_round, report_date
 from b1mg_maturity.scoring import Aggregation
 from b1mg_maturity.services import RoundView, Services, UserView
 from b1mg_maturity.services.round_transfer import export_round, round_json
+from b1mg_maturity.ui import translation_notice
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
 from b1mg_maturity.ui.feedback import announce, attempt, escape_markdown, show_error
 from b1mg_maturity.ui.widgets import coverage_sentence, headline_metrics, round_picker, score_text
@@ -76,6 +77,7 @@ def render() -> None:
     )
     if context is None:
         return
+    translation_notice.show(context.questionnaire)
     st.caption(
         _(
             "{status} Scores are based on {basis}.",
