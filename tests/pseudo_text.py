@@ -230,7 +230,8 @@ def visible_html(body: str) -> str:
 
 def database_strings(url: str) -> set[str]:
     """What the database holds that a page may show as it is: names, usernames, e-mail addresses, codes,
-    round labels, the questionnaire's id and version, evidence, links and rationales, and from the audit log
+    round labels, the questionnaire's id and version, evidence, links and rationales, the messages in the
+    outbox (written once, in the recipient's language: the demo's in English), and from the audit log
     the actors' names, the reasons people gave (for reopening a round) and the notes of how a change was
     written ("via": "bulk demo load", shown as stored, see audit_text.change_text).  The audit log's other
     recorded values are the app's own words (roles, statuses, field names): not data."""
@@ -242,6 +243,7 @@ def database_strings(url: str) -> set[str]:
         "ratings": ("evidence",),
         "consensus": ("rationale",),
         "audit_log": ("actor_name",),
+        "outbox": ("subject", "body"),  # a message is written whole in its reader's language when it is made
     }
     found: set[str] = set()
     engine = sa.create_engine(url)
@@ -424,10 +426,8 @@ def report(found: list[Finding], what: str) -> str:
     for finding in found:
         if finding.where.endswith(QUESTIONNAIRE):
             questionnaire.setdefault(finding.where, []).append(finding)
-        elif finding.text.startswith("…"):  # a passage of a long text (a PDF page): one entry per set of words
+        else:  # the same words in the same kind of element: one string, shown with different data
             by_text.setdefault((finding.where, " ".join(finding.words)), []).append(finding)
-        else:
-            by_text.setdefault((finding.where, finding.text), []).append(finding)
     lines = []
     if questionnaire:
         lines.append(
@@ -447,7 +447,9 @@ def report(found: list[Finding], what: str) -> str:
     for (where, _text), group in sorted(by_text.items(), key=lambda item: (item[1][0].place, item[0])):
         words = list(dict.fromkeys(w for f in group for w in f.words))
         places = list(dict.fromkeys(f.place for f in group))
-        lines.append(f"- {', '.join(words)}  [{where} on {_places(places)}]\n    {group[0].text!r}")
+        variants = len({f.text for f in group})
+        also = f" (and {variants - 1} more like it)" if variants > 1 else ""
+        lines.append(f"- {', '.join(words)}  [{where} on {_places(places)}]\n    {group[0].text!r}{also}")
     return "\n".join(lines)
 
 
