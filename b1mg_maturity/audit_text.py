@@ -55,6 +55,11 @@ ACTIONS = {
     "reset_password": N_("Set a new password with a reset link"),
     "sign_in_paused": N_("Sign-in paused after wrong passwords"),
     "register": N_("Registered a questionnaire version"),
+    # worded as the fallback words them (an action's name with spaces), now translatable
+    "finish_part": N_("Finish part"),
+    "remind": N_("Remind"),
+    "remove_rating": N_("Remove rating"),
+    "set_language": N_("Set language"),
 }
 
 _GLOBAL_ROLES = {"none": N_("none"), "analyst": N_("analyst"), "admin": N_("administrator")}
@@ -316,9 +321,31 @@ def _other(key: str, old: Any, new: Any, names: Names) -> str:
         return f"{value} {_words(key)}"
     if key.endswith("_id") or key == "id":
         return ""  # an internal number: the names the service adds say what it stands for
+    field = _(_KEY_WORDS[key]) if key in _KEY_WORDS else _words(key)
     if old is not None and new is not None and old != new:
-        return f"{_words(key)}: {_plain(old)} -> {_plain(new)}"
-    return f"{_words(key)}: {_plain(value)}"
+        return _("{field}: {before} -> {after}", field=field, before=_plain(old), after=_plain(new))
+    return _("{field}: {value}", field=field, value=_plain(value))
+
+
+# The other keys an entry stores, in words (as the fallback words them: the key with spaces).
+_KEY_WORDS = {
+    "display_name": N_("display name"),
+    "username": N_("username"),
+    "name": N_("name"),
+    "code": N_("code"),
+    "kind": N_("kind"),
+    "date": N_("date"),
+    "label": N_("label"),
+    "period": N_("period"),
+    "free_label": N_("free label"),
+    "finished": N_("finished"),
+    "unanswered": N_("unanswered"),
+    "ratings_removed": N_("ratings removed"),
+    "mode": N_("mode"),
+    "exported_at": N_("exported at"),
+    "language": N_("language"),
+    "value": N_("value"),
+}
 
 
 # The counts an entry stores, in words (singular, plural).

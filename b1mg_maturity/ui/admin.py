@@ -14,7 +14,7 @@ import streamlit as st
 from b1mg_maturity import i18n
 from b1mg_maturity.domain import GlobalRole, RoundStatus, SystemRole
 from b1mg_maturity.errors import Problem, QuestionnaireError
-from b1mg_maturity.i18n import _, _n
+from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.permissions import NOTHING
 from b1mg_maturity.report.jobs import publish_and_prepare
 from b1mg_maturity.services import RoundView, Services, UserView
@@ -26,10 +26,18 @@ from b1mg_maturity.ui.widgets import round_label
 
 GLOBAL_ROLES = [role.value for role in GlobalRole]
 SYSTEM_ROLES = [role.value for role in SystemRole]
+# A stored global role and a health system's kind as the tables name them (the stored word, translated).
+_ROLE_WORDS = {"none": N_("none"), "analyst": N_("analyst"), "admin": N_("admin")}
+_KIND_WORDS = {"country": N_("country"), "region": N_("region")}
 _FLASH = "admin-flash"
 _ADD_FORM = "admin-add-user-form"  # a number in the add-user widgets' keys: a new one empties the form
 _RESET_LINK = "admin-reset-link"  # a link just issued, shown once
 _PUBLISH = "admin-publish-pending"  # the round whose publication waits for a confirmation
+
+
+def _word(words: dict[str, str], value: str) -> str:
+    """A stored value in words: translated when known, else as stored."""
+    return _(words[value]) if value in words else value
 
 
 def _flash(message: str) -> None:
@@ -85,7 +93,7 @@ def _users(services: Services, actor_id: int, users: Sequence[UserView]) -> None
                     _("Username"): u.username,
                     _("Name"): u.display_name,
                     _("E-mail"): u.email or "",
-                    _("Global role"): u.global_role,
+                    _("Global role"): _word(_ROLE_WORDS, u.global_role),
                     _("Active"): _("yes") if u.is_active else _("no (deactivated)"),
                     _("Roles in health systems"): ", ".join(
                         _("{role} of {system}", role=_system_role_label(role).lower(), system=code)
@@ -150,7 +158,11 @@ def _users(services: Services, actor_id: int, users: Sequence[UserView]) -> None
             if st.button(_("Set global role"), key="admin-set-global", type="primary") and whose:
                 _done(
                     lambda: services.set_global_role(actor_id, whose, str(new_role)),
-                    _("{username}'s global role is now {role}.", username=whose, role=new_role),
+                    _(
+                        "{username}'s global role is now {role}.",
+                        username=whose,
+                        role=_word(_ROLE_WORDS, str(new_role)),
+                    ),
                 )
     _account(services, actor_id, users)
 
@@ -291,7 +303,12 @@ def _health_systems(services: Services, actor_id: int) -> None:
     st.dataframe(
         pd.DataFrame(
             [
-                {_("Code"): s.code, _("Name"): s.name, _("Kind"): s.kind, _("Demo"): _("yes") if s.is_demo else ""}
+                {
+                    _("Code"): s.code,
+                    _("Name"): s.name,
+                    _("Kind"): _word(_KIND_WORDS, s.kind),
+                    _("Demo"): _("yes") if s.is_demo else "",
+                }
                 for s in systems
             ],
             columns=[_("Code"), _("Name"), _("Kind"), _("Demo")],
@@ -303,7 +320,7 @@ def _health_systems(services: Services, actor_id: int) -> None:
         code = st.text_input(
             _("ISO code"),
             max_chars=10,
-            placeholder="DE, FR, ES-CT…",
+            placeholder=_("DE, FR, ES-CT…"),
             help=_(
                 "A country by its ISO 3166-1 alpha-2 code, or a region by its ISO 3166-2 code. "
                 "The name is taken from the ISO standard."
