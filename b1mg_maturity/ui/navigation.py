@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from b1mg_maturity import permissions
-from b1mg_maturity.i18n import N_, _
+from b1mg_maturity.i18n import N_, _, _p
 from b1mg_maturity.permissions import Page
 from b1mg_maturity.services import UserView
 from b1mg_maturity.ui.page_registry import remember
@@ -70,6 +70,11 @@ def _sign_out_page() -> None:
     st.rerun()
 
 
+def _menu_title(spec: PageSpec) -> str:
+    """The page's name as its own title says it ("Rate" is the verb: some languages say it apart)."""
+    return _p("page title", "Rate") if spec.page == Page.RATE else _(spec.title)
+
+
 def pages_for(user: UserView | None) -> list[st.Page]:
     if user is None:
         pages = [
@@ -80,7 +85,7 @@ def pages_for(user: UserView | None) -> list[st.Page]:
         return pages
     shown = set(permissions.pages_for(user))
     pages = [
-        st.Page(spec.render, title=_(spec.title), icon=spec.icon, url_path=spec.page.value, default=index == 0)
+        st.Page(spec.render, title=_menu_title(spec), icon=spec.icon, url_path=spec.page.value, default=index == 0)
         for index, spec in enumerate(p for p in PAGES if p.page in shown)
     ]
     pages.append(st.Page(_sign_out_page, title=_("Sign out"), icon=":material/logout:", url_path="sign-out"))

@@ -267,7 +267,7 @@ def test_results_of_a_draft_say_they_are_provisional(shared_site: Site) -> None:
 def test_no_role_results_page_explains_why_it_is_empty(shared_site: Site) -> None:
     at = shared_site.open("nobody", "results")
     assert "no results you may see yet" in texts(at.info)
-    assert not at.selectbox
+    assert not at.main.selectbox  # (the sidebar has the language menu)
 
 
 def test_peer_median_trace_when_enough_other_systems_published(shared_site: Site) -> None:
