@@ -107,7 +107,9 @@ def test_each_catalogue_has_its_languages_plural_forms(code: str) -> None:
         assert len(_forms(message.string)) == PLURAL_FORMS[code], _msgid(message.id)
 
 
-def _forms(value: str | tuple[str, ...] | list[str]) -> list[str]:
+def _forms(value: str | tuple[str, ...] | list[str] | None) -> list[str]:
+    if value is None:
+        return []
     return [value] if isinstance(value, str) else list(value)
 
 
