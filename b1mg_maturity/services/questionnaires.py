@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit
-from b1mg_maturity.errors import Problem, ValidationFailed
+from b1mg_maturity.errors import Problem, QuestionnaireError, ValidationFailed
 from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.permissions import Actor, require_admin, require_read
 from b1mg_maturity.questionnaire import BUNDLED_MLM, Questionnaire, load_questionnaire
@@ -44,6 +44,14 @@ def questionnaire_by_hash(content_hash: str, yaml_text: Callable[[], str]) -> Qu
     if cached is None:
         cached = _by_hash[content_hash] = _parse_questionnaire(yaml_text())
     return localized(cached)
+
+
+def _title(row: QuestionnaireVersion) -> str:
+    """A registered version's title in the reader's language where a translation gives it (else as stored)."""
+    try:
+        return questionnaire_by_hash(row.content_hash, lambda: row.yaml_text).title
+    except QuestionnaireError:  # a version registered under older rules: its stored title
+        return row.title
 
 
 class QuestionnaireUseCases(UseCases):
@@ -123,7 +131,7 @@ class QuestionnaireUseCases(UseCases):
                     row.id,
                     row.questionnaire_id,
                     row.version,
-                    row.title,
+                    _title(row),
                     row.content_hash,
                     row.created_at,
                     int(used.get(row.id, 0)),
