@@ -192,14 +192,14 @@ def _boxes(document: Any, pdf: Any, report: TagReport) -> dict[int, Any]:
         made: list[tuple[str | None, Any]] = []
         _made(page._page_box, "Document", made)
         elements = sorted(pages[reference], key=lambda element: element.number)
-        tags = [tag for tag, _ in made]
+        tags = [tag for tag, _box in made]
         if len(made) != len(elements) or any(
             t is not None and e["S"] != f"/{t}" for t, e in zip(tags, elements, strict=False)
         ):
             report.unmatched_pages.append(index)
             continue
         result.update(
-            {element.number: box for element, (_, box) in zip(elements, made, strict=True) if box is not None}
+            {element.number: box for element, (_tag, box) in zip(elements, made, strict=True) if box is not None}
         )
     return result
 
@@ -319,7 +319,7 @@ def _merge_tables(tree: _Tree, boxes: dict[int, Any], report: TagReport) -> None
 
 def _merge_table(tree: _Tree, boxes: dict[int, Any], first: Any, later: Any, report: TagReport) -> None:
     """Move what ``later`` adds to ``first``: its new rows, each into ``first``'s row group of its kind."""
-    seen = {id(boxes[row.number].element): row for row, _ in _rows(tree, first) if row.number in boxes}
+    seen = {id(boxes[row.number].element): row for row, _group in _rows(tree, first) if row.number in boxes}
     renamed: dict[str, pydyf.String] = {}
     for part in tree.kids(later):
         is_group = part["S"] in ("/THead", "/TBody", "/TFoot")
