@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -66,15 +67,21 @@ def render() -> None:
                 icon=":material/info:",
             )
         return
-    context = attempt(
-        lambda: context_for_round(
-            services,
-            user.id,
-            round_.id,
-            min_group_size=services.settings.min_group_size,
-            generated_on=report_date(round_),
-        )
-    )
+
+    def context_in(language: str) -> ReportContext | None:
+        """The round's report context, its texts in ``language`` (the page's, or the PDF's when another)."""
+        with i18n.language(language):
+            return attempt(
+                lambda: context_for_round(
+                    services,
+                    user.id,
+                    round_.id,
+                    min_group_size=services.settings.min_group_size,
+                    generated_on=report_date(round_),
+                )
+            )
+
+    context = context_in(i18n.current())
     if context is None:
         return
     translation_notice.show(context.questionnaire)
@@ -95,7 +102,7 @@ def render() -> None:
         _chart_and_groups(context)
         _top_gaps(context)
     _indicator_table(context)
-    _downloads(services, user, round_, context)
+    _downloads(services, user, round_, context, context_in)
 
 
 def status_note(status: str) -> str:
@@ -391,7 +398,13 @@ def may_export(user: UserView, round_: RoundView) -> bool:
     return bool(attempt(lambda: app_services().capabilities(user.id, round_.id).may_export))
 
 
-def _downloads(services: Services, user: UserView, round_: RoundView, context: ReportContext) -> None:
+def _downloads(
+    services: Services,
+    user: UserView,
+    round_: RoundView,
+    context: ReportContext,
+    context_in: Callable[[str], ReportContext | None],
+) -> None:
     st.subheader(_("Downloads"))
     stem = _file_stem(round_)
 
@@ -438,7 +451,9 @@ def _downloads(services: Services, user: UserView, round_: RoundView, context: R
             ),
         )
     with columns[3]:
-        _pdf_report(services, context)
+        report_context = _report_language(context, context_in)
+        if report_context is not None:
+            _pdf_report(services, report_context)
 
 
 # --- the PDF report: made by a worker process, never inside this page's run ----------------------
@@ -452,6 +467,22 @@ class _PdfJob:
     key: str  # the report's cache key: everything it shows
     future: Future[PreparedReport]
     started: float  # time.monotonic() when asked for
+
+
+def _report_language(context: ReportContext, context_in: Callable[[str], ReportContext | None]) -> ReportContext | None:
+    """The language of the PDF (the page's unless chosen otherwise), and the report's context in it."""
+    codes = [choice.code for choice in i18n.choices()]
+    page_language = context.language if context.language in codes else i18n.DEFAULT_LANGUAGE
+    chosen = st.selectbox(
+        _("Language of the PDF report"),
+        codes,
+        index=codes.index(page_language),
+        format_func=i18n.language_name,
+        key=f"results-pdf-language-{context.round.round_id}-{page_language}",
+    )
+    if chosen == context.language:
+        return context
+    return context_in(str(chosen))
 
 
 def _pdf_jobs() -> dict[int | None, _PdfJob]:
