@@ -12,6 +12,7 @@ the element and the text it came from.  The same for the whole PDF of a publishe
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ ROLES = {
     "no role": "nobody",
 }
 PDF_ROUND = 2  # Aldoria (XA), Round 2025: published, in the demo world
+PSEUDO_LETTER = re.compile("[" + i18n.pseudo("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") + "]")
 
 # Words that stay as they are in every language: file formats, standards and codes, the model's and the
 # programme's names, the pseudo-language's own code.  Keep this short: anything else is a text to wrap.
@@ -112,12 +114,31 @@ def site(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     services.db.dispose()
 
 
+def test_the_reader_finds_english_and_passes_data_codes_and_markup() -> None:
+    """The machinery itself: what counts as an English word left, and what does not."""
+    vocabulary = Vocabulary(["Aldoria (demo)", "Round 2025", "xa-expert2"], KEPT_WORDS, ["Governance and strategy"])
+    assert vocabulary.english(i18n.pseudo("Rate the indicators")) == []
+    assert vocabulary.english("Ŕáţé the indicators") == ["the", "indicators"]
+    assert vocabulary.english("**Aldoria \\(demo\\)** · Round 2025 · xa\u2011expert2") == []  # data, escaped
+    assert vocabulary.english("Ďóŵñľóáď (PDF, CSV) :material/download: [ľíñķ](https://example.org/x)") == []
+    assert vocabulary.english("<b>VIII</b> %{customdata}<br>Šçóŕé %{r:.2f}<extra></extra> c6fa0d30cb3c") == []
+    assert vocabulary.english("Rounds of Aldoria (demonstration)") == ["Rounds", "of", "Aldoria", "demonstration"]
+    shown = [Shown("radio.label", "**D1.1.1** · Governance and strategy"), Shown("caption.body", "Ŕáţé now")]
+    found = findings(vocabulary, "rate [expert]", shown)
+    assert [(f.where, f.words) for f in found] == [
+        ("radio.label (questionnaire text)", ()),
+        ("caption.body", ("now",)),
+    ]
+    message = report(found, "a page")
+    assert "localized()" in message and "now  [caption.body on rate [expert]]" in message
+
+
 # --- pages ---------------------------------------------------------------------------------------
 
 
 def _run(site: Site, page: str | None, username: str | None = None, **query: str) -> AppTest:
     """``page`` in the pseudo-language, for ``username`` (None: a visitor)."""
-    point_app_at(site.url)
+    point_app_at(site.url)  # again each time: under pytest-xdist another module's tests may run in between
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state[LANGUAGE_KEY] = i18n.PSEUDO_LANGUAGE
     at.session_state[PINNED_KEY] = True
@@ -141,7 +162,10 @@ def _page_texts(at: AppTest) -> list[Shown]:
 def _look(site: Site, place: str, at: AppTest, found: list[Finding], failed: list[str]) -> None:
     if at.exception:
         failed.extend(f"{place}: {e.message}" for e in at.exception)
-    found.extend(findings(site.vocabulary, place, _page_texts(at)))
+    texts = _page_texts(at)
+    if not any(PSEUDO_LETTER.search(shown.text) for shown in texts):  # read nothing, or not in en-XA at all
+        failed.append(f"{place}: no text in the pseudo-language among {len(texts)} texts read")
+    found.extend(findings(site.vocabulary, place, texts))
 
 
 def _menu(at: AppTest) -> list[str]:
@@ -224,6 +248,7 @@ def test_the_pdf_of_a_round_shows_no_english(site: Site) -> None:
     reader = PdfReader(io.BytesIO(pdf))
     root: Any = reader.trailer["/Root"]
     assert root["/Lang"] == "en"  # the pseudo-language is English written oddly
+    assert PSEUDO_LETTER.search(reader.pages[0].extract_text() or ""), "the PDF is not in the pseudo-language"
     found: list[Finding] = []
     for number, page in enumerate(reader.pages, start=1):
         # the page as one text: user data (a rationale, a long name) may run over lines
