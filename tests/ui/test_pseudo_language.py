@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,13 +159,13 @@ def _page_texts(at: AppTest) -> list[Shown]:
     return texts
 
 
-def _look(site: Site, place: str, at: AppTest, found: list[Finding], failed: list[str]) -> None:
+def _look(vocabulary: Vocabulary, place: str, at: AppTest, found: list[Finding], failed: list[str]) -> None:
     if at.exception:
         failed.extend(f"{place}: {e.message}" for e in at.exception)
     texts = _page_texts(at)
     if not any(PSEUDO_LETTER.search(shown.text) for shown in texts):  # read nothing, or not in en-XA at all
         failed.append(f"{place}: no text in the pseudo-language among {len(texts)} texts read")
-    found.extend(findings(site.vocabulary, place, texts))
+    found.extend(findings(vocabulary, place, texts))
 
 
 def _menu(at: AppTest) -> list[str]:
@@ -177,20 +177,26 @@ def test_every_page_of_every_role_shows_no_english(site: Site) -> None:
     failed: list[str] = []
     for role, username in ROLES.items():
         home = _run(site, None, username)
-        _look(site, f"{DEFAULT_PAGE} [{role}]", home, found, failed)
+        _look(site.vocabulary, f"{DEFAULT_PAGE} [{role}]", home, found, failed)
         for page in _menu(home):
             if page in (DEFAULT_PAGE, "sign-out"):
                 continue
-            _look(site, f"{page} [{role}]", _run(site, page, username), found, failed)
+            _look(site.vocabulary, f"{page} [{role}]", _run(site, page, username), found, failed)
     # what the first look does not show: the compare page's other views, and the Results and Consensus
     # pages of a round in each status (each status has its own notices)
     for view in ("heatmap", "indicators"):
-        _look(site, f"compare?view={view} [admin]", _run(site, "compare", ROLES["admin"], view=view), found, failed)
+        _look(
+            site.vocabulary,
+            f"compare?view={view} [admin]",
+            _run(site, "compare", ROLES["admin"], view=view),
+            found,
+            failed,
+        )
     firsts = {r.status: r.id for r in reversed(site.services.list_rounds(OPERATOR_ID))}
     for status, round_id in sorted(firsts.items()):
         for page in ("results", "consensus"):
             at = _run(site, page, ROLES["admin"], round=str(round_id))
-            _look(site, f"{page}?round={round_id} ({status}) [admin]", at, found, failed)
+            _look(site.vocabulary, f"{page}?round={round_id} ({status}) [admin]", at, found, failed)
     assert not failed, failed
     assert not found, report(found, "the signed-in pages")
 
@@ -210,9 +216,73 @@ def test_the_visitor_pages_show_no_english(site: Site) -> None:
     found: list[Finding] = []
     failed: list[str] = []
     for place, at in visits.items():
-        _look(site, f"{place} [visitor]", at, found, failed)
+        _look(site.vocabulary, f"{place} [visitor]", at, found, failed)
     assert not failed, failed
     assert not found, report(found, "the visitor's pages")
+
+
+# --- refusals ----------------------------------------------------------------------------------
+
+
+def _form(at: AppTest, form_id: str, kind: str) -> list[Any]:
+    """The widgets of type ``kind`` in the form ``form_id``, in page order (labels are pseudo-text here)."""
+    return [n for n in nodes(at) if getattr(n, "type", None) == kind and getattr(n.proto, "form_id", "") == form_id]
+
+
+def _submit(at: AppTest, form_id: str, *values: str) -> AppTest:
+    """Type ``values`` into the form's text fields, in order, and press its button."""
+    # AppTest writes back every select box's value through its format_func, in this thread: in the
+    # page's language, or the value is not among the (pseudo-language) options
+    with i18n.language(i18n.PSEUDO_LANGUAGE):
+        for field, value in zip(_form(at, form_id, "text_input"), values, strict=False):
+            field.set_value(value)
+        (button,) = _form(at, form_id, "button")
+        button.click()
+        at.run()
+    return at
+
+
+def test_refusals_show_no_english(site: Site) -> None:
+    """What a person is told when the app refuses: the services' and validators' messages, in the page."""
+    with site.services.db.transaction() as session:
+        admin_id = Services.user_by_name(session, "demo-admin").id
+    issued = site.services.issue_reset_link(admin_id, "demo-viewer")
+    (token,) = parse_qs(urlsplit(issued.link).query)["token"]
+    admin = ROLES["admin"]
+    typed = ["QQ", "ES-QQ", "Vera Viewer"]  # what the person typed comes back in the message: their data
+    vocabulary = Vocabulary([*site.vocabulary.data, *typed], site.vocabulary.words, site.vocabulary.questionnaire)
+    refusals: dict[str, Callable[[], AppTest]] = {  # nothing here is written: each is refused
+        "sign-in, a wrong password [visitor]": lambda: _submit(
+            _run(site, None), "sign-in", "demo-viewer", "not-the-password"
+        ),
+        "admin, an unknown country code [admin]": lambda: _submit(_run(site, "admin", admin), "admin-add-system", "QQ"),
+        "admin, a region code that is none [admin]": lambda: _submit(
+            _run(site, "admin", admin), "admin-add-system", "ES-QQ"
+        ),
+        "admin, a username taken [admin]": lambda: _submit(
+            _run(site, "admin", admin), "admin-add-user", "demo-viewer", "Vera Viewer", "", "long-enough-1"
+        ),
+        "admin, a password too short [admin]": lambda: _submit(_run(site, "admin", admin), "admin-set-password", "x"),
+        "account, a wrong current password [viewer]": lambda: _submit(
+            _run(site, "account", ROLES["viewer"]), "account-password", "wrong-password", "new-pass-1", "new-pass-1"
+        ),
+        "reset-password, two passwords that differ [visitor]": lambda: _submit(
+            _run(site, "reset-password", token=token), "reset-password", "my-new-password-2", "another-password-3"
+        ),
+    }
+    found: list[Finding] = []
+    failed: list[str] = []
+    for place, refuse in refusals.items():
+        try:
+            at = refuse()
+        except (ValueError, LookupError) as exc:  # the form is not where it was: the test needs mending
+            failed.append(f"{place}: could not fill the form ({exc!r})")
+            continue
+        if not at.error:
+            failed.append(f"{place}: nothing was refused")
+        _look(vocabulary, place, at, found, failed)
+    assert not failed, failed
+    assert not found, report(found, "the pages after a refusal")
 
 
 # --- the PDF ------------------------------------------------------------------------------------
