@@ -71,15 +71,13 @@ class PeerMedians:
 
     @property
     def default_label(self) -> bool:
-        """Whether the label is the one the peers' choice writes (English words, said here in the reader's language)."""
-        return not self.label or self.label == f"Median of {self.count} other health systems"
+        """Whether the medians are named in the usual words (no label of their own), said in the reader's language."""
+        return not self.label
 
     @property
     def name(self) -> str:
         """``Median of 4 other health systems`` (a chart's legend)."""
-        if self.default_label:
-            return _n("Median of {n} other health system", "Median of {n} other health systems", self.count)
-        return self.label
+        return self.label or _n("Median of {n} other health system", "Median of {n} other health systems", self.count)
 
     @property
     def dates_text(self) -> str:

@@ -303,10 +303,10 @@ def render_report(
         started = time.perf_counter()
         html = render_html(context, svgs, assets=assets)
         timings["html"] = time.perf_counter() - started
-    fetcher = fetcher or ReportAssetFetcher(assets)
-    started = time.perf_counter()
-    pdf = html_to_pdf(html, assets=assets, fetcher=fetcher)
-    timings["pdf"] = time.perf_counter() - started
+        fetcher = fetcher or ReportAssetFetcher(assets)
+        started = time.perf_counter()
+        pdf = html_to_pdf(html, assets=assets, fetcher=fetcher)  # its link descriptions are words too
+        timings["pdf"] = time.perf_counter() - started
     return RenderResult(pdf, html, fetcher, timings)
 
 

@@ -82,7 +82,7 @@ class ResultUseCases(UseCases):
             if peers is None:
                 return inputs
             rounds = tuple(PeerRound(r.date, r.period_text, r.overall, r.same_period) for r in peers.rounds)
-            found = PeerMedians(
-                dict(peers.medians), peers.count, peers.label, tuple(peers.withheld), rounds, peers.year
+            found = PeerMedians(  # no label: the report names the medians in its reader's words
+                dict(peers.medians), peers.count, "", tuple(peers.withheld), rounds, peers.year
             )
             return dataclasses.replace(inputs, peers=found)
