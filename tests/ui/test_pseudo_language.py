@@ -201,6 +201,23 @@ def test_every_page_of_every_role_shows_no_english(site: Site) -> None:
     assert not found, report(found, "the signed-in pages")
 
 
+def _quick_with_answers(site: Site) -> AppTest:
+    """The quick assessment with a few levels, a not-applicable and a target: its results appear below."""
+    from b1mg_maturity.ui.quick_assessment import NAME_KEY, level_key, target_key
+
+    at = _run(site, "quick")
+    with i18n.language(i18n.PSEUDO_LANGUAGE):  # select boxes and radios are written back in the page's language
+        at.text_input(key=NAME_KEY).set_value("Testland")
+        for indicator, level in (("D1.1.1", 2), ("D1.2.1", 4), ("D3.1.1", 3), ("D8.1.1", 1)):
+            at.radio(key=level_key(indicator)).set_value(level)
+        at.radio(key=level_key("D2.1.1")).set_value("not-applicable")
+        at.run()
+        at.selectbox(key=target_key("D1.1.1")).set_value(4)
+        at.run()
+    assert at.metric, "the quick assessment shows no results to read"
+    return at
+
+
 def test_the_visitor_pages_show_no_english(site: Site) -> None:
     with site.services.db.transaction() as session:
         admin_id = Services.user_by_name(session, "demo-admin").id
@@ -209,14 +226,16 @@ def test_the_visitor_pages_show_no_english(site: Site) -> None:
     visits = {
         "sign-in": _run(site, None),
         "quick": _run(site, "quick"),
+        "quick, some answers": _quick_with_answers(site),
         "reset-password (no link)": _run(site, "reset-password"),
         "reset-password (a link)": _run(site, "reset-password", token=token),
         "reset-password (a wrong link)": _run(site, "reset-password", token="B" * 43),
     }
     found: list[Finding] = []
     failed: list[str] = []
+    vocabulary = Vocabulary([*site.vocabulary.data, "Testland"], site.vocabulary.words, site.vocabulary.questionnaire)
     for place, at in visits.items():
-        _look(site.vocabulary, f"{place} [visitor]", at, found, failed)
+        _look(vocabulary, f"{place} [visitor]", at, found, failed)
     assert not failed, failed
     assert not found, report(found, "the visitor's pages")
 
