@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from b1mg_maturity import audit, notify, sign_in_failures, user_sessions
+from b1mg_maturity import audit, i18n, notify, sign_in_failures, user_sessions
 from b1mg_maturity.auth import hash_password, verify_password
 from b1mg_maturity.domain import GlobalRole, SystemRole
 from b1mg_maturity.errors import AuthenticationFailed, Conflict, PermissionDenied, Problem, ValidationFailed
@@ -20,6 +20,7 @@ from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.permissions import Actor, require_admin, require_coordinator
 from b1mg_maturity.services.base import UseCases
 from b1mg_maturity.services.checks import clean_username, require_global_role, require_system_role
+from b1mg_maturity.services.mail_language import mail_language
 from b1mg_maturity.services.views import UserView, user_view
 from b1mg_maturity.storage.models import AppSecret, HealthSystem, Membership, PasswordReset, User, utcnow
 from b1mg_maturity.text_rules import clean_line, find_control
@@ -259,7 +260,8 @@ class AccountUseCases(UseCases):
                 )
             )
             mailed: tuple[str, ...] = ()
-            mail = notify.password_reset_mail([user.email or ""], user.display_name, link, expires_at)
+            with i18n.language(mail_language(user.language)):
+                mail = notify.password_reset_mail([user.email or ""], user.display_name, link, expires_at)
             if self.mail_configured() and mail.recipients:  # an address that could not be written is no address
                 self.queue_mail(session, mail)
                 mailed = mail.recipients

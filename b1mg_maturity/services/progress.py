@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from b1mg_maturity import audit
+from b1mg_maturity import audit, i18n
 from b1mg_maturity.consensus import is_recorded
 from b1mg_maturity.domain import RATING_ROLES, RoundStatus, SystemRole
 from b1mg_maturity.errors import InvalidState, Problem, ValidationFailed
@@ -32,6 +32,7 @@ from b1mg_maturity.permissions import (
     require_read,
 )
 from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.services.mail_language import mail_language
 from b1mg_maturity.services.questionnaires import questionnaire_of
 from b1mg_maturity.services.rounds import RoundUseCases
 from b1mg_maturity.storage.models import AssessmentRound, Consensus, Rating, RoundExpert, User, utcnow
@@ -461,14 +462,20 @@ class ProgressUseCases(RoundUseCases):
                 )
             coordinator = self.display_name_of(session, actor)
             link = app_link(self.settings.public_url, "rate", round=round_id)
-            emails = dict(session.execute(select(User.username, User.email).where(User.username.in_(wanted))).all())
+            readers = {
+                name: (address, language)
+                for name, address, language in session.execute(
+                    select(User.username, User.email, User.language).where(User.username.in_(wanted))
+                ).all()
+            }
             for name in wanted:
                 expert = progress[name]
-                address = emails.get(name)
+                address, language = readers.get(name, (None, None))
                 to = (address,) if address else ()
-                mail = reminder_mail(
-                    to, round_.health_system.name, round_.label, coordinator, expert.total - expert.answered, link
-                )
+                with i18n.language(mail_language(language)):
+                    mail = reminder_mail(
+                        to, round_.health_system.name, round_.label, coordinator, expert.total - expert.answered, link
+                    )
                 self.queue_mail(session, mail, health_system_id=round_.health_system_id, round_id=round_id)
                 audit.record(
                     session,

@@ -8,7 +8,7 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from b1mg_maturity import audit
+from b1mg_maturity import audit, i18n
 from b1mg_maturity.consensus import effective_answers
 from b1mg_maturity.domain import EDITABLE_STATUSES, RATING_ROLES, GlobalRole, RoundPeriod, RoundStatus, round_name
 from b1mg_maturity.errors import InvalidState, NotFound, Problem, ValidationFailed
@@ -29,6 +29,7 @@ from b1mg_maturity.permissions import (
     require_coordinator,
     require_read,
 )
+from b1mg_maturity.services.mail_language import by_language, mail_language
 from b1mg_maturity.services.questionnaires import QuestionnaireUseCases, questionnaire_of
 from b1mg_maturity.services.round_periods import check_free_label, check_period, name_taken
 from b1mg_maturity.services.views import RoundView, UserView, round_view
@@ -271,13 +272,14 @@ class RoundUseCases(QuestionnaireUseCases):
                     round_id=round_.id,
                 )
                 link = app_link(self.settings.public_url, "rate", round=round_.id)
-                mail = invitation_mail(
-                    (user.email,) if user.email else (),
-                    round_.health_system.name,
-                    round_.label,
-                    self.display_name_of(session, actor),
-                    link,
-                )
+                with i18n.language(mail_language(user.language)):
+                    mail = invitation_mail(
+                        (user.email,) if user.email else (),
+                        round_.health_system.name,
+                        round_.label,
+                        self.display_name_of(session, actor),
+                        link,
+                    )
                 self.queue_mail(session, mail, health_system_id=round_.health_system_id, round_id=round_.id)
 
     @staticmethod
@@ -402,7 +404,11 @@ class RoundUseCases(QuestionnaireUseCases):
         kind = kinds.get(move)
         if kind is None:
             return
-        addresses = select(User.email).where(User.is_active.is_(True), User.email.is_not(None)).order_by(User.email)
+        addresses = (
+            select(User.email, User.language)
+            .where(User.is_active.is_(True), User.email.is_not(None))
+            .order_by(User.email)
+        )
         if kind == MailKind.IN_REVIEW:
             addresses = addresses.join(RoundExpert, RoundExpert.user_id == User.id).where(
                 RoundExpert.round_id == round_.id
@@ -413,10 +419,11 @@ class RoundUseCases(QuestionnaireUseCases):
             addresses = addresses.where(
                 User.id.in_(select(Membership.user_id).where(Membership.health_system_id == round_.health_system_id))
             )
-        to = tuple(str(a) for a in session.scalars(addresses.distinct()))
         link = app_link(self.settings.public_url, "results", round=round_.id)
-        mail = status_mail(kind, to, round_.health_system.name, round_.label, link)
-        self.queue_mail(session, mail, health_system_id=round_.health_system_id, round_id=round_.id)
+        for language, to in by_language(session.execute(addresses.distinct()).all()).items():
+            with i18n.language(language):
+                mail = status_mail(kind, to, round_.health_system.name, round_.label, link)
+            self.queue_mail(session, mail, health_system_id=round_.health_system_id, round_id=round_.id)
 
     def start_review(self, actor_id: int, round_id: int) -> RoundView:
         return self._change_status(actor_id, round_id, START_REVIEW)
