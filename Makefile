@@ -47,13 +47,21 @@ bench: setup test-deps
 	$(BIN)/python -m benchmarks
 
 # The message catalogues (README "Adding a language"): every message of the code and the report templates into
-# locales/messages.pot, then each language's catalogue brought up to date (new messages empty, changed ones
-# marked fuzzy for a translator to check).  The app compiles the catalogues itself when it starts.
+# locales/messages.pot, then the catalogue of each language of b1mg_maturity.i18n.LANGUAGES brought up to date
+# (new messages empty, changed ones marked fuzzy for a translator to check), or started when it is new.
+# The app compiles the catalogues itself when it starts.
 CATALOGUE_KEYWORDS := -k _ -k _n:1,2 -k _p:1c,2 -k N_
 catalogues: setup
 	$(BIN)/pybabel extract -F babel.cfg $(CATALOGUE_KEYWORDS) --sort-by-file --omit-header --no-wrap \
 		-o locales/messages.pot .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-wrap --ignore-obsolete --ignore-pot-creation-date
+	for lang in $$($(BIN)/python -c "from b1mg_maturity.i18n import LANGUAGES as L; print(*L[1:])"); do \
+		if [ -f locales/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update -i locales/messages.pot -d locales -l $$lang --no-wrap --ignore-obsolete \
+				--ignore-pot-creation-date || exit 1; \
+		else \
+			$(BIN)/pybabel init -i locales/messages.pot -d locales -l $$lang --no-wrap || exit 1; \
+		fi; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
