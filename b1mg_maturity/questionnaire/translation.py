@@ -485,6 +485,24 @@ def shown_note(shown: Questionnaire, language: str | None = None) -> Translation
     return TranslationNote(code, code, draft=True, coverage=None)
 
 
+def note_text(note: TranslationNote) -> str:
+    """The note in words, for the pages and the PDF."""
+    from b1mg_maturity import i18n
+    from b1mg_maturity.i18n import _
+
+    if note.draft:
+        return _(
+            "The questionnaire is shown in a draft translation into {language}: a native-speaking domain expert "
+            "has not reviewed it yet. Ratings do not depend on the language.",
+            language=i18n.language_in_words(note.language),
+        )
+    return _(
+        "The questionnaire has no translation into {language} yet: its texts are shown in {shown}.",
+        language=i18n.language_in_words(note.language),
+        shown=i18n.language_in_words(note.shown_in),
+    )
+
+
 def translation_note(base: Questionnaire, language: str | None = None) -> TranslationNote | None:
     """None when the questionnaire is shown as written or in a reviewed, complete translation."""
     from b1mg_maturity import i18n

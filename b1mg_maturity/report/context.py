@@ -38,6 +38,7 @@ from b1mg_maturity import i18n
 from b1mg_maturity.charts import level_colour, text_colour_on
 from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.questionnaire import Questionnaire
+from b1mg_maturity.questionnaire.translation import note_text, shown_note
 from b1mg_maturity.report import brief
 from b1mg_maturity.report.brief import DEFAULT_MIN_COVERAGE, STRONGEST, WEAKEST
 from b1mg_maturity.report.inputs import IndicatorNotes, PeerMedians, PreviousRound, ReportInputs, RoundInfo
@@ -536,7 +537,13 @@ def build_report_context(
         recommendations=brief.recommendations(questionnaire, card, rows, planned=planned),
         partial_note=partial_note,
         extremes_note=extremes_note,
+        questionnaire_note=_questionnaire_note(questionnaire),
     )
+
+
+def _questionnaire_note(questionnaire: Questionnaire) -> str:
+    note = shown_note(questionnaire)
+    return note_text(note) if note is not None else ""
 
 
 def report_context_of(

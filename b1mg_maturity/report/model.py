@@ -510,6 +510,7 @@ class ReportContext:
     partial_note: str = ""  # why the round is a partial assessment, one sentence; empty when it is not
     # said instead of the strongest and weakest lists when they are empty (nothing rated, or all at one level)
     extremes_note: str = ""
+    questionnaire_note: str = ""  # the questionnaire is shown in a draft translation, or in another language
 
     @property
     def headline_text(self) -> str:
