@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from b1mg_maturity.errors import Problem, ValidationFailed
+from b1mg_maturity.i18n import _n
 from b1mg_maturity.settings import get_settings
 
 
@@ -43,5 +44,5 @@ def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             "password too short",
-            (Problem("password", f"use at least {MIN_PASSWORD_LENGTH} characters"),),
+            (Problem("password", _n("use at least {n} character", "use at least {n} characters", MIN_PASSWORD_LENGTH)),),
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pycountry
 
 from b1mg_maturity.errors import Problem, ValidationFailed
+from b1mg_maturity.i18n import _
 
 USER_ASSIGNED = frozenset(
     {"AA", "ZZ"}
@@ -36,7 +37,11 @@ def resolve(code: str, *, demo_name: str | None = None) -> Place:
         if cleaned not in USER_ASSIGNED:
             raise ValidationFailed(
                 "not a demo code",
-                (Problem("code", f"'{code}' is not a user-assigned ISO code (use XA-XZ for demo systems)"),),
+                (
+                    Problem(
+                        "code", _("'{code}' is not a user-assigned ISO code (use XA-XZ for demo systems)", code=code)
+                    ),
+                ),
             )
         return Place(cleaned, demo_name, "country", None)
     if "-" in cleaned:
@@ -44,13 +49,21 @@ def resolve(code: str, *, demo_name: str | None = None) -> Place:
         if region is None:
             raise ValidationFailed(
                 "unknown region",
-                (Problem("code", f"'{code}' is not an ISO 3166-2 region code (for example ES-CT, DE-BY)"),),
+                (
+                    Problem(
+                        "code", _("'{code}' is not an ISO 3166-2 region code (for example ES-CT, DE-BY)", code=code)
+                    ),
+                ),
             )
         return Place(region.code, region.name, "region", region.country_code)
     country = pycountry.countries.get(alpha_2=cleaned) if len(cleaned) == 2 else None
     if country is None:
         raise ValidationFailed(
             "unknown country",
-            (Problem("code", f"'{code}' is not an ISO 3166-1 alpha-2 country code (for example DE, FR, EE)"),),
+            (
+                Problem(
+                    "code", _("'{code}' is not an ISO 3166-1 alpha-2 country code (for example DE, FR, EE)", code=code)
+                ),
+            ),
         )
     return Place(country.alpha_2, getattr(country, "common_name", None) or country.name, "country", None)
