@@ -22,6 +22,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from b1mg_maturity.i18n import _n
 from b1mg_maturity.settings import Settings
 from b1mg_maturity.storage.models import SignInFailures
 
@@ -34,7 +35,11 @@ def name_key(username: str) -> str:
 
 
 def pause_message(seconds: int) -> str:
-    return f"Too many failed attempts: try again in {seconds} seconds."
+    return _n(
+        "Too many failed attempts: try again in {n} second.",
+        "Too many failed attempts: try again in {n} seconds.",
+        seconds,
+    )
 
 
 def paused_for(session: Session, key: str, *, now: dt.datetime) -> int | None:

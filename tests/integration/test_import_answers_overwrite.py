@@ -167,5 +167,5 @@ def test_cli_lists_what_an_import_would_overwrite_and_replaces_it_only_when_told
 
     done = runner.invoke(app, ["import", str(answers), "--round", str(round_id), "--overwrite", *db])
     assert done.exit_code == 0, done.output
-    assert "imported 2 indicators" in done.stdout and "1 value(s) overwritten" in done.stdout
+    assert "imported 2 indicators" in done.stdout and "1 value overwritten" in done.stdout
     assert services.consensus_of(OPERATOR_ID, round_id)["D1.1.1"].level == 4
