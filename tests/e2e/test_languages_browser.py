@@ -67,7 +67,8 @@ def _overall(app: RunningApp, round_id: int) -> float:
 
 def test_an_expert_works_in_french_and_gets_a_french_report(own_app: RunningApp, new_page: Any) -> None:
     page = new_page()
-    sign_in(page, own_app, EXPERT, path=f"rate?round={DRAFT_ROUND}")
+    sign_in(page, own_app, EXPERT)
+    page.goto(f"{own_app.url}/rate?round={DRAFT_ROUND}")
     page.get_by_role("heading", name="Rate", exact=True).wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
 
@@ -104,8 +105,10 @@ def test_an_expert_works_in_french_and_gets_a_french_report(own_app: RunningApp,
     assert not re.search(rf"\b{re.escape(f'{overall:.1f}')} / 5", text)  # never the English decimal point
 
     # The choice is the expert's: after signing out and in again, still French.
-    page.goto(f"{own_app.url}/sign-out")
-    sign_in(page, own_app, EXPERT, path=f"rate?round={DRAFT_ROUND}")
+    page.get_by_test_id("stSidebarNav").get_by_text(fr("Sign out"), exact=True).click()
+    page.get_by_label("Username").wait_for()  # a visitor's page: the browser's language (English) again
+    sign_in(page, own_app, EXPERT)
+    page.goto(f"{own_app.url}/rate?round={DRAFT_ROUND}")
     page.get_by_role("heading", name=fr("Rate", "page title"), exact=True).wait_for()
 
     # Back to English.
