@@ -564,10 +564,11 @@ def template(base: Questionnaire, language: str) -> str:
 def is_translation_file(path: Path) -> bool:
     """Whether ``path`` names a translation (``<id>.<language>.yaml`` holding ``translates:``), not a questionnaire."""
     try:
-        head = path.read_text(encoding="utf-8")[:4096]
+        with path.open("rb") as handle:
+            head = handle.read(4096)  # bytes: a file that is not UTF-8 is the loader's to refuse, in words
     except OSError:
         return False
-    return any(line.startswith("translates:") for line in head.splitlines())
+    return any(line.startswith(b"translates:") for line in head.splitlines())
 
 
 def check_translation_file(path: Path, folder: Path = BUNDLED_DIR) -> tuple[list[Problem], Coverage | None]:
