@@ -144,6 +144,15 @@ def round_name(period: RoundPeriod, free_label: str = "") -> str:
     return f"{name} - {free_label}" if free_label else name
 
 
+def display_name(label: str, period: RoundPeriod, free_label: str = "") -> str:
+    """A round's name as the reader's language says it: a name made from the period (``Round 2026 H1``, the
+    stored unique label) in their words; a name typed by hand before rounds had periods, as it was typed."""
+    if label != round_name(period, free_label):
+        return label
+    name = _("Round {period}", period=period.text)
+    return _("{round} - {label}", round=name, label=free_label) if free_label else name
+
+
 def period_choices(this_year: int, years_back: int = 3) -> list[RoundPeriod]:
     """The periods a new round may take, newest first: next year back to ``years_back`` before this one,
     each as the whole year, then its first and second half."""

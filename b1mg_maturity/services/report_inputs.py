@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from b1mg_maturity.consensus import effective_answers
-from b1mg_maturity.domain import CLOSED_STATUSES, RoundPeriod
+from b1mg_maturity.domain import CLOSED_STATUSES, RoundPeriod, display_name
 from b1mg_maturity.permissions import Actor, RoundFacts, can_read_all_ratings, can_read_round
 from b1mg_maturity.report.inputs import IndicatorNotes, PreviousRound, ReportInputs, RoundInfo
 from b1mg_maturity.scoring import Aggregation, ScoreCard, score
@@ -55,7 +55,7 @@ def read_report_inputs(
         round=RoundInfo(
             health_system_name=round_.health_system.name,
             health_system_code=round_.health_system.code,
-            label=round_.label,
+            label=display_name(round_.label, RoundPeriod(round_.period_year, round_.period_half), round_.free_label),
             date=round_.round_date,
             status=round_.status,
             round_id=round_.id,
@@ -146,4 +146,5 @@ def _previous(
         return None
     chosen = max(readable, key=lambda r: (r.round_date, r.id))
     card, _ = _scores(session, chosen, aggregation)
-    return PreviousRound(chosen.label, chosen.round_date, card)
+    name = display_name(chosen.label, RoundPeriod(chosen.period_year, chosen.period_half), chosen.free_label)
+    return PreviousRound(name, chosen.round_date, card)

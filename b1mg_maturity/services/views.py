@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from b1mg_maturity import i18n
-from b1mg_maturity.domain import EDITABLE_STATUSES, Basis, RoundPeriod
+from b1mg_maturity.domain import EDITABLE_STATUSES, Basis, RoundPeriod, display_name
 from b1mg_maturity.i18n import _, _n
 from b1mg_maturity.scoring import ScoreCard
 from b1mg_maturity.storage.models import AssessmentRound, HealthSystem, Rating, User
@@ -159,7 +159,7 @@ def round_view(round_: AssessmentRound) -> RoundView:
     return RoundView(
         id=round_.id,
         health_system=system_view(round_.health_system),
-        label=round_.label,
+        label=display_name(round_.label, RoundPeriod(round_.period_year, round_.period_half), round_.free_label),
         round_date=round_.round_date,
         status=round_.status,
         questionnaire_id=q.questionnaire_id,

@@ -9,7 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from b1mg_maturity import i18n
-from b1mg_maturity.domain import MAX_FREE_LABEL_CHARS, RoundPeriod, RoundStatus, period_choices, round_name
+from b1mg_maturity.domain import (
+    MAX_FREE_LABEL_CHARS,
+    RoundPeriod,
+    RoundStatus,
+    display_name,
+    period_choices,
+    round_name,
+)
 from b1mg_maturity.i18n import N_, _, _n, _p
 from b1mg_maturity.permissions import NOTHING, Capabilities, Page
 from b1mg_maturity.services import RoundView, Services
@@ -181,7 +188,7 @@ def _open_round_form(services: Services, user_id: int, systems: list, rounds: li
         st.caption(
             _(
                 "The round will be called **{name}**.",
-                name=escape_markdown(round_name(period, free_label.strip())),
+                name=escape_markdown(display_name(round_name(period, free_label.strip()), period, free_label.strip())),
             )
         )
         when = st.date_input(_("Date"), value=today, key="open-round-date", help=_("The day the round starts."))
