@@ -29,6 +29,7 @@ from b1mg_maturity.services.comparison import compare
 from b1mg_maturity.ui.compare_address import filters_from_query, filters_to_query
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt, escape_markdown
+from b1mg_maturity.ui.widgets import decimal_column, decimals
 
 VIEW_NAMES = {
     "radar": N_("Radar"),
@@ -278,16 +279,13 @@ def _table(title: str, table: pd.DataFrame, name: str, *, caption: str = "", das
     st.markdown(f"**{escape_markdown(title)}**")
     if caption or dash:
         st.caption(" ".join(text for text in (caption, _("A dash: {meaning}.", meaning=dash) if dash else "") if text))
-    numbers = {
-        str(c): st.column_config.NumberColumn(format="%.2f")
-        for c in table.columns
-        if pd.api.types.is_float_dtype(table[c])
-    }
+    floats = [str(c) for c in table.columns if pd.api.types.is_float_dtype(table[c])]
+    numbers = {column: decimal_column() for column in floats}
     # on screen, leave out columns with nothing in them (the downloads keep every column)
     shown = [str(c) for c in table.columns if not (table[c].isna() | (table[c].astype(str) == "")).all()]
     height = min(36 * (len(table) + 1) + 4, 760)
     st.dataframe(
-        table,
+        decimals(table, dict.fromkeys(floats, 2)),
         hide_index=True,
         width="stretch",
         column_config=numbers,

@@ -15,6 +15,7 @@ from b1mg_maturity.interchange.table_export import table_csv, table_xlsx
 from b1mg_maturity.services.comparison import programme_overview
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt
+from b1mg_maturity.ui.widgets import decimal_column, decimals
 
 
 def render() -> None:
@@ -88,7 +89,7 @@ def render() -> None:
     words = ov.column_words(overview.level_labels)
     shown = table.rename(columns=words)
     st.dataframe(
-        shown,
+        decimals(shown, {words[ov.MEDIAN_SCORE]: 2}),
         hide_index=True,
         width="stretch",
         placeholder="—",
@@ -98,7 +99,7 @@ def render() -> None:
             words[ov.MEDIAN_COVERAGE]: st.column_config.NumberColumn(
                 format="%d%%", help=_("Median share of applicable indicators answered")
             ),
-            words[ov.MEDIAN_SCORE]: st.column_config.NumberColumn(format="%.2f"),
+            words[ov.MEDIAN_SCORE]: decimal_column(),
             **{
                 words.get(ov.level_column(level), ov.level_column(level)): st.column_config.NumberColumn(
                     format="%d",

@@ -38,7 +38,14 @@ from b1mg_maturity.settings import get_settings  # a visitor has no services: th
 from b1mg_maturity.ui import translation_notice
 from b1mg_maturity.ui.context import current_user
 from b1mg_maturity.ui.feedback import show_error
-from b1mg_maturity.ui.widgets import band_text, coverage_sentence, headline_metrics, score_text
+from b1mg_maturity.ui.widgets import (
+    band_text,
+    coverage_sentence,
+    decimal_column,
+    decimals,
+    headline_metrics,
+    score_text,
+)
 
 NOT_ANSWERED = "not-answered"
 NOT_APPLICABLE = "not-applicable"
@@ -194,16 +201,14 @@ def _results(questionnaire: Questionnaire, card: ScoreCard) -> None:
     with st.expander(_("Chart as text")):
         st.write(describe(fig))
     st.dataframe(
-        _domain_table(questionnaire, card),
+        decimals(_domain_table(questionnaire, card), {_(SCORE): 2, _(TARGET): 2}),
         hide_index=True,
         placeholder="—",
         column_config={
             _(DOMAIN): st.column_config.TextColumn(width="large", help=_("Roman code and name of the domain")),
-            _(SCORE): st.column_config.NumberColumn(format="%.2f"),
+            _(SCORE): decimal_column(),
             _(BAND): st.column_config.TextColumn(help=_("Maturity level fully reached: the score rounded down")),
-            _(TARGET): st.column_config.NumberColumn(
-                format="%.2f", help=_("Where no target is set, the current level")
-            ),
+            _(TARGET): decimal_column(help=_("Where no target is set, the current level")),
             _(ANSWERED): st.column_config.TextColumn(help=_("Answered of the applicable indicators in the domain")),
             _(COVERAGE): st.column_config.ProgressColumn(format="%d%%", min_value=0, max_value=100),
         },

@@ -37,7 +37,14 @@ from b1mg_maturity.services.round_transfer import export_round, round_json
 from b1mg_maturity.ui import translation_notice
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
 from b1mg_maturity.ui.feedback import announce, attempt, escape_markdown, show_error
-from b1mg_maturity.ui.widgets import coverage_sentence, headline_metrics, round_picker, score_text
+from b1mg_maturity.ui.widgets import (
+    coverage_sentence,
+    decimal_column,
+    decimals,
+    headline_metrics,
+    round_picker,
+    score_text,
+)
 
 if TYPE_CHECKING:
     from streamlit.elements.lib.column_types import ColumnConfig
@@ -213,13 +220,12 @@ def _group_rows(groups: tuple[Score, ...], name: str) -> pd.DataFrame:
 def group_columns() -> dict[str, ColumnConfig]:
     """The score tables' column settings, keyed by the columns' names in the current language."""
     return {
-        _(SCORE): st.column_config.NumberColumn(format="%.2f"),
+        _(SCORE): decimal_column(),
         _(LEVEL): st.column_config.TextColumn(help=_("The highest level fully reached: the score rounded down")),
-        _(TARGET): st.column_config.NumberColumn(
-            format="%.2f",
+        _(TARGET): decimal_column(
             help=_("Where no target is set, the current level counts; none when the group has no target"),
         ),
-        _(GAP): st.column_config.NumberColumn(format="%.2f", help=_("Target minus score")),
+        _(GAP): decimal_column(help=_("Target minus score")),
         _(COVERAGE): st.column_config.ProgressColumn(
             format="%d%%", min_value=0, max_value=100, help=_("Answered of the applicable indicators")
         ),
@@ -305,7 +311,9 @@ def _chart_and_groups(context: ReportContext) -> None:
             )
     st.subheader(_("Domain scores"))
     st.dataframe(
-        _group_rows(tuple(d.score for d in context.domains), _(DOMAIN)),
+        decimals(
+            _group_rows(tuple(d.score for d in context.domains), _(DOMAIN)), {_(SCORE): 2, _(TARGET): 2, _(GAP): 2}
+        ),
         hide_index=True,
         placeholder="—",
         column_config={_(DOMAIN): st.column_config.TextColumn(width="large"), **group_columns()},

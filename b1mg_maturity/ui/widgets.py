@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import streamlit as st
 
 from b1mg_maturity import i18n
@@ -14,6 +16,9 @@ from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import Aggregation, Coverage, GroupScore, ScoreCard
 from b1mg_maturity.services import RoundView
 from b1mg_maturity.ui.context import select_round, selected_round_id
+
+if TYPE_CHECKING:
+    from streamlit.elements.lib.column_types import ColumnConfig
 
 
 def round_label(round_: RoundView) -> str:
@@ -128,3 +133,29 @@ def new_password_fields() -> tuple[str, str]:
     )
     again = st.text_input(_("New password again"), type="password", autocomplete="new-password")
     return new, again
+
+
+def _decimal_point() -> bool:
+    return i18n.number(0.5, 1) == "0.5"
+
+
+def decimal_column(digits: int = 2, **options: Any) -> ColumnConfig:
+    """A table column of numbers with ``digits`` decimals, written as the page's language writes them:
+    Streamlit's number columns know only the decimal point, so in a language with a decimal comma the numbers
+    arrive as text (see :func:`decimals`), right-aligned."""
+    if _decimal_point():
+        return st.column_config.NumberColumn(format=f"%.{digits}f", **options)
+    return st.column_config.TextColumn(alignment="right", **options)
+
+
+def decimals(frame: pd.DataFrame, columns: Mapping[str, int]) -> pd.DataFrame:
+    """``frame`` with these columns written as the page's language writes numbers (``2,69``), for
+    :func:`decimal_column`; unchanged (still numbers, sorted as numbers) where the language has a decimal point.
+    A missing value stays missing (the table shows its dash)."""
+    if _decimal_point():
+        return frame
+    shown = frame.copy()
+    for column, digits in columns.items():
+        if column in shown.columns:
+            shown[column] = [None if pd.isna(v) else i18n.number(float(v), digits) for v in shown[column]]
+    return shown
