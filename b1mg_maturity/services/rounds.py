@@ -420,7 +420,9 @@ class RoundUseCases(QuestionnaireUseCases):
                 User.id.in_(select(Membership.user_id).where(Membership.health_system_id == round_.health_system_id))
             )
         link = app_link(self.settings.public_url, "results", round=round_.id)
-        for language, to in by_language(session.execute(addresses.distinct()).all()).items():
+        # Nobody with an address: the mail is still kept, to be shown and copied (in the sender's language).
+        groups = by_language(session.execute(addresses.distinct()).all()) or {i18n.current(): ()}
+        for language, to in groups.items():
             with i18n.language(language):
                 mail = status_mail(kind, to, round_.health_system.name, round_.label, link)
             self.queue_mail(session, mail, health_system_id=round_.health_system_id, round_id=round_.id)

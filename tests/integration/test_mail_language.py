@@ -77,3 +77,15 @@ def test_choosing_a_language_is_audited_and_an_unknown_one_is_refused(world: Wor
         ("expert-de", "de", None),
         ("expert-de", None, "de"),
     ]
+
+
+def test_a_round_whose_readers_have_no_address_still_keeps_its_mail_to_copy(world: World) -> None:
+    services = world.services
+    with services.db.writing() as connection:
+        connection.execute(delete(OutboxMail))
+    round_id = world.rounds["DE"]  # its experts have no e-mail address
+    services.set_language(world.id("expert-de"), "fr")
+    services.start_review(world.id("coordinator-de"), round_id)
+    label = services.get_round(world.id("coordinator-de"), round_id).label
+    system = services.get_round(world.id("coordinator-de"), round_id).health_system.name
+    assert _outbox(world, round_id, "in_review") == {(): IN_REVIEW.format(round=label, system=system)}
