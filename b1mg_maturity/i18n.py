@@ -253,20 +253,25 @@ def date(value: dt.date | dt.datetime, style: str = "long") -> str:
     return format_date(day, format=style, locale=_babel_locale(current()))
 
 
-def month_year(value: dt.date | dt.datetime) -> str:
-    """``May 2026``, ``mai 2026``, ``maj 2026`` (the standalone month name, as a date range's end reads)."""
-    from babel.dates import format_skeleton
+def month_year(value: dt.date | dt.datetime, *, in_range: bool = False) -> str:
+    """``May 2026``, ``mai 2026``, ``maj 2026``; ``in_range``: as the end of a span of months reads
+    (``od lutego do czerwca 2025``: Polish names a month in a range in another case than alone)."""
+    from babel.dates import format_date, format_skeleton
 
     day = value.date() if isinstance(value, dt.datetime) else value
-    return format_skeleton("yMMMM", day, locale=_babel_locale(current()))
+    locale = _babel_locale(current())
+    text = format_skeleton("yMMMM", day, locale=locale)
+    if in_range:
+        text = text.replace(format_date(day, "LLLL", locale=locale), format_date(day, "MMMM", locale=locale))
+    return text
 
 
-def month(value: dt.date | dt.datetime) -> str:
-    """The month's name alone (``February``, ``février``)."""
+def month(value: dt.date | dt.datetime, *, in_range: bool = False) -> str:
+    """The month's name alone (``February``, ``février``); ``in_range``: as the start of a span reads it."""
     from babel.dates import format_date
 
     day = value.date() if isinstance(value, dt.datetime) else value
-    return format_date(day, format="LLLL", locale=_babel_locale(current()))
+    return format_date(day, format="MMMM" if in_range else "LLLL", locale=_babel_locale(current()))
 
 
 def date_time(value: dt.datetime) -> str:

@@ -156,13 +156,13 @@ def _month_span(days: list[dt.date]) -> str:
     if first.year == last.year:
         return _(
             "{first_month} to {last_month_and_year}",
-            first_month=i18n.month(first),
-            last_month_and_year=i18n.month_year(last),
+            first_month=i18n.month(first, in_range=True),
+            last_month_and_year=i18n.month_year(last, in_range=True),
         )
     return _(
         "{first_month_and_year} to {last_month_and_year}",
-        first_month_and_year=i18n.month_year(first),
-        last_month_and_year=i18n.month_year(last),
+        first_month_and_year=i18n.month_year(first, in_range=True),
+        last_month_and_year=i18n.month_year(last, in_range=True),
     )
 
 

@@ -189,3 +189,16 @@ def test_no_message_is_built_with_an_f_string() -> None:
             ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not offenders, ", ".join(offenders)
+
+
+def test_a_span_of_months_takes_the_case_polish_gives_a_range() -> None:
+    import datetime as dt
+
+    from b1mg_maturity.report.inputs import _month_span
+
+    days = [dt.date(2025, 2, 3), dt.date(2025, 6, 30)]
+    with i18n.language("pl"):
+        assert _month_span(days) == "od lutego do czerwca 2025"  # genitive, not "od luty do czerwiec"
+        assert _month_span(days[1:]) == "czerwiec 2025"  # a month alone keeps its own name
+    with i18n.language("en"):
+        assert _month_span(days) == "February to June 2025"
