@@ -44,5 +44,9 @@ def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             "password too short",
-            (Problem("password", _n("use at least {n} character", "use at least {n} characters", MIN_PASSWORD_LENGTH)),),
+            (
+                Problem(
+                    "password", _n("use at least {n} character", "use at least {n} characters", MIN_PASSWORD_LENGTH)
+                ),
+            ),
         )
