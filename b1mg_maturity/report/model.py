@@ -25,11 +25,6 @@ def long_date(day: dt.date) -> str:
     return i18n.date(day)
 
 
-def count(n: int, noun: str) -> str:
-    """``1 indicator``, ``2 indicators``: English only, for callers not yet moved to :func:`~b1mg_maturity.i18n._n`."""
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
 def ordinal(n: int) -> str:
     """``1st``, ``2nd``, ``3rd``, ``11th``, ``22nd`` (``1er``, ``2e`` in French): by the language's ordinal forms."""
     from babel import Locale
