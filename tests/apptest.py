@@ -23,7 +23,16 @@ if TYPE_CHECKING:
     from b1mg_maturity.services import Services
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
-DEFAULT_PAGE = "assessments"  # served at "/": asking for it by hash is not needed
+DEFAULT_PAGE = "assessments"
+# One demo account per role (tests/conftest.py's demo world), and an account with no role at all.
+ROLES = {
+    "admin": "demo-admin",
+    "analyst": "demo-analyst",
+    "coordinator": "demo-coordinator",
+    "expert": "demo-expert",
+    "viewer": "demo-viewer",
+    "no role": "nobody",
+}  # served at "/": asking for it by hash is not needed
 
 
 def point_app_at(url: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -210,3 +211,14 @@ def read_tree(path: Path) -> Tree:
         count = len(pdf.pages)
     texts, artifact_text = _texts(path)
     return Tree(roots, count, struct_parents, sequences, unmarked, texts, artifact_text, parent_tree, ids, role_map)
+
+
+def struct_nodes(node: Any) -> Iterator[Any]:
+    """Every node of a structure tree as pypdf reads it (``root["/StructTreeRoot"]``), parents first."""
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if not isinstance(node, dict):
+        return
+    yield node
+    kids = node.get("/K")
+    for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+        yield from struct_nodes(kid)

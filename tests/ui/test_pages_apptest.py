@@ -23,7 +23,7 @@ from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
 from b1mg_maturity.demo import plan_demo
 from b1mg_maturity.questionnaire import load_bundled
 from b1mg_maturity.services import RoundView, Services
-from tests.apptest import app_database, copy_sqlite, nodes, open_app, own_scripts
+from tests.apptest import ROLES, app_database, copy_sqlite, nodes, open_app, own_scripts
 
 MLM = load_bundled()
 # Health systems of the demo world, from its plan (the world as data): the demo accounts belong to the first.
@@ -31,14 +31,6 @@ PLANS = plan_demo(MLM)
 MINE = PLANS[0].code
 OTHER_WITH_DRAFT = next(p.code for p in PLANS[1:] if any(r.status == "draft" for r in p.rounds))
 OTHER_PUBLISHED = next(p.code for p in PLANS[1:] if any(r.status == "published" for r in p.rounds))
-ROLES = {
-    "admin": "demo-admin",
-    "analyst": "demo-analyst",
-    "coordinator": "demo-coordinator",
-    "expert": "demo-expert",
-    "viewer": "demo-viewer",
-    "no role": "nobody",
-}
 PAGE_TITLES = {
     "assessments": "My assessments",
     "rate": "Rate",

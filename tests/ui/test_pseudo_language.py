@@ -31,17 +31,10 @@ from b1mg_maturity.questionnaire import Questionnaire, load_bundled
 from b1mg_maturity.services import Services
 from b1mg_maturity.ui.context import SESSION_KEY
 from b1mg_maturity.ui.language import LANGUAGE_KEY, PINNED_KEY
-from tests.apptest import APP, DEFAULT_PAGE, app_database, copy_sqlite, nodes, point_app_at, session_of
+from tests.apptest import APP, DEFAULT_PAGE, ROLES, app_database, copy_sqlite, nodes, point_app_at, session_of
+from tests.pdf_tree import struct_nodes
 from tests.pseudo_text import Finding, Shown, Vocabulary, database_strings, element_texts, findings, in_context, report
 
-ROLES = {
-    "admin": "demo-admin",
-    "analyst": "demo-analyst",
-    "coordinator": "demo-coordinator",
-    "expert": "demo-expert",
-    "viewer": "demo-viewer",
-    "no role": "nobody",
-}
 PDF_ROUND = 2  # Aldoria (XA), Round 2025: published, in the demo world
 PSEUDO_LETTER = re.compile("[" + i18n.pseudo("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") + "]")
 
@@ -310,16 +303,6 @@ def test_refusals_show_no_english(site: Site) -> None:
 _SPOKEN = ("/Alt", "/ActualText", "/E")  # a structure element's texts a screen reader reads instead of its content
 
 
-def _struct_nodes(node: Any) -> Iterator[Any]:
-    node = node.get_object() if hasattr(node, "get_object") else node
-    if not isinstance(node, dict):
-        return
-    yield node
-    kids = node.get("/K")
-    for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
-        yield from _struct_nodes(kid)
-
-
 def test_the_pdf_of_a_round_shows_no_english(site: Site) -> None:
     from b1mg_maturity.report.render import render_pdf
     from b1mg_maturity.report.rounds import context_for_round, report_date
@@ -345,7 +328,7 @@ def test_the_pdf_of_a_round_shows_no_english(site: Site) -> None:
     # what a screen reader reads besides: the title a viewer shows, the text alternatives of charts and
     # figures, the words describing each link
     hidden = [Shown("title", reader.metadata.title if reader.metadata and reader.metadata.title else "")]
-    for node in _struct_nodes(root["/StructTreeRoot"]):
+    for node in struct_nodes(root["/StructTreeRoot"]):
         hidden.extend(Shown(f"{key} of {node.get('/S')}", str(node[key])) for key in _SPOKEN if key in node)
     for page in reader.pages:
         for annotation in page.get("/Annots") or []:

@@ -27,6 +27,7 @@ from b1mg_maturity.report.render import (
     report_charts,
 )
 from b1mg_maturity.scoring import Answer, ScoreCard, score
+from tests.pdf_tree import struct_nodes
 
 HOSTILE = (
     "<script>alert('x')</script>",
@@ -165,16 +166,6 @@ def test_pdf_is_tagged_with_title_language_and_chart_alternatives(
     assert figures[0].startswith("Radar chart of the maturity scores of 8 domains")
     assert all(str(alt).startswith("Bar chart of the levels") for alt in figures[1:])
     assert result.fetcher.requested == [(REPORT_ASSETS / "report.css").as_uri()]
-
-
-def struct_nodes(node: Any) -> Iterator[Any]:
-    node = node.get_object() if hasattr(node, "get_object") else node
-    if not isinstance(node, dict):
-        return
-    yield node
-    kids = node.get("/K")
-    for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
-        yield from struct_nodes(kid)
 
 
 def test_the_chart_server_starts_one_browser_for_many_charts(
