@@ -34,9 +34,11 @@ def browser_language() -> str | None:
     return i18n.supported(st.context.locale)  # None when the browser sends no locale
 
 
+i18n.set_language_source(_session_language)  # once per process, when the app first imports this module
+
+
 def settle(user: UserView | None) -> str:
     """The language of this run, kept in the session for :mod:`b1mg_maturity.i18n`; call first in every run."""
-    i18n.set_language_source(_session_language)
     pinned = st.session_state.get(LANGUAGE_KEY) if st.session_state.get(PINNED_KEY) else None
     chosen = st.session_state.get(_CHOSEN_KEY)
     own = user.language if user is not None else None

@@ -65,6 +65,15 @@ def _overall(app: RunningApp, round_id: int) -> float:
     return score
 
 
+def _stored_language(app: RunningApp, username: str) -> str | None:
+    services = operator_services(app.database_url)
+    try:
+        with services.db.reading() as session:
+            return services.user_by_name(session, username).language
+    finally:
+        services.db.dispose()
+
+
 def test_an_expert_works_in_french_and_gets_a_french_report(own_app: RunningApp, new_page: Any) -> None:
     page = new_page()
     sign_in(page, own_app, EXPERT)
@@ -104,6 +113,18 @@ def test_an_expert_works_in_french_and_gets_a_french_report(own_app: RunningApp,
     assert f"{overall:.1f}".replace(".", ",") + " / 5" in text
     assert not re.search(rf"\b{re.escape(f'{overall:.1f}')} / 5", text)  # never the English decimal point
 
+    # The choice is stored with the account: the database holds it, a reload keeps it, and a second browser
+    # signed in as the same expert opens in French without choosing anything.
+    assert _stored_language(own_app, EXPERT) == "fr"
+    page.reload()
+    page.get_by_role("heading", name=fr("Results"), exact=True).wait_for()
+    assert page.locator("html").get_attribute("lang") == "fr"
+    second = new_page()
+    sign_in(second, own_app, EXPERT)
+    second.goto(f"{own_app.url}/rate?round={DRAFT_ROUND}")
+    second.get_by_role("heading", name=fr("Rate", "page title"), exact=True).wait_for()
+    second.wait_for_function("document.documentElement.lang === 'fr'")
+
     # The choice is the expert's: after signing out and in again, still French.
     page.get_by_test_id("stSidebarNav").get_by_text(fr("Sign out"), exact=True).click()
     page.get_by_label("Username").wait_for()  # a visitor's page: the browser's language (English) again
@@ -115,3 +136,6 @@ def test_an_expert_works_in_french_and_gets_a_french_report(own_app: RunningApp,
     _choose_language(page, fr("Language"), "English")
     page.get_by_role("heading", name="Rate", exact=True).wait_for()
     page.wait_for_function("document.documentElement.lang === 'en'")
+    assert _stored_language(own_app, EXPERT) == "en"
+    second.reload()  # the other browser follows the account at its next page load
+    second.get_by_role("heading", name="Rate", exact=True).wait_for()
