@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from b1mg_maturity.domain import RoundStatus, SystemRole
+from b1mg_maturity.domain import ActionStatus, RoundStatus, SystemRole
 from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.interchange.spreadsheet_safety import neutralise
 
@@ -60,6 +60,10 @@ ACTIONS = {
     "remind": N_("Remind"),
     "remove_rating": N_("Remove rating"),
     "set_language": N_("Set language"),
+    "add_action": N_("Added an action to the plan"),
+    "change_action": N_("Changed an action of the plan"),
+    "import_action": N_("Imported an action of the plan"),
+    "set_peer_naming": N_("Changed whether other teams see the health system by name"),
 }
 
 _GLOBAL_ROLES = {"none": N_("none"), "analyst": N_("analyst"), "admin": N_("administrator")}
@@ -149,6 +153,8 @@ def about_text(entity: str, entity_key: str) -> str:
         return _("{username} in {system}", username=user, system=system) if user else entity_key
     if entity == "user":
         return _("user {username}", username=entity_key)
+    if entity == "action":
+        return _("action {id}", id=entity_key)
     if entity == "questionnaire":
         return _("questionnaire {questionnaire}", questionnaire=entity_key)
     return entity_key
@@ -314,6 +320,12 @@ def _other(key: str, old: Any, new: Any, names: Names) -> str:
         return _from_round(value, names) if isinstance(value, int) else ""
     if key == "reason":
         return _("reason: “{reason}”", reason=_short(str(value)))
+    if key == "action_status":
+        before = ActionStatus.label_of(old).lower() if old else ""
+        after = ActionStatus.label_of(new).lower() if new else ""
+        if before and after and before != after:
+            return _("status: {before} -> {after}", before=before, after=after)
+        return _("status: {value}", value=after or before)
     if key in _COUNTS and isinstance(value, int) and not isinstance(value, bool):
         singular, plural = _COUNTS[key]
         return _n(singular, plural, value)
@@ -345,6 +357,15 @@ _KEY_WORDS = {
     "exported_at": N_("exported at"),
     "language": N_("language"),
     "value": N_("value"),
+    "title": N_("title"),
+    "aims": N_("indicators and levels aimed at"),
+    "description": N_("description"),
+    "owner": N_("owner"),
+    "start": N_("start"),
+    "due": N_("due"),
+    "drop_reason": N_("reason for dropping"),
+    "notes": N_("notes"),
+    "named_as_peer": N_("named to other teams"),
 }
 
 

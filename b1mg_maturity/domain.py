@@ -115,6 +115,41 @@ _BASIS_LABELS = {
 }
 
 
+class ActionStatus(StrEnum):
+    """Where an action of a health system's plan stands: proposed -> planned -> in progress -> done (or dropped)."""
+
+    PROPOSED = "proposed"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+    @property
+    def label(self) -> str:
+        return _(_ACTION_STATUS_LABELS[self])
+
+    @property
+    def open(self) -> bool:
+        """Still to be done: neither done nor dropped."""
+        return self not in (ActionStatus.DONE, ActionStatus.DROPPED)
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        try:
+            return cls(value).label
+        except ValueError:
+            return value.replace("_", " ").capitalize()
+
+
+_ACTION_STATUS_LABELS = {
+    ActionStatus.PROPOSED: N_("Proposed"),
+    ActionStatus.PLANNED: N_("Planned"),
+    ActionStatus.IN_PROGRESS: N_("In progress"),
+    ActionStatus.DONE: N_("Done"),
+    ActionStatus.DROPPED: N_("Dropped"),
+}
+
+
 @dataclass(frozen=True, order=True)
 class RoundPeriod:
     """When a round takes stock: a year, or one half of it.  Rounds are grouped and compared by period."""
@@ -167,6 +202,7 @@ __all__ = [
     "MAX_PERIOD_YEAR",
     "MIN_PERIOD_YEAR",
     "RATING_ROLES",
+    "ActionStatus",
     "Basis",
     "GlobalRole",
     "RoundPeriod",

@@ -152,6 +152,49 @@ def require_coordinate(actor: Actor, facts: RoundFacts, what: str, **fields: Any
     require_coordinator(actor, facts.health_system_id, what, **fields)
 
 
+# --- the action plan ---------------------------------------------------------------------------
+# A plan belongs to its health system: its members read it, its coordinators (and administrators) run it,
+# its experts propose.  Analysts read published rounds only, never a plan; another system sees nothing.
+
+
+def can_read_plan(actor: Actor, health_system_id: int) -> bool:
+    return actor.is_admin or actor.is_member(health_system_id)
+
+
+def require_read_plan(actor: Actor, health_system_id: int) -> None:
+    if not can_read_plan(actor, health_system_id):
+        raise _deny(N_("open this health system's plan"))
+
+
+def may_propose_action(actor: Actor, health_system_id: int) -> bool:
+    """Experts propose actions; coordinators (and administrators) add them at any status."""
+    held = actor.roles.get(health_system_id, frozenset())
+    return coordinates(actor, health_system_id) or bool(held & RATING_ROLES)
+
+
+def require_propose_action(actor: Actor, health_system_id: int, status: str) -> None:
+    """Adding or saving an action at ``status``: experts only propose, coordinators plan."""
+    require_read_plan(actor, health_system_id)
+    if not may_propose_action(actor, health_system_id):
+        raise _deny(N_("add actions to this plan (experts propose; the coordinator plans)"))
+    if status != "proposed" and not coordinates(actor, health_system_id):
+        raise _deny(N_("plan an action (experts propose; the coordinator plans)"))
+
+
+def may_edit_action(actor: Actor, health_system_id: int, *, proposed_by: int | None, status: str) -> bool:
+    """A coordinator changes any action; an expert only their own proposal while it is still proposed."""
+    if coordinates(actor, health_system_id):
+        return True
+    return may_propose_action(actor, health_system_id) and proposed_by == actor.user_id and status == "proposed"
+
+
+def require_edit_action(actor: Actor, health_system_id: int, *, proposed_by: int | None, status: str) -> None:
+    if not can_read_plan(actor, health_system_id):
+        raise _deny(N_("open this health system's plan"))
+    if not may_edit_action(actor, health_system_id, proposed_by=proposed_by, status=status):
+        raise _deny(N_("change this action (experts change only their own proposals; the coordinator plans)"))
+
+
 # --- the round workflow ------------------------------------------------------------------------
 
 
@@ -243,6 +286,7 @@ class Page(StrEnum):
     RATE = "rate"
     CONSENSUS = "consensus"
     RESULTS = "results"
+    PLAN = "plan"
     COMPARE = "compare"
     OVERVIEW = "overview"
     ADMIN = "admin"
@@ -270,6 +314,7 @@ def pages_for(user: Member) -> list[Page]:
         Page.RATE: bool(roles & RATING_ROLES),  # a coordinator may invite themselves to rate
         Page.CONSENSUS: admin or SystemRole.COORDINATOR in roles,
         Page.RESULTS: True,
+        Page.PLAN: admin or bool(roles),  # a health system's members; an analyst reads no plan
         Page.COMPARE: True,
         Page.OVERVIEW: _sees_names(user.global_role),
         Page.ADMIN: admin,

@@ -24,6 +24,7 @@ from b1mg_maturity.services.base import OPERATOR_ID
 from b1mg_maturity.services.capabilities import CapabilityUseCases
 from b1mg_maturity.services.checks import MAX_EVIDENCE_CHARS, MAX_RATIONALE_CHARS, clean_links
 from b1mg_maturity.services.mail import MailUseCases
+from b1mg_maturity.services.plans import PlanUseCases
 from b1mg_maturity.services.preferences import PreferenceUseCases
 from b1mg_maturity.services.progress import ProgressUseCases
 from b1mg_maturity.services.questionnaires import QuestionnaireUseCases, questionnaire_of
@@ -55,6 +56,7 @@ class Services(
     CapabilityUseCases,
     MailUseCases,
     PreferenceUseCases,
+    PlanUseCases,
 ):
     """Every use case over one database.  Each public method takes the acting user's id first.
 

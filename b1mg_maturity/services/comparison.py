@@ -59,11 +59,11 @@ def published_scorecards(
     their own health systems' for everyone else.  Input for :mod:`b1mg_maturity.benchmark`."""
     with services.db.reading() as session:
         actor = services.load_actor(session, actor_id)
-        rounds = _published_rounds(session, questionnaire_id)
+        rounds = published_rounds(session, questionnaire_id)
         if not sees_names(actor):
             experts = _experts_by_round(session, [r.id for r in rounds])
             rounds = [r for r in rounds if can_read_round(actor, _facts(r, experts))]
-        return _score_rounds(services, session, rounds)
+        return score_rounds(services, session, rounds)
 
 
 def peer_domain_medians(
@@ -87,9 +87,9 @@ def read_peer_medians(
 ) -> PeerBenchmark | None:
     """The peers' medians for ``own`` (whose reader was checked), inside the caller's unit of work."""
     questionnaire = questionnaire_of(own.questionnaire_version)
-    candidates = [r for r in _published_rounds(session, questionnaire.id) if r.health_system_id != own.health_system_id]
+    candidates = [r for r in published_rounds(session, questionnaire.id) if r.health_system_id != own.health_system_id]
     period = RoundPeriod(own.period_year or own.round_date.year, own.period_half)
-    scored = _score_rounds(services, session, candidates)
+    scored = score_rounds(services, session, candidates)
     return peer_medians(scored, questionnaire, threshold, period=period)
 
 
@@ -100,14 +100,14 @@ def compare(
     threshold = _threshold(services, min_group_size)
     with services.db.reading() as session:
         actor = services.load_actor(session, actor_id)
-        published = _published_rounds(session)
+        published = published_rounds(session)
         viewer = _viewer(session, actor, published)
         chosen = plan([_record(r) for r in published], viewer, filters or Filters())
         if chosen.version_round is None:
             return nothing_to_compare(chosen, viewer, threshold)
         by_id = {r.id: r for r in published}
         questionnaire = questionnaire_of(by_id[chosen.version_round.round_id].questionnaire_version)
-        scored = _score_rounds(services, session, [by_id[r.round_id] for r in chosen.to_score])
+        scored = score_rounds(services, session, [by_id[r.round_id] for r in chosen.to_score])
     return assemble(chosen, {s.meta.round_id: s for s in scored}, questionnaire, viewer, threshold)
 
 
@@ -123,7 +123,7 @@ def programme_overview(services: Services, actor_id: int, *, min_group_size: int
         if not sees_names(actor):
             raise PermissionDenied(_("You may not see the programme overview (analysts and administrators only)."))
         registered = len(list(session.scalars(select(HealthSystem.id))))
-        scored = _score_rounds(services, session, _published_rounds(session))
+        scored = score_rounds(services, session, published_rounds(session))
         progress: dict[tuple[RoundPeriod, str], int] = {}
         if actor.is_admin:
             for year, half, date, status in session.execute(
@@ -175,7 +175,7 @@ def _viewer(session: Session, actor: Actor, published: Sequence[AssessmentRound]
     return Viewer(named=False, own_codes=own_codes, readable_own=readable)
 
 
-def _published_rounds(session: Session, questionnaire_id: str | None = None) -> list[AssessmentRound]:
+def published_rounds(session: Session, questionnaire_id: str | None = None) -> list[AssessmentRound]:
     query = (
         select(AssessmentRound)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == AssessmentRound.questionnaire_version_id)
@@ -256,7 +256,7 @@ def _scored(round_: AssessmentRound, card: ScoreCard) -> ScoredRound:
     return ScoredRound(_record(round_), card, round_.health_system_id, questionnaire_of(round_.questionnaire_version))
 
 
-def _score_rounds(services: UseCases, session: Session, rounds: Sequence[AssessmentRound]) -> list[ScoredRound]:
+def score_rounds(services: UseCases, session: Session, rounds: Sequence[AssessmentRound]) -> list[ScoredRound]:
     """Scorecards of ``rounds`` (no permission check here: callers decide what leaves this module)."""
     result: dict[int, ScoredRound] = {}
     missing: list[AssessmentRound] = []

@@ -70,6 +70,11 @@ def read_report_inputs(
     )
 
 
+def round_scorecard(session: Session, round_: AssessmentRound, aggregation: Aggregation) -> ScoreCard:
+    """One round's scorecard, read in the caller's session."""
+    return _scores(session, round_, aggregation)[0]
+
+
 def _scores(
     session: Session,
     round_: AssessmentRound,

@@ -19,12 +19,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from b1mg_maturity.domain import GlobalRole, RoundStatus, SystemRole
+from b1mg_maturity.domain import ActionStatus, GlobalRole, RoundStatus, SystemRole
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -45,6 +46,7 @@ def _one_of(column: str, values: Iterable[StrEnum]) -> str:
 GLOBAL_ROLE_CHECK = _one_of("global_role", (GlobalRole.NONE, GlobalRole.ADMIN, GlobalRole.ANALYST))
 MEMBER_ROLE_CHECK = _one_of("role", SystemRole)
 ROUND_STATUS_CHECK = _one_of("status", RoundStatus)
+ACTION_STATUS_CHECK = _one_of("status", ActionStatus)
 
 
 def utcnow() -> dt.datetime:
@@ -83,6 +85,8 @@ class HealthSystem(Base):
     parent_code: Mapped[str | None] = mapped_column(String(16))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Other teams may see this system by name where it has reached a level (Learn); off until its coordinator opts in.
+    named_as_peer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (CheckConstraint("kind in ('country', 'region')", name="kind"),)
 
@@ -247,6 +251,52 @@ class Target(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("round_id", "indicator_id", name="uq_targets_round_indicator"),)
+
+
+class Action(Base):
+    """One action of a health system's plan.  It belongs to the system, not to a round: a plan carries across rounds."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    health_system_id: Mapped[int] = mapped_column(ForeignKey("health_systems.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_name: Mapped[str] = mapped_column(String(200), default="")
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=ActionStatus.PROPOSED.value)
+    drop_reason: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    done_on: Mapped[dt.date | None] = mapped_column(Date)  # the day it was marked done
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    aims: Mapped[list[ActionAim]] = relationship(
+        cascade="all, delete-orphan", order_by="ActionAim.position", lazy="selectin"
+    )
+
+    __table_args__ = (
+        CheckConstraint(ACTION_STATUS_CHECK, name="status"),
+        Index("ix_actions_health_system", "health_system_id"),
+    )
+
+
+class ActionAim(Base):
+    """An indicator an action serves, and the level it aims the indicator at."""
+
+    __tablename__ = "action_aims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    indicator_id: Mapped[str] = mapped_column(String(64))
+    level: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("action_id", "indicator_id", name="uq_action_aims_action_indicator"),)
 
 
 class AuditEntry(Base):
