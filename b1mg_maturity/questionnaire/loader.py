@@ -179,6 +179,8 @@ def _friendly(kind: str, msg: str, ctx: dict[str, Any]) -> str:
         return _("expected an id of letters, digits, '.', '_' or '-', starting with a letter or digit")
     if kind == "too_short" and "min_length" in ctx:
         return _("expected at least {count} item(s)", count=ctx["min_length"])
+    if kind == "https_url":
+        return _("expected an https address, such as https://example.org/page (other kinds of address are refused)")
     if kind == "greater_than":
         return _("expected a number greater than {limit}", limit=format(ctx.get("gt", 0), "g"))
     return msg[0].lower() + msg[1:] if msg else kind

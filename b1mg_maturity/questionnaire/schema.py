@@ -8,8 +8,10 @@ import json
 import typing
 from functools import cached_property
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 PillarId = Literal["elsi", "standards", "infrastructure", "healthcare"]
 PILLAR_IDS: tuple[str, ...] = typing.get_args(PillarId)
@@ -49,12 +51,30 @@ class Pillar(_Frozen):
     description: str | None = None
 
 
+class Resource(_Frozen):
+    """Guidance that helps a team reach the next level: shown as a link, never fetched."""
+
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    url: Annotated[str, Field(min_length=12, max_length=2_000)]
+
+    @field_validator("url")
+    @classmethod
+    def _https_only(cls, value: str) -> str:
+        parsed = urlsplit(value)
+        if parsed.scheme != "https" or not parsed.hostname or any(c.isspace() for c in value):
+            raise PydanticCustomError("https_url", "not an https address")  # worded by the loader
+        return value
+
+
 class Indicator(_Frozen):
     id: Identifier
     statement: Text
     guidance: str | None = None
     levels: dict[int, Text]
     weight: Weight = 1.0
+    # Links to guidance are not part of what a round is rated against: left out of the content hash (and of
+    # every dump), so that adding one keeps the questionnaire's identity and its rounds.
+    resources: tuple[Resource, ...] = Field(default=(), exclude=True)
 
     @field_validator("levels")
     @classmethod
