@@ -158,13 +158,21 @@ def _stored(action: Action, usernames: Mapping[int, str]) -> PlanAction:
     )
 
 
+def _owner(draft: ActionDraft) -> str:
+    """The owner as the trail keeps it: the name, the account, or both ("Anna (anna)"), so that either changing
+    is a change."""
+    if draft.owner_name and draft.owner_username:
+        return f"{draft.owner_name} ({draft.owner_username})"
+    return draft.owner_name or draft.owner_username or ""
+
+
 def _described(draft: ActionDraft) -> dict[str, Any]:
-    """An action's fields as the audit trail and a conflict message show them."""
+    """An action's fields as the audit trail and a conflict message show them (every field the draft holds)."""
     return {
         "title": draft.title,
         "aims": [f"{aim.indicator_id} → {aim.level}" for aim in draft.aims],
         "description": draft.description,
-        "owner": draft.owner_name or draft.owner_username or "",
+        "owner": _owner(draft),
         "start": draft.start.isoformat() if draft.start else None,
         "due": draft.due.isoformat() if draft.due else None,
         "action_status": draft.status.value,
@@ -249,7 +257,7 @@ class PlanUseCases(UseCases):
     def add_action(
         self, actor_id: int, health_system_id: int, draft: ActionDraft, *, today: dt.date | None = None
     ) -> PlanAction:
-        """Add an action to the plan.  An expert's action is a proposal whatever status it names."""
+        """Add an action to the plan: a coordinator (or administrator) at any status, an expert only as a proposal."""
         with self.writing_as(actor_id) as (session, actor):
             require_propose_action(actor, health_system_id, draft.status)
             action = write_new_action(session, actor, health_system_id, draft, today=today or dt.date.today())
@@ -284,9 +292,9 @@ class PlanUseCases(UseCases):
                     current_version=action.version,
                 )
             clean = _checked(session, action.health_system_id, draft)
+            if clean == current.as_draft():
+                return current  # nothing changed: no new version, no entry
             old, new = _changed(_described(current.as_draft()), _described(clean))
-            if not new:
-                return current
             _apply(session, action, clean, today=today or dt.date.today())
             action.version += 1
             action.updated_at = utcnow()
@@ -414,7 +422,7 @@ def write_new_action(
         "add_action",
         "action",
         str(action.id),
-        new=_described(clean),
+        new={k: v for k, v in _described(clean).items() if v not in ("", None, [])},  # what it was given
         health_system_id=health_system_id,
     )
     return action
@@ -559,7 +567,10 @@ def _usernames(session: Session, actions: Sequence[Action]) -> dict[int, str]:
     ids = {i for a in actions for i in (a.owner_user_id, a.proposed_by) if i is not None}
     if not ids:
         return {}
-    return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).tuples().all())
+    return {
+        user_id: username
+        for user_id, username in session.execute(select(User.id, User.username).where(User.id.in_(ids)))
+    }
 
 
 def _members(session: Session, health_system_id: int) -> tuple[tuple[str, str], ...]:

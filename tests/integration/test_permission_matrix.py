@@ -10,7 +10,9 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 
+from b1mg_maturity.domain import ActionStatus
 from b1mg_maturity.errors import PermissionDenied
+from b1mg_maturity.planning import ActionDraft, Aim
 from b1mg_maturity.services.round_transfer import export_round
 from tests.integration.world import World
 
@@ -37,6 +39,23 @@ def _fresh_round(world: World, code: str, *, status: str = "draft") -> int:
     if status == "published":
         services.publish(admin, round_id)
     return round_id
+
+
+def _system(world: World, code: str) -> int:
+    return next(s.id for s in world.services.plan_systems(world.id("admin")) if s.code == code)
+
+
+def _draft(status: ActionStatus, title: str = "Write the genomics law") -> ActionDraft:
+    return ActionDraft(title=title, aims=(Aim("D1.1.1", 4),), status=status)
+
+
+def _action(world: World, code: str, *, by: str = "admin", status: ActionStatus = ActionStatus.PLANNED) -> int:
+    """A new action in ``code``'s plan, added by ``by`` (a proposal when ``by`` is an expert)."""
+    return world.services.add_action(world.id(by), _system(world, code), _draft(status)).id
+
+
+def _change(world: World, actor_id: int, action_id: int, status: ActionStatus) -> object:
+    return world.services.update_action(actor_id, action_id, _draft(status, "Changed"), expected_version=1)
 
 
 Case = Callable[[World, int, str], object]
@@ -67,6 +86,17 @@ CASES: dict[str, Case] = {
     "open round": lambda w, a, c: w.services.open_round(a, c, f"N{next(_labels)}", dt.date(2026, 2, 1)),
     "export round": lambda w, a, c: export_round(w.services, a, _fresh_round(w, c)),
     "read round history": lambda w, a, c: w.services.audit_log(a, round_id=_fresh_round(w, c)),
+    # the action plan (every system has a round, so actions can be checked against its questionnaire);
+    # before the cases below, which give "nobody" a role
+    "read plan": lambda w, a, c: w.services.plan(a, _system(w, c)),
+    "add action (planned)": lambda w, a, c: w.services.add_action(a, _system(w, c), _draft(ActionStatus.PLANNED)),
+    "propose action": lambda w, a, c: w.services.add_action(a, _system(w, c), _draft(ActionStatus.PROPOSED)),
+    "change an action": lambda w, a, c: _change(w, a, _action(w, c), ActionStatus.IN_PROGRESS),
+    "change another's proposal": lambda w, a, c: _change(
+        w, a, _action(w, c, by=f"expert2-{c.lower()}", status=ActionStatus.PROPOSED), ActionStatus.PROPOSED
+    ),
+    "set peer naming": lambda w, a, c: w.services.set_peer_naming(a, _system(w, c), True),
+    "peers at level": lambda w, a, c: w.services.peers_at_level(a, _system(w, c), "D1.1.1", 3),
     "add health system": lambda w, a, c: w.services.add_health_system(a, "EE" if c == "DE" else "LV"),
     "grant expert role": lambda w, a, c: w.services.grant(a, "nobody", c, "expert"),
     "list users": lambda w, a, c: w.services.list_users(a),
@@ -100,6 +130,14 @@ EXPECTED: dict[str, set[str]] = {
     "add health system": {"admin"},
     "grant expert role": COORDINATION,
     "list users": {"admin"},
+    # the action plan: members read it, the coordinator runs it, experts propose, viewers only read
+    "read plan": {"admin", "coordinator/own", "expert/own", "viewer/own"},
+    "add action (planned)": COORDINATION,
+    "propose action": COORDINATION | {"expert/own"},
+    "change an action": COORDINATION,
+    "change another's proposal": COORDINATION,  # an expert changes only their own proposals
+    "set peer naming": COORDINATION,
+    "peers at level": {"admin", "analyst", "coordinator/own", "expert/own", "viewer/own"},  # analysts see names
 }
 
 

@@ -257,3 +257,81 @@ def test_the_csv_keeps_every_column_and_no_cell_runs_as_a_formula() -> None:
         ],
         ["2026-12-02 09:30:05", "bob", "Sent to review", "", "'+2026", "", "'@user", "status: draft -> in review"],
     ]
+
+
+# --- the action plan: entries as services/plans.py writes them -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "entity", "key", "old", "new", "expected"),
+    [
+        (  # an added action keeps only what it was given
+            "add_action",
+            "action",
+            "12",
+            None,
+            {
+                "title": "Pass the law",
+                "aims": ["D1.1.1 → 4", "D2.1.1 → 3"],
+                "due": "2026-06-30",
+                "action_status": "planned",
+            },
+            (
+                "Added an action to the plan",
+                "status: planned; indicators and levels aimed at: D1.1.1 → 4, D2.1.1 → 3; due: 2026-06-30; "
+                "title: Pass the law",
+            ),
+        ),
+        (
+            "change_action",
+            "action",
+            "12",
+            {"action_status": "planned"},
+            {"action_status": "done"},
+            ("Changed an action of the plan", "status: planned -> done"),
+        ),
+        (
+            "change_action",
+            "action",
+            "12",
+            {"action_status": "proposed", "title": "Ask"},
+            {"action_status": "in_progress", "title": "Do"},
+            ("Changed an action of the plan", "status: proposed -> in progress; title: Ask -> Do"),
+        ),
+        (
+            "change_action",
+            "action",
+            "12",
+            {"owner": "Anna"},
+            {"owner": "Anna (anna)"},
+            ("Changed an action of the plan", "owner: Anna -> Anna (anna)"),
+        ),
+        (
+            "change_action",
+            "action",
+            "12",
+            {"due": "2026-06-30", "aims": ["D1.1.1 → 4"]},
+            {"due": "2026-09-30", "aims": ["D1.1.1 → 5"]},
+            (
+                "Changed an action of the plan",
+                "indicators and levels aimed at: D1.1.1 → 4 -> D1.1.1 → 5; due: 2026-06-30 -> 2026-09-30",
+            ),
+        ),
+        (
+            "set_peer_naming",
+            "health_system",
+            "DE",
+            {"named_as_peer": False},
+            {"named_as_peer": True},
+            ("Changed whether other teams see the health system by name", "named to other teams: no -> yes"),
+        ),
+    ],
+)
+def test_each_plan_entry_reads_in_plain_words(
+    action: str, entity: str, key: str, old: Any, new: Any, expected: tuple[str, str]
+) -> None:
+    shown = line(action, entity, key, old, new, health_system_id=1)
+    assert (shown.action, shown.change, shown.health_system) == (*expected, "Germany (DE)")
+    assert shown.about == ("" if entity == "health_system" else "action 12")
+    assert (shown.round, shown.indicator) == ("", "")
+    assert not any(mark in f"{shown.action} {shown.change}" for mark in ("{", "}", '"', "_", "null", "true"))

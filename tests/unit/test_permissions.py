@@ -7,7 +7,21 @@ from dataclasses import dataclass, fields
 import pytest
 
 from b1mg_maturity.domain import GlobalRole, RoundStatus, SystemRole
-from b1mg_maturity.permissions import NOTHING, Actor, Capabilities, Page, RoundFacts, capabilities, pages_for
+from b1mg_maturity.errors import PermissionDenied
+from b1mg_maturity.permissions import (
+    NOTHING,
+    Actor,
+    Capabilities,
+    Page,
+    RoundFacts,
+    can_read_plan,
+    capabilities,
+    may_edit_action,
+    may_propose_action,
+    pages_for,
+    require_edit_action,
+    require_propose_action,
+)
 
 OWN, OTHER = 1, 2  # health system ids
 ROLES = {
@@ -199,3 +213,83 @@ def test_page_addresses() -> None:
         "quick",
         "account",
     ]
+
+
+# --- the action plan ----------------------------------------------------------------------------------
+# Per role, written by hand: reads the plan, proposes, plans (any status), changes a planned action, changes
+# their own proposal, changes another's proposal; in the own system (OWN), then in the other (OTHER).
+PLAN_RULES: dict[str, tuple[str, str]] = {  # role -> (in OWN, in OTHER); letters: r p P e o a
+    "admin": ("rpPeoa", "rpPeoa"),
+    "analyst": ("", ""),  # reads published rounds, never a plan
+    "no role": ("", ""),
+    "coordinator": ("rpPeoa", ""),
+    "coordinator elsewhere": ("", "rpPeoa"),
+    "invited expert": ("rpo", ""),
+    "expert, not invited": ("rpo", ""),  # proposing needs no invitation, only the role
+    "invited, role revoked": ("r", ""),  # a viewer now: reads only
+    "invited coordinator": ("rpPeoa", ""),
+    "viewer": ("r", ""),
+    "invited expert, finished": ("rpo", ""),
+}
+
+
+def plan_rights(actor: Actor, system: int) -> str:
+    """The letters of what ``actor`` may do in ``system``'s plan (``o``: a proposal of their own)."""
+    rights = ""
+    if can_read_plan(actor, system):
+        rights += "r"
+    if may_propose_action(actor, system):
+        rights += "p"
+    try:
+        require_propose_action(actor, system, "planned")
+        rights += "P"
+    except PermissionDenied:
+        pass
+    if may_edit_action(actor, system, proposed_by=actor.user_id, status="planned"):
+        rights += "e"
+    if may_edit_action(actor, system, proposed_by=actor.user_id, status="proposed"):
+        rights += "o"
+    if may_edit_action(actor, system, proposed_by=999, status="proposed"):
+        rights += "a"
+    return rights
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_plan_rules_per_role_in_own_and_other_system(role: str) -> None:
+    assert (plan_rights(ROLES[role], OWN), plan_rights(ROLES[role], OTHER)) == PLAN_RULES[role]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_each_plan_refusal_says_what_may_not_be_done(role: str) -> None:
+    actor = ROLES[role]
+    for system in (OWN, OTHER):
+        for status in ("proposed", "planned", "in_progress", "done", "dropped"):
+            allowed = "P" in PLAN_RULES[role][system - 1] or (
+                status == "proposed" and "p" in PLAN_RULES[role][system - 1]
+            )
+            try:
+                require_propose_action(actor, system, status)
+            except PermissionDenied as exc:
+                assert not allowed, (role, system, status)
+                assert exc.message.startswith("You may not "), exc.message
+            else:
+                assert allowed, (role, system, status)
+        for proposed_by, status in ((actor.user_id, "proposed"), (actor.user_id, "in_progress"), (999, "proposed")):
+            editable = may_edit_action(actor, system, proposed_by=proposed_by, status=status)
+            try:
+                require_edit_action(actor, system, proposed_by=proposed_by, status=status)
+            except PermissionDenied:
+                assert not editable, (role, system, proposed_by, status)
+            else:
+                assert editable, (role, system, proposed_by, status)
+
+
+def test_another_systems_plan_is_refused_in_the_words_of_one_that_does_not_exist() -> None:
+    """Whether a plan's action exists is not told to someone outside its health system."""
+    outsider = ROLES["coordinator elsewhere"]
+    words = set()
+    for system in (OWN, -1):
+        with pytest.raises(PermissionDenied) as refused:
+            require_edit_action(outsider, system, proposed_by=None, status="planned")
+        words.add(refused.value.message)
+    assert words == {"You may not open this health system's plan."}
