@@ -334,6 +334,10 @@ def _other(key: str, old: Any, new: Any, names: Names) -> str:
     if key.endswith("_id") or key == "id":
         return ""  # an internal number: the names the service adds say what it stands for
     field = _(_KEY_WORDS[key]) if key in _KEY_WORDS else _words(key)
+    if old not in (None, "", []) and new in ("", []):
+        return _("{field} removed", field=field)
+    if old in ("", []) and new not in (None, "", []):
+        return _("{field}: {value}", field=field, value=_plain(new))
     if old is not None and new is not None and old != new:
         return _("{field}: {before} -> {after}", field=field, before=_plain(old), after=_plain(new))
     return _("{field}: {value}", field=field, value=_plain(value))
