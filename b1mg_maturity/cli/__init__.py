@@ -10,6 +10,7 @@ from b1mg_maturity.cli import (
     demo_command,
     file_commands,
     mail_commands,
+    plan_commands,
     report_command,
     round_commands,
     serve_command,
@@ -53,6 +54,7 @@ app.add_typer(admin_commands.systems, name="systems")
 app.add_typer(round_commands.rounds, name="rounds")
 app.add_typer(db_commands.db, name="db")
 app.add_typer(mail_commands.mail, name="mail")
+app.add_typer(plan_commands.plan, name="plan")
 app.command("export")(round_commands.export)
 app.command("import")(round_commands.import_)
 

@@ -22,6 +22,7 @@ class ExportFormat(StrEnum):
     XLSX = "xlsx"
     FHIR = "fhir"
     FHIR_QUESTIONNAIRE = "fhir-questionnaire"
+    FHIR_PLAN = "fhir-plan"
 
 
 @rounds.command("list")
@@ -50,12 +51,21 @@ def export(
     ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Export a round: the whole round as JSON, its answers as CSV/XLSX, or FHIR R4 resources."""
+    """Export a round: the whole round (with the plan) as JSON, its answers as CSV/XLSX, or FHIR R4 resources.
+
+    FHIR: ``fhir`` the consensus (QuestionnaireResponse), ``fhir-questionnaire`` the questionnaire,
+    ``fhir-plan`` the health system's plan (a Bundle of Tasks).
+    """
 
     def body() -> None:
         from b1mg_maturity.cli.database import OPERATOR_ID, operator_services
         from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes
-        from b1mg_maturity.interchange.fhir_export import fhir_json, questionnaire_to_fhir, round_to_fhir_response
+        from b1mg_maturity.interchange.fhir_export import (
+            fhir_json,
+            plan_to_fhir_bundle,
+            questionnaire_to_fhir,
+            round_to_fhir_response,
+        )
         from b1mg_maturity.services.round_transfer import export_round, round_json
 
         services = operator_services(database_url)
@@ -66,6 +76,9 @@ def export(
             output.write_bytes(write(questionnaire, answers))
         elif kind is ExportFormat.JSON:
             output.write_text(round_json(export_round(services, OPERATOR_ID, round_id)), encoding="utf-8")
+        elif kind is ExportFormat.FHIR_PLAN:
+            bundle = plan_to_fhir_bundle(export_round(services, OPERATOR_ID, round_id))
+            output.write_text(fhir_json(bundle), encoding="utf-8")
         else:
             questionnaire = services.questionnaire_for_round(OPERATOR_ID, round_id)
             resource = (

@@ -19,16 +19,36 @@ questionnaire's nesting, so the evidence and the target sit under the
 indicator's answer (FHIR nests a question's children under its answer): an
 indicator without a consensus answer is left out, target included.  The health
 system appears as display-only references; no database ids or usernames leave.
+
+The round document's plan becomes a ``Bundle`` (type ``collection``) of
+``Task`` resources, one per action, validated with the same R4B classes (``Task``
+is the same in R4 and R4B).  ``description`` is the action's title;
+``status`` maps ours (proposed ``draft``, planned ``requested``, in progress
+``in-progress``, done ``completed``, dropped ``cancelled`` with the reason as
+``statusReason``); ``intent`` is ``proposal`` for a proposed action, else
+``plan``; ``restriction.period`` runs from the start to the due date (when the
+plan seeks it done), ``executionPeriod.end`` is the day it was done; each
+indicator aimed at is an ``input`` (type: the indicator, system
+``urn:b1mg-maturity:indicator``; value: the level, system
+``urn:b1mg-maturity:level``); the description and notes are ``note``s.  The
+owner appears by name only (never an account), the health system as ``for``.
+Each entry's ``fullUrl`` is a UUID derived from the health system, the round
+and the action's place, so that the same document always gives the same bundle.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from typing import Any
 
+from fhir.resources.R4B.annotation import Annotation
+from fhir.resources.R4B.bundle import Bundle, BundleEntry
+from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.coding import Coding
 from fhir.resources.R4B.identifier import Identifier
+from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.questionnaire import Questionnaire as FhirQuestionnaire
 from fhir.resources.R4B.questionnaire import QuestionnaireItem, QuestionnaireItemAnswerOption
 from fhir.resources.R4B.questionnaireresponse import (
@@ -37,17 +57,26 @@ from fhir.resources.R4B.questionnaireresponse import (
     QuestionnaireResponseItemAnswer,
 )
 from fhir.resources.R4B.reference import Reference
+from fhir.resources.R4B.task import Task, TaskInput, TaskRestriction
 
-from b1mg_maturity.domain import CLOSED_STATUSES
+from b1mg_maturity.domain import CLOSED_STATUSES, ActionStatus
 from b1mg_maturity.errors import B1mgError, Problem
 from b1mg_maturity.i18n import _
-from b1mg_maturity.interchange.round_document import ConsensusEntry, RoundDocument
+from b1mg_maturity.interchange.round_document import ConsensusEntry, PlanEntry, RoundDocument
 from b1mg_maturity.questionnaire import Domain, Indicator, Questionnaire, Subdomain
 from b1mg_maturity.scoring import NOT_APPLICABLE
 
 FHIR_RELEASE = "4.3.0"  # R4B
 QUESTIONNAIRE_SYSTEM = "urn:b1mg-maturity:questionnaire"
 LEVEL_SYSTEM = "urn:b1mg-maturity:level"
+INDICATOR_SYSTEM = "urn:b1mg-maturity:indicator"
+TASK_STATUS = {
+    ActionStatus.PROPOSED: "draft",
+    ActionStatus.PLANNED: "requested",
+    ActionStatus.IN_PROGRESS: "in-progress",
+    ActionStatus.DONE: "completed",
+    ActionStatus.DROPPED: "cancelled",
+}
 
 
 def questionnaire_url(q: Questionnaire) -> str:
@@ -210,11 +239,71 @@ def _indicator_answer(
     )
 
 
+# --- the plan as Tasks -----------------------------------------------------------------------------
+
+
+def plan_to_fhir_bundle(doc: RoundDocument) -> dict[str, Any]:
+    """The plan in the round document as a ``Bundle`` of ``Task`` resources (a bundle without entries: no plan)."""
+    problems = [
+        Problem(
+            _("plan, action {number}", number=number),
+            _("'{status}' is not a status of an action", status=entry.status),
+        )
+        for number, entry in enumerate(doc.plan, start=1)
+        if entry.status not in TASK_STATUS
+    ]
+    if problems:
+        raise B1mgError("the plan has actions of unknown status", tuple(problems))
+    health_system = Reference(display=f"{doc.health_system.name} ({doc.health_system.code})")
+    entries = [
+        BundleEntry(
+            fullUrl=_task_urn(doc, number),
+            resource=_task(entry, health_system),
+        )
+        for number, entry in enumerate(doc.plan, start=1)
+    ]
+    bundle = Bundle(type="collection", timestamp=_aware(doc.exported_at), entry=entries or None)
+    return _dump(bundle)
+
+
+def _task_urn(doc: RoundDocument, number: int) -> str:
+    key = f"{QUESTIONNAIRE_SYSTEM}:{doc.health_system.code}/{doc.round.label}/{doc.round.round_date}/action/{number}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}"
+
+
+def _task(entry: PlanEntry, health_system: Reference) -> Task:
+    status = ActionStatus(entry.status)
+    notes = [Annotation(text=text) for text in (entry.description, entry.notes) if text.strip()]
+    period = Period(start=entry.start, end=entry.due) if entry.start or entry.due else None
+    done = status == ActionStatus.DONE and entry.done_on is not None
+    return Task(
+        status=TASK_STATUS[status],
+        statusReason=CodeableConcept(text=entry.drop_reason)
+        if status == ActionStatus.DROPPED and entry.drop_reason.strip()
+        else None,
+        intent="proposal" if status == ActionStatus.PROPOSED else "plan",
+        description=entry.title,
+        for_fhir=health_system,
+        owner=Reference(display=entry.owner_name) if entry.owner_name.strip() else None,
+        restriction=TaskRestriction(period=period) if period is not None else None,
+        executionPeriod=Period(end=entry.done_on) if done else None,
+        input=[
+            TaskInput(
+                type=CodeableConcept(coding=[Coding(system=INDICATOR_SYSTEM, code=aim.indicator_id)]),
+                valueCoding=Coding(system=LEVEL_SYSTEM, code=str(aim.level)),
+            )
+            for aim in entry.aims
+        ]
+        or None,
+        note=notes or None,
+    )
+
+
 def _aware(moment: dt.datetime) -> dt.datetime:
     """FHIR date-times with a time need a zone; a naive time is taken as UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
-def _dump(resource: FhirQuestionnaire | QuestionnaireResponse) -> dict[str, Any]:
+def _dump(resource: FhirQuestionnaire | QuestionnaireResponse | Bundle) -> dict[str, Any]:
     dumped: dict[str, Any] = resource.model_dump(mode="json", exclude_none=True)
     return dumped

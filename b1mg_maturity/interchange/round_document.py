@@ -5,6 +5,13 @@ content hash and the YAML text itself), so that it can be read on another
 installation exactly as it was rated.  Format name ``b1mg-maturity.round``,
 format version 1.  It is also the input of the FHIR export.
 
+The health system's action plan travels with the round (``plan``: the actions
+whose indicators all belong to the round's questionnaire).  It was added
+within format version 1 as an optional list: a document without it (written
+before plans existed) reads as a round without a plan, and its import adds no
+action.  An action's status is read as text here and checked by the import, so
+that a wrong status is listed with every other problem of the plan.
+
 Reading (:func:`load_round_json`) is strict about what JSON itself lets
 slide, and every refusal names its place: a key given twice in one object
 (JSON parsers keep the last one silently, so a file could say ``draft`` to a
@@ -60,7 +67,9 @@ Link = Annotated[str, Field(max_length=50 * MAX_LINK_CHARS)]
 
 
 READING = "reading a file"  # validation context: refuse what export would drop
-_MULTILINE = frozenset({"evidence", "rationale", "yaml"})  # tab and line breaks are fine in these
+_MULTILINE = frozenset(
+    {"evidence", "rationale", "yaml", "description", "notes", "drop_reason"}
+)  # tab and line breaks are fine in these
 
 
 class _Doc(BaseModel):
@@ -148,6 +157,28 @@ class RoundInfo(_Doc):
         return RoundPeriod(self.period_year if self.period_year is not None else self.round_date.year, self.period_half)
 
 
+class PlanAim(_Doc):
+    indicator_id: Id
+    level: Level
+
+
+class PlanEntry(_Doc):
+    """One action of the health system's plan, as its use cases store it (checked again on import)."""
+
+    title: Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+    description: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = ""
+    aims: Annotated[tuple[PlanAim, ...], Field(max_length=MAX_LINKS_LISTED)] = ()
+    owner_name: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = ""
+    owner_username: Username | None = None  # an account of the health system, when the owner has one
+    proposed_by: Username | None = None  # who wrote it first, when that account still exists
+    start: dt.date | None = None
+    due: dt.date | None = None
+    status: Id = "planned"  # proposed, planned, in_progress, done or dropped: checked by the import
+    drop_reason: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = ""
+    notes: Annotated[str, Field(max_length=MAX_TEXT_CHARS)] = ""
+    done_on: dt.date | None = None  # the day it was marked done
+
+
 class RoundDocument(_Doc):
     format: Literal["b1mg-maturity.round"] = "b1mg-maturity.round"
     format_version: Literal[1] = 1
@@ -159,6 +190,7 @@ class RoundDocument(_Doc):
     ratings: tuple[ExpertRating, ...] = ()
     consensus: tuple[ConsensusEntry, ...] = ()
     targets: tuple[TargetEntry, ...] = ()
+    plan: Annotated[tuple[PlanEntry, ...], Field(max_length=MAX_LINKS_LISTED)] = ()  # absent in older documents
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -3,12 +3,26 @@
 An import is all or nothing: everything is checked first and every problem is
 listed (with its place in the input); only a fully valid input is written, in
 one transaction, with the audit trail.
+
+The health system's plan goes with the round: the export lists every action
+whose indicators all belong to the round's questionnaire (an action of another
+questionnaire could not be checked where the round is imported).  The import
+checks every action as the Plan page would (:func:`~b1mg_maturity.services.plans.action_problems`)
+before writing anything, and writes them through
+:func:`~b1mg_maturity.services.plans.write_new_action` (audited) in the round's
+transaction.  An action the target health system already has (the same title
+and the same indicators and levels aimed at) is skipped, so importing two
+rounds of one backup, or the same document twice under two names, does not
+duplicate the plan.  An owner whose account is not a member of the target
+system is kept as a name; who proposed an action is kept when that account
+exists here.  A done action keeps the day it was done.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,14 +30,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit
-from b1mg_maturity.domain import CLOSED_STATUSES, RATING_ROLES, RoundStatus
-from b1mg_maturity.errors import ImportFailed, PermissionDenied, Problem, QuestionnaireError
+from b1mg_maturity.domain import CLOSED_STATUSES, RATING_ROLES, ActionStatus, RoundStatus
+from b1mg_maturity.errors import FIELD_WORDS, ImportFailed, PermissionDenied, Problem, QuestionnaireError
 from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.interchange.round_document import (
     ConsensusEntry,
     ExpertRating,
     HealthSystemRef,
     PersonRef,
+    PlanAim,
+    PlanEntry,
     QuestionnaireRef,
     RoundDocument,
     RoundInfo,
@@ -31,10 +47,13 @@ from b1mg_maturity.interchange.round_document import (
     load_round_json,
 )
 from b1mg_maturity.permissions import (
+    Actor,
     require_admin,
     require_coordinate,
     require_coordinator,
+    require_propose_action,
 )
+from b1mg_maturity.planning import ActionDraft, Aim
 from b1mg_maturity.questionnaire import Questionnaire, load_questionnaire
 from b1mg_maturity.services.checks import (
     MAX_EVIDENCE_CHARS,
@@ -43,9 +62,11 @@ from b1mg_maturity.services.checks import (
     links_at,
     text_at,
 )
+from b1mg_maturity.services.plans import action_problems, write_new_action
 from b1mg_maturity.services.questionnaires import questionnaire_of
 from b1mg_maturity.services.views import RoundView, round_view
 from b1mg_maturity.storage.models import (
+    Action,
     AssessmentRound,
     Consensus,
     HealthSystem,
@@ -129,7 +150,35 @@ def export_round(services: Services, actor_id: int, round_id: int) -> RoundDocum
                 )
                 if t.target is not None
             ),
+            plan=_plan_entries(session, system.id, questionnaire_of(qv), names),
         )
+
+
+def _plan_entries(
+    session: Session, health_system_id: int, questionnaire: Questionnaire, usernames: Mapping[int, str]
+) -> tuple[PlanEntry, ...]:
+    """The system's actions whose indicators all belong to ``questionnaire``, oldest first."""
+    actions = session.scalars(
+        select(Action).where(Action.health_system_id == health_system_id).order_by(Action.created_at, Action.id)
+    )
+    return tuple(
+        PlanEntry(
+            title=a.title,
+            description=a.description,
+            aims=tuple(PlanAim(indicator_id=aim.indicator_id, level=aim.level) for aim in a.aims),
+            owner_name=a.owner_name,
+            owner_username=usernames.get(a.owner_user_id) if a.owner_user_id is not None else None,
+            proposed_by=usernames.get(a.proposed_by) if a.proposed_by is not None else None,
+            start=a.start_date,
+            due=a.due_date,
+            status=a.status,
+            drop_reason=a.drop_reason,
+            notes=a.notes,
+            done_on=a.done_on,
+        )
+        for a in actions
+        if a.aims and all(questionnaire.has_indicator(aim.indicator_id) for aim in a.aims)
+    )
 
 
 def round_json(document: RoundDocument) -> str:
@@ -176,6 +225,7 @@ def import_round(
     *,
     health_system_code: str | None = None,
     label: str | None = None,
+    today: dt.date | None = None,
 ) -> RoundView:
     """Create a round from a document.  Admins keep its status; coordinators import it as a draft.
 
@@ -185,8 +235,11 @@ def import_round(
     and rationale pass the checks of ``rate()`` and ``set_consensus()``, and
     only an administrator may add the questionnaire version when this
     installation lacks it.  Every problem is listed with its place in plain
-    words (``rating 4 (indicator D1.1.2): ...``); nothing is written unless
-    there is none.
+    words (``rating 4 (indicator D1.1.2): ...``, ``plan, action 3 (Train
+    the staff), Due: ...``); nothing is written unless there is none.  The plan's
+    actions are added to the health system's plan (see the module's note for
+    the actions it already has); ``today`` is the day a done action without its
+    date is taken as done.
     """
     code = (health_system_code or document.health_system.code).strip().upper()
     label = (label or document.round.label).strip()
@@ -236,9 +289,21 @@ def import_round(
 
         users = _check_experts(session, document, system, problems)
         checked = None if questionnaire is None else _check_entries(document, questionnaire, system, users, problems)
+        plan = (
+            None
+            if questionnaire is None
+            else _check_plan(
+                session,
+                actor,
+                document,
+                _plan_questionnaire(session, document, system, questionnaire),
+                system,
+                problems,
+            )
+        )
         if problems:
             raise ImportFailed(f"the round was not imported ({len(problems)} problem(s))", tuple(problems))
-        assert questionnaire is not None and checked is not None
+        assert questionnaire is not None and checked is not None and plan is not None
 
         qv_id = (
             registered.id
@@ -300,6 +365,14 @@ def import_round(
                     updated_by=actor.user_ref,
                 )
             )
+        done_day = today or dt.date.today()
+        for item, draft in plan.new:
+            action = write_new_action(session, actor, system.id, draft, today=done_day)
+            if draft.status == ActionStatus.DONE and item.done_on is not None:
+                action.done_on = item.done_on
+            proposer = plan.proposers.get(_name(item.proposed_by or ""))
+            if proposer is not None:
+                action.proposed_by = proposer
         audit.record(
             session,
             actor,
@@ -313,6 +386,8 @@ def import_round(
                 "ratings": len(document.ratings),
                 "consensus": len(document.consensus),
                 "targets": len(document.targets),
+                "actions": len(plan.new),
+                "actions_already_planned": plan.skipped,
                 "exported_at": document.exported_at.isoformat(),
             },
             health_system_id=system.id,
@@ -435,3 +510,135 @@ def _check_entries(
             problems.append(Problem(where, _("{indicator} appears twice", indicator=entry.indicator_id)))
         once.add((type(entry), entry.indicator_id))
     return checked
+
+
+# --- the plan -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The document's actions as they will be written, and how many the health system already has."""
+
+    new: list[tuple[PlanEntry, ActionDraft]]
+    skipped: int
+    proposers: dict[str, int]  # username -> user id, of those who proposed an action and have an account here
+
+
+def _plan_questionnaire(
+    session: Session, document: RoundDocument, system: HealthSystem, questionnaire: Questionnaire
+) -> Questionnaire:
+    """The questionnaire the actions will be checked against once the round is in: that of the system's latest
+    round (:func:`~b1mg_maturity.services.plans.plan_questionnaire`), which is the imported one unless the
+    system has a later round."""
+    latest = session.scalars(
+        select(AssessmentRound)
+        .where(AssessmentRound.health_system_id == system.id)
+        .order_by(AssessmentRound.round_date.desc(), AssessmentRound.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or document.round.round_date >= latest.round_date:
+        return questionnaire
+    return questionnaire_of(latest.questionnaire_version)
+
+
+def _signature(title: str, aims: Sequence[Aim] | Sequence[tuple[str, int]]) -> tuple[str, tuple[tuple[str, int], ...]]:
+    pairs = [(a.indicator_id, a.level) if isinstance(a, Aim) else a for a in aims]
+    return title.strip(), tuple(sorted(pairs))
+
+
+def _check_plan(
+    session: Session,
+    actor: Actor,
+    document: RoundDocument,
+    questionnaire: Questionnaire,
+    system: HealthSystem,
+    problems: list[Problem],
+) -> _Plan:
+    """Every action checked as the Plan page checks one, each problem placed at its action and field."""
+    plan = _Plan([], 0, {})
+    if not document.plan:
+        return plan
+    require_propose_action(actor, system.id, ActionStatus.PLANNED)
+    members = set(
+        session.scalars(
+            select(User.username)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.health_system_id == system.id, User.is_active.is_(True))
+        )
+    )
+    proposers = {_name(e.proposed_by) for e in document.plan if e.proposed_by}
+    if proposers:
+        plan.proposers.update(
+            session.execute(select(User.username, User.id).where(User.username.in_(sorted(proposers)))).all()
+        )
+    stored = session.scalars(select(Action).where(Action.health_system_id == system.id))
+    existing = {_signature(a.title, [(aim.indicator_id, aim.level) for aim in a.aims]) for a in stored}
+    skipped = 0
+    for number, entry in enumerate(document.plan, start=1):
+        title = entry.title.strip()
+        where = (
+            _("plan, action {number} ({title})", number=number, title=_shortened(title))
+            if title
+            else _("plan, action {number}", number=number)
+        )
+        found: list[Problem] = []
+        try:
+            status = ActionStatus(entry.status)
+        except ValueError:
+            status = ActionStatus.PLANNED
+            found.append(
+                Problem(
+                    "status",
+                    _(
+                        "'{status}' is not a status of an action; use one of: {statuses}",
+                        status=entry.status,
+                        statuses=", ".join(s.value for s in ActionStatus),
+                    ),
+                )
+            )
+        if entry.done_on is not None and entry.status != ActionStatus.DONE:
+            found.append(
+                Problem(
+                    "done_on",
+                    _("a day done is given, but the action is not done (its status is {status})", status=entry.status),
+                )
+            )
+        owner = _name(entry.owner_username) if entry.owner_username else None
+        owner_name = entry.owner_name
+        if owner is not None and owner not in members:  # not a member here: kept as a name
+            owner_name, owner = owner_name or entry.owner_username or "", None
+        draft = ActionDraft(
+            title=entry.title,
+            aims=tuple(Aim(aim.indicator_id, aim.level) for aim in entry.aims),
+            description=entry.description,
+            owner_name=owner_name,
+            owner_username=owner,
+            start=entry.start,
+            due=entry.due,
+            status=status,
+            drop_reason=entry.drop_reason,
+            notes=entry.notes,
+        )
+        clean, checked = action_problems(session, system.id, draft, questionnaire)
+        found.extend(checked)
+        for problem in found:
+            field = problem.where.strip(", ")
+            word = FIELD_WORDS.get(field)
+            problems.append(
+                Problem(_("{where}, {field}", where=where, field=_(word) if word else _words(field)), problem.message)
+            )
+        if found:
+            continue
+        if _signature(clean.title, clean.aims) in existing:
+            skipped += 1
+            continue
+        plan.new.append((entry, clean))
+    return _Plan(plan.new, skipped, plan.proposers)
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _words(field: str) -> str:
+    return {"status": _("Status"), "done_on": _("Done on")}.get(field, field.replace("_", " "))

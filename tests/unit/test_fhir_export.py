@@ -8,14 +8,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire as FhirQuestionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhir.resources.R4B.task import Task
 from pydantic import ValidationError
 
 from b1mg_maturity.errors import B1mgError
 from b1mg_maturity.interchange.fhir_export import (
     LEVEL_SYSTEM,
     fhir_json,
+    plan_to_fhir_bundle,
     questionnaire_canonical,
     questionnaire_to_fhir,
     round_to_fhir_response,
@@ -25,6 +28,8 @@ from b1mg_maturity.interchange.round_document import (
     ExpertRating,
     HealthSystemRef,
     PersonRef,
+    PlanAim,
+    PlanEntry,
     QuestionnaireRef,
     RoundDocument,
     RoundInfo,
@@ -187,3 +192,75 @@ def test_invalid_response_is_rejected_by_the_model(tiny: Questionnaire) -> None:
     resource["authored"] = "2025-03-01T09:30:00"  # a time without a zone
     with pytest.raises(ValidationError):
         QuestionnaireResponse.model_validate(resource)
+
+
+# --- the plan as Tasks -------------------------------------------------------------------------------
+
+PLAN = (
+    PlanEntry(
+        title="Write the consent policy",
+        description="Start from the national template.",
+        aims=(PlanAim(indicator_id="A.1.1", level=4), PlanAim(indicator_id="C.1.1", level=3)),
+        owner_name="Ann Ode",
+        owner_username="jdoe",
+        proposed_by="jdoe",
+        start=dt.date(2025, 3, 1),
+        due=dt.date(2025, 9, 30),
+        status="in_progress",
+        notes="Board reads it in June.",
+    ),
+    PlanEntry(title="Run the audit", aims=(PlanAim(indicator_id="B.1.1", level=5),), status="done",
+              done_on=dt.date(2025, 2, 20)),
+    PlanEntry(title="Fund a hub", aims=(PlanAim(indicator_id="A.2.1", level=2),), status="dropped",
+              drop_reason="No budget"),
+    PlanEntry(title="Pilot a test", aims=(PlanAim(indicator_id="C.1.2", level=2),), status="proposed"),
+    PlanEntry(title="Train the staff", aims=(PlanAim(indicator_id="A.1.2", level=5),), status="planned"),
+)  # fmt: skip
+
+
+def test_plan_becomes_valid_tasks_with_our_statuses_mapped(tiny: Questionnaire) -> None:
+    bundle = plan_to_fhir_bundle(_round(tiny).model_copy(update={"plan": PLAN}))
+    assert Bundle.model_validate(bundle).type == "collection"
+    tasks = [entry["resource"] for entry in bundle["entry"]]
+    for task in tasks:
+        Task.model_validate(task)
+    assert [(t["description"], t["status"], t["intent"]) for t in tasks] == [
+        ("Write the consent policy", "in-progress", "plan"),
+        ("Run the audit", "completed", "plan"),
+        ("Fund a hub", "cancelled", "plan"),
+        ("Pilot a test", "draft", "proposal"),
+        ("Train the staff", "requested", "plan"),
+    ]
+    first = tasks[0]
+    assert first["for"] == {"display": "Netherlands (NL)"}
+    assert first["owner"] == {"display": "Ann Ode"}
+    assert first["restriction"] == {"period": {"start": "2025-03-01", "end": "2025-09-30"}}
+    assert [note["text"] for note in first["note"]] == ["Start from the national template.", "Board reads it in June."]
+    assert first["input"] == [
+        {
+            "type": {"coding": [{"system": "urn:b1mg-maturity:indicator", "code": "A.1.1"}]},
+            "valueCoding": {"system": LEVEL_SYSTEM, "code": "4"},
+        },
+        {
+            "type": {"coding": [{"system": "urn:b1mg-maturity:indicator", "code": "C.1.1"}]},
+            "valueCoding": {"system": LEVEL_SYSTEM, "code": "3"},
+        },
+    ]
+    assert tasks[1]["executionPeriod"] == {"end": "2025-02-20"}
+    assert tasks[2]["statusReason"] == {"text": "No budget"}
+    assert "statusReason" not in tasks[0] and "executionPeriod" not in tasks[0]
+    assert "jdoe" not in fhir_json(bundle)  # an owner or proposer is never named by their account
+    urls = [entry["fullUrl"] for entry in bundle["entry"]]
+    assert len(set(urls)) == 5 and all(url.startswith("urn:uuid:") for url in urls)
+    assert plan_to_fhir_bundle(_round(tiny).model_copy(update={"plan": PLAN}))["entry"][0]["fullUrl"] == urls[0]
+
+
+def test_no_plan_gives_an_empty_bundle_and_an_unknown_status_is_refused(tiny: Questionnaire) -> None:
+    empty = plan_to_fhir_bundle(_round(tiny))
+    assert "entry" not in empty and Bundle.model_validate(empty).type == "collection"
+    odd = PlanEntry(title="Odd", aims=(PlanAim(indicator_id="A.1.1", level=2),), status="finished")
+    with pytest.raises(B1mgError) as refused:
+        plan_to_fhir_bundle(_round(tiny).model_copy(update={"plan": (*PLAN, odd)}))
+    assert [(p.where, p.message) for p in refused.value.problems] == [
+        ("plan, action 6", "'finished' is not a status of an action")
+    ]
