@@ -41,6 +41,7 @@ PAGES = (
     PageSpec(_page("rate"), N_("Rate"), ":material/rate_review:", Page.RATE),
     PageSpec(_page("consensus"), N_("Consensus"), ":material/handshake:", Page.CONSENSUS),
     PageSpec(_page("results"), N_("Results"), ":material/insights:", Page.RESULTS),
+    PageSpec(_page("plan"), N_("Action plan"), ":material/flag:", Page.PLAN),
     PageSpec(_page("compare"), N_("Compare"), ":material/compare_arrows:", Page.COMPARE),
     PageSpec(_page("overview"), N_("Programme overview"), ":material/public:", Page.OVERVIEW),
     PageSpec(_page("admin"), N_("Administration"), ":material/admin_panel_settings:", Page.ADMIN),

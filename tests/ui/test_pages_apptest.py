@@ -36,6 +36,7 @@ PAGE_TITLES = {
     "rate": "Rate",
     "consensus": "Consensus",
     "results": "Results",
+    "plan": "Action plan",
     "compare": None,  # pages of other authors: only "loads without an exception" is checked
     "overview": None,
     "admin": "Administration",
@@ -46,11 +47,11 @@ PAGE_TITLES = {
 # Each role's menu, written out by hand (url paths; "assessments" is the first page, served at "/").
 EVERYONE = {"assessments", "results", "compare", "quick", "account", "sign-out"}
 MENUS = {
-    "admin": EVERYONE | {"consensus", "overview", "admin"},
+    "admin": EVERYONE | {"consensus", "overview", "admin", "plan"},
     "analyst": EVERYONE | {"overview"},
-    "coordinator": EVERYONE | {"consensus", "rate", "history"},  # a coordinator may invite themselves to rate
-    "expert": EVERYONE | {"rate"},
-    "viewer": EVERYONE,
+    "coordinator": EVERYONE | {"consensus", "rate", "history", "plan"},  # a coordinator may invite themselves to rate
+    "expert": EVERYONE | {"rate", "plan"},
+    "viewer": EVERYONE | {"plan"},
     "no role": EVERYONE,
 }
 REFUSAL = "you may not open it here"

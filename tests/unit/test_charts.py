@@ -324,3 +324,72 @@ def test_printed_charts_keep_spoke_labels_and_axis_titles_whole_and_apart(plotly
         assert title.top >= max(t.bottom for t in ticks)  # the axis title below its tick labels, never on them
         assert all(box.inside(width, height) for box in [title, *ticks, *boxes["ytick"], *boxes["legend"]])
         assert all(title.bottom <= box.top for box in boxes["legend"])
+
+
+# --- the action plan's timeline ------------------------------------------------------------------
+
+
+def _action(action_id: int, title: str, aim: str, status: str, start: str | None, due: str | None) -> Any:
+    from b1mg_maturity.domain import ActionStatus
+    from b1mg_maturity.planning import Aim, PlanAction
+
+    return PlanAction(
+        id=action_id,
+        health_system_id=1,
+        title=title,
+        aims=(Aim(aim, 4),),
+        description="",
+        owner_name="Ana",
+        owner_username=None,
+        start=dt.date.fromisoformat(start) if start else None,
+        due=dt.date.fromisoformat(due) if due else None,
+        status=ActionStatus(status),
+        drop_reason="",
+        notes="",
+        done_on=None,
+        version=1,
+    )
+
+
+PLAN = (
+    _action(1, "Ethics board", "C.1.1", "planned", "2026-01-01", "2026-01-31"),  # ELSI, overdue on 1 March
+    _action(2, "Alpha guidance", "A.1.1", "in_progress", "2026-02-01", "2026-06-30"),
+    _action(3, "Beta survey", "B.1.1", "planned", None, None),  # no dates: not drawn
+    _action(4, "Alpha audit", "A.2.1", "done", "2025-10-01", "2026-01-15"),  # past due but done: not overdue
+    _action(5, "Beta pilot", "B.1.1", "proposed", "2026-04-01", None),  # a start only: not drawn
+)
+
+
+def test_plan_timeline_draws_dated_actions_by_pillar_with_overdue_hatched_and_said(tiny: Questionnaire) -> None:
+    from b1mg_maturity.charts.plan_timeline import missing_dates, plan_timeline, undated
+
+    fig = plan_timeline(PLAN, tiny, today=dt.date(2026, 3, 1))
+    elsi, healthcare = trace(fig, "ELSI"), trace(fig, "Healthcare")
+    assert len(fig.data) == 2
+    assert list(elsi.y) == ["1"] and list(elsi.base) == ["2026-01-01"]
+    assert list(elsi.x) == [31 * 86_400_000]  # 1 to 31 January, both days included
+    assert list(healthcare.y) == ["4", "2"]  # within a pillar by start
+    assert list(healthcare.x) == [107 * 86_400_000, 150 * 86_400_000]
+    assert list(fig.layout.yaxis.categoryarray) == ["1", "4", "2"]  # ELSI first, as the questionnaire lists it
+    assert list(elsi.text) == ["Planned · overdue"] and list(elsi.marker.pattern.shape) == ["/"]
+    assert list(healthcare.text) == ["Done", "In progress"] and list(healthcare.marker.pattern.shape) == ["", ""]
+    assert [a.id for a in undated(PLAN)] == [3, 5]
+    assert [missing_dates(a) for a in undated(PLAN)] == ["no dates", "no due date"]
+    text = describe(fig)
+    assert text.startswith("Timeline of the plan: 3 actions with a start and a due date.")
+    assert "Ethics board (ELSI): Planned · overdue, from 1 Jan 2026 to 31 Jan 2026." in text
+    assert "Alpha audit (Healthcare): Done, from 1 Oct 2025 to 15 Jan 2026." in text
+    assert text.endswith("2 actions are not on the timeline: they lack a date.")
+
+
+def test_plan_timeline_coloured_by_status_and_empty(tiny: Questionnaire) -> None:
+    from b1mg_maturity.charts.plan_timeline import STATUS_COLOURS, ColourBy, plan_timeline
+    from b1mg_maturity.domain import ActionStatus
+
+    fig = plan_timeline(PLAN, tiny, today=dt.date(2026, 3, 1), colour_by=ColourBy.STATUS)
+    assert [t.name for t in fig.data] == ["Planned", "Done", "In progress"]
+    assert trace(fig, "Done").marker.color == STATUS_COLOURS[ActionStatus.DONE]
+    assert all(contrast_ratio(c, "#ffffff") >= 3 for c in STATUS_COLOURS.values())
+    empty = plan_timeline(PLAN[2:3], tiny, today=dt.date(2026, 3, 1))
+    assert not empty.data
+    assert describe(empty) == "Timeline of the plan: no action has both a start and a due date yet."
