@@ -358,8 +358,35 @@ def _actions(services: Services, user: UserView, view: PlanView, questionnaire: 
             )
         )
     _action_table(view, shown)
+    _downloads(view)
     _timeline(view, questionnaire, shown)
     _editor(services, user, view, questionnaire)
+
+
+def _downloads(view: PlanView) -> None:
+    """The whole plan (not only what the filters show) as a table, made when asked for."""
+    from b1mg_maturity.interchange.plan_table import plan_csv, plan_xlsx
+
+    stem = f"{view.health_system.code.lower()}-action-plan"
+    csv_col, xlsx_col, _rest = st.columns([1, 1, 3])
+    csv_col.download_button(
+        _("Plan (CSV)"),
+        data=lambda: plan_csv(view),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="plan-csv",
+        on_click="ignore",
+    )
+    xlsx_col.download_button(
+        _("Plan (XLSX)"),
+        data=lambda: plan_xlsx(view),
+        file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        key="plan-xlsx",
+        on_click="ignore",
+    )
 
 
 def _filter(view: PlanView, questionnaire: Questionnaire) -> ActionFilter:

@@ -94,6 +94,7 @@ def test_coordinator_plans_the_largest_gap_in_one_click_then_saves_owner_and_dat
     assert "Saved “Reach level" in texts(at.success)
     table = at.dataframe[0].value
     assert list(table.loc[table["Action"] == action.title, "Owner"]) == ["Rhea Dunmore (demo)"]
+    assert {"Plan (CSV)", "Plan (XLSX)"} <= {b.proto.label for b in at.get("download_button")}
     chart = next(n for n in at.get("plotly_chart"))
     assert action.title in chart.proto.spec  # on the timeline now that it has both dates
 
