@@ -13,10 +13,17 @@ levels away, sometimes "not applicable", and only in the domains they know.
 Draft rounds are half filled; rounds past draft have a consensus with a
 rationale and targets one or two levels above the agreed level.
 
+After the rounds, a few systems get an action plan against the gaps of
+their latest finished round (XA, the demo accounts' system, a full one: done,
+in progress, overdue, planned, dropped, and an expert's proposal), with dates
+set relative to their round dates and :data:`DEMO_TODAY`; several systems
+(not all) agree to be named to peers that want to learn from them.
+
 The loader uses the services (permissions and audit trail) for health
-systems, roles, rounds, invitations and status changes; accounts and the
-answers of each round go through :mod:`b1mg_maturity.services.bulk` (one
-transaction per round instead of one per rating; same checks, same audit).
+systems, roles, rounds, invitations, status changes, actions and peer
+naming; accounts and the answers of each round go through
+:mod:`b1mg_maturity.services.bulk` (one transaction per round instead of one
+per rating; same checks, same audit).
 """
 
 from __future__ import annotations
@@ -26,12 +33,22 @@ import random
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from b1mg_maturity.domain import CLOSED_STATUSES, GlobalRole, RoundPeriod, RoundStatus, SystemRole, round_name
+from b1mg_maturity.domain import (
+    CLOSED_STATUSES,
+    ActionStatus,
+    GlobalRole,
+    RoundPeriod,
+    RoundStatus,
+    SystemRole,
+    round_name,
+)
 from b1mg_maturity.errors import PermissionDenied, Problem, ValidationFailed
 from b1mg_maturity.i18n import _
+from b1mg_maturity.planning import ActionDraft, Aim, levels_of
 from b1mg_maturity.questionnaire import Questionnaire, load_bundled
+from b1mg_maturity.scoring import Priority
 from b1mg_maturity.services import OPERATOR_ID, Services
 from b1mg_maturity.services.bulk import (
     ConsensusRow,
@@ -41,6 +58,7 @@ from b1mg_maturity.services.bulk import (
     add_accounts,
     write_round_answers,
 )
+from b1mg_maturity.services.plans import PlanView
 from b1mg_maturity.storage.models import HealthSystem
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - demo only, printed by `b1mg-maturity demo`; never for real data
@@ -145,6 +163,39 @@ NOT_APPLICABLE_REASONS = (
     "covered by a cross-border arrangement",
 )
 
+# --- action plans and peers ---
+# The day the demo world stands at: after every round it holds (all in the first half of the newest year).
+# Open actions fall due after it, the overdue one before it.
+DEMO_TODAY = dt.date(ROUND_YEARS[-1], 9, 1)
+FULL_PLAN = "XA"  # the demo accounts' system: a plan of every kind of action
+SMALL_PLANS = ("XB", "XC", "XE")  # a few actions each
+NAMED_PEERS = ("XB", "XD", "XF", "XG", "XI", "XL")  # opted in to be named to peers (the others are only counted)
+ACTION_TITLES = {
+    "D1": ("Agree terms of reference for the genomics board", "Publish the genomic medicine strategy with its costs"),
+    "D2": ("Put exome sequencing on the reimbursement list", "Run a health technology assessment of genome sequencing"),
+    "D3": ("Draft rules for the secondary use of genomic data", "Update the consent templates for genetic testing"),
+    "D4": ("Set up a standing forum with patient organisations", "Launch a public information campaign on genomics"),
+    "D5": ("Add genomics to the nursing curriculum", "Start a training programme for genetic counsellors"),
+    "D6": ("Roll out decision support for genomic results", "Form multidisciplinary genomic boards in the hospitals"),
+    "D7": ("Adopt national guidelines for variant interpretation", "Accredit the sequencing laboratories"),
+    "D8": ("Publish the national genomic data catalogue", "Set up a data access committee with public procedures"),
+}
+OWNER_NAMES = (
+    "National genomics board secretariat",
+    "Health ministry, digital health unit",
+    "University hospital network",
+)
+DESCRIPTIONS = (  # the team's own words (stored as typed), never the questionnaire's texts
+    "Demo: agree the scope with the ministry, name a lead, and report progress to the board every quarter.",
+    "Demo: a working group of the experts who rated this domain drafts it; the board approves it.",
+    "Demo: start in two university hospitals, review after six months, then extend to the regions.",
+    "Demo: learn from a system that reached the level already, adapt its approach, and budget the rest.",
+)
+DONE_NOTES = ("Adopted by the board; the minutes are on file.", "Finished ahead of the round; evidence attached to it.")
+OVERDUE_NOTE = "Waiting for the ministry's sign-off: the draft is with its legal service."
+DROP_REASON = "The budget went to the national sequencing pilot; to be planned again in the next budget cycle."
+PROPOSAL_NOTE = "Proposed after the rating session: the experts who rated this domain would take it on."
+
 
 @dataclass(frozen=True)
 class DemoAccount:
@@ -164,6 +215,8 @@ class DemoSummary:
     users: int
     rounds_by_status: dict[str, int]
     accounts: tuple[DemoAccount, ...]  # the named demo accounts, one per role
+    actions: int = 0  # actions in the systems' plans
+    named_peers: int = 0  # systems that agreed to be named to peers
 
 
 # --- the plan: pure, from the seed ---------------------------------------------------------------
@@ -357,6 +410,129 @@ class _Planner:
         return ConsensusRow(indicator_id, level, False, rationale)
 
 
+@dataclass(frozen=True)
+class _ActionStep:
+    draft: ActionDraft
+    on: dt.date  # the day it is written: "today" for the service (a step to done sets done_on to it)
+
+
+@dataclass(frozen=True)
+class _PlannedAction:
+    author: str  # the username that adds it (the coordinator, or an expert proposing it)
+    steps: tuple[_ActionStep, ...]  # added with the first, then changed by the coordinator with each next one
+
+
+def _days(day: dt.date, days: float) -> dt.date:
+    return day + dt.timedelta(days=round(days))
+
+
+def plan_actions(view: PlanView, system: _SystemPlan, seed: int, *, full: bool) -> list[_PlannedAction]:
+    """A system's action plan as data, against the gaps and level moves its plan view shows (pure, seeded).
+
+    Done actions fall between the previous round and the assessed one (so "since the last round" shows
+    them) and aim at indicators that rose in between, at the level they reached; the rest aim at the
+    assessed round's largest gaps, at their targets.  ``full``: the demo accounts' plan (every kind).
+    """
+    if view.assessed is None or view.questionnaire is None:
+        return []
+    q, assessed = view.questionnaire, view.assessed
+    rng = random.Random(f"{seed}-plan-{system.code}")  # noqa: S311 - synthetic data, not security
+    coordinator, experts = system.coordinator.username, [e.username for e in system.experts]
+    used: set[str] = set()
+
+    def title(aims: Sequence[Aim]) -> str:
+        choices = [c for c in ACTION_TITLES[q.domain_of(aims[0].indicator_id).id] if c not in used]
+        chosen = rng.choice(choices) if choices else f"Raise {aims[0].indicator_id} to level {aims[0].level}"
+        used.add(chosen)
+        return chosen
+
+    def draft(aims: Sequence[Aim], status: ActionStatus) -> ActionDraft:
+        return ActionDraft(title=title(aims), aims=tuple(aims), description=rng.choice(DESCRIPTIONS), status=status)
+
+    gaps: list[Priority] = [c.gap for c in view.gaps]
+    rose: list[Aim] = []
+    if view.previous is not None:
+        before, after = levels_of(view.previous.card), levels_of(assessed.card)
+        moves = [(i, b, after.get(i)) for i, b in before.items() if b is not None]
+        rose = [Aim(i, a) for i, b, a in sorted(moves, key=lambda m: (-((m[2] or 0) - m[1]), m[0])) if a and a > b]
+    planned: list[_PlannedAction] = []
+
+    # Done between the rounds: started after the previous round, finished before the assessed one.
+    if view.previous is not None and rose:
+        start, span = view.previous.date, (assessed.date - view.previous.date).days
+        done_groups = [rose[:1], rose[1:3]] if full else [rose[:1]]
+        for number, aims in enumerate(g for g in done_groups if g):
+            begun = _days(start, span * (0.1 + 0.1 * number))
+            due = _days(start, span * (0.75 + 0.1 * number))
+            base = replace(draft(aims, ActionStatus.PLANNED), owner_username=coordinator, start=begun, due=due)
+            working = replace(base, status=ActionStatus.IN_PROGRESS)
+            done = replace(base, status=ActionStatus.DONE, notes=DONE_NOTES[number % 2])
+            planned.append(
+                _PlannedAction(
+                    coordinator,
+                    (
+                        _ActionStep(base, begun),
+                        _ActionStep(working, _days(begun, 14)),
+                        _ActionStep(done, _days(start, span * (0.6 + 0.15 * number))),
+                    ),
+                )
+            )
+
+    # In progress since the assessed round, due after the demo's today (one overdue in the full plan).
+    open_gaps = [
+        g for g in gaps if g.indicator_id not in {a.indicator_id for p in planned for a in p.steps[0].draft.aims}
+    ]
+    owners = [coordinator, *experts[1:2], None]
+    working_count = 3 if full else 1
+    for number, gap in enumerate(open_gaps[:working_count]):
+        begun = _days(assessed.date, 45 + 20 * number)
+        overdue = full and number == working_count - 1
+        due = _days(DEMO_TODAY, -45) if overdue else _days(DEMO_TODAY, 150 + 90 * number)
+        owner = owners[number % len(owners)]
+        base = replace(
+            draft([Aim(gap.indicator_id, gap.target)], ActionStatus.PLANNED),
+            owner_username=owner,
+            owner_name="" if owner else rng.choice(OWNER_NAMES),
+            start=begun,
+            due=due,
+        )
+        working = replace(base, status=ActionStatus.IN_PROGRESS, notes=OVERDUE_NOTE if overdue else "")
+        planned.append(_PlannedAction(coordinator, (_ActionStep(base, begun), _ActionStep(working, _days(begun, 10)))))
+    rest = open_gaps[working_count:]
+
+    # Planned, not started: two gaps of one domain where there are, else the next gap.
+    if rest:
+        first = rest[0]
+        together = [g for g in rest[1:] if g.domain_id == first.domain_id][:1] if full else []
+        aims = [Aim(g.indicator_id, g.target) for g in (first, *together)]
+        begun = _days(DEMO_TODAY, 30)
+        owner = experts[0] if full else coordinator
+        base = replace(draft(aims, ActionStatus.PLANNED), owner_username=owner, start=begun, due=_days(DEMO_TODAY, 300))
+        planned.append(_PlannedAction(coordinator, (_ActionStep(base, _days(assessed.date, 120)),)))
+        rest = [g for g in rest if g not in (first, *together)]
+
+    if full and len(rest) >= 2:
+        # Dropped, with the reason, after it was planned.
+        gap = rest[0]
+        begun = _days(assessed.date, 30)
+        base = replace(
+            draft([Aim(gap.indicator_id, gap.target)], ActionStatus.PLANNED),
+            owner_name=rng.choice(OWNER_NAMES),
+            start=begun,
+            due=_days(DEMO_TODAY, 200),
+        )
+        dropped = replace(base, status=ActionStatus.DROPPED, drop_reason=DROP_REASON)
+        planned.append(_PlannedAction(coordinator, (_ActionStep(base, begun), _ActionStep(dropped, _days(begun, 90)))))
+        # An expert's proposal, a step towards the target, not yet planned by the coordinator.
+        gap = rest[1]
+        proposal = replace(
+            draft([Aim(gap.indicator_id, min(gap.target, gap.level + 1))], ActionStatus.PROPOSED), notes=PROPOSAL_NOTE
+        )
+        when = system.rounds[-1].date
+        planned.append(_PlannedAction(experts[0], (_ActionStep(proposal, _days(when, 21)),)))
+    return planned
+
+
 def plan_demo(questionnaire: Questionnaire, seed: int = 2026) -> list[_SystemPlan]:
     """The whole demo world as data (no database): deterministic for a seed."""
     planner = _Planner(questionnaire, seed)
@@ -445,6 +621,25 @@ def load_demo(services: Services, actor_id: int, *, seed: int = 2026) -> DemoSum
                 services.publish(actor_id, round_.id)
             statuses[round_plan.status] += 1
 
+    actions = 0
+    system_ids = {s.code: s.id for s in services.list_health_systems(actor_id)}
+    for plan in plans:
+        if plan.code != FULL_PLAN and plan.code not in SMALL_PLANS:
+            continue
+        coordinator = ids[plan.coordinator.username]
+        view = services.plan(coordinator, system_ids[plan.code], today=DEMO_TODAY)
+        for action in plan_actions(view, plan, seed, full=plan.code == FULL_PLAN):
+            first, *changes = action.steps
+            stored = services.add_action(ids[action.author], system_ids[plan.code], first.draft, today=first.on)
+            for step in changes:
+                stored = services.update_action(
+                    coordinator, stored.id, step.draft, expected_version=stored.version, today=step.on
+                )
+            actions += 1
+    named = [plan for plan in plans if plan.code in NAMED_PEERS]
+    for plan in named:
+        services.set_peer_naming(ids[plan.coordinator.username], system_ids[plan.code], True)
+
     return DemoSummary(
         systems=len(plans),
         rounds=sum(statuses.values()),
@@ -454,6 +649,8 @@ def load_demo(services: Services, actor_id: int, *, seed: int = 2026) -> DemoSum
         users=len(ids),
         rounds_by_status=dict(statuses),
         accounts=named_accounts(plans[0].code),
+        actions=actions,
+        named_peers=len(named),
     )
 
 

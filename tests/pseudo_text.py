@@ -228,6 +228,10 @@ def visible_html(body: str) -> str:
 # --- user data and proper names ------------------------------------------------------------------
 
 
+# Audit values people typed: a reason given, how a change was written, and an action's own texts.
+TYPED_KEYS = frozenset({"reason", "via", "title", "description", "owner", "drop_reason", "notes"})
+
+
 def database_strings(url: str) -> set[str]:
     """What the database holds that a page may show as it is: names, usernames, e-mail addresses, codes,
     round labels, the questionnaire's id and version, evidence, links and rationales, the messages in the
@@ -244,6 +248,7 @@ def database_strings(url: str) -> set[str]:
         "consensus": ("rationale",),
         "audit_log": ("actor_name",),
         "outbox": ("subject", "body"),  # a message is written whole in its reader's language when it is made
+        "actions": ("title", "description", "owner_name", "drop_reason", "notes"),  # a plan's actions, as typed
     }
     found: set[str] = set()
     engine = sa.create_engine(url)
@@ -258,7 +263,7 @@ def database_strings(url: str) -> set[str]:
                 for value in (old, new):
                     recorded = _json(value)
                     if isinstance(recorded, dict):
-                        found.update(v for k, v in recorded.items() if k in ("reason", "via") and isinstance(v, str))
+                        found.update(v for k, v in recorded.items() if k in TYPED_KEYS and isinstance(v, str))
     finally:
         engine.dispose()
     return {s.strip() for s in found if s and s.strip()}

@@ -67,6 +67,8 @@ def demo(
             ("experts' ratings", summary.ratings),
             ("consensus levels", summary.consensus),
             ("targets", summary.targets),
+            ("actions in plans", summary.actions),
+            ("systems named to peers", summary.named_peers),
             ("accounts", summary.users),
         ):
             counts.add_row(what, i18n.integer(count))

@@ -30,6 +30,7 @@ from b1mg_maturity.edits import RATING, FieldEdit, LevelChoice
 from b1mg_maturity.i18n import _, _n, _p
 from b1mg_maturity.questionnaire import Indicator, Questionnaire
 from b1mg_maturity.questionnaire.glossary import terms_in
+from b1mg_maturity.questionnaire.schema import Resource
 from b1mg_maturity.services import RatingView, RoundView, Services
 from b1mg_maturity.services.progress import MyPart
 from b1mg_maturity.ui import autosave, translation_notice
@@ -411,6 +412,19 @@ def _domain_list(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[
     return domain_picker("rate", round_.id, options, titles, progress, _("Domain"))
 
 
+def _link_target(url: str) -> str:
+    """A checked https address as a markdown link's target: the characters that would end the target encoded."""
+    for char in "()<>\\":
+        url = url.replace(char, f"%{ord(char):02X}")
+    return url
+
+
+def resource_links(resources: tuple[Resource, ...]) -> str:
+    """The questionnaire's guidance for an indicator as markdown: its titles shown as text, each a link."""
+    links = "\n".join(f"- [{escape_markdown(r.title)}]({_link_target(r.url)})" for r in resources)
+    return f":material/menu_book: **{_('Guidance to reach the next level:')}**\n\n{links}"
+
+
 def _rated(count: int, total: int) -> str:
     return _("{count} of {total} rated", count=i18n.integer(count), total=i18n.integer(total))
 
@@ -468,6 +482,8 @@ def _indicator_card(
                         label=escape_markdown(questionnaire.level_label(target)),
                     )
                 )
+            if indicator.resources:  # beside the level descriptions; below them on a narrow screen
+                st.markdown(resource_links(indicator.resources))
         if indicator.guidance:
             with st.expander(_("How to choose between levels")):
                 st.markdown(escape_markdown(indicator.guidance))

@@ -15,7 +15,15 @@ import pycountry
 import pytest
 from typer.testing import CliRunner
 
-from b1mg_maturity.demo import DEMO_PASSWORD, DemoSummary, ensure_demo, is_demo_loaded, load_demo, plan_demo
+from b1mg_maturity.demo import (
+    DEMO_PASSWORD,
+    DEMO_TODAY,
+    DemoSummary,
+    ensure_demo,
+    is_demo_loaded,
+    load_demo,
+    plan_demo,
+)
 from b1mg_maturity.errors import InvalidState, PermissionDenied, ValidationFailed
 from b1mg_maturity.geography import USER_ASSIGNED
 from b1mg_maturity.questionnaire import load_bundled
@@ -205,3 +213,60 @@ def test_cli_refuses_a_non_empty_database(services: Services) -> None:
     result = CliRunner().invoke(app, ["--database-url", services.db.url])
     assert result.exit_code == 2, result.output
     assert "empty database" in result.output
+
+
+def _system_id(services: Services, code: str) -> int:
+    return next(s.id for s in services.list_health_systems(OPERATOR_ID) if s.code == code)
+
+
+def test_the_demo_accounts_system_has_a_plan_of_every_kind(loaded: Loaded) -> None:
+    services = loaded.services
+    coordinator, expert = _user_id(services, "demo-coordinator"), _user_id(services, "demo-expert")
+    view = services.plan(coordinator, _system_id(services, FIRST), today=DEMO_TODAY)
+    assert view.assessed is not None and view.previous is not None and view.judged is not None
+    assert (view.previous.label, view.assessed.label, view.judged.label) == ("Round 2024", "Round 2025", "Round 2026")
+    assert Counter(a.status.value for a in view.actions) == {
+        "done": 2,
+        "in_progress": 3,
+        "planned": 1,
+        "dropped": 1,
+        "proposed": 1,
+    }
+    # done between the two rounds, so "since the last round" lists both
+    done = [a for a in view.actions if a.status.value == "done"]
+    assert all(a.done_on is not None and view.previous.date < a.done_on < view.assessed.date for a in done)
+    assert view.since is not None and {a.id for a in view.since.done} == {a.id for a in done}
+    assert any(move.delta is not None and move.delta > 0 for move in view.since.moved)
+    # one overdue on the demo's today: in progress, with a note saying why
+    (late,) = view.overdue
+    assert late.status.value == "in_progress" and late.due is not None and late.due < DEMO_TODAY and late.notes
+    (dropped,) = [a for a in view.actions if a.status.value == "dropped"]
+    assert dropped.drop_reason
+    # the open actions aim at the assessed round's gaps, above the level reached
+    gaps = {c.gap.indicator_id: c.gap for c in view.gaps}
+    for action in view.actions:
+        if action.status.open:
+            assert all(aim.indicator_id in gaps and aim.level > gaps[aim.indicator_id].level for aim in action.aims)
+    assert sum(1 for c in view.gaps if c.covered) >= 5
+    # the proposal is demo-expert's, who may still change it; the coordinator's actions they may not
+    (proposal,) = [a for a in view.actions if a.status.value == "proposed"]
+    assert proposal.proposed_by == "demo-expert"
+    as_expert = services.plan(expert, _system_id(services, FIRST), today=DEMO_TODAY)
+    assert {a.id for a in view.actions if as_expert.may_edit(a)} == {proposal.id}
+
+
+def test_a_few_other_systems_plan_and_several_agree_to_be_named(loaded: Loaded) -> None:
+    services = loaded.services
+    assert (loaded.summary.actions, loaded.summary.named_peers) == (17, 6)
+    sizes = {}
+    for system in services.list_health_systems(OPERATOR_ID):
+        sizes[system.code] = len(services.plan(OPERATOR_ID, system.id, today=DEMO_TODAY).actions)
+    assert {code: n for code, n in sizes.items() if n} == {"XA": 8, "XB": 3, "XC": 3, "XE": 3}
+
+    coordinator = _user_id(services, "demo-coordinator")
+    xa = _system_id(services, FIRST)
+    assert not services.plan(coordinator, xa, today=DEMO_TODAY).named_as_peer  # XA is left for the demo to opt in
+    learned = services.peers_at_level(coordinator, xa, "D1.1.1", 1)
+    named = {peer.code for peer in learned.named}
+    assert named <= {"XB", "XD", "XF", "XG", "XI", "XL"} and len(named) >= 4
+    assert learned.rated is not None and learned.rated > len(named)  # the others are counted, not named

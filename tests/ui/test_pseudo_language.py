@@ -71,6 +71,8 @@ def _vocabulary(url: str) -> Vocabulary:
     names = [
         *database_strings(url),
         questionnaire.source.citation,  # a bibliographic reference: quoted as published
+        # the titles of the indicators' links to outside guidance: translations do not give them
+        *(resource.title for indicator in questionnaire.indicators for resource in indicator.resources),
         *(i18n.language_name(code) for code in i18n.LANGUAGES),  # each language's name for itself
     ]
     calendar = {

@@ -156,3 +156,44 @@ def test_version_number_is_read_as_text(tmp_path: Path) -> None:
 
 def test_bundled_file_is_valid() -> None:
     assert check_questionnaire(BUNDLED_MLM) == []
+
+
+RESOURCES = "            resources:\n              - title: Guidance for the next level\n                url: {url}\n"
+
+
+def _with_resource(url: str) -> str:
+    """The tiny questionnaire with one resource under A.1.1 (after its levels)."""
+    anchor = "            levels: {1: a1, 2: a2, 3: a3, 4: a4, 5: a5}\n"
+    assert anchor in TINY
+    return TINY.replace(anchor, anchor + RESOURCES.format(url=url))
+
+
+def test_resources_load_and_leave_the_content_hash_alone(tmp_path: Path, tiny: Questionnaire) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_text(_with_resource("https://www.ga4gh.org/"), encoding="utf-8")
+    loaded = load_questionnaire(path)
+    (resource,) = loaded.indicator("A.1.1").resources
+    assert (resource.title, resource.url) == ("Guidance for the next level", "https://www.ga4gh.org/")
+    assert loaded.indicator("A.1.2").resources == ()
+    assert loaded.content_hash == tiny.content_hash
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://www.ga4gh.org/", "javascript:alert(document.cookie)//x"],
+    ids=["http", "javascript"],
+)
+def test_a_resource_that_is_not_https_is_refused_where_it_is(tmp_path: Path, url: str) -> None:
+    text = _with_resource(url)
+    line = _line_of(text, "url: ")
+    assert _problems(text, tmp_path) == [
+        f"{tmp_path / 'q.yaml'}:{line}:22: 'url': expected an https address, such as https://example.org/page "
+        f"(other kinds of address are refused) (found text: '{url}')"
+    ]
+
+
+def test_bundled_questionnaire_has_https_resources() -> None:
+    bundled = load_questionnaire(BUNDLED_MLM)
+    with_links = [i for i in bundled.indicators if i.resources]
+    assert len(with_links) >= 10
+    assert all(r.url.startswith("https://") and r.title for i in with_links for r in i.resources)
