@@ -20,8 +20,8 @@ Rules (also said in the report's methodology and the README):
   this one (ties share the better rank); quartile ``q`` means the rank lies in
   the top ``q`` quarters: ``ceil(4 * rank / of)``.  None without a benchmark,
   with fewer than the minimum of peers with an overall score, or when partial.
-* **Recommendations.**  3 to 5: the team's own planned actions first (once
-  there is an action plan), then the largest gaps to target (the scoring
+* **Recommendations.**  3 to 5: the team's own planned and in-progress actions
+  first (up to 3, the overdue first, then by due date), then the largest gaps to target (the scoring
   engine's priorities), then the lowest-rated indicators below the top level;
   at most 2 per pillar while another pillar has something to recommend, so the
   brief speaks of several themes; grouped by pillar (the pillar of the first
@@ -31,11 +31,13 @@ Rules (also said in the report's methodology and the README):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import statistics
 from collections.abc import Mapping, Sequence
 
 from b1mg_maturity import i18n
+from b1mg_maturity.domain import ActionStatus
 from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.report.inputs import PeerMedians, RoundInfo
@@ -44,6 +46,8 @@ from b1mg_maturity.report.model import (
     DomainSection,
     IndicatorRow,
     PillarActions,
+    PlanItem,
+    PlanSection,
     Recommendation,
     Score,
     Standing,
@@ -56,6 +60,7 @@ WEAKEST = 5
 MIN_RECOMMENDATIONS = 3
 MAX_RECOMMENDATIONS = 5
 MAX_PER_THEME = 2  # while other themes have something to recommend
+PLANNED_RECOMMENDATIONS = 3  # the team's own actions recommended first, at most
 NOTHING_RATED = N_("No indicator has been rated yet.")  # translated where it is shown
 _EPSILON = 1e-9
 
@@ -235,6 +240,47 @@ def recommendation_for(
     return Recommendation(questionnaire.pillar(row.pillar_id).name, text, (row,))
 
 
+def _planned_text(item: PlanItem) -> str:
+    fields = {"title": item.title.strip().rstrip(".")}
+    if item.due is None:
+        if item.owner:
+            return _("Carry through the planned action “{title}”, led by {owner}.", owner=item.owner, **fields)
+        return _("Carry through the planned action “{title}”.", **fields)
+    date = i18n.date(item.due)
+    if item.overdue:
+        if item.owner:
+            return _(
+                "Carry through the planned action “{title}”, led by {owner}: it was due on {date} and is overdue.",
+                owner=item.owner,
+                date=date,
+                **fields,
+            )
+        return _(
+            "Carry through the planned action “{title}”: it was due on {date} and is overdue.", date=date, **fields
+        )
+    if item.owner:
+        return _(
+            "Carry through the planned action “{title}”, led by {owner}, due on {date}.",
+            owner=item.owner,
+            date=date,
+            **fields,
+        )
+    return _("Carry through the planned action “{title}”, due on {date}.", date=date, **fields)
+
+
+def planned_recommendations(plan: PlanSection, rows: Mapping[str, IndicatorRow]) -> tuple[Recommendation, ...]:
+    """The team's planned and in-progress actions as the brief's first recommendations: at most
+    :data:`PLANNED_RECOMMENDATIONS`, the overdue first, then the earliest due (no date last); the theme is the
+    pillar the plan shows each under.  Proposals (not yet planned) and actions done or dropped are not recommended."""
+    wanted = (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)
+    found = [(pillar.name, item) for pillar in plan.pillars for item in pillar.items if item.status in wanted]
+    found.sort(key=lambda p: (not p[1].overdue, p[1].due is None, p[1].due or dt.date.min, p[1].id))
+    return tuple(
+        Recommendation(theme, _planned_text(item), tuple(rows[i] for i in item.indicator_ids if i in rows))
+        for theme, item in found[:PLANNED_RECOMMENDATIONS]
+    )
+
+
 def recommendations(
     questionnaire: Questionnaire,
     card: ScoreCard,
@@ -365,12 +411,14 @@ __all__ = [
     "MAX_RECOMMENDATIONS",
     "MIN_RECOMMENDATIONS",
     "NOTHING_RATED",
+    "PLANNED_RECOMMENDATIONS",
     "STRONGEST",
     "WEAKEST",
     "indicator_name",
     "is_partial",
     "key_messages",
     "partial_note",
+    "planned_recommendations",
     "recommendation_for",
     "recommendations",
     "standing",

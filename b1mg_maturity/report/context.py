@@ -16,9 +16,20 @@ Choices made here (and said in the report's methodology):
   See :mod:`.brief`: below the coverage threshold (or with a domain not rated)
   the round is a partial assessment without a headline level; strongest and
   weakest are split at one level, so they never contradict each other.
-* **Action plan.**  The scoring engine's priorities (largest gap first; ties to
-  the lower level, then questionnaire order), grouped by pillar; the pillar
-  with the largest single gap comes first (then the larger total gap).
+* **Gaps and next steps** (``action_plan`` in the code).  The scoring engine's
+  priorities (largest gap first; ties to the lower level, then questionnaire
+  order), grouped by pillar; the pillar with the largest single gap comes first
+  (then the larger total gap).  Beside each next step, the questionnaire's
+  resources for the indicator (https links, printed, never opened).
+* **The team's plan** (``plan``, ``since``).  Only for a reader who may see the
+  health system's plan (its members, administrators; not an analyst).  Actions
+  by pillar (that of the first indicator each serves), due date first; dropped
+  ones counted, not listed; overdue on the report's date; judged reached or not
+  yet against this round's levels when the round is newer than the action's
+  start.  "Since the last round": the actions done since the previous round's
+  date, and the plan's indicators whose level moved between the two rounds.
+  The planned and in-progress actions (the overdue first) are the brief's first
+  recommendations, up to :data:`PLANNED_RECOMMENDATIONS`.
 * **Benchmark.**  Only with at least ``min_peers`` (3) other health systems
   behind it; a domain missing from the medians shows no benchmark.
 * **Previous round.**  The health system's latest earlier round of the same
@@ -36,12 +47,21 @@ from collections.abc import Mapping, Sequence
 
 from b1mg_maturity import i18n
 from b1mg_maturity.charts import level_colour, text_colour_on
+from b1mg_maturity.domain import ActionStatus
 from b1mg_maturity.i18n import N_, _, _n
+from b1mg_maturity.planning import PlanAction, levels_of, outcome, pillar_of, since_last_round
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.questionnaire.translation import note_text, shown_note
 from b1mg_maturity.report import brief
 from b1mg_maturity.report.brief import DEFAULT_MIN_COVERAGE, STRONGEST, WEAKEST
-from b1mg_maturity.report.inputs import IndicatorNotes, PeerMedians, PreviousRound, ReportInputs, RoundInfo
+from b1mg_maturity.report.inputs import (
+    IndicatorNotes,
+    PeerMedians,
+    PlanReport,
+    PreviousRound,
+    ReportInputs,
+    RoundInfo,
+)
 from b1mg_maturity.report.model import (
     DRAFT_WATERMARK,
     ActionItem,
@@ -54,8 +74,14 @@ from b1mg_maturity.report.model import (
     MethodSection,
     NamedChange,
     PillarActions,
+    PlanItem,
+    PlanLevelMove,
+    PlanPillar,
+    PlanSection,
+    PlanSince,
     Recommendation,
     ReportContext,
+    ResourceLink,
     Score,
     long_date,
 )
@@ -135,12 +161,112 @@ def _action_plan(
                 next_level=next_level,
                 next_level_label=questionnaire.level_label(next_level),
                 next_step=priority.next_step,
+                resources=_resources(questionnaire, priority.indicator_id),
             )
         )
     order = {p.id: index for index, p in enumerate(pillars)}
     groups = [PillarActions(p, tuple(by_pillar[p.id])) for p in pillars if p.id in by_pillar]
     groups.sort(key=lambda g: (-g.largest_gap, -g.total_gap, order[g.pillar.id]))
     return tuple(groups)
+
+
+def _resources(questionnaire: Questionnaire, indicator_id: str) -> tuple[ResourceLink, ...]:
+    """The questionnaire's guidance for an indicator: https addresses only (the loader checks; so does this)."""
+    return tuple(
+        ResourceLink(r.title.strip(), r.url)
+        for r in questionnaire.indicator(indicator_id).resources
+        if r.url.startswith("https://") and r.title.strip()
+    )
+
+
+# --- the team's own plan -------------------------------------------------------------------------
+
+
+def _indicator_name(questionnaire: Questionnaire, indicator_id: str) -> str:
+    """How a reader knows an indicator of the plan: its subdomain's name (its id, when the questionnaire lacks it)."""
+    if not questionnaire.has_indicator(indicator_id):
+        return indicator_id
+    return questionnaire.subdomain_of(indicator_id).name
+
+
+def _plan_item(
+    action: PlanAction,
+    plan: PlanReport,
+    questionnaire: Questionnaire,
+    round_info: RoundInfo,
+    levels: Mapping[str, int | None],
+    today: dt.date,
+) -> PlanItem:
+    serves = i18n.join(
+        [
+            _(
+                "{indicator} to level {level}",
+                indicator=_indicator_name(questionnaire, aim.indicator_id),
+                level=aim.level,
+            )
+            for aim in action.aims
+        ]
+    )
+    owner = action.owner_name or plan.owner_names.get(action.owner_username or "", action.owner_username or "")
+    judged = action.start is not None and round_info.date > action.start
+    return PlanItem(
+        id=action.id,
+        title=action.title,
+        status=action.status,
+        owner=owner,
+        due=action.due,
+        overdue=action.is_overdue(today),
+        serves=serves,
+        indicator_ids=action.indicator_ids,
+        outcome=outcome(action, levels).state if judged else None,
+        done_on=action.done_on,
+    )
+
+
+def _plan(
+    plan: PlanReport,
+    questionnaire: Questionnaire,
+    card: ScoreCard,
+    round_info: RoundInfo,
+    previous: PreviousRound | None,
+    today: dt.date,
+) -> tuple[PlanSection, PlanSince | None]:
+    """The plan by pillar (questionnaire order; actions whose indicators it does not know last), and what it
+    did since the previous round (None without one, or without an action)."""
+    levels = levels_of(card)
+    kept = [a for a in plan.actions if a.status != ActionStatus.DROPPED]
+    items = {a.id: _plan_item(a, plan, questionnaire, round_info, levels, today) for a in kept}
+    by_pillar: dict[str | None, list[PlanItem]] = {}
+    for action in kept:
+        by_pillar.setdefault(pillar_of(action, questionnaire), []).append(items[action.id])
+    pillars = [PlanPillar(p.id, p.name, tuple(by_pillar[p.id])) for p in questionnaire.pillars if p.id in by_pillar]
+    if None in by_pillar:
+        pillars.append(PlanPillar(None, _("Other indicators"), tuple(by_pillar[None])))
+    section = PlanSection(
+        tuple(pillars),
+        dropped=len(plan.actions) - len(kept),
+        judged=any(item.outcome is not None for item in items.values()),
+    )
+    if previous is None or not plan.actions:
+        return section, None
+    found = since_last_round(
+        plan.actions,
+        previous_label=previous.label,
+        previous_date=previous.date,
+        previous_levels=levels_of(previous.card),
+        latest_levels=levels,
+    )
+    since = PlanSince(
+        previous_label=previous.label,
+        previous_date=previous.date,
+        done=tuple(items[a.id] for a in found.done if a.id in items),
+        moved=tuple(
+            PlanLevelMove(m.indicator_id, _indicator_name(questionnaire, m.indicator_id), m.before, m.after)
+            for m in found.moved
+        ),
+        unchanged=found.unchanged,
+    )
+    return section, since
 
 
 def _changes(
@@ -193,6 +319,7 @@ def _methodology(
     *,
     min_coverage: float = DEFAULT_MIN_COVERAGE,
     partial: bool = False,
+    plan: PlanSection | None = None,
 ) -> tuple[MethodSection, ...]:
     how = _(AGGREGATION_WORDS[card.aggregation])
     sections = [
@@ -227,6 +354,7 @@ def _methodology(
         ),
         MethodSection(_("Coverage"), _coverage(card, min_coverage, partial)),
         MethodSection(_("Targets, gaps and next steps"), _targets()),
+        MethodSection(_("The action plan"), _plan_method() if plan is not None and plan.items else ()),
         MethodSection(_("Benchmark"), _benchmark(benchmark, min_peers)),
         MethodSection(_("Change since the previous round"), _previous(previous)),
         MethodSection(
@@ -248,7 +376,8 @@ def _methodology(
             ),
         ),
     ]
-    return tuple(MethodSection(s.heading, tuple(p for p in s.paragraphs if p), s.key) for s in sections)
+    kept = (MethodSection(s.heading, tuple(p for p in s.paragraphs if p), s.key) for s in sections)
+    return tuple(s for s in kept if s.paragraphs)
 
 
 def _ratings(questionnaire: Questionnaire, basis_summary: str, evidence_included: bool) -> tuple[str, ...]:
@@ -319,10 +448,11 @@ def _targets() -> tuple[str, ...]:
             "where no target is set; its gap is the target score minus the score."
         ),
         _(
-            "The next step of an indicator below its target is the description of the next level up. The action plan "
-            "lists every indicator with a gap, the largest gap first; equal gaps go to the lower current level first "
-            "(the weaker starting point), then to questionnaire order. It is grouped by pillar, the pillar with the "
-            "largest gap first."
+            "The next step of an indicator below its target is the description of the next level up. The gaps and "
+            "next steps list every indicator with a gap, the largest gap first; equal gaps go to the lower current "
+            "level first (the weaker starting point), then to questionnaire order. They are grouped by pillar, the "
+            "pillar with the largest gap first. Where the questionnaire names guidance for an indicator, its title "
+            "and web address are printed beside the next step; the report does not open them."
         ),
         _(
             "The summary names up to {weakest} weakest and {strongest} strongest indicators. They are split at one "
@@ -339,6 +469,31 @@ def _targets() -> tuple[str, ...]:
             "are grouped by pillar.",
             fewest=brief.MIN_RECOMMENDATIONS,
             most=brief.MAX_RECOMMENDATIONS,
+        ),
+    )
+
+
+def _plan_method() -> tuple[str, ...]:
+    return (
+        _(
+            "The action plan is the health system's own: the actions its team set against the gaps, whenever they "
+            "were set, as they stand on the date the report was printed. Each action is listed under the pillar of "
+            "the first indicator it serves, the earliest due first. An action still open after its due date is "
+            "marked overdue; dropped actions are counted but not listed."
+        ),
+        _(
+            "An action started before this round is judged against this round's levels: reached when every "
+            "indicator it serves is at or above the level it aims at, not yet when one is below, and not rated when "
+            "none of them has a level in this round."
+        ),
+        _(
+            "Since the last round lists the actions marked done on or after the date of the previous round, and the "
+            "indicators served by the plan whose level differs between the two rounds."
+        ),
+        _(
+            "Up to {n} of the planned and in-progress actions, the overdue first and then the earliest due, are the "
+            "first recommendations of the brief.",
+            n=brief.PLANNED_RECOMMENDATIONS,
         ),
     )
 
@@ -426,12 +581,14 @@ def build_report_context(
     min_peers: int = MIN_PEERS,
     generated_on: dt.date | None = None,
     min_coverage: float = DEFAULT_MIN_COVERAGE,
-    planned: Sequence[Recommendation] = (),
+    planned: Sequence[Recommendation] | None = None,
+    plan: PlanReport | None = None,
 ) -> ReportContext:
     """The report of one scored round.  Pure: no database, no files, no clock unless ``generated_on`` is None.
 
-    ``min_coverage``: the setting ``report_min_coverage`` (below it, a partial assessment); ``planned``: the
-    team's own actions, recommended first (an action plan; none yet).
+    ``min_coverage``: the setting ``report_min_coverage`` (below it, a partial assessment); ``plan``: the
+    health system's plan as the reader may see it (None: not shown); ``planned``: the recommendations to give
+    first (None: the plan's planned and in-progress actions, :func:`brief.planned_recommendations`).
     """
     if card.questionnaire_id != questionnaire.id:
         raise ValueError(f"the scorecard is of {card.questionnaire_id}, not of {questionnaire.id}")
@@ -471,6 +628,12 @@ def build_report_context(
         )
         for domain in questionnaire.domains
     )
+    today = generated_on or dt.date.today()
+    plan_section, since = (
+        _plan(plan, questionnaire, card, round_info, previous, today) if plan is not None else (None, None)
+    )
+    if planned is None:
+        planned = brief.planned_recommendations(plan_section, rows) if plan_section is not None else ()
     strongest, weakest, extremes_note = brief.strongest_and_weakest(list(rows.values()), questionnaire)
     action_plan = _action_plan(card, questionnaire, rows, pillars)
     partial_note = brief.partial_note(card, questionnaire, min_coverage)
@@ -527,8 +690,9 @@ def build_report_context(
             min_peers,
             min_coverage=min_coverage,
             partial=partial,
+            plan=plan_section,
         ),
-        generated_on=generated_on or dt.date.today(),
+        generated_on=today,
         card=card,
         questionnaire=questionnaire,
         partial=partial,
@@ -538,6 +702,8 @@ def build_report_context(
         partial_note=partial_note,
         extremes_note=extremes_note,
         questionnaire_note=_questionnaire_note(questionnaire),
+        plan=plan_section,
+        since=since,
     )
 
 
@@ -570,6 +736,7 @@ def report_context_of(
         min_peers=min_peers,
         generated_on=generated_on,
         min_coverage=min_coverage,
+        plan=inputs.plan,
     )
 
 
@@ -591,9 +758,16 @@ __all__ = [
     "NamedChange",
     "PeerMedians",
     "PillarActions",
+    "PlanItem",
+    "PlanLevelMove",
+    "PlanPillar",
+    "PlanReport",
+    "PlanSection",
+    "PlanSince",
     "PreviousRound",
     "ReportContext",
     "ReportInputs",
+    "ResourceLink",
     "RoundInfo",
     "Score",
     "build_report_context",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from b1mg_maturity import i18n
 from b1mg_maturity.domain import RoundPeriod, RoundStatus
 from b1mg_maturity.i18n import _, _n
+from b1mg_maturity.planning import PlanAction
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import ScoreCard
 
@@ -183,6 +184,17 @@ class IndicatorNotes:
 
 
 @dataclass(frozen=True)
+class PlanReport:
+    """The health system's action plan as the report's reader may see it, read in the round's snapshot.
+
+    The plan belongs to the health system, not to the round: every action, whenever it was set.
+    """
+
+    actions: tuple[PlanAction, ...] = ()
+    owner_names: Mapping[str, str] = field(default_factory=dict)  # an owner's account -> the name people know
+
+
+@dataclass(frozen=True)
 class ReportInputs:
     """Everything a round's report rests on, as one user may see it, read in one snapshot.
 
@@ -199,3 +211,4 @@ class ReportInputs:
     evidence_included: bool = True
     previous: PreviousRound | None = None
     peers: PeerMedians | None = None  # read in the same snapshot when asked for
+    plan: PlanReport | None = None  # None: the reader may not see the health system's plan (an analyst)

@@ -1,4 +1,4 @@
-"""What a readiness report shows, as frozen values: scores, indicator rows, changes, the action plan.
+"""What a readiness report shows, as frozen values: scores, indicator rows, changes, gaps, the team's plan.
 
 Built by :func:`b1mg_maturity.report.context.build_report_context`; rendered by
 the PDF template and the Results page alike.  Pure.
@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from b1mg_maturity import i18n
-from b1mg_maturity.domain import Basis, RoundStatus
+from b1mg_maturity.domain import ActionStatus, Basis, RoundStatus
 from b1mg_maturity.i18n import N_, _, _n, _p
+from b1mg_maturity.planning import AimState
 from b1mg_maturity.questionnaire import Questionnaire, Source
 from b1mg_maturity.report.inputs import PeerMedians, RoundInfo
 from b1mg_maturity.scoring import Aggregation, Coverage, ScoreCard
@@ -208,13 +209,24 @@ class DomainSection:
 
 
 @dataclass(frozen=True)
+class ResourceLink:
+    """Guidance towards the next level that the questionnaire names: a title and an https address (never opened)."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
 class ActionItem:
+    """A gap and its next step (what the report calls "gaps and next steps"; not an action of the team's plan)."""
+
     rank: int
     row: IndicatorRow
     gap: int
     next_level: int
     next_level_label: str
     next_step: str | None
+    resources: tuple[ResourceLink, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -229,6 +241,188 @@ class PillarActions:
     @property
     def total_gap(self) -> int:
         return sum(item.gap for item in self.items)
+
+
+# --- the team's own plan ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One action of the health system's plan, as the report shows it."""
+
+    id: int
+    title: str
+    status: ActionStatus
+    owner: str  # "" when nobody is named
+    due: dt.date | None
+    overdue: bool  # past its due date on the report's date, and neither done nor dropped
+    serves: str  # the indicators it serves and the levels it aims them at, in words
+    indicator_ids: tuple[str, ...] = ()
+    # judged against this round's levels when the round is newer than the action's start; None: not judged
+    outcome: AimState | None = None
+    done_on: dt.date | None = None
+
+    @property
+    def status_label(self) -> str:
+        return self.status.label
+
+    @property
+    def owner_text(self) -> str:
+        return self.owner or "–"
+
+    @property
+    def due_text(self) -> str:
+        """``3 March 2026``, ``3 March 2026, overdue``; a dash when no date is set."""
+        if self.due is None:
+            return "–"
+        if self.overdue:
+            return _("{date}, overdue", date=long_date(self.due))
+        return long_date(self.due)
+
+    @property
+    def outcome_text(self) -> str:
+        """Whether this round's levels reach what the action aims at; a dash when this round does not judge it."""
+        if self.outcome is None:
+            return "–"
+        return {
+            AimState.REACHED: _p("an action's aimed level", "reached"),
+            AimState.NOT_YET: _p("an action's aimed level", "not yet"),
+            AimState.NOT_RATED: _p("an action's aimed level", "not rated"),
+        }[self.outcome]
+
+
+@dataclass(frozen=True)
+class PlanPillar:
+    """The actions shown under one pillar (that of the first indicator each serves)."""
+
+    pillar_id: str | None  # None: an action whose indicators the questionnaire does not know
+    name: str
+    items: tuple[PlanItem, ...]
+
+
+@dataclass(frozen=True)
+class PlanSection:
+    """The health system's plan: its actions by pillar (dropped ones counted, not listed)."""
+
+    pillars: tuple[PlanPillar, ...]
+    dropped: int = 0
+    judged: bool = False  # whether this round judges any action (else the report leaves that column out)
+
+    @property
+    def items(self) -> tuple[PlanItem, ...]:
+        return tuple(item for pillar in self.pillars for item in pillar.items)
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for item in self.items if item.status.open)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for item in self.items if item.overdue)
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for item in self.items if item.status == ActionStatus.DONE)
+
+    @property
+    def sentence(self) -> str:
+        """``The plan has 6 actions: 4 open, 1 of them overdue, and 2 done.`` (and the dropped ones, if any)."""
+        items = self.items
+        if not items:
+            return _("The health system has no action plan yet.")
+        if self.overdue_count:
+            head = _n(
+                "The plan has {n} action: {open} open, {overdue} of them overdue, and {done} done.",
+                "The plan has {n} actions: {open} open, {overdue} of them overdue, and {done} done.",
+                len(items),
+                open=self.open_count,
+                overdue=self.overdue_count,
+                done=self.done_count,
+            )
+        else:
+            head = _n(
+                "The plan has {n} action: {open} open, none overdue, and {done} done.",
+                "The plan has {n} actions: {open} open, none overdue, and {done} done.",
+                len(items),
+                open=self.open_count,
+                done=self.done_count,
+            )
+        if not self.dropped:
+            return head
+        dropped = _n("{n} dropped action is not listed.", "{n} dropped actions are not listed.", self.dropped)
+        return f"{head} {dropped}"
+
+
+@dataclass(frozen=True)
+class PlanLevelMove:
+    """An indicator the plan serves whose level moved since the previous round."""
+
+    indicator_id: str
+    name: str  # how a reader knows it: its subdomain's name (or its statement)
+    before: int | None
+    after: int | None
+
+    @property
+    def before_text(self) -> str:
+        return "–" if self.before is None else i18n.integer(self.before)
+
+    @property
+    def after_text(self) -> str:
+        return "–" if self.after is None else i18n.integer(self.after)
+
+    @property
+    def direction(self) -> Literal["up", "down", "none"]:
+        if self.before is None or self.after is None:
+            return "none"
+        return "up" if self.after > self.before else "down"
+
+    @property
+    def delta_text(self) -> str:
+        if self.before is None or self.after is None:
+            return "–"
+        return i18n.signed(self.after - self.before, 0)
+
+
+@dataclass(frozen=True)
+class PlanSince:
+    """What the plan did since the previous round: the actions done since, and the levels of its indicators."""
+
+    previous_label: str
+    previous_date: dt.date
+    done: tuple[PlanItem, ...]
+    moved: tuple[PlanLevelMove, ...]
+    unchanged: int  # the plan's indicators at the same level in both rounds
+
+    @property
+    def sentence(self) -> str:
+        """``Since Round 2024 (20 May 2024), 2 actions were marked done; 3 of the plan's indicators moved ...``"""
+        fields = {"label": self.previous_label, "date": long_date(self.previous_date)}
+        done = _n(
+            "Since {label} ({date}), {n} action of the plan was marked done.",
+            "Since {label} ({date}), {n} actions of the plan were marked done.",
+            len(self.done),
+            **fields,
+        )
+        if not self.done:
+            done = _("Since {label} ({date}), no action of the plan was marked done.", **fields)
+        if not self.moved and not self.unchanged:
+            moved = _("None of the indicators the plan serves was rated in both rounds.")
+        elif not self.moved:
+            moved = _n(
+                "None of the indicators the plan serves changed level: the one rated in both rounds stayed where it "
+                "was.",
+                "None of the indicators the plan serves changed level: the {n} rated in both rounds stayed where they "
+                "were.",
+                self.unchanged,
+            )
+        else:
+            moved = _n(
+                "{n} indicator the plan serves changed level, and {unchanged} stayed at the same level.",
+                "{n} indicators the plan serves changed level, and {unchanged} stayed at the same level.",
+                len(self.moved),
+                unchanged=self.unchanged,
+            )
+        return f"{done} {moved}"
 
 
 @dataclass(frozen=True)
@@ -506,6 +700,8 @@ class ReportContext:
     # said instead of the strongest and weakest lists when they are empty (nothing rated, or all at one level)
     extremes_note: str = ""
     questionnaire_note: str = ""  # the questionnaire is shown in a draft translation, or in another language
+    plan: PlanSection | None = None  # the team's own plan; None: the reader may not see it (an analyst)
+    since: PlanSince | None = None  # what the plan did since the previous round; None: no plan, or no such round
 
     @property
     def headline_text(self) -> str:

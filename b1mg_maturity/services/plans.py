@@ -428,6 +428,14 @@ def write_new_action(
     return action
 
 
+def read_actions(session: Session, health_system_id: int) -> tuple[PlanAction, ...]:
+    """A health system's actions as the plan shows them (due date first), read in the caller's session (its
+    snapshot); the caller checked that the user may read the plan."""
+    stored = _actions(session, health_system_id)
+    names = _usernames(session, stored)
+    return tuple(_stored(a, names) for a in stored)
+
+
 def plan_questionnaire(session: Session, health_system_id: int) -> Questionnaire:
     """The questionnaire an action's indicators are checked against: that of the system's latest round."""
     latest = session.scalars(
@@ -645,5 +653,6 @@ __all__ = [
     "PlanView",
     "action_problems",
     "plan_questionnaire",
+    "read_actions",
     "write_new_action",
 ]

@@ -4,8 +4,9 @@ Every read here runs in the caller's session, so the scores, the notes and the
 previous round are one snapshot of the database.  The permission rules are
 those of the use cases they replace: the round itself was checked by the
 caller; the experts' evidence is read only for users who may read every
-expert's ratings; the previous round counts only if the user may open it; an
-expert's name is never read.
+expert's ratings; the previous round counts only if the user may open it; the
+health system's action plan is read only for users who may read it (its members,
+administrators; not an analyst); an expert's name is never read.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from b1mg_maturity.consensus import effective_answers
 from b1mg_maturity.domain import CLOSED_STATUSES, RoundPeriod, display_name
-from b1mg_maturity.permissions import Actor, RoundFacts, can_read_all_ratings, can_read_round
-from b1mg_maturity.report.inputs import IndicatorNotes, PreviousRound, ReportInputs, RoundInfo
+from b1mg_maturity.permissions import Actor, RoundFacts, can_read_all_ratings, can_read_plan, can_read_round
+from b1mg_maturity.report.inputs import IndicatorNotes, PlanReport, PreviousRound, ReportInputs, RoundInfo
 from b1mg_maturity.scoring import Aggregation, ScoreCard, score
+from b1mg_maturity.services.plans import read_actions
 from b1mg_maturity.services.questionnaires import questionnaire_of
 from b1mg_maturity.services.views import RoundScores, rating_view
 from b1mg_maturity.storage.models import (
@@ -67,6 +69,7 @@ def read_report_inputs(
         notes=_notes(consensus, ratings if evidence_included else ()),
         evidence_included=evidence_included,
         previous=_previous(session, actor, round_, aggregation),
+        plan=_plan(session, actor, round_.health_system_id),
     )
 
 
@@ -115,6 +118,19 @@ def _notes(consensus: Sequence[Consensus], ratings: Sequence[Rating]) -> dict[st
 
 def _links(rating: Rating) -> tuple[str, ...]:
     return rating_view(rating, username="").links  # the one reader of the stored links; no name needed
+
+
+def _plan(session: Session, actor: Actor, health_system_id: int) -> PlanReport | None:
+    """The health system's plan, for a reader who may open it (its members, administrators); else None."""
+    if not can_read_plan(actor, health_system_id):
+        return None
+    actions = read_actions(session, health_system_id)
+    usernames = {a.owner_username for a in actions if a.owner_username and not a.owner_name}
+    names: dict[str, str] = {}
+    if usernames:
+        rows = session.execute(select(User.username, User.display_name).where(User.username.in_(usernames)))
+        names = {username: shown for username, shown in rows if shown}
+    return PlanReport(actions, names)
 
 
 def _previous(

@@ -1,4 +1,5 @@
-"""Results: a round's scores, radar chart, gaps and next steps, the table of all indicators, downloads.
+"""Results: a round's scores, radar chart, gaps and next steps, the team's action plan and what it did since the
+last round, the table of all indicators, downloads.
 
 The page renders the round's report context (:func:`b1mg_maturity.report.rounds.context_for_round`,
 read in one snapshot): the numbers, level texts, gaps and basis shown here are
@@ -27,7 +28,7 @@ from b1mg_maturity.charts import describe, domain_radar
 from b1mg_maturity.domain import EDITABLE_STATUSES, RoundStatus
 from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes
-from b1mg_maturity.report.context import ReportContext, Score
+from b1mg_maturity.report.context import PlanSection, PlanSince, ReportContext, ResourceLink, Score
 from b1mg_maturity.report.files import report_file_name
 from b1mg_maturity.report.jobs import PreparedReport, report_jobs
 from b1mg_maturity.report.rounds import context_for_round, report_date
@@ -108,6 +109,8 @@ def render() -> None:
         _brief(context)
         _chart_and_groups(context)
         _top_gaps(context)
+    if context.plan is not None:
+        _plan(context.plan, context.since)
     _indicator_table(context)
     _downloads(services, user, round_, context, context_in)
 
@@ -349,6 +352,8 @@ def _top_gaps(context: ReportContext) -> None:
                         step=escape_markdown(item.next_step),
                     )
                 )
+            if item.resources:
+                st.markdown(resource_links(item.resources))
     if len(gaps) > TOP_GAPS:
         st.caption(
             _n(
@@ -356,6 +361,112 @@ def _top_gaps(context: ReportContext) -> None:
                 "{n} more indicators below their target: see the table below.",
                 len(gaps) - TOP_GAPS,
             )
+        )
+
+
+def _link_target(url: str) -> str:
+    """A checked https address as a markdown link's target: the characters that would end the target encoded."""
+    for char in "()<>\\ ":
+        url = url.replace(char, f"%{ord(char):02X}")
+    return url
+
+
+def resource_links(resources: tuple[ResourceLink, ...]) -> str:
+    """The questionnaire's guidance towards the next level as markdown: each title (escaped) a link."""
+    links = ", ".join(f"[{escape_markdown(r.title)}]({_link_target(r.url)})" for r in resources)
+    return ":material/menu_book: " + _("**Guidance:** {links}", links=links)
+
+
+# The plan's column names, as people read them (translated where the table is made).
+ACTION, SERVES, STATUS, OWNER, DUE, REACHED, DONE_ON, BEFORE, NOW, CHANGE = (
+    N_("Action"),
+    N_("Serves"),
+    N_("Status"),
+    N_("Owner"),
+    N_("Due"),
+    N_("Aim reached in this round"),
+    N_("Done on"),
+    N_("Before"),
+    N_("Now"),
+    N_("Change"),
+)
+
+
+def _plan(plan: PlanSection, since: PlanSince | None) -> None:
+    """The team's own plan, by pillar, and what it did since the last round: the PDF's section, from its context."""
+    st.subheader(_("Action plan"))
+    st.caption(escape_markdown(plan.sentence))
+    if not plan.items:
+        return
+    for pillar in plan.pillars:
+        st.markdown(f"**{escape_markdown(pillar.name)}**")
+        rows = []
+        for item in pillar.items:
+            row = {
+                _(ACTION): item.title,
+                _(SERVES): item.serves,
+                _(STATUS): item.status_label,
+                _(OWNER): item.owner or None,
+                _(DUE): item.due_text if item.due is not None else None,
+            }
+            if plan.judged:
+                row[_(REACHED)] = item.outcome_text if item.outcome is not None else None
+            rows.append(row)
+        st.dataframe(
+            pd.DataFrame(rows),
+            hide_index=True,
+            placeholder="—",
+            column_config={
+                _(ACTION): st.column_config.TextColumn(width=240),
+                _(SERVES): st.column_config.TextColumn(width=200),
+                _(STATUS): st.column_config.TextColumn(width=90),
+                _(OWNER): st.column_config.TextColumn(width=130),
+                _(DUE): st.column_config.TextColumn(
+                    width=150, help=_("An open action past its due date is marked overdue")
+                ),
+                _(REACHED): st.column_config.TextColumn(
+                    width=130,
+                    help=_(
+                        "Whether this round's levels reach every level the action aims at (actions started before it)"
+                    ),
+                ),
+            },
+        )
+    if since is None:
+        return
+    st.markdown("#### " + _("Since the last round"))
+    st.markdown(escape_markdown(since.sentence))
+    if since.done:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        _(ACTION): item.title,
+                        _(OWNER): item.owner or None,
+                        _(DONE_ON): i18n.date(item.done_on) if item.done_on else None,
+                    }
+                    for item in since.done
+                ]
+            ),
+            hide_index=True,
+            placeholder="—",
+            column_config={_(ACTION): st.column_config.TextColumn(width="large")},
+        )
+    if since.moved:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        _(INDICATOR): move.name,
+                        _(BEFORE): move.before_text,
+                        _(NOW): move.after_text,
+                        _(CHANGE): move.delta_text,
+                    }
+                    for move in since.moved
+                ]
+            ),
+            hide_index=True,
+            column_config={_(INDICATOR): st.column_config.TextColumn(width="large")},
         )
 
 

@@ -133,7 +133,7 @@ def test_the_brief_lists_the_parts_at_the_right_pages(full: tuple[ReportContext,
     assert 10 <= count <= 30, count
     (listing,) = [number for number, text in enumerate(pages, start=1) if "In this report" in text]
     assert listing == 3  # the brief's second page
-    titles = ["Results by domain", "Action plan", "Methodology"]  # no evidence here: no annex
+    titles = ["Results by domain", "Gaps and next steps", "Methodology"]  # no evidence here: no annex; no plan
     assert "Annex" not in pages[listing - 1]
     previous = 0
     for title in titles:
