@@ -155,7 +155,10 @@ def plan_timeline(
                 ),
             )
         )
-    height = 110 + ROW_HEIGHT * max(len(rows), 1) + 24 * max(1, (len(groups) + 2) // 3)
+    # a row as tall as its title's lines need (a title wrapped on three lines would run into its neighbours)
+    lines = max((label.count("<br>") + 1 for label in labels), default=1)
+    row_height = max(ROW_HEIGHT, 17 * lines + 10)
+    height = 110 + row_height * max(len(rows), 1) + 24 * max(1, (len(groups) + 2) // 3)
     layout: dict[str, Any] = {
         "height": height,
         "barmode": "overlay",
