@@ -285,4 +285,11 @@ def join(items: list[str]) -> str:
     """``a, b and c`` in the current language."""
     from babel.lists import format_list
 
-    return format_list(items, locale=_babel_locale(current())) if items else ""
+    if not items:
+        return ""
+    if current() == PSEUDO_LANGUAGE:  # English's joining words, accented like every other word of it
+        marker = "\x00"
+        return (
+            format_list([marker] * len(items), locale="en_GB").translate(_ACCENTED).replace(marker, "{}").format(*items)
+        )
+    return format_list(items, locale=_babel_locale(current()))
