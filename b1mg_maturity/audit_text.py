@@ -55,6 +55,7 @@ ACTIONS = {
     "reset_password": N_("Set a new password with a reset link"),
     "sign_in_paused": N_("Sign-in paused after wrong passwords"),
     "register": N_("Registered a questionnaire version"),
+    "refresh_text": N_("Took the questionnaire file's newer guidance links"),
     # worded as the fallback words them (an action's name with spaces), now translatable
     "finish_part": N_("Finish part"),
     "remind": N_("Remind"),

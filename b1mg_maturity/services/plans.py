@@ -400,7 +400,13 @@ class PlanUseCases(UseCases):
 
 
 def write_new_action(
-    session: Session, actor: Actor, health_system_id: int, draft: ActionDraft, *, today: dt.date
+    session: Session,
+    actor: Actor,
+    health_system_id: int,
+    draft: ActionDraft,
+    *,
+    today: dt.date,
+    audited_as: str = "add_action",
 ) -> Action:
     """Check and add one action (audited) in the caller's transaction; the caller checked the permission."""
     clean = _checked(session, health_system_id, draft)
@@ -419,7 +425,7 @@ def write_new_action(
     audit.record(
         session,
         actor,
-        "add_action",
+        audited_as,
         "action",
         str(action.id),
         new={k: v for k, v in _described(clean).items() if v not in ("", None, [])},  # what it was given

@@ -70,6 +70,18 @@ class QuestionnaireUseCases(UseCases):
             select(QuestionnaireVersion).where(QuestionnaireVersion.content_hash == q.content_hash)
         ).first()
         if existing is not None:
+            if existing.yaml_text != yaml_text:
+                # The same content (its hash) in a newer file: only what the hash leaves out (guidance links,
+                # comments) differs, so rounds read the same; the stored text takes the newer links.
+                existing.yaml_text = yaml_text
+                audit.record(
+                    session,
+                    actor,
+                    "refresh_text",
+                    "questionnaire",
+                    f"{q.id} {q.version}",
+                    new={"content_hash": q.content_hash},
+                )
             return existing.id
         same_label = session.scalars(
             select(QuestionnaireVersion).where(

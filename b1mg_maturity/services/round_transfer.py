@@ -367,7 +367,7 @@ def import_round(
             )
         done_day = today or dt.date.today()
         for item, draft in plan.new:
-            action = write_new_action(session, actor, system.id, draft, today=done_day)
+            action = write_new_action(session, actor, system.id, draft, today=done_day, audited_as="import_action")
             if draft.status == ActionStatus.DONE and item.done_on is not None:
                 action.done_on = item.done_on
             proposer = plan.proposers.get(_name(item.proposed_by or ""))

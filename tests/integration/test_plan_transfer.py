@@ -154,6 +154,9 @@ def test_plan_goes_to_a_fresh_database_field_for_field_and_once(world: World, fr
         assert _fields(fresh, admin) == EXPECTED  # the same actions are not added twice
         counts = [(e["actions"], e["actions_already_planned"]) for e in _import_entries(fresh)]
         assert counts == [(4, 0), (0, 4)]
+        with fresh.db.reading() as session:
+            kinds = list(session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "action")))
+        assert kinds == ["import_action"] * 4  # each imported action audited as imported, not as typed in
     finally:
         db.dispose()
 
