@@ -294,7 +294,8 @@ def _json(value: str | None) -> Any:
 
 _MARKUP = [
     re.compile(r":material/[a-z0-9_]+:"),  # material icons
-    re.compile(r"https?://\S+|www\.\S+|mailto:\S+"),  # addresses
+    # addresses, also one a PDF broke over lines after a '-' or '/'
+    re.compile(r"https?://\S+(?:(?<=[-/])\s+\S+)*|www\.\S+|mailto:\S+"),
     re.compile(r"\S+@\S+\.\S+"),  # e-mail addresses
     re.compile(r"%\{[^}]*\}"),  # plotly template fields (%{x}, %{y:.2f})
     re.compile(r"\{[a-z_][a-z0-9_]*(:[^}]*)?\}"),  # unfilled {placeholders}
