@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import streamlit as st
 
@@ -75,6 +75,28 @@ def escape_markdown(text: str) -> str:
     for char in "\\`*_{}[]()#+-.!|<>$~:@&=\"'":
         text = text.replace(char, "\\" + char)
     return text
+
+
+class Linked(Protocol):
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+
+def markdown_link(link: Linked) -> str:
+    """A checked https address (a questionnaire's guidance) as a markdown link: the title escaped and shown as
+    text, the characters that would end the link's target encoded in the address."""
+    target = link.url
+    for char in "()<>\\ ":
+        target = target.replace(char, f"%{ord(char):02X}")
+    return f"[{escape_markdown(link.title)}]({target})"
+
+
+def guidance_line(links: Sequence[Linked]) -> str:
+    """``Guidance: <a link>, <a link>`` on one line, as the Results and Plan pages show it beside a gap."""
+    return ":material/menu_book: " + _("**Guidance:** {links}", links=", ".join(markdown_link(r) for r in links))
 
 
 def announce(text: str, *, key: str, focus: str | None = None) -> None:

@@ -36,7 +36,7 @@ from b1mg_maturity.services.progress import MyPart
 from b1mg_maturity.ui import autosave, translation_notice
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.domain_nav import ALL_DOMAINS, domain_picker, focus_heading_after_a_move, next_domain_button
-from b1mg_maturity.ui.feedback import attempt, escape_markdown
+from b1mg_maturity.ui.feedback import attempt, escape_markdown, markdown_link
 from b1mg_maturity.ui.field_state import BoundField, conflict_choice, status_region
 from b1mg_maturity.ui.fragment_runs import rerunning_alone
 from b1mg_maturity.ui.widgets import round_picker
@@ -412,16 +412,9 @@ def _domain_list(round_: RoundView, questionnaire: Questionnaire, mine: Mapping[
     return domain_picker("rate", round_.id, options, titles, progress, _("Domain"))
 
 
-def _link_target(url: str) -> str:
-    """A checked https address as a markdown link's target: the characters that would end the target encoded."""
-    for char in "()<>\\":
-        url = url.replace(char, f"%{ord(char):02X}")
-    return url
-
-
 def resource_links(resources: tuple[Resource, ...]) -> str:
     """The questionnaire's guidance for an indicator as markdown: its titles shown as text, each a link."""
-    links = "\n".join(f"- [{escape_markdown(r.title)}]({_link_target(r.url)})" for r in resources)
+    links = "\n".join(f"- {markdown_link(r)}" for r in resources)
     return f":material/menu_book: **{_('Guidance to reach the next level:')}**\n\n{links}"
 
 

@@ -28,7 +28,7 @@ from b1mg_maturity.charts import describe, domain_radar
 from b1mg_maturity.domain import EDITABLE_STATUSES, RoundStatus
 from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.interchange.answers_file import answers_csv_bytes, answers_xlsx_bytes
-from b1mg_maturity.report.context import PlanSection, PlanSince, ReportContext, ResourceLink, Score
+from b1mg_maturity.report.context import PlanSection, PlanSince, ReportContext, Score
 from b1mg_maturity.report.files import report_file_name
 from b1mg_maturity.report.jobs import PreparedReport, report_jobs
 from b1mg_maturity.report.rounds import context_for_round, report_date
@@ -37,7 +37,7 @@ from b1mg_maturity.services import RoundView, Services, UserView
 from b1mg_maturity.services.round_transfer import export_round, round_json
 from b1mg_maturity.ui import translation_notice
 from b1mg_maturity.ui.context import app_services, current_user, selected_round_id
-from b1mg_maturity.ui.feedback import announce, attempt, escape_markdown, show_error
+from b1mg_maturity.ui.feedback import announce, attempt, escape_markdown, guidance_line, show_error
 from b1mg_maturity.ui.widgets import (
     coverage_sentence,
     decimal_column,
@@ -353,7 +353,7 @@ def _top_gaps(context: ReportContext) -> None:
                     )
                 )
             if item.resources:
-                st.markdown(resource_links(item.resources))
+                st.markdown(guidance_line(item.resources))
     if len(gaps) > TOP_GAPS:
         st.caption(
             _n(
@@ -362,19 +362,6 @@ def _top_gaps(context: ReportContext) -> None:
                 len(gaps) - TOP_GAPS,
             )
         )
-
-
-def _link_target(url: str) -> str:
-    """A checked https address as a markdown link's target: the characters that would end the target encoded."""
-    for char in "()<>\\ ":
-        url = url.replace(char, f"%{ord(char):02X}")
-    return url
-
-
-def resource_links(resources: tuple[ResourceLink, ...]) -> str:
-    """The questionnaire's guidance towards the next level as markdown: each title (escaped) a link."""
-    links = ", ".join(f"[{escape_markdown(r.title)}]({_link_target(r.url)})" for r in resources)
-    return ":material/menu_book: " + _("**Guidance:** {links}", links=links)
 
 
 # The plan's column names, as people read them (translated where the table is made).
