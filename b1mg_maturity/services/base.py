@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeAlias, cast
@@ -16,7 +16,7 @@ from b1mg_maturity.domain import EDITABLE_STATUSES, GlobalRole, RoundStatus
 from b1mg_maturity.errors import InvalidState, NotFound, PermissionDenied
 from b1mg_maturity.i18n import _
 from b1mg_maturity.notify import Mail
-from b1mg_maturity.permissions import Actor, RoundFacts
+from b1mg_maturity.permissions import Actor, RoundFacts, can_read_round
 from b1mg_maturity.settings import Settings, get_settings
 from b1mg_maturity.storage.database import Database
 from b1mg_maturity.storage.models import (
@@ -311,6 +311,22 @@ class UseCases:
         if system is None:
             raise NotFound(_("No health system '{code}'.", code=code))
         return system
+
+
+def readable_rounds(session: Session, actor: Actor, rounds: Sequence[AssessmentRound]) -> list[AssessmentRound]:
+    """The rounds this user may open, in the order given (their invitations read in one statement)."""
+    if not rounds:
+        return []
+    experts: dict[int, set[int]] = {}
+    for round_id, user_id in session.execute(
+        select(RoundExpert.round_id, RoundExpert.user_id).where(RoundExpert.round_id.in_([r.id for r in rounds]))
+    ):
+        experts.setdefault(round_id, set()).add(user_id)
+    return [
+        r
+        for r in rounds
+        if can_read_round(actor, RoundFacts(r.id, r.health_system_id, r.status, frozenset(experts.get(r.id, ()))))
+    ]
 
 
 def _no_round() -> PermissionDenied:

@@ -23,9 +23,7 @@ from b1mg_maturity.errors import Conflict, InvalidState, NotFound, Problem, Vali
 from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.permissions import (
     Actor,
-    RoundFacts,
     can_read_plan,
-    can_read_round,
     coordinates,
     may_edit_action,
     may_propose_action,
@@ -49,7 +47,7 @@ from b1mg_maturity.planning import (
 )
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import Aggregation, ScoreCard
-from b1mg_maturity.services.base import UseCases
+from b1mg_maturity.services.base import UseCases, readable_rounds
 from b1mg_maturity.services.checks import text_at
 from b1mg_maturity.services.questionnaires import questionnaire_of
 from b1mg_maturity.services.views import HealthSystemView, system_view
@@ -59,7 +57,6 @@ from b1mg_maturity.storage.models import (
     AssessmentRound,
     HealthSystem,
     Membership,
-    RoundExpert,
     User,
     utcnow,
 )
@@ -620,17 +617,7 @@ def _plan_rounds(session: Session, actor: Actor, health_system_id: int) -> _Roun
             .order_by(AssessmentRound.round_date.desc(), AssessmentRound.id.desc())
         )
     )
-    experts: dict[int, set[int]] = {}
-    if rounds:
-        for round_id, user_id in session.execute(
-            select(RoundExpert.round_id, RoundExpert.user_id).where(RoundExpert.round_id.in_([r.id for r in rounds]))
-        ):
-            experts.setdefault(round_id, set()).add(user_id)
-    readable = [
-        r
-        for r in rounds
-        if can_read_round(actor, RoundFacts(r.id, r.health_system_id, r.status, frozenset(experts.get(r.id, ()))))
-    ]
+    readable = readable_rounds(session, actor, rounds)
     if not readable:
         return _Rounds(None, None, None)
     questionnaire_id = readable[0].questionnaire_version.questionnaire_id

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from b1mg_maturity.consensus import effective_answers
 from b1mg_maturity.domain import CLOSED_STATUSES, RoundPeriod, display_name
-from b1mg_maturity.permissions import Actor, RoundFacts, can_read_all_ratings, can_read_plan, can_read_round
+from b1mg_maturity.permissions import Actor, RoundFacts, can_read_all_ratings, can_read_plan
 from b1mg_maturity.report.inputs import IndicatorNotes, PlanReport, PreviousRound, ReportInputs, RoundInfo
 from b1mg_maturity.scoring import Aggregation, ScoreCard, score
+from b1mg_maturity.services.base import readable_rounds
 from b1mg_maturity.services.plans import read_actions
 from b1mg_maturity.services.questionnaires import questionnaire_of
 from b1mg_maturity.services.views import RoundScores, rating_view
@@ -29,7 +30,6 @@ from b1mg_maturity.storage.models import (
     Consensus,
     QuestionnaireVersion,
     Rating,
-    RoundExpert,
     Target,
     User,
 )
@@ -153,16 +153,7 @@ def _previous(
     earlier = [r for r in candidates if (r.round_date, r.id) < (round_.round_date, round_.id)]
     if not earlier:
         return None
-    experts: dict[int, set[int]] = {}
-    for round_id, user_id in session.execute(
-        select(RoundExpert.round_id, RoundExpert.user_id).where(RoundExpert.round_id.in_([r.id for r in earlier]))
-    ):
-        experts.setdefault(round_id, set()).add(user_id)
-    readable = [
-        r
-        for r in earlier
-        if can_read_round(actor, RoundFacts(r.id, r.health_system_id, r.status, frozenset(experts.get(r.id, ()))))
-    ]
+    readable = readable_rounds(session, actor, earlier)
     if not readable:
         return None
     chosen = max(readable, key=lambda r: (r.round_date, r.id))
