@@ -143,6 +143,7 @@ def plan_timeline(
                 text=[_state_text(a, today) for a in members],
                 textposition="inside",
                 insidetextanchor="start",
+                textangle=0,  # a short bar hides its state (uniformtext) rather than turning it on its side
                 textfont={"color": text_colour_on(colours[name])},
                 showlegend=True,
                 customdata=[

@@ -171,13 +171,17 @@ def _gaps(services: Services, user: UserView, view: PlanView, questionnaire: Que
             uncovered=_n("{n} with no action yet", "{n} with no action yet", open_gaps),
         )
     )
-    only_open = st.toggle(_("Only the gaps no action addresses"), key="plan-only-open")
-    gaps = [g for g in view.gaps if not (only_open and g.covered)]
+    # who can act on a gap sees first the gaps still waiting for an action (the toggle shows all)
+    only_open = st.toggle(
+        _("Only the gaps no action addresses"), value=view.may_propose and open_gaps > 0, key="plan-only-open"
+    )
+    # a gap keeps its rank among all the gaps (largest first) when the toggle hides the addressed ones
+    gaps = [(rank, g) for rank, g in enumerate(view.gaps, start=1) if not (only_open and g.covered)]
     show_all = len(gaps) <= GAPS_SHOWN or st.toggle(
         _("Show all {n} gaps", n=i18n.integer(len(gaps))), key="plan-all-gaps"
     )
-    for number, item in enumerate(gaps if show_all else gaps[:GAPS_SHOWN], start=1):
-        _gap(services, user, view, questionnaire, item, number)
+    for rank, item in gaps if show_all else gaps[:GAPS_SHOWN]:
+        _gap(services, user, view, questionnaire, item, rank)
 
 
 def _gap(
@@ -624,7 +628,12 @@ def _editor(services: Services, user: UserView, view: PlanView, questionnaire: Q
             format_func=ActionStatus.label_of,
             key=_field(action.id, "status"),
         )
-        st.text_area(_("Why it is dropped (needed to drop an action)"), key=_field(action.id, "drop_reason"), height=68)
+        st.text_area(
+            _("Reason for dropping"),
+            key=_field(action.id, "drop_reason"),
+            height=68,
+            help=_("Needed to drop an action: say why it is dropped."),
+        )
         st.text_area(_("Notes"), key=_field(action.id, "notes"), height=68)
         st.form_submit_button(
             _("Save the action"),

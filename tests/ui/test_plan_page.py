@@ -61,9 +61,15 @@ def test_coordinator_plans_the_largest_gap_in_one_click_then_saves_owner_and_dat
         "Actions",
         "Being named to peers",
     ]
+    system, indicator, target = open_gap(services)
+    # who may plan sees first the gaps no action addresses, each numbered by its rank among all the gaps:
+    # the demo plan addresses the five largest (hand-read from its actions), so the first open one is the sixth
+    assert at.toggle(key="plan-only-open").value
+    first_shown = next(m.value for m in at.markdown if m.value.startswith("**") and " · " in m.value)
+    assert first_shown.startswith(f"**6. {indicator}**")
+    at.toggle(key="plan-only-open").set_value(False).run()
     first_gap = next(m.value for m in at.markdown if m.value.startswith("**1. "))
     assert first_gap.startswith(f"**1. {LARGEST_GAP}**") and "Level 1 → target 3 (gap 2)" in first_gap
-    system, indicator, target = open_gap(services)
     before = action_ids(services, system)
     at.button(key=f"plan-add-{indicator}").click().run()
     assert not at.exception
@@ -121,6 +127,8 @@ def test_a_save_based_on_an_old_version_is_refused_and_a_drop_needs_a_reason(sit
     services.update_action(
         coordinator, added.id, ActionDraft(title="Theirs", aims=(Aim(LARGEST_GAP, 3),)), expected_version=1
     )
+    # the field is labelled with the name the refusal of a drop without a reason gives it
+    assert at.text_area(key=f"plan-{added.id}-drop_reason").label == "Reason for dropping"
     at.text_area(key=f"plan-{added.id}-drop_reason").set_value("Budget moved to 2027")
     next(b for b in at.button if b.label == "Save the action").click().run()
     assert "Someone else changed this action since you opened it" in texts(at.warning)

@@ -373,6 +373,7 @@ def test_plan_timeline_draws_dated_actions_by_pillar_with_overdue_hatched_and_sa
     assert list(fig.layout.yaxis.categoryarray) == ["1", "4", "2"]  # ELSI first, as the questionnaire lists it
     assert list(elsi.text) == ["Planned · overdue"] and list(elsi.marker.pattern.shape) == ["/"]
     assert list(healthcare.text) == ["Done", "In progress"] and list(healthcare.marker.pattern.shape) == ["", ""]
+    assert elsi.textangle == 0 and healthcare.textangle == 0  # never turned on its side in a short bar
     assert [a.id for a in undated(PLAN)] == [3, 5]
     assert [missing_dates(a) for a in undated(PLAN)] == ["no dates", "no due date"]
     text = describe(fig)
