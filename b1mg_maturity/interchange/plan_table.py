@@ -59,7 +59,7 @@ def _row(view: PlanView, action: PlanAction) -> list[object]:
     return [
         action.title,
         action.status.label,
-        action.owner,
+        view.owner_of(action),
         action.start,
         action.due,
         _("yes") if action.is_overdue(view.today) else "",

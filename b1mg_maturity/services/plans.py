@@ -101,6 +101,12 @@ class PlanView:
     def may_edit(self, action: PlanAction) -> bool:
         return action.id in self.editable
 
+    def owner_of(self, action: PlanAction) -> str:
+        """The owner as people read it: the name given, else the member's display name, else the account."""
+        if action.owner_name:
+            return action.owner_name
+        return dict(self.members).get(action.owner_username or "", action.owner_username or "")
+
     @property
     def overdue(self) -> tuple[PlanAction, ...]:
         return tuple(a for a in self.actions if a.is_overdue(self.today))

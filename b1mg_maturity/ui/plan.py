@@ -435,13 +435,6 @@ def _day(value: dt.date | None) -> str | None:
     return i18n.date(value, "medium") if value is not None else None
 
 
-def _owner(view: PlanView, action: PlanAction) -> str:
-    """The owner as people read it: the name given, else the member's display name."""
-    if action.owner_name:
-        return action.owner_name
-    return dict(view.members).get(action.owner_username or "", action.owner_username or "")
-
-
 def _aims_text(action: PlanAction) -> str:
     return ", ".join(f"{aim.indicator_id} → {aim.level}" for aim in action.aims)
 
@@ -455,7 +448,7 @@ def _action_table(view: PlanView, actions: Sequence[PlanAction]) -> None:
             _(ACTION): action.title,
             _(INDICATORS): _aims_text(action),
             _(STATUS): action.status.label,
-            _(OWNER): _owner(view, action) or None,
+            _(OWNER): view.owner_of(action) or None,
             _(START): _day(action.start),
             _(DUE): _day(action.due),
             _(OVERDUE): _("Overdue") if action.is_overdue(view.today) else None,

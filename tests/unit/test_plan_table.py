@@ -91,7 +91,7 @@ def _view(tiny: Questionnaire) -> PlanView:
         outcomes=judged,
         since=None,
         today=TODAY,
-        members=(),
+        members=(("expert-de", "Eva Dietz"),),  # a member is shown by name, as on the page
         named_as_peer=False,
         may_manage=True,
         may_propose=True,
@@ -116,7 +116,7 @@ EXPECTED = [
     [
         '\'=HYPERLINK("http://evil.example","click")',
         "Done",
-        "expert-de",
+        "Eva Dietz",
         "",
         "2026-03-01",
         "",
