@@ -13,6 +13,7 @@ the page lists under the chart.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
@@ -80,6 +81,11 @@ def _pillar_name(action: PlanAction, questionnaire: Questionnaire) -> str:
     return questionnaire.pillar(pillar).name if pillar is not None else _("No known indicator")
 
 
+def _chart_text(text: str) -> str:
+    """A person's text as plotly shows it: its own tags (``<a href>``, ``<b>``) written out, never applied."""
+    return html.escape(text, quote=False)
+
+
 def _day(value: dt.date | None) -> str:
     return i18n.date(value, "medium") if value is not None else ""
 
@@ -108,7 +114,7 @@ def plan_timeline(
 
     rows = sorted(shown, key=lambda a: (pillar_index(a), a.start or today, a.id))
     ids = [str(a.id) for a in rows]
-    labels = [wrap(a.title, LABEL_WIDTH) for a in rows]
+    labels = [wrap(_chart_text(a.title), LABEL_WIDTH) for a in rows]
     fig = go.Figure()
     groups: dict[str, list[PlanAction]] = {}
     colours: dict[str, str] = {}
@@ -147,7 +153,14 @@ def plan_timeline(
                 textfont={"color": text_colour_on(colours[name])},
                 showlegend=True,
                 customdata=[
-                    [a.title, _day(a.start), _day(a.due), _state_text(a, today), a.owner or "—"] for a in members
+                    [
+                        _chart_text(a.title),
+                        _day(a.start),
+                        _day(a.due),
+                        _state_text(a, today),
+                        _chart_text(a.owner) or "—",
+                    ]
+                    for a in members
                 ],
                 hovertemplate=(
                     "<b>%{customdata[0]}</b><br>%{customdata[1]} – %{customdata[2]}<br>%{customdata[3]}<br>"

@@ -394,3 +394,17 @@ def test_plan_timeline_coloured_by_status_and_empty(tiny: Questionnaire) -> None
     empty = plan_timeline(PLAN[2:3], tiny, today=dt.date(2026, 3, 1))
     assert not empty.data
     assert describe(empty) == "Timeline of the plan: no action has both a start and a due date yet."
+
+
+def test_plan_timeline_shows_a_titles_tags_as_text(tiny: Questionnaire) -> None:
+    """An action's title is a person's text: plotly's own tags in it are written out, never applied."""
+    from b1mg_maturity.charts.plan_timeline import plan_timeline
+
+    hostile = _action(
+        9, '<a href="https://evil.example">Click</a> & <b>bold</b>', "A.1.1", "planned", "2026-01-01", "2026-02-01"
+    )
+    fig = plan_timeline((hostile,), tiny, today=dt.date(2026, 1, 15))
+    labels = " ".join(fig.layout.yaxis.ticktext)
+    assert "<a " not in labels and "<b>" not in labels
+    assert "&lt;a" in labels and "&amp;" in labels
+    assert fig.data[0].customdata[0][0].startswith("&lt;a href=")
