@@ -137,7 +137,7 @@ def _intro(view: PlanView) -> None:
         st.warning(_n("{n} action is overdue.", "{n} actions are overdue.", len(overdue)), icon=":material/schedule:")
     since = view.since
     if since is not None and (since.done or since.moved):
-        with st.expander(_("Since {round}", round=since.previous_label)):
+        with st.expander(_("Since {round}", round=escape_markdown(since.previous_label))):
             if since.done:
                 st.markdown(
                     _n("{n} action done:", "{n} actions done:", len(since.done))
@@ -494,7 +494,7 @@ def _timeline(view: PlanView, questionnaire: Questionnaire, actions: Sequence[Pl
     if len(actions) > len(undated(actions)):
         st.plotly_chart(fig, theme=None, config={"displaylogo": False}, alt=describe(fig), key="plan-timeline")
         with st.expander(_("Chart as text")):
-            st.write(describe(fig))
+            st.markdown(escape_markdown(describe(fig)))  # it holds the actions' titles: a person's text
     left = undated(actions)
     if left:
         st.markdown(

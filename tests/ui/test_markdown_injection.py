@@ -105,3 +105,49 @@ def test_escape_markdown_leaves_nothing_to_run() -> None:
     assert "[Your session expired: sign in again here](https://evil.example/login)" in rendered.replace(
         "&lt;", "<"
     ).replace("&gt;", ">")
+
+
+@pytest.fixture(scope="module")
+def plan_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A submitted round with one gap, and a plan whose one action is written by an attacker."""
+    from b1mg_maturity.planning import ActionDraft, Aim
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('plan-injection') / 'db.sqlite3'}"
+    services = operator_services(url)
+    admin = services.add_user(OPERATOR_ID, "admin", PASSWORD, global_role="admin").id
+    services.add_user(admin, "coordinator", PASSWORD)
+    system = services.add_health_system(admin, "DE")
+    services.grant(admin, "coordinator", "DE", "coordinator")
+    coordinator = services.whoami(services.sign_in("coordinator", PASSWORD)).id
+    round_ = services.open_round(coordinator, "DE", "Round 2026", dt.date(2026, 3, 1))
+    services.set_consensus(coordinator, round_.id, "D1.1.1", level=2, expected_version=0)
+    services.set_target(coordinator, round_.id, "D1.1.1", target=4, expected_version=0)
+    services.start_review(coordinator, round_.id)
+    services.submit(coordinator, round_.id)
+    text = HOSTILE[:190]
+    services.add_action(
+        coordinator,
+        system.id,
+        ActionDraft(
+            title=text,
+            aims=(Aim("D1.1.1", 3),),
+            owner_name=text,
+            notes=text,
+            start=dt.date(2026, 4, 1),
+            due=dt.date(2026, 5, 1),
+        ),
+        today=dt.date(2026, 6, 1),
+    )
+    services.db.dispose()
+    with app_database():
+        yield url
+
+
+def test_an_actions_text_shows_as_text_on_the_plan_page(plan_database: str) -> None:
+    """The title, owner and notes of an action are a person's text: on the Plan page (the gap it addresses,
+    the table, the timeline's text, the editor) they never become a link, an image or markup."""
+    at = open_app(plan_database, "coordinator", "plan")
+    sources = [s for s in markdown_sources(at) if "evil" in s]  # the questionnaire's own guidance links are links
+    assert sources, "the action's text is not on the page"
+    problems = [problem for source in sources for problem in dangerous(source)]
+    assert not problems, problems
