@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from b1mg_maturity.domain import ActionStatus
-from b1mg_maturity.i18n import _
+from b1mg_maturity.i18n import _, _p
 from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.scoring import Priority, ScoreCard
 
@@ -162,6 +162,15 @@ class AimState(StrEnum):
     REACHED = "reached"
     NOT_YET = "not_yet"
     NOT_RATED = "not_rated"  # no level in the round (not answered, or not applicable)
+
+    @property
+    def label(self) -> str:
+        """As a table cell says it (the page, the PDF and the exported plan): ``reached``, ``not yet``."""
+        return {
+            AimState.REACHED: _p("an action's aimed level", "reached"),
+            AimState.NOT_YET: _p("an action's aimed level", "not yet"),
+            AimState.NOT_RATED: _p("an action's aimed level", "not rated"),
+        }[self]
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from b1mg_maturity.i18n import N_, _, _p
+from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.interchange.table_export import table_csv, table_xlsx
-from b1mg_maturity.planning import ActionOutcome, AimState, PlanAction, pillar_of
+from b1mg_maturity.planning import ActionOutcome, PlanAction, pillar_of
 
 if TYPE_CHECKING:
     from b1mg_maturity.services.plans import PlanView
@@ -81,8 +81,4 @@ def _reached(judged: ActionOutcome | None) -> str:
     """Whether the newer round's levels reach what the action aims at; empty when no newer round judges it."""
     if judged is None:
         return ""
-    return {
-        AimState.REACHED: _p("an action's aimed level", "reached"),
-        AimState.NOT_YET: _p("an action's aimed level", "not yet"),
-        AimState.NOT_RATED: _p("an action's aimed level", "not rated"),
-    }[judged.state]
+    return judged.state.label

@@ -284,11 +284,7 @@ class PlanItem:
         """Whether this round's levels reach what the action aims at; a dash when this round does not judge it."""
         if self.outcome is None:
             return "–"
-        return {
-            AimState.REACHED: _p("an action's aimed level", "reached"),
-            AimState.NOT_YET: _p("an action's aimed level", "not yet"),
-            AimState.NOT_RATED: _p("an action's aimed level", "not rated"),
-        }[self.outcome]
+        return self.outcome.label
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ from b1mg_maturity.planning import (
     ActionDraft,
     ActionFilter,
     Aim,
-    AimState,
     GapCoverage,
     PlanAction,
     draft_for_gap,
@@ -56,11 +55,6 @@ ACTION, INDICATORS, STATUS, OWNER, START, DUE, OVERDUE = (
     N_("Due"),
     N_("Overdue"),
 )
-_AIM_STATES = {
-    AimState.REACHED: N_("Reached"),
-    AimState.NOT_YET: N_("Not yet"),
-    AimState.NOT_RATED: N_("Not rated"),
-}
 REMOVE = "remove"  # an aim's level choice that takes the indicator off the action
 
 
@@ -455,7 +449,7 @@ def _action_table(view: PlanView, actions: Sequence[PlanAction]) -> None:
         }
         if judged_column is not None:
             result = view.outcomes.get(action.id)
-            row[judged_column] = _(_AIM_STATES[result.state]) if result is not None else None
+            row[judged_column] = result.state.label if result is not None else None
         rows.append(row)
     if not rows:
         st.caption(_("No action matches the filters."))
