@@ -39,7 +39,7 @@ from b1mg_maturity.services import Services, UserView
 from b1mg_maturity.services.plans import PlanView
 from b1mg_maturity.services.views import HealthSystemView
 from b1mg_maturity.ui.context import app_services, current_user
-from b1mg_maturity.ui.feedback import attempt, escape_markdown, show_error
+from b1mg_maturity.ui.feedback import attempt, escape_markdown, guidance_line, show_error
 
 GAPS_SHOWN = 8  # the largest gaps shown at first; the others behind a toggle
 EDIT_CHOICE = "plan-edit-choice"  # the id of the action whose form is open
@@ -206,10 +206,7 @@ def _gap(
                 )
             )
         if indicator.resources:
-            st.markdown(
-                ":material/menu_book: "
-                + _("**Guidance:** {links}", links=", ".join(_link(r.title, r.url) for r in indicator.resources))
-            )
+            st.markdown(guidance_line(indicator.resources))
         if item.covered:
             titles = [
                 _("{title} ({status})", title=escape_markdown(a.title), status=a.status.label) for a in item.actions
@@ -237,12 +234,6 @@ def _gap(
                     "change it below."
                 ),
             )
-
-
-def _link(title: str, url: str) -> str:
-    """A markdown link to a questionnaire resource (an https address, checked by the loader), its title escaped."""
-    safe = url.replace("<", "%3C").replace(">", "%3E")
-    return f"[{escape_markdown(title)}](<{safe}>)"
 
 
 def _add_for_gap(
@@ -503,9 +494,6 @@ def _timeline(view: PlanView, questionnaire: Questionnaire, actions: Sequence[Pl
 
 def _field(action_id: int, name: str) -> str:
     return f"plan-{action_id}-{name}"
-
-
-_FIELDS = ("base", "title", "description", "member", "owner_name", "start", "due", "status", "drop_reason", "notes")
 
 
 def _seed(action: PlanAction) -> None:
