@@ -22,6 +22,7 @@ from typing import Any
 from b1mg_maturity.domain import ActionStatus, RoundStatus, SystemRole
 from b1mg_maturity.i18n import N_, _, _n
 from b1mg_maturity.interchange.spreadsheet_safety import neutralise
+from b1mg_maturity.text_rules import shortened
 
 ANSWER_ENTITIES = ("rating", "consensus", "target")  # their key is "<round>/<indicator>[/<expert>]"
 
@@ -416,8 +417,7 @@ def _words(name: str) -> str:
 
 
 def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _TEXT_LIMIT else flat[: _TEXT_LIMIT - 1].rstrip() + "…"
+    return shortened(" ".join(text.split()), _TEXT_LIMIT)
 
 
 # The readable log's columns (a file for people, not an interchange format: its headers are translated).

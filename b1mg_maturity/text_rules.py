@@ -176,6 +176,11 @@ def clean_text(value: str, field: str, limit: int) -> str:
     return value
 
 
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut (a name in a message or a menu)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def strip_controls(value: str, *, keep_line_breaks: bool = True) -> str:
     """``value`` without control characters (for exporting data stored before this rule).
 

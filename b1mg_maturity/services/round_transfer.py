@@ -78,6 +78,7 @@ from b1mg_maturity.storage.models import (
     User,
     utcnow,
 )
+from b1mg_maturity.text_rules import shortened
 
 if TYPE_CHECKING:
     from b1mg_maturity.services import Services
@@ -577,7 +578,7 @@ def _check_plan(
     for number, entry in enumerate(document.plan, start=1):
         title = entry.title.strip()
         where = (
-            _("plan, action {number} ({title})", number=number, title=_shortened(title))
+            _("plan, action {number} ({title})", number=number, title=shortened(title, 60))
             if title
             else _("plan, action {number}", number=number)
         )
@@ -634,10 +635,6 @@ def _check_plan(
             continue
         plan.new.append((entry, clean))
     return _Plan(plan.new, skipped, plan.proposers)
-
-
-def _shortened(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _words(field: str) -> str:

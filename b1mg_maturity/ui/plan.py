@@ -38,6 +38,7 @@ from b1mg_maturity.scoring import Priority
 from b1mg_maturity.services import Services, UserView
 from b1mg_maturity.services.plans import PlanView
 from b1mg_maturity.services.views import HealthSystemView
+from b1mg_maturity.text_rules import shortened
 from b1mg_maturity.ui.context import app_services, current_user
 from b1mg_maturity.ui.feedback import attempt, escape_markdown, guidance_line, show_error
 
@@ -273,7 +274,7 @@ def _learn(services: Services, user: UserView, view: PlanView, questionnaire: Qu
     indicator_id = left.selectbox(
         _("Indicator"),
         list(by_id),
-        format_func=lambda i: f"{i} · {_short(questionnaire.indicator(i).statement)}",
+        format_func=lambda i: f"{i} · {shortened(questionnaire.indicator(i).statement, 90)}",
         key="plan-learn-indicator",
     )
     if indicator_id is None:
@@ -322,10 +323,6 @@ def _learn(services: Services, user: UserView, view: PlanView, questionnaire: Qu
         )
     else:
         st.caption(_("No health system at this level has chosen to be named."))
-
-
-def _short(text: str, width: int = 90) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 # --- actions ---------------------------------------------------------------------------------------
@@ -574,7 +571,9 @@ def _editor(services: Services, user: UserView, view: PlanView, questionnaire: Q
         add_col.selectbox(
             _("Add an indicator"),
             ["", *[i for i in indicators if i not in {a.indicator_id for a in aims}]],
-            format_func=lambda i: _("None") if not i else f"{i} · {_short(questionnaire.indicator(i).statement, 70)}",
+            format_func=lambda i: (
+                _("None") if not i else f"{i} · {shortened(questionnaire.indicator(i).statement, 70)}"
+            ),
             key=_field(action.id, "add-indicator"),
         )
         level_col.selectbox(
