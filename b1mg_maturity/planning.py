@@ -72,8 +72,15 @@ class PlanAction:
 
     @property
     def owner(self) -> str:
-        """The owner as people read it: the name, else the account."""
+        """The owner as stored: the name, else the account (what the Plan page's owner filter tells apart)."""
         return self.owner_name or self.owner_username or ""
+
+    def owner_shown(self, display_names: Mapping[str, str]) -> str:
+        """The owner as people read it: the name given, else the account's display name (``display_names``:
+        username -> display name), else the account."""
+        if self.owner_name:
+            return self.owner_name
+        return display_names.get(self.owner_username or "", self.owner_username or "")
 
     def is_overdue(self, today: dt.date) -> bool:
         """Past its due date and neither done nor dropped."""

@@ -207,7 +207,7 @@ def _plan_item(
             for aim in action.aims
         ]
     )
-    owner = action.owner_name or plan.owner_names.get(action.owner_username or "", action.owner_username or "")
+    owner = action.owner_shown(plan.owner_names)
     judged = action.start is not None and round_info.date > action.start
     return PlanItem(
         id=action.id,

@@ -103,9 +103,7 @@ class PlanView:
 
     def owner_of(self, action: PlanAction) -> str:
         """The owner as people read it: the name given, else the member's display name, else the account."""
-        if action.owner_name:
-            return action.owner_name
-        return dict(self.members).get(action.owner_username or "", action.owner_username or "")
+        return action.owner_shown(dict(self.members))
 
     @property
     def overdue(self) -> tuple[PlanAction, ...]:
@@ -206,13 +204,11 @@ class PlanUseCases(UseCases):
             system = session.get(HealthSystem, health_system_id)
             if system is None:
                 raise NotFound(_("No such health system."))
-            stored = _actions(session, health_system_id)
-            names = _usernames(session, stored)
-            actions = tuple(_stored(a, names) for a in stored)
+            actions = read_actions(session, health_system_id)
             editable = frozenset(
                 a.id
-                for a in stored
-                if may_edit_action(actor, health_system_id, proposed_by=a.proposed_by, status=a.status)
+                for a in actions
+                if may_edit_action(actor, health_system_id, proposed_by=a.proposed_by_id, status=a.status)
             )
             rounds = _plan_rounds(session, actor, health_system_id)
             assessed = _plan_round(session, rounds.assessed) if rounds.assessed is not None else None
@@ -298,7 +294,7 @@ class PlanUseCases(UseCases):
             if clean == current.as_draft():
                 return current  # nothing changed: no new version, no entry
             old, new = _changed(_described(current.as_draft()), _described(clean))
-            _apply(session, action, clean, today=today or dt.date.today())
+            _apply(session, action, clean, today=today or dt.date.today(), usernames=usernames)
             action.version += 1
             action.updated_at = utcnow()
             audit.record(
@@ -312,7 +308,9 @@ class PlanUseCases(UseCases):
                 health_system_id=action.health_system_id,
             )
             session.flush()
-            return _stored(action, _usernames(session, [action]))
+            if action.owner_user_id is not None and clean.owner_username:
+                usernames[action.owner_user_id] = clean.owner_username
+            return _stored(action, usernames)
 
     def set_peer_naming(self, actor_id: int, health_system_id: int, named: bool) -> None:
         """Whether other teams may see this system by name where it reached a level (off until opted in)."""
@@ -423,7 +421,7 @@ def write_new_action(
         notes="",
     )
     session.add(action)
-    _apply(session, action, clean, today=today)
+    _apply(session, action, clean, today=today, usernames={})
     session.flush()
     audit.record(
         session,
@@ -543,12 +541,19 @@ def _checked(session: Session, health_system_id: int, draft: ActionDraft) -> Act
     return clean
 
 
-def _apply(session: Session, action: Action, draft: ActionDraft, *, today: dt.date) -> None:
+def _apply(
+    session: Session, action: Action, draft: ActionDraft, *, today: dt.date, usernames: Mapping[int, str]
+) -> None:
+    """Write the checked draft onto the action; ``usernames`` (id -> username) of the accounts it names already,
+    so that an unchanged owner is not looked up again."""
     was_done = action.status == ActionStatus.DONE.value
     action.title = draft.title
     action.description = draft.description
     action.owner_name = draft.owner_name
-    action.owner_user_id = _user_id(session, draft.owner_username) if draft.owner_username else None
+    if not draft.owner_username:
+        action.owner_user_id = None
+    elif action.owner_user_id is None or usernames.get(action.owner_user_id) != draft.owner_username:
+        action.owner_user_id = _user_id(session, draft.owner_username)
     action.start_date = draft.start
     action.due_date = draft.due
     action.status = draft.status.value
