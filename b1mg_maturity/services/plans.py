@@ -443,14 +443,19 @@ def read_actions(session: Session, health_system_id: int) -> tuple[PlanAction, .
     return tuple(_stored(a, names) for a in stored)
 
 
-def plan_questionnaire(session: Session, health_system_id: int) -> Questionnaire:
-    """The questionnaire an action's indicators are checked against: that of the system's latest round."""
-    latest = session.scalars(
+def latest_round(session: Session, health_system_id: int) -> AssessmentRound | None:
+    """The health system's latest round, whatever its status (by date, then by id)."""
+    return session.scalars(
         select(AssessmentRound)
         .where(AssessmentRound.health_system_id == health_system_id)
         .order_by(AssessmentRound.round_date.desc(), AssessmentRound.id.desc())
         .limit(1)
     ).first()
+
+
+def plan_questionnaire(session: Session, health_system_id: int) -> Questionnaire:
+    """The questionnaire an action's indicators are checked against: that of the system's latest round."""
+    latest = latest_round(session, health_system_id)
     if latest is None:
         raise InvalidState(_("This health system has no round yet: open one, then plan against its gaps."))
     return questionnaire_of(latest.questionnaire_version)
@@ -478,7 +483,7 @@ def action_problems(
             owner_name = clean_line(owner_name, "owner", MAX_NAME_CHARS)
         except ValidationFailed as exc:
             problems.extend(exc.problems)
-    if draft.owner_username and draft.owner_username not in {u for u, _n in _members(session, health_system_id)}:
+    if draft.owner_username and draft.owner_username not in member_usernames(session, health_system_id):
         problems.append(
             Problem(
                 "owner",
@@ -595,6 +600,11 @@ def _usernames(session: Session, actions: Sequence[Action]) -> dict[int, str]:
     }
 
 
+def member_usernames(session: Session, health_system_id: int) -> set[str]:
+    """The accounts an action of the health system may be given to: its active members."""
+    return {username for username, _name in _members(session, health_system_id)}
+
+
 def _members(session: Session, health_system_id: int) -> tuple[tuple[str, str], ...]:
     rows = session.execute(
         select(User.username, User.display_name)
@@ -656,6 +666,8 @@ __all__ = [
     "PlanUseCases",
     "PlanView",
     "action_problems",
+    "latest_round",
+    "member_usernames",
     "plan_questionnaire",
     "read_actions",
     "write_new_action",

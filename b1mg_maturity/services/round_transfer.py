@@ -62,7 +62,13 @@ from b1mg_maturity.services.checks import (
     links_at,
     text_at,
 )
-from b1mg_maturity.services.plans import action_problems, write_new_action
+from b1mg_maturity.services.plans import (
+    action_problems,
+    latest_round,
+    member_usernames,
+    read_actions,
+    write_new_action,
+)
 from b1mg_maturity.services.questionnaires import questionnaire_of
 from b1mg_maturity.services.views import RoundView, round_view
 from b1mg_maturity.storage.models import (
@@ -531,20 +537,15 @@ def _plan_questionnaire(
     """The questionnaire the actions will be checked against once the round is in: that of the system's latest
     round (:func:`~b1mg_maturity.services.plans.plan_questionnaire`), which is the imported one unless the
     system has a later round."""
-    latest = session.scalars(
-        select(AssessmentRound)
-        .where(AssessmentRound.health_system_id == system.id)
-        .order_by(AssessmentRound.round_date.desc(), AssessmentRound.id.desc())
-        .limit(1)
-    ).first()
+    latest = latest_round(session, system.id)
     if latest is None or document.round.round_date >= latest.round_date:
         return questionnaire
     return questionnaire_of(latest.questionnaire_version)
 
 
-def _signature(title: str, aims: Sequence[Aim] | Sequence[tuple[str, int]]) -> tuple[str, tuple[tuple[str, int], ...]]:
-    pairs = [(a.indicator_id, a.level) if isinstance(a, Aim) else a for a in aims]
-    return title.strip(), tuple(sorted(pairs))
+def _signature(title: str, aims: Sequence[Aim]) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """What makes two actions the same for an import: the title and the indicators and levels aimed at."""
+    return title.strip(), tuple(sorted((a.indicator_id, a.level) for a in aims))
 
 
 def _check_plan(
@@ -560,20 +561,13 @@ def _check_plan(
     if not document.plan:
         return plan
     require_propose_action(actor, system.id, ActionStatus.PLANNED)
-    members = set(
-        session.scalars(
-            select(User.username)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.health_system_id == system.id, User.is_active.is_(True))
-        )
-    )
+    members = member_usernames(session, system.id)
     proposers = {_name(e.proposed_by) for e in document.plan if e.proposed_by}
     if proposers:
         plan.proposers.update(
             session.execute(select(User.username, User.id).where(User.username.in_(sorted(proposers)))).all()
         )
-    stored = session.scalars(select(Action).where(Action.health_system_id == system.id))
-    existing = {_signature(a.title, [(aim.indicator_id, aim.level) for aim in a.aims]) for a in stored}
+    existing = {_signature(a.title, a.aims) for a in read_actions(session, system.id)}
     skipped = 0
     for number, entry in enumerate(document.plan, start=1):
         title = entry.title.strip()
