@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit
-from b1mg_maturity.domain import CLOSED_STATUSES, ActionStatus, RoundPeriod, display_name
+from b1mg_maturity.domain import CLOSED_STATUSES, ActionStatus
 from b1mg_maturity.errors import Conflict, InvalidState, NotFound, Problem, ValidationFailed
 from b1mg_maturity.i18n import N_, _
 from b1mg_maturity.permissions import (
@@ -50,7 +50,7 @@ from b1mg_maturity.scoring import Aggregation, ScoreCard
 from b1mg_maturity.services.base import UseCases, readable_rounds
 from b1mg_maturity.services.checks import text_at
 from b1mg_maturity.services.questionnaires import questionnaire_of
-from b1mg_maturity.services.views import HealthSystemView, system_view
+from b1mg_maturity.services.views import HealthSystemView, round_name, system_view
 from b1mg_maturity.storage.models import (
     Action,
     ActionAim,
@@ -384,7 +384,7 @@ class PlanUseCases(UseCases):
                             r.health_system.code,
                             r.health_system.name,
                             lv,
-                            display_name(r.label, RoundPeriod(r.period_year, r.period_half), r.free_label),
+                            round_name(r),
                         )
                         for r, lv in reached
                         if r.health_system.named_as_peer
@@ -655,7 +655,7 @@ def _plan_round(session: Session, round_: AssessmentRound) -> PlanRound:
     from b1mg_maturity.services.report_inputs import round_scorecard
 
     card = round_scorecard(session, round_, Aggregation.MEAN)
-    label = display_name(round_.label, RoundPeriod(round_.period_year, round_.period_half), round_.free_label)
+    label = round_name(round_)
     return PlanRound(round_.id, label, round_.round_date, round_.status, card)
 
 

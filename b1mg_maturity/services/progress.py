@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from b1mg_maturity import audit, i18n
 from b1mg_maturity.consensus import is_recorded
-from b1mg_maturity.domain import RATING_ROLES, RoundPeriod, RoundStatus, SystemRole, display_name
+from b1mg_maturity.domain import RATING_ROLES, RoundStatus, SystemRole
 from b1mg_maturity.errors import InvalidState, Problem, ValidationFailed
 from b1mg_maturity.i18n import N_, _, _n, _p
 from b1mg_maturity.notify import app_link, reminder_mail
@@ -35,6 +35,7 @@ from b1mg_maturity.questionnaire import Questionnaire
 from b1mg_maturity.services.mail_language import mail_language
 from b1mg_maturity.services.questionnaires import questionnaire_of
 from b1mg_maturity.services.rounds import RoundUseCases
+from b1mg_maturity.services.views import round_name
 from b1mg_maturity.storage.models import AssessmentRound, Consensus, Rating, RoundExpert, User, utcnow
 
 # --- words ------------------------------------------------------------------------------------
@@ -337,8 +338,7 @@ class NextStep:
 
 
 def _round_name(round_: AssessmentRound) -> str:
-    name = display_name(round_.label, RoundPeriod(round_.period_year, round_.period_half), round_.free_label)
-    return _("{round} of {health_system}", round=name, health_system=round_.health_system.code)
+    return _("{round} of {health_system}", round=round_name(round_), health_system=round_.health_system.code)
 
 
 def _coordinator_step(round_: AssessmentRound, progress: RoundProgress, agreed: int) -> NextStep:

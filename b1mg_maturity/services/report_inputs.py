@@ -17,14 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from b1mg_maturity.consensus import effective_answers
-from b1mg_maturity.domain import CLOSED_STATUSES, RoundPeriod, display_name
+from b1mg_maturity.domain import CLOSED_STATUSES, RoundPeriod
 from b1mg_maturity.permissions import Actor, RoundFacts, can_read_all_ratings, can_read_plan
 from b1mg_maturity.report.inputs import IndicatorNotes, PlanReport, PreviousRound, ReportInputs, RoundInfo
 from b1mg_maturity.scoring import Aggregation, ScoreCard, score
 from b1mg_maturity.services.base import readable_rounds
 from b1mg_maturity.services.plans import read_actions
 from b1mg_maturity.services.questionnaires import questionnaire_of
-from b1mg_maturity.services.views import RoundScores, rating_view
+from b1mg_maturity.services.views import RoundScores, rating_view, round_name
 from b1mg_maturity.storage.models import (
     AssessmentRound,
     Consensus,
@@ -57,7 +57,7 @@ def read_report_inputs(
         round=RoundInfo(
             health_system_name=round_.health_system.name,
             health_system_code=round_.health_system.code,
-            label=display_name(round_.label, RoundPeriod(round_.period_year, round_.period_half), round_.free_label),
+            label=round_name(round_),
             date=round_.round_date,
             status=round_.status,
             round_id=round_.id,
@@ -158,5 +158,5 @@ def _previous(
         return None
     chosen = max(readable, key=lambda r: (r.round_date, r.id))
     card, _ = _scores(session, chosen, aggregation)
-    name = display_name(chosen.label, RoundPeriod(chosen.period_year, chosen.period_half), chosen.free_label)
+    name = round_name(chosen)
     return PreviousRound(name, chosen.round_date, card)

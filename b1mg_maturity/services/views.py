@@ -154,12 +154,17 @@ def system_view(system: HealthSystem) -> HealthSystemView:
     return HealthSystemView(system.id, system.code, system.name, system.kind, system.is_demo)
 
 
+def round_name(round_: AssessmentRound) -> str:
+    """A stored round's name in the reader's words (:func:`~b1mg_maturity.domain.display_name`)."""
+    return display_name(round_.label, RoundPeriod(round_.period_year, round_.period_half), round_.free_label)
+
+
 def round_view(round_: AssessmentRound) -> RoundView:
     q = round_.questionnaire_version
     return RoundView(
         id=round_.id,
         health_system=system_view(round_.health_system),
-        label=display_name(round_.label, RoundPeriod(round_.period_year, round_.period_half), round_.free_label),
+        label=round_name(round_),
         round_date=round_.round_date,
         status=round_.status,
         questionnaire_id=q.questionnaire_id,
